@@ -1,0 +1,85 @@
+# Shared by vmflow's ops scripts: where things are, how to build them, how to wait for them.
+# Sourced, not run.
+
+VMFLOW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VMFLOW_HOME="${VMFLOW_HOME:-$VMFLOW_ROOT/.vmflow}"
+VMFLOW_KAFKA_PORT="${VMFLOW_KAFKA_PORT:-9092}"
+VMFLOW_KAFKA_CONTROLLER_PORT="${VMFLOW_KAFKA_CONTROLLER_PORT:-$((VMFLOW_KAFKA_PORT + 1))}"
+VMFLOW_REGISTRY_PORT="${VMFLOW_REGISTRY_PORT:-8081}"
+
+say() { printf '[vmflow] %s\n' "$*" >&2; }
+die() { printf '[vmflow] error: %s\n' "$*" >&2; exit 1; }
+
+# Maven: the committed wrapper (it fetches Maven from Maven Central when the machine has none).
+mvn_cmd() {
+  "$VMFLOW_ROOT/mvnw" -B -q "$@"
+}
+
+require_java() {
+  command -v java >/dev/null || die "java not found: install a JDK 17 or later (e.g. apt-get install openjdk-17-jdk-headless)"
+  local v
+  v=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+  [ "${v%%.*}" -ge 17 ] 2>/dev/null || die "java $v found, vmflow needs 17 or later"
+}
+
+# port_open HOST PORT: true when something accepts TCP connections there.
+port_open() {
+  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# pid_alive FILE: true when FILE holds the pid of a running process.
+pid_alive() {
+  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+# wait_for SECONDS DESCRIPTION LOGFILE PIDFILE COMMAND...: polls COMMAND until it succeeds.
+wait_for() {
+  local seconds=$1 what=$2 log=$3 pidfile=$4
+  shift 4
+  local deadline=$((SECONDS + seconds))
+  until "$@"; do
+    if ! pid_alive "$pidfile"; then
+      tail -n 30 "$log" >&2 || true
+      die "$what exited during startup; its log is $log"
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      tail -n 30 "$log" >&2 || true
+      die "$what not ready after ${seconds}s; its log is $log"
+    fi
+    sleep 0.5
+  done
+}
+
+# stop_pidfile FILE NAME: TERM, then KILL after 30 s; removes FILE.
+stop_pidfile() {
+  local file=$1 name=$2
+  if pid_alive "$file"; then
+    local pid
+    pid=$(cat "$file")
+    say "stopping $name (pid $pid)"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$name did not stop in 30 s; killing it"
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$file"
+}
+
+# The vmflow command line, rebuilt when its sources changed.
+vmflow_cli_ready() {
+  local jar="$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar"
+  if [ ! -f "$jar" ] || [ ! -d "$VMFLOW_ROOT/ops/target/lib" ] || \
+     [ -n "$(find "$VMFLOW_ROOT/schemas/src/main" "$VMFLOW_ROOT/ops/src/main" "$VMFLOW_ROOT/schemas/pom.xml" "$VMFLOW_ROOT/ops/pom.xml" "$VMFLOW_ROOT/pom.xml" -newer "$jar" -type f 2>/dev/null | head -1)" ]; then
+    say "building the vmflow command line (ops module)"
+    (cd "$VMFLOW_ROOT" && mvn_cmd -pl ops -am install -DskipTests) || die "building the ops module failed"
+  fi
+}
+
+vmflow_cli() {
+  java -cp "$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar:$VMFLOW_ROOT/ops/target/lib/*" io.vmflow.ops.cli.VmflowCli "$@"
+}

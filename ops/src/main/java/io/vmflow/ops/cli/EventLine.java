@@ -1,0 +1,28 @@
+package io.vmflow.ops.cli;
+
+import io.vmflow.avro.MigrationEvent;
+
+/** One migration event as one line for a terminal. */
+final class EventLine {
+
+    private EventLine() {
+    }
+
+    static String of(MigrationEvent e) {
+        StringBuilder b = new StringBuilder()
+                .append(e.getOccurredAt()).append("  ")
+                .append(e.getMigrationId()).append(" #").append(e.getSequence()).append("  ")
+                .append(e.getPreviousPhase() == null ? "-" : e.getPreviousPhase()).append(" -> ").append(e.getPhase())
+                .append("  by ").append(e.getActor()).append(':').append(e.getActorId());
+        if (e.getHostId() != null) {
+            b.append(" on ").append(e.getHostId());
+        }
+        if (e.getProgressPercent() != null) {
+            b.append("  ").append(e.getProgressPercent()).append('%');
+        }
+        if (e.getReason() != null) {
+            b.append("  [").append(e.getReason().getCode()).append("] ").append(e.getReason().getMessage());
+        }
+        return b.toString();
+    }
+}

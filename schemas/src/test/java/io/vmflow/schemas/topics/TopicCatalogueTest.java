@@ -1,0 +1,55 @@
+package io.vmflow.schemas.topics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vmflow.avro.HostCommand;
+import io.vmflow.schemas.SampleRecords;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TopicCatalogueTest {
+
+    @Test
+    void topicNamesAreUniqueAndPrefixed() {
+        List<String> names = TopicCatalogue.all(List.of("hostA", "hostB")).stream().map(Topic::name).toList();
+        assertThat(names).doesNotHaveDuplicates().allMatch(n -> n.startsWith("vmflow."));
+        assertThat(names).contains("vmflow.host-commands.hostA", "vmflow.host-commands.hostB");
+    }
+
+    @Test
+    void everyAvroTopicHasASampleRecordOfItsValueType() {
+        List<Topic> avroTopics = TopicCatalogue.FIXED.stream().filter(t -> t.valueType() != null).toList();
+        assertThat(SampleRecords.byTopic().keySet().stream().map(Topic::name))
+                .containsAll(avroTopics.stream().map(Topic::name).toList());
+        SampleRecords.byTopic().forEach((topic, record) -> assertThat(record).isInstanceOf(topic.valueType()));
+    }
+
+    @Test
+    void auditLogIsKeptForeverAndHostStateIsCompacted() {
+        assertThat(TopicCatalogue.MIGRATION_EVENTS.config()).containsEntry("retention.ms", "-1");
+        assertThat(TopicCatalogue.HOST_STATE.config()).containsEntry("cleanup.policy", "compact");
+        assertThat(TopicCatalogue.DEAD_LETTER.valueType()).isNull();
+    }
+
+    @Test
+    void eachHostHasItsOwnCommandTopic() {
+        Topic t = TopicCatalogue.hostCommands("hv-07");
+        assertThat(t.name()).isEqualTo("vmflow.host-commands.hv-07");
+        assertThat(t.valueType()).isEqualTo(HostCommand.class);
+        assertThat(t.valueSubject()).isEqualTo("vmflow.host-commands.hv-07-value");
+        assertThat(TopicCatalogue.byName("vmflow.host-commands.hv-07")).contains(t);
+        assertThat(TopicCatalogue.byName("vmflow.migration-events")).contains(TopicCatalogue.MIGRATION_EVENTS);
+        assertThat(TopicCatalogue.byName("vmflow.nope")).isEmpty();
+    }
+
+    @Test
+    void hostIdsThatCannotNameATopicAreRefusedWithTheRule() {
+        for (String bad : new String[] {"", "a/b", "-x", "host A", "h".repeat(64), "a.b"}) {
+            assertThatThrownBy(() -> TopicCatalogue.hostCommands(bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("letters, digits");
+        }
+        assertThat(TopicCatalogue.isValidHostId(null)).isFalse();
+    }
+}
