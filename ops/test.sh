@@ -24,6 +24,5 @@ say "starting the test stack (Kafka $KAFKA_BOOTSTRAP_SERVERS, registry $SCHEMA_R
 
 say "running unit and integration tests"
 cd "$VMFLOW_ROOT"
-./mvnw -B verify \
-  -Dkafka.bootstrap.servers="$KAFKA_BOOTSTRAP_SERVERS" \
-  -Dschema.registry.url="$SCHEMA_REGISTRY_URL" "$@"
+# the tests find the stack through KAFKA_BOOTSTRAP_SERVERS / SCHEMA_REGISTRY_URL, exported above
+./mvnw -B verify "$@"
