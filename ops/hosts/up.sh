@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Turns this machine into N hypervisor test hosts (default 2, up to 4): each a network namespace
+# with its own address on a private bridge (10.250.0.0/24), its own UTS and mount namespace, and its
+# own libvirtd (QEMU driver, TCG) with its own config/run/state directories under
+# $VMFLOW_HOME/hosts/<id>. Host ids: hostA, hostB, hostC, hostD.
+#   ops/hosts/up.sh [N] [--migration-network]
+# --migration-network adds a second interface per host on 10.251.0.0/24 (a separate migration
+# network, the seed's "multiple NICs" case); libvirt's migration_host then points there.
+# Installs libvirt and QEMU from Debian when missing (needs root). Idempotent; ops/hosts/down.sh
+# stops everything it started.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+count=2
+migration_net=0
+for arg in "$@"; do
+  case "$arg" in
+    --migration-network) migration_net=1 ;;
+    [1-4]) count=$arg ;;
+    *) die "usage: ops/hosts/up.sh [1-4] [--migration-network]" ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || die "test hosts need root (network namespaces, libvirtd)"
+
+HOSTS_DIR="$VMFLOW_HOME/hosts"
+IDS=(hostA hostB hostC hostD)
+BR0=vmflow-br0
+BR1=vmflow-br1
+
+ensure_packages() {
+  local missing=()
+  command -v libvirtd > /dev/null || missing+=(libvirt-daemon libvirt-daemon-driver-qemu)
+  command -v virsh > /dev/null || missing+=(libvirt-clients)
+  command -v qemu-system-x86_64 > /dev/null || missing+=(qemu-system-x86)
+  command -v ip > /dev/null || missing+=(iproute2)
+  command -v unshare > /dev/null || missing+=(util-linux)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null \
+      || die "apt-get install ${missing[*]} failed"
+  fi
+  # libvirt's QEMU driver refuses to start without these, even when told to run guests as root
+  getent group libvirt-qemu > /dev/null || groupadd -r libvirt-qemu
+  getent passwd libvirt-qemu > /dev/null || useradd -r -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+}
+
+ensure_bridge() { # NAME CIDR
+  if ! ip link show "$1" > /dev/null 2>&1; then
+    ip link add "$1" type bridge
+    ip addr add "$2" dev "$1"
+  fi
+  ip link set "$1" up
+}
+
+ensure_link() { # HOSTID NS INDEX BRIDGE IFNAME ADDR
+  local id=$1 ns=$2 bridge=$4 ifname=$5 addr=$6
+  local outer="vf-$id-$3"
+  if ! ip link show "$outer" > /dev/null 2>&1; then
+    ip link add "$outer" type veth peer name "$ifname" netns "$ns"
+    ip link set "$outer" master "$bridge" up
+  fi
+  ip -n "$ns" addr replace "$addr/24" dev "$ifname"
+  ip -n "$ns" link set "$ifname" up
+}
+
+write_config() { # ID DIR MGMT_IP MIGRATION_IP INDEX
+  local id=$1 d=$2 ip=$3 mip=$4 i=$5
+  if [ ! -f "$d/etc/.vmflow" ]; then
+    mkdir -p "$d/etc"
+    cp -a /etc/libvirt/. "$d/etc/"
+    touch "$d/etc/.vmflow"
+  fi
+  mkdir -p "$d/run" "$d/lib" "$d/log/qemu" "$d/cache"
+  cat > "$d/etc/libvirtd.conf" <<CONF
+# vmflow test host $id: TCP without authentication, for test hosts on a private bridge only
+listen_tls = 0
+listen_tcp = 1
+listen_addr = "$ip"
+auth_tcp = "none"
+auth_unix_rw = "none"
+host_uuid = "00000000-0000-4000-8000-00000000000$i"
+CONF
+  cat > "$d/etc/qemu.conf" <<CONF
+user = "root"
+group = "root"
+dynamic_ownership = 0
+remember_owner = 0
+stdio_handler = "file"
+migration_host = "$mip"
+migration_address = "0.0.0.0"
+CONF
+  cat > "$d/host.properties" <<CONF
+id=$id
+libvirtUri=qemu+tcp://$ip/system
+address=$ip
+migrationAddress=$mip
+dir=$d
+namespace=vmflow-$id
+CONF
+}
+
+start_daemon() { # ID DIR
+  local id=$1 d=$2
+  mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt
+  : > "$d/libvirtd.out"
+  setsid ip netns exec "vmflow-$id" unshare --uts --mount --propagation private bash -c "
+    set -e
+    hostname $id
+    mount --bind '$d/etc' /etc/libvirt
+    mount --bind '$d/run' /run/libvirt
+    mount --bind '$d/lib' /var/lib/libvirt
+    mount --bind '$d/log' /var/log/libvirt
+    mount --bind '$d/cache' /var/cache/libvirt
+    exec libvirtd --listen --pid-file /run/libvirt/libvirtd.pid
+  " >> "$d/libvirtd.out" 2>&1 < /dev/null &
+}
+
+ensure_packages
+ensure_bridge "$BR0" 10.250.0.254/24
+[ $migration_net -eq 1 ] && ensure_bridge "$BR1" 10.251.0.254/24
+
+for ((i = 1; i <= count; i++)); do
+  id=${IDS[$((i - 1))]}
+  ns="vmflow-$id"
+  d="$HOSTS_DIR/$id"
+  ip="10.250.0.$i"
+  mip=$ip
+  ip netns list | grep -qw "$ns" || ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  ensure_link "$id" "$ns" 0 "$BR0" eth0 "$ip"
+  if [ $migration_net -eq 1 ]; then
+    mip="10.251.0.$i"
+    ensure_link "$id" "$ns" 1 "$BR1" eth1 "$mip"
+  fi
+  mkdir -p "$d"
+  write_config "$id" "$d" "$ip" "$mip" "$i"
+  if pid_alive "$d/run/libvirtd.pid"; then
+    say "$id: libvirtd already running (pid $(cat "$d/run/libvirtd.pid"))"
+  else
+    say "$id: starting libvirtd in namespace $ns at $ip"
+    rm -f "$d/run/libvirtd.pid"
+    start_daemon "$id" "$d"
+  fi
+done
+
+for ((i = 1; i <= count; i++)); do
+  id=${IDS[$((i - 1))]}
+  d="$HOSTS_DIR/$id"
+  deadline=$((SECONDS + 60))
+  until virsh -c "qemu+tcp://10.250.0.$i/system" version > /dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || { tail -n 20 "$d/libvirtd.out" >&2; die "$id: libvirtd not reachable at qemu+tcp://10.250.0.$i/system after 60 s"; }
+    sleep 0.3
+  done
+  echo "$id  qemu+tcp://10.250.0.$i/system  $(grep migrationAddress "$d/host.properties")  dir $d"
+done
