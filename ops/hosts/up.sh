@@ -117,6 +117,9 @@ start_daemon() { # ID DIR
 }
 
 ensure_packages
+# the test guest, built from source, where every host's QEMU can read it
+mkdir -p "$VMFLOW_HOME/guest"
+"$VMFLOW_ROOT/ops/guest/build.sh" "$VMFLOW_HOME/guest/vmflow-guest.elf" > /dev/null || die "building the test guest failed (needs gcc and binutils)"
 ensure_bridge "$BR0" 10.250.0.254/24
 [ $migration_net -eq 1 ] && ensure_bridge "$BR1" 10.251.0.254/24
 

@@ -1,0 +1,146 @@
+package io.vmflow.agent;
+
+import io.vmflow.agent.commands.CommandLedger;
+import io.vmflow.agent.commands.CommandProcessor;
+import io.vmflow.agent.commands.PeerLink;
+import io.vmflow.agent.commands.Reporter;
+import io.vmflow.agent.config.AgentConfig;
+import io.vmflow.agent.flows.DestinationSide;
+import io.vmflow.agent.flows.PeerToPeerSource;
+import io.vmflow.agent.flows.ProgressSampler;
+import io.vmflow.agent.flows.SourceSide;
+import io.vmflow.agent.libvirt.Hypervisor;
+import io.vmflow.agent.state.HostStatePublisher;
+import io.vmflow.avro.HostCommand;
+import io.vmflow.avro.Liveness;
+import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.schemas.kafka.DecodingConsumer;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.Topic;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host's agent, wired by hand: config -> libvirt -> Kafka clients -> command processing -> state
+ * publishing. {@link #start()} creates this host's command topic from the catalogue if it is missing,
+ * then starts consuming it; {@link #close()} stops taking commands, lets running ones end, and says
+ * DOWN.
+ */
+public final class HostAgent implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
+
+    private final AgentConfig config;
+    private final Hypervisor hypervisor;
+    private final KafkaProducer<String, byte[]> producer;
+    private final WireFormat wire;
+    private final ExecutorService workers;
+    private final ExecutorService urgent;
+    private final ScheduledExecutorService scheduler;
+    private final CommandProcessor processor;
+    private final HostStatePublisher state;
+    private PeerLink peer;
+    private DecodingConsumer<HostCommand> consumer;
+
+    public HostAgent(AgentConfig config) {
+        this.config = config;
+        this.hypervisor = new Hypervisor(config.libvirtUri());
+        this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-agent-" + config.hostId()));
+        this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        this.workers = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(256), named("agent-worker-" + config.hostId()));
+        this.urgent = Executors.newSingleThreadExecutor(named("agent-abort-" + config.hostId()));
+        this.scheduler = Executors.newScheduledThreadPool(1, named("agent-timer-" + config.hostId()));
+        Reporter reporter = new Reporter(config.hostId(), producer, wire);
+        SourceSide source = new SourceSide(hypervisor,
+                new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()));
+        this.peer = new PeerLink(config.hostId(), config.endpoints(), producer, wire);
+        this.processor = new CommandProcessor(config.hostId(), new CommandLedger(), reporter, workers, urgent,
+                source, new DestinationSide(hypervisor, config.migrationAddresses()),
+                new PeerToPeerSource(config.hostId(), hypervisor, source, peer, config.peerTimeout()));
+        this.state = new HostStatePublisher(config, hypervisor, producer, wire, processor::runningMigrations);
+    }
+
+    public HostAgent start() throws InterruptedException {
+        LOG.info("host agent starting: {}", config.describe());
+        Topic commands = TopicCatalogue.hostCommands(config.hostId());
+        ensureTopic(commands);
+        peer.start();
+        state.publish(Liveness.UP);
+        scheduler.scheduleAtFixedRate(() -> state.publish(Liveness.UP), config.stateInterval().toMillis(),
+                config.stateInterval().toMillis(), TimeUnit.MILLISECONDS);
+        String group = "vmflow-agent-" + config.hostId();
+        consumer = new DecodingConsumer<>("agent-commands-" + config.hostId(),
+                new KafkaConsumer<>(config.endpoints().consumer(group, group)), List.of(commands.name()), wire,
+                HostCommand.class, processor::accept, new DeadLetters(producer, group), Duration.ofSeconds(60))
+                .start();
+        LOG.info("host agent {} consuming {}", config.hostId(), commands.name());
+        return this;
+    }
+
+    private void ensureTopic(Topic t) throws InterruptedException {
+        try (Admin admin = Admin.create(config.endpoints().admin())) {
+            if (admin.listTopics().names().get().contains(t.name())) {
+                return;
+            }
+            admin.createTopics(List.of(new NewTopic(t.name(), Optional.of(t.partitions()), Optional.empty())
+                    .configs(t.config()))).all().get();
+            LOG.info("created {} from the catalogue", t.name());
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create " + t.name() + ": " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    public Hypervisor hypervisor() {
+        return hypervisor;
+    }
+
+    @Override
+    public void close() {
+        if (consumer != null) {
+            consumer.close();
+        }
+        workers.shutdown();
+        urgent.shutdown();
+        try {
+            workers.awaitTermination(5, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        scheduler.shutdownNow();
+        state.publish(Liveness.DOWN);
+        peer.close();
+        producer.close(Duration.ofSeconds(10));
+        hypervisor.close();
+        LOG.info("host agent {} stopped", config.hostId());
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,141 @@
+package io.vmflow.agent.commands;
+
+import io.vmflow.agent.flows.DestinationSide;
+import io.vmflow.agent.flows.PeerToPeerSource;
+import io.vmflow.agent.flows.SourceSide;
+import io.vmflow.agent.libvirt.HypervisorException;
+import io.vmflow.avro.CommandType;
+import io.vmflow.avro.HostCommand;
+import io.vmflow.avro.HostReport;
+import io.vmflow.schemas.reasons.ReasonCode;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Takes each command addressed to this host: refuses what is not for it or comes from a stale
+ * epoch, answers a repeated command with its first reply (one effect), reports acceptance, and runs
+ * the work on a bounded pool (ABORT on a pool of its own, so it never waits behind the migration it
+ * must stop).
+ */
+public final class CommandProcessor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
+
+    private final String hostId;
+    private final CommandLedger ledger;
+    private final Reporter reporter;
+    private final ExecutorService workers;
+    private final ExecutorService urgent;
+    private final SourceSide source;
+    private final DestinationSide destination;
+    private final PeerToPeerSource peerToPeer;
+    private final AtomicInteger runningMigrations = new AtomicInteger();
+
+    public CommandProcessor(String hostId, CommandLedger ledger, Reporter reporter, ExecutorService workers,
+            ExecutorService urgent, SourceSide source, DestinationSide destination, PeerToPeerSource peerToPeer) {
+        this.hostId = hostId;
+        this.ledger = ledger;
+        this.reporter = reporter;
+        this.workers = workers;
+        this.urgent = urgent;
+        this.source = source;
+        this.destination = destination;
+        this.peerToPeer = peerToPeer;
+    }
+
+    /** Migrations this host is sending right now. */
+    public int runningMigrations() {
+        return runningMigrations.get();
+    }
+
+    /** Called by the command consumer for each decoded command, in order. */
+    public void accept(ConsumerRecord<String, byte[]> raw, HostCommand c) {
+        MDC.put("migrationId", c.getMigrationId());
+        try {
+            if (!hostId.equals(c.getHostId())) {
+                reporter.send(reporter.about(c, Outcome.refused(ReasonCode.WRONG_HOST.reason(
+                        "command for host " + c.getHostId() + " arrived at " + hostId))));
+                return;
+            }
+            switch (ledger.admit(c.getCommandId(), c.getIssuer(), c.getEpoch())) {
+                case DONE -> {
+                    LOG.info("command {} seen again; repeating its reply", c.getCommandId());
+                    ledger.finalReport(c.getCommandId()).ifPresent(reporter::send);
+                }
+                case IN_FLIGHT -> LOG.info("command {} seen again while running; its reply will follow",
+                        c.getCommandId());
+                case STALE -> {
+                    HostReport r = reporter.about(c, Outcome.refused(ReasonCode.STALE_EPOCH.reason("epoch "
+                            + c.getEpoch() + " of " + c.getIssuer() + " is older than "
+                            + ledger.highestEpoch(c.getIssuer()) + "; a newer coordinator has taken over")));
+                    reporter.send(r);
+                    ledger.finish(c.getCommandId(), r);
+                }
+                case NEW -> start(c);
+            }
+        } finally {
+            MDC.remove("migrationId");
+        }
+    }
+
+    private void start(HostCommand c) {
+        reporter.send(reporter.accepted(c));
+        try {
+            (c.getType() == CommandType.ABORT ? urgent : workers).execute(() -> run(c));
+        } catch (RejectedExecutionException e) {
+            HostReport r = reporter.about(c, Outcome.refused(ReasonCode.INTERNAL_ERROR.reason(
+                    "agent " + hostId + " is shutting down or has too many queued commands; retry later")));
+            reporter.send(r);
+            ledger.finish(c.getCommandId(), r);
+        }
+    }
+
+    private void run(HostCommand c) {
+        MDC.put("migrationId", c.getMigrationId());
+        boolean migrating = c.getType() == CommandType.PERFORM || c.getType() == CommandType.HANDOFF_PEER_TO_PEER;
+        if (migrating) {
+            runningMigrations.incrementAndGet();
+        }
+        Outcome outcome;
+        try {
+            LOG.info("{} {} for guest {}", c.getType(), c.getCommandId(), c.getSpec().getGuest());
+            outcome = dispatch(c);
+        } catch (HypervisorException e) {
+            LOG.warn("{} {} failed: {}", c.getType(), c.getCommandId(), e.getMessage());
+            outcome = Outcome.failed(e.reason());
+        } catch (RuntimeException e) {
+            LOG.error("{} {} failed unexpectedly", c.getType(), c.getCommandId(), e);
+            outcome = Outcome.failed(ReasonCode.INTERNAL_ERROR.reason(e.toString()));
+        } finally {
+            if (migrating) {
+                runningMigrations.decrementAndGet();
+            }
+        }
+        HostReport report = reporter.about(c, outcome);
+        try {
+            reporter.send(report);
+        } finally {
+            ledger.finish(c.getCommandId(), report);
+            MDC.remove("migrationId");
+        }
+    }
+
+    private Outcome dispatch(HostCommand c) throws HypervisorException {
+        return switch (c.getType()) {
+            case BEGIN -> source.begin(c);
+            case PREPARE -> destination.prepare(c);
+            case PERFORM -> source.performDirect(c);
+            case FINISH -> destination.finish(c);
+            case CONFIRM -> source.confirm(c);
+            case ABORT -> source.abort(c);
+            case HANDOFF_PEER_TO_PEER -> peerToPeer.run(c);
+            case HANDOFF_UNMANAGED, TUNE, UNKNOWN -> Outcome.refused(ReasonCode.UNSUPPORTED_COMMAND.reason(
+                    c.getType() + " is not implemented by this agent version"));
+        };
+    }
+}

@@ -1,0 +1,75 @@
+package io.vmflow.agent.commands;
+
+import io.vmflow.avro.HostCommand;
+import io.vmflow.avro.HostReport;
+import io.vmflow.avro.JobFigures;
+import io.vmflow.avro.ReportKind;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Writes this agent's reports to the host-reports topic, keyed by migration id. */
+public final class Reporter {
+
+    private final String hostId;
+    private final Producer<String, byte[]> producer;
+    private final WireFormat wire;
+
+    public Reporter(String hostId, Producer<String, byte[]> producer, WireFormat wire) {
+        this.hostId = hostId;
+        this.producer = producer;
+        this.wire = wire;
+    }
+
+    /** A report about a command, not yet sent. */
+    public HostReport about(HostCommand c, Outcome o) {
+        return HostReport.newBuilder()
+                .setReportId(UUID.randomUUID().toString()).setHostId(hostId).setKind(o.kind)
+                .setReportedAt(Instant.now()).setMigrationId(c.getMigrationId()).setCommandId(c.getCommandId())
+                .setCommandType(c.getType()).setReason(o.reason).setGuest(o.guest).setDomainXml(o.domainXml)
+                .setMigrationUri(o.migrationUri).setFigures(o.figures).setDetails(o.details)
+                .build();
+    }
+
+    public HostReport accepted(HostCommand c) {
+        return HostReport.newBuilder()
+                .setReportId(UUID.randomUUID().toString()).setHostId(hostId).setKind(ReportKind.COMMAND_ACCEPTED)
+                .setReportedAt(Instant.now()).setMigrationId(c.getMigrationId()).setCommandId(c.getCommandId())
+                .setCommandType(c.getType()).build();
+    }
+
+    public HostReport progress(HostCommand c, JobFigures f) {
+        return HostReport.newBuilder()
+                .setReportId(UUID.randomUUID().toString()).setHostId(hostId).setKind(ReportKind.PROGRESS)
+                .setReportedAt(Instant.now()).setMigrationId(c.getMigrationId()).setCommandId(c.getCommandId())
+                .setCommandType(c.getType()).setFigures(f).build();
+    }
+
+    /** Sends a report and waits until the broker has it (reports are the agent's only memory). */
+    public void send(HostReport r) {
+        String key = r.getMigrationId() != null ? r.getMigrationId() : r.getHostId();
+        byte[] value = wire.encode(TopicCatalogue.HOST_REPORTS.valueSubject(), r);
+        try {
+            producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key, value)).get(60,
+                    TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted sending a report", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot write report for " + key + " to Kafka: " + e, e);
+        }
+    }
+
+    /** Sends a report without waiting (progress samples: the next one supersedes a lost one). */
+    public void sendAsync(HostReport r) {
+        String key = r.getMigrationId() != null ? r.getMigrationId() : r.getHostId();
+        producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key,
+                wire.encode(TopicCatalogue.HOST_REPORTS.valueSubject(), r)));
+    }
+}

@@ -1,0 +1,50 @@
+package io.vmflow.agent.flows;
+
+import io.vmflow.agent.commands.Reporter;
+import io.vmflow.agent.libvirt.Hypervisor;
+import io.vmflow.avro.HostCommand;
+import io.vmflow.avro.JobFigures;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.libvirt.Domain;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reports a running migration's job statistics at a steady interval (libvirt-java has no
+ * migration-iteration events, so the job stats are polled), while the blocking migrate call runs.
+ */
+public final class ProgressSampler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProgressSampler.class);
+
+    private final Hypervisor hypervisor;
+    private final Reporter reporter;
+    private final ScheduledExecutorService scheduler;
+    private final Duration interval;
+
+    public ProgressSampler(Hypervisor hypervisor, Reporter reporter, ScheduledExecutorService scheduler,
+            Duration interval) {
+        this.hypervisor = hypervisor;
+        this.reporter = reporter;
+        this.scheduler = scheduler;
+        this.interval = interval;
+    }
+
+    /** Starts sampling; closing the returned handle stops it. */
+    public AutoCloseable sample(HostCommand command, Domain domain) {
+        ScheduledFuture<?> f = scheduler.scheduleAtFixedRate(() -> {
+            try {
+                JobFigures figures = hypervisor.jobFigures(domain);
+                if (figures.getDataTotalBytes() != null || figures.getElapsedMs() != null) {
+                    reporter.sendAsync(reporter.progress(command, figures));
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("progress sample for {} failed: {}", command.getMigrationId(), e.toString());
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        return () -> f.cancel(false);
+    }
+}

@@ -1,0 +1,140 @@
+package io.vmflow.agent.flows;
+
+import io.vmflow.agent.commands.Outcome;
+import io.vmflow.agent.libvirt.Hypervisor;
+import io.vmflow.agent.libvirt.HypervisorException;
+import io.vmflow.agent.libvirt.MigrationOptions;
+import io.vmflow.avro.GuestObservation;
+import io.vmflow.avro.GuestState;
+import io.vmflow.avro.HostCommand;
+import io.vmflow.avro.JobFigures;
+import io.vmflow.schemas.reasons.ReasonCode;
+import java.util.Optional;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
+
+/**
+ * The source host's part of a migration (libvirt's Begin, Perform, Confirm, and the abort that
+ * puts the guest back to running on the source).
+ */
+public final class SourceSide {
+
+    private final Hypervisor hypervisor;
+    private final ProgressSampler progress;
+
+    public SourceSide(Hypervisor hypervisor, ProgressSampler progress) {
+        this.hypervisor = hypervisor;
+        this.progress = progress;
+    }
+
+    /** BEGIN: the guest's migratable XML, its persistence, and that it can be migrated as asked. */
+    public Outcome begin(HostCommand c) throws HypervisorException {
+        Domain d = hypervisor.require(c.getSpec().getGuest());
+        GuestObservation g = hypervisor.observe(c.getSpec().getGuest());
+        if (c.getSpec().getLive() && g.getState() != GuestState.RUNNING && g.getState() != GuestState.PAUSED) {
+            throw new HypervisorException(ReasonCode.GUEST_NOT_RUNNING, "guest '" + g.getName()
+                    + "' is " + g.getState() + " on the source; a live migration needs it running (or ask offline)");
+        }
+        return Outcome.succeeded().guest(g).domainXml(hypervisor.migratableXml(d))
+                .detail("persistent", Boolean.toString(g.getPersistent()));
+    }
+
+    /** PERFORM (managed direct): the agent holds both connections and runs the libvirt migration. */
+    public Outcome performDirect(HostCommand c) throws HypervisorException {
+        String destination = requireDestinationUri(c);
+        Domain d = hypervisor.require(c.getSpec().getGuest());
+        MigrationOptions o = MigrationOptions.of(c.getSpec(), c.getMigrationUri(), false, false);
+        try (AutoCloseable sampling = progress.sample(c, d)) {
+            hypervisor.migrateDirect(d, destination, o);
+        } catch (HypervisorException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new HypervisorException(ReasonCode.INTERNAL_ERROR, "stopping progress sampling: " + e, e);
+        }
+        return Outcome.succeeded().figures(completedFigures(c, d, destination))
+                .guest(hypervisor.observe(c.getSpec().getGuest()))
+                .detail("flags", Long.toString(o.flags()));
+    }
+
+    /** The peer-to-peer perform: libvirtd on this host drives the destination's itself. */
+    public Outcome performPeerToPeer(HostCommand c, String migrationUri, boolean libvirtTunnel)
+            throws HypervisorException {
+        String destination = requireDestinationUri(c);
+        Domain d = hypervisor.require(c.getSpec().getGuest());
+        MigrationOptions o = MigrationOptions.of(c.getSpec(), migrationUri, true, libvirtTunnel);
+        try (AutoCloseable sampling = progress.sample(c, d)) {
+            hypervisor.migrateToUri(d, destination, o);
+        } catch (HypervisorException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new HypervisorException(ReasonCode.INTERNAL_ERROR, "stopping progress sampling: " + e, e);
+        }
+        return Outcome.succeeded().figures(completedFigures(c, d, destination))
+                .detail("flags", Long.toString(o.flags()));
+    }
+
+    /**
+     * CONFIRM: the guest must no longer run here; the source config is removed when undefineSource
+     * was asked and libvirt has not already done it.
+     */
+    public Outcome confirm(HostCommand c) throws HypervisorException {
+        GuestObservation g = hypervisor.observe(c.getSpec().getGuest());
+        if (g.getState() == GuestState.RUNNING || g.getState() == GuestState.PAUSED) {
+            throw new HypervisorException(ReasonCode.MIGRATION_FAILED, "guest '" + g.getName()
+                    + "' is still " + g.getState() + " on the source; the migration did not complete");
+        }
+        Outcome o = Outcome.succeeded();
+        if (c.getSpec().getUndefineSource() && g.getPersistent()) {
+            Optional<Domain> d = hypervisor.find(c.getSpec().getGuest());
+            if (d.isPresent()) {
+                hypervisor.undefine(d.get());
+                o.detail("sourceConfig", "undefined by the agent");
+            }
+        }
+        return o.guest(hypervisor.observe(c.getSpec().getGuest()));
+    }
+
+    /**
+     * ABORT: cancel the running job if there is one (the blocked migrate call then fails with
+     * MIGRATION_ABORTED), then make sure the guest runs on the source.
+     */
+    public Outcome abort(HostCommand c) throws HypervisorException {
+        Optional<Domain> d = hypervisor.find(c.getSpec().getGuest());
+        if (d.isEmpty()) {
+            throw new HypervisorException(ReasonCode.GUEST_NOT_FOUND, "guest '" + c.getSpec().getGuest()
+                    + "' is not on the source any more: the migration may already have completed");
+        }
+        boolean aborted = hypervisor.abortJob(d.get());
+        String state = hypervisor.ensureRunning(d.get());
+        return Outcome.succeeded().guest(hypervisor.observe(c.getSpec().getGuest()))
+                .detail("jobAborted", Boolean.toString(aborted)).detail("guestOnSource", state);
+    }
+
+    private static String requireDestinationUri(HostCommand c) throws HypervisorException {
+        String uri = c.getSpec().getDestinationUri();
+        if (uri == null || uri.isBlank()) {
+            throw new HypervisorException(ReasonCode.MALFORMED_COMMAND,
+                    c.getType() + " needs spec.destinationUri, the destination's libvirt connection URI");
+        }
+        return uri;
+    }
+
+    /** Final figures: from the source domain when libvirt kept it, else from the destination's. */
+    private JobFigures completedFigures(HostCommand c, Domain source, String destinationUri) {
+        JobFigures f = hypervisor.completedJobFigures(source);
+        if (f.getDowntimeMs() != null || f.getDataTotalBytes() != null) {
+            return f;
+        }
+        try {
+            Connect dest = new Connect(destinationUri);
+            try {
+                return hypervisor.completedJobFigures(dest.domainLookupByName(c.getSpec().getGuest()));
+            } finally {
+                dest.close();
+            }
+        } catch (LibvirtException e) {
+            return f;
+        }
+    }
+}

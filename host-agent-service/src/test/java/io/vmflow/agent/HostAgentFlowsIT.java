@@ -1,0 +1,227 @@
+package io.vmflow.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vmflow.agent.config.AgentConfig;
+import io.vmflow.agent.testhosts.Reports;
+import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.agent.testhosts.TestHost;
+import io.vmflow.avro.CommandType;
+import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.HostCommand;
+import io.vmflow.avro.HostReport;
+import io.vmflow.avro.MigrationSpec;
+import io.vmflow.avro.ReportKind;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.Topic;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two real agents (in this JVM) drive two real libvirtd test hosts, commanded through the real
+ * broker and registry with no coordinator: each flow must leave the test guest running on the
+ * destination with its heartbeat advancing and no corrupt word.
+ */
+class HostAgentFlowsIT {
+
+    static TestHost hostA;
+    static TestHost hostB;
+    static HostAgent agentA;
+    static HostAgent agentB;
+    static KafkaProducer<String, byte[]> producer;
+    static WireFormat wire;
+    static Reports reports;
+    static final long EPOCH = System.currentTimeMillis();
+
+    TestGuest guest;
+
+    @BeforeAll
+    static void startAgents() throws Exception {
+        Endpoints endpoints = Endpoints.fromEnvironment();
+        hostA = TestHost.load("hostA");
+        hostB = TestHost.load("hostB");
+        agentA = new HostAgent(config(hostA, endpoints)).start();
+        agentB = new HostAgent(config(hostB, endpoints)).start();
+        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        producer = new KafkaProducer<>(endpoints.producer("it-commands"));
+        reports = new Reports(endpoints, wire);
+    }
+
+    static AgentConfig config(TestHost h, Endpoints endpoints) {
+        return AgentConfig.from(Map.of("VMFLOW_AGENT_HOST_ID", h.id(), "VMFLOW_AGENT_LIBVIRT_URI", h.libvirtUri(),
+                "VMFLOW_AGENT_MIGRATION_ADDRESSES", h.address(), "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "300"),
+                endpoints);
+    }
+
+    @AfterAll
+    static void stopAgents() {
+        reports.close();
+        producer.close();
+        agentA.close();
+        agentB.close();
+    }
+
+    @AfterEach
+    void removeGuest() {
+        if (guest != null) {
+            guest.remove(hostA);
+            guest.remove(hostB);
+        }
+    }
+
+    static MigrationSpec.Builder spec(TestGuest g) {
+        return MigrationSpec.newBuilder().setGuest(g.name()).setSourceHost("hostA").setDestinationHost("hostB")
+                .setSourceUri(hostA.libvirtUri()).setDestinationUri(hostB.libvirtUri());
+    }
+
+    static HostCommand.Builder command(String migrationId, String host, CommandType type, MigrationSpec s) {
+        return HostCommand.newBuilder().setCommandId(migrationId + ":" + type.name().toLowerCase() + ":" + host)
+                .setMigrationId(migrationId).setHostId(host).setType(type).setEpoch(EPOCH).setIssuer("it-coordinator")
+                .setIssuedAt(Instant.now()).setSpec(s);
+    }
+
+    static void send(HostCommand c) throws Exception {
+        Topic t = TopicCatalogue.hostCommands(c.getHostId());
+        producer.send(new ProducerRecord<>(t.name(), c.getMigrationId(), wire.encode(t.valueSubject(), c))).get();
+    }
+
+    static HostReport run(HostCommand c) throws Exception {
+        send(c);
+        return reports.awaitFinal(c.getCommandId());
+    }
+
+    static String newMigrationId() {
+        return "it-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void managedDirectPhaseByPhaseMovesATransientGuestIntact() throws Exception {
+        guest = new TestGuest("direct-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
+        guest.start(hostA, false);
+        String id = newMigrationId();
+        MigrationSpec s = spec(guest).setControlFlow(ControlFlow.MANAGED_DIRECT).build();
+
+        HostReport begin = run(command(id, "hostA", CommandType.BEGIN, s).build());
+        assertThat(begin.getKind()).as("%s", begin).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+        assertThat(begin.getDomainXml()).contains(guest.uuid());
+        assertThat(begin.getGuest().getPersistent()).isFalse();
+
+        HostReport prepare = run(command(id, "hostB", CommandType.PREPARE, s).setDomainXml(begin.getDomainXml())
+                .setPeerHost("hostA").build());
+        assertThat(prepare.getKind()).as("%s", prepare).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+        assertThat(prepare.getMigrationUri()).isEqualTo("tcp://" + hostB.address());
+
+        HostReport perform = run(command(id, "hostA", CommandType.PERFORM, s)
+                .setMigrationUri(prepare.getMigrationUri()).setPeerHost("hostB").build());
+        assertThat(perform.getKind()).as("%s", perform).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+        assertThat(perform.getFigures().getDataTotalBytes()).isPositive();
+        assertThat(perform.getFigures().getDowntimeMs()).isNotNull();
+
+        HostReport finish = run(command(id, "hostB", CommandType.FINISH, s).build());
+        assertThat(finish.getKind()).as("%s", finish).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+        HostReport confirm = run(command(id, "hostA", CommandType.CONFIRM, s).build());
+        assertThat(confirm.getKind()).as("%s", confirm).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+
+        guest.assertRunningIntact(hostB);
+        assertThat(guest.observe(hostA)).as("transient guest gone from the source").isEmpty();
+        assertThat(guest.observe(hostB)).hasValueSatisfying(o -> assertThat(o.persistent()).isFalse());
+        assertThat(reports.forMigration(id)).extracting(HostReport::getKind).contains(ReportKind.COMMAND_ACCEPTED);
+    }
+
+    @Test
+    void peerToPeerIsOneCommandAndTheSourceAgentDrivesTheDestinationAgent() throws Exception {
+        guest = new TestGuest("p2p-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
+        guest.start(hostA, true);
+        String id = newMigrationId();
+        MigrationSpec s = spec(guest).setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                .setPersistDest(true).setUndefineSource(true).build();
+
+        HostReport done = run(command(id, "hostA", CommandType.HANDOFF_PEER_TO_PEER, s).setPeerHost("hostB").build());
+
+        assertThat(done.getKind()).as("%s", done).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+        assertThat(reports.forMigration(id)).anySatisfy(r -> {
+            assertThat(r.getHostId()).isEqualTo("hostB");
+            assertThat(r.getCommandType()).isEqualTo(CommandType.PREPARE);
+            assertThat(r.getKind()).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+        });
+        guest.assertRunningIntact(hostB);
+        assertThat(guest.observe(hostB)).hasValueSatisfying(o -> assertThat(o.persistent()).isTrue());
+        assertThat(guest.observe(hostA)).as("source config undefined").isEmpty();
+    }
+
+    @Test
+    void aCommandDeliveredTwiceMigratesOnceAndGetsTheSameReply() throws Exception {
+        guest = new TestGuest("twice-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
+        guest.start(hostA, false);
+        String id = newMigrationId();
+        HostCommand c = command(id, "hostA", CommandType.HANDOFF_PEER_TO_PEER,
+                spec(guest).setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build()).setPeerHost("hostB").build();
+
+        send(c);
+        send(c);
+        HostReport first = reports.awaitFinal(c.getCommandId());
+        send(c);
+        await().atMost(Duration.ofSeconds(60)).until(() -> reports.forCommand(c.getCommandId()).stream()
+                .filter(r -> Reports.isFinal(r.getKind())).count() >= 2);
+
+        assertThat(first.getKind()).as("%s", first).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+        List<HostReport> mine = reports.forCommand(c.getCommandId());
+        assertThat(mine).filteredOn(r -> r.getKind() == ReportKind.COMMAND_ACCEPTED).hasSize(1);
+        assertThat(mine).filteredOn(r -> Reports.isFinal(r.getKind()))
+                .allSatisfy(r -> assertThat(r.getReportId()).isEqualTo(first.getReportId()));
+        assertThat(reports.forMigration(id)).filteredOn(r -> r.getCommandType() == CommandType.PREPARE
+                && r.getKind() == ReportKind.COMMAND_ACCEPTED).hasSize(1);
+        guest.assertRunningIntact(hostB);
+    }
+
+    @Test
+    void anAbortDuringRunningLeavesTheGuestRunningIntactOnTheSource() throws Exception {
+        guest = new TestGuest("abort-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=32");
+        guest.start(hostA, false);
+        String id = newMigrationId();
+        MigrationSpec s = spec(guest).setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).setBandwidthMiBps(2L).build();
+        HostCommand handoff = command(id, "hostA", CommandType.HANDOFF_PEER_TO_PEER, s).setPeerHost("hostB").build();
+        send(handoff);
+        await().atMost(Duration.ofMinutes(2)).until(() -> reports.forCommand(handoff.getCommandId()).stream()
+                .anyMatch(r -> r.getKind() == ReportKind.PROGRESS));
+
+        HostReport abort = run(command(id, "hostA", CommandType.ABORT, s).build());
+        HostReport migration = reports.awaitFinal(handoff.getCommandId());
+
+        assertThat(abort.getKind()).as("%s", abort).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+        assertThat(abort.getDetails()).containsEntry("jobAborted", "true");
+        assertThat(migration.getKind()).isEqualTo(ReportKind.COMMAND_FAILED);
+        assertThat(migration.getReason().getCode()).isEqualTo("MIGRATION_ABORTED");
+        guest.assertRunningIntact(hostA);
+        assertThat(guest.observe(hostB)).as("nothing left running on the destination")
+                .satisfiesAnyOf(o -> assertThat(o).isEmpty(), o -> assertThat(o.get().active()).isFalse());
+    }
+
+    @Test
+    void aCommandFromAStaleEpochIsRefusedWithoutEffect() throws Exception {
+        String id = newMigrationId();
+        MigrationSpec s = MigrationSpec.newBuilder().setGuest("no-such-guest").setSourceHost("hostA").build();
+        HostReport current = run(command(id, "hostA", CommandType.BEGIN, s).setIssuer("it-fencing")
+                .setEpoch(10).setCommandId(id + ":new").build());
+        HostReport stale = run(command(id, "hostA", CommandType.BEGIN, s).setIssuer("it-fencing")
+                .setEpoch(9).setCommandId(id + ":old").build());
+
+        assertThat(current.getReason().getCode()).isEqualTo("GUEST_NOT_FOUND");
+        assertThat(stale.getKind()).isEqualTo(ReportKind.COMMAND_REFUSED);
+        assertThat(stale.getReason().getCode()).isEqualTo("STALE_EPOCH");
+        assertThat(reports.forCommand(id + ":old")).noneMatch(r -> r.getKind() == ReportKind.COMMAND_ACCEPTED);
+    }
+}

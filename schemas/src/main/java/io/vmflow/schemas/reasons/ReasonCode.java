@@ -1,0 +1,37 @@
+package io.vmflow.schemas.reasons;
+
+import io.vmflow.avro.Reason;
+
+/**
+ * The constant failure and refusal codes that travel in {@code Reason.code}, so dashboards can count
+ * them (after KubeVirt's FailedMigrationReason). The message next to a code is for people and says
+ * what happened and, where it can, what to do.
+ */
+public enum ReasonCode {
+    // refusals before any effect
+    STALE_EPOCH,
+    WRONG_HOST,
+    MALFORMED_COMMAND,
+    UNSUPPORTED_COMMAND,
+    // libvirt / host conditions
+    GUEST_NOT_FOUND,
+    GUEST_NOT_RUNNING,
+    GUEST_ALREADY_ON_DESTINATION,
+    NAME_CONFLICT,
+    INSUFFICIENT_MEMORY,
+    CPU_INCOMPATIBLE,
+    SAME_HOST,
+    HOST_UNREACHABLE,
+    UNSUPPORTED_FLAGS,
+    MIGRATION_ABORTED,
+    MIGRATION_FAILED,
+    PEER_TIMEOUT,
+    PEER_FAILED,
+    LEASE_LAPSED,
+    HYPERVISOR_ERROR,
+    INTERNAL_ERROR;
+
+    public Reason reason(String message) {
+        return new Reason(name(), message);
+    }
+}
