@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command. From nothing but a JDK 17 and network access to Maven Central: builds
-# vmflow, starts a private stack for the tests (real Kafka + real registry on ports of their own,
-# data in .vmflow/test, wiped first), runs the unit tests (surefire, *Test) and the integration tests
-# (failsafe, *IT) against it, and stops everything it started, also on failure or Ctrl-C.
+# The README's test command. From nothing but a JDK 17, root and network access to Maven Central and
+# Debian: builds vmflow, starts a private stack for the tests (real Kafka + real registry on ports of
+# their own, data in .vmflow/test, wiped first) and two real libvirt test hosts (installing libvirt
+# and QEMU from Debian when missing), runs the unit tests (surefire, *Test) and the integration tests
+# (failsafe, *IT) against them, and stops everything it started, also on failure or Ctrl-C; then
+# checks that the hosts script left nothing running.
 # Extra arguments go to Maven, e.g. ops/test.sh -Dit.test=DeadLetterIT
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,14 +17,33 @@ export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
 export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
 
 require_java
-# a previous run that was killed may have left its stack behind
-"$VMFLOW_ROOT/ops/stack/down.sh" --purge > /dev/null 2>&1 || true
-trap '"$VMFLOW_ROOT/ops/stack/down.sh" --purge' EXIT
+cleanup() {
+  "$VMFLOW_ROOT/ops/hosts/down.sh" > /dev/null 2>&1 || true
+  "$VMFLOW_ROOT/ops/stack/down.sh" --purge
+}
+# a previous run that was killed may have left its stack or hosts behind
+cleanup > /dev/null 2>&1 || true
+trap cleanup EXIT
 
 say "starting the test stack (Kafka $KAFKA_BOOTSTRAP_SERVERS, registry $SCHEMA_REGISTRY_URL)"
 "$VMFLOW_ROOT/ops/stack/up.sh"
+say "starting two test hosts (twice: the second run must find them up)"
+"$VMFLOW_ROOT/ops/hosts/up.sh" 2
+again="$("$VMFLOW_ROOT/ops/hosts/up.sh" 2 2>&1)"
+echo "$again" >&2
+[ "$(grep -c 'libvirtd already running' <<< "$again")" = 2 ] || die "a second ops/hosts/up.sh did not find both hosts running"
 
 say "running unit and integration tests"
 cd "$VMFLOW_ROOT"
-# the tests find the stack through KAFKA_BOOTSTRAP_SERVERS / SCHEMA_REGISTRY_URL, exported above
+# the tests find everything through KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL and VMFLOW_HOME
 ./mvnw -B verify "$@"
+
+say "stopping the test hosts twice; nothing may be left running"
+"$VMFLOW_ROOT/ops/hosts/down.sh"
+"$VMFLOW_ROOT/ops/hosts/down.sh"
+left="$(ip netns list 2>/dev/null | grep -c '^vmflow-' || true)"
+procs="$(pgrep -c -f "$VMFLOW_HOME/guest/|libvirtd --listen --pid-file /run/libvirt" || true)"
+if [ "$left" != "0" ] || [ "$procs" != "0" ]; then
+  die "the hosts script left $left namespace(s) and $procs process(es) behind"
+fi
+say "hosts script: up twice, down twice, nothing left running"
