@@ -3,7 +3,7 @@ package io.vmflow.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vmflow.agent.config.AgentConfig;
+import io.vmflow.agent.testhosts.AgentHarness;
 import io.vmflow.agent.testhosts.Reports;
 import io.vmflow.agent.testhosts.TestGuest;
 import io.vmflow.agent.testhosts.TestHost;
@@ -13,18 +13,9 @@ import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.ReportKind;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.registry.SchemaRegistryClient;
-import io.vmflow.schemas.serde.WireFormat;
-import io.vmflow.schemas.topics.Topic;
-import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,41 +28,24 @@ import org.junit.jupiter.api.Test;
  */
 class HostAgentFlowsIT {
 
+    static AgentHarness h;
     static TestHost hostA;
     static TestHost hostB;
-    static HostAgent agentA;
-    static HostAgent agentB;
-    static KafkaProducer<String, byte[]> producer;
-    static WireFormat wire;
     static Reports reports;
-    static final long EPOCH = System.currentTimeMillis();
 
     TestGuest guest;
 
     @BeforeAll
     static void startAgents() throws Exception {
-        Endpoints endpoints = Endpoints.fromEnvironment();
-        hostA = TestHost.load("hostA");
-        hostB = TestHost.load("hostB");
-        agentA = new HostAgent(config(hostA, endpoints)).start();
-        agentB = new HostAgent(config(hostB, endpoints)).start();
-        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
-        producer = new KafkaProducer<>(endpoints.producer("it-commands"));
-        reports = new Reports(endpoints, wire);
-    }
-
-    static AgentConfig config(TestHost h, Endpoints endpoints) {
-        return AgentConfig.from(Map.of("VMFLOW_AGENT_HOST_ID", h.id(), "VMFLOW_AGENT_LIBVIRT_URI", h.libvirtUri(),
-                "VMFLOW_AGENT_MIGRATION_ADDRESSES", h.address(), "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "300"),
-                endpoints);
+        h = new AgentHarness();
+        hostA = h.hostA;
+        hostB = h.hostB;
+        reports = h.reports;
     }
 
     @AfterAll
     static void stopAgents() {
-        reports.close();
-        producer.close();
-        agentA.close();
-        agentB.close();
+        h.close();
     }
 
     @AfterEach
@@ -83,28 +57,23 @@ class HostAgentFlowsIT {
     }
 
     static MigrationSpec.Builder spec(TestGuest g) {
-        return MigrationSpec.newBuilder().setGuest(g.name()).setSourceHost("hostA").setDestinationHost("hostB")
-                .setSourceUri(hostA.libvirtUri()).setDestinationUri(hostB.libvirtUri());
+        return h.spec(g);
     }
 
     static HostCommand.Builder command(String migrationId, String host, CommandType type, MigrationSpec s) {
-        return HostCommand.newBuilder().setCommandId(migrationId + ":" + type.name().toLowerCase() + ":" + host)
-                .setMigrationId(migrationId).setHostId(host).setType(type).setEpoch(EPOCH).setIssuer("it-coordinator")
-                .setIssuedAt(Instant.now()).setSpec(s);
+        return h.command(migrationId, host, type, s);
     }
 
     static void send(HostCommand c) throws Exception {
-        Topic t = TopicCatalogue.hostCommands(c.getHostId());
-        producer.send(new ProducerRecord<>(t.name(), c.getMigrationId(), wire.encode(t.valueSubject(), c))).get();
+        h.send(c);
     }
 
     static HostReport run(HostCommand c) throws Exception {
-        send(c);
-        return reports.awaitFinal(c.getCommandId());
+        return h.run(c);
     }
 
     static String newMigrationId() {
-        return "it-" + UUID.randomUUID().toString().substring(0, 8);
+        return AgentHarness.newMigrationId();
     }
 
     @Test

@@ -1,0 +1,84 @@
+package io.vmflow.agent.testhosts;
+
+import io.vmflow.agent.HostAgent;
+import io.vmflow.agent.config.AgentConfig;
+import io.vmflow.avro.CommandType;
+import io.vmflow.avro.HostCommand;
+import io.vmflow.avro.HostReport;
+import io.vmflow.avro.MigrationSpec;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.Topic;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Two real host agents (in the test's JVM) on the two real test hosts, plus what a test needs to
+ * command them the way a coordinator would: through the real broker and registry.
+ */
+public final class AgentHarness implements AutoCloseable {
+
+    public final TestHost hostA = TestHost.load("hostA");
+    public final TestHost hostB = TestHost.load("hostB");
+    public final Reports reports;
+    private final HostAgent agentA;
+    private final HostAgent agentB;
+    private final KafkaProducer<String, byte[]> producer;
+    private final WireFormat wire;
+    private final long epoch = System.currentTimeMillis();
+
+    public AgentHarness() throws InterruptedException {
+        Endpoints endpoints = Endpoints.fromEnvironment();
+        agentA = new HostAgent(config(hostA, endpoints)).start();
+        agentB = new HostAgent(config(hostB, endpoints)).start();
+        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        producer = new KafkaProducer<>(endpoints.producer("it-commands"));
+        reports = new Reports(endpoints, wire);
+    }
+
+    private static AgentConfig config(TestHost h, Endpoints endpoints) {
+        return AgentConfig.from(Map.of("VMFLOW_AGENT_HOST_ID", h.id(), "VMFLOW_AGENT_LIBVIRT_URI", h.libvirtUri(),
+                "VMFLOW_AGENT_MIGRATION_ADDRESSES", h.address(), "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "300"),
+                endpoints);
+    }
+
+    /** A spec moving a guest from hostA to hostB, with both libvirt URIs filled in as the coordinator would. */
+    public MigrationSpec.Builder spec(TestGuest g) {
+        return MigrationSpec.newBuilder().setGuest(g.name()).setSourceHost(hostA.id()).setDestinationHost(hostB.id())
+                .setSourceUri(hostA.libvirtUri()).setDestinationUri(hostB.libvirtUri());
+    }
+
+    public HostCommand.Builder command(String migrationId, String host, CommandType type, MigrationSpec s) {
+        return HostCommand.newBuilder().setCommandId(migrationId + ":" + type.name().toLowerCase() + ":" + host)
+                .setMigrationId(migrationId).setHostId(host).setType(type).setEpoch(epoch).setIssuer("it-coordinator")
+                .setIssuedAt(Instant.now()).setSpec(s);
+    }
+
+    public void send(HostCommand c) throws Exception {
+        Topic t = TopicCatalogue.hostCommands(c.getHostId());
+        producer.send(new ProducerRecord<>(t.name(), c.getMigrationId(), wire.encode(t.valueSubject(), c))).get();
+    }
+
+    /** Sends a command and waits for its final report. */
+    public HostReport run(HostCommand c) throws Exception {
+        send(c);
+        return reports.awaitFinal(c.getCommandId());
+    }
+
+    public static String newMigrationId() {
+        return "it-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Override
+    public void close() {
+        reports.close();
+        producer.close();
+        agentA.close();
+        agentB.close();
+    }
+}
