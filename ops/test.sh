@@ -27,9 +27,9 @@ trap cleanup EXIT
 
 say "starting the test stack (Kafka $KAFKA_BOOTSTRAP_SERVERS, registry $SCHEMA_REGISTRY_URL)"
 "$VMFLOW_ROOT/ops/stack/up.sh"
-say "starting two test hosts (twice: the second run must find them up)"
-"$VMFLOW_ROOT/ops/hosts/up.sh" 2
-again="$("$VMFLOW_ROOT/ops/hosts/up.sh" 2 2>&1)"
+say "starting two test hosts with a separate migration network (twice: the second run must find them up)"
+"$VMFLOW_ROOT/ops/hosts/up.sh" 2 --migration-network
+again="$("$VMFLOW_ROOT/ops/hosts/up.sh" 2 --migration-network 2>&1)"
 echo "$again" >&2
 [ "$(grep -c 'libvirtd already running' <<< "$again")" = 2 ] || die "a second ops/hosts/up.sh did not find both hosts running"
 

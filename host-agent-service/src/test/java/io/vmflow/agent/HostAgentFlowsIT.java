@@ -91,13 +91,20 @@ class HostAgentFlowsIT {
         HostReport prepare = run(command(id, "hostB", CommandType.PREPARE, s).setDomainXml(begin.getDomainXml())
                 .setPeerHost("hostA").build());
         assertThat(prepare.getKind()).as("%s", prepare).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
-        assertThat(prepare.getMigrationUri()).isEqualTo("tcp://" + hostB.address());
+        assertThat(prepare.getMigrationUri()).isEqualTo("tcp://" + hostB.migrationAddress());
+        long migrationNetworkBefore = hostB.hasMigrationNetwork() ? hostB.migrationNetworkRxBytes() : 0;
 
         HostReport perform = run(command(id, "hostA", CommandType.PERFORM, s)
                 .setMigrationUri(prepare.getMigrationUri()).setPeerHost("hostB").build());
         assertThat(perform.getKind()).as("%s", perform).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
         assertThat(perform.getFigures().getDataTotalBytes()).isPositive();
         assertThat(perform.getFigures().getDowntimeMs()).isNotNull();
+
+        if (hostB.hasMigrationNetwork()) {
+            assertThat(hostB.migrationNetworkRxBytes() - migrationNetworkBefore)
+                    .as("the memory stream took the migration network (seed: several NICs)")
+                    .isGreaterThan(perform.getFigures().getMemoryProcessedBytes() / 2);
+        }
 
         HostReport finish = run(command(id, "hostB", CommandType.FINISH, s).build());
         assertThat(finish.getKind()).as("%s", finish).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
@@ -192,5 +199,30 @@ class HostAgentFlowsIT {
         assertThat(stale.getKind()).isEqualTo(ReportKind.COMMAND_REFUSED);
         assertThat(stale.getReason().getCode()).isEqualTo("STALE_EPOCH");
         assertThat(reports.forCommand(id + ":old")).noneMatch(r -> r.getKind() == ReportKind.COMMAND_ACCEPTED);
+    }
+
+    @Test
+    void libvirtErrorsBecomeSpecificReasonCodesAndTheGuestKeepsRunning() throws Exception {
+        guest = new TestGuest("errors-" + UUID.randomUUID().toString().substring(0, 6), 64, "idle");
+        guest.start(hostA, false);
+        String id = newMigrationId();
+
+        HostReport sameHost = run(command(id, "hostA", CommandType.PERFORM,
+                spec(guest).setDestinationUri(hostA.libvirtUri()).build()).setCommandId(id + ":same").build());
+        HostReport unreachable = run(command(id, "hostA", CommandType.PERFORM,
+                spec(guest).setDestinationUri("qemu+tcp://10.250.0.99/system").build())
+                .setCommandId(id + ":unreachable").build());
+        HostReport unknownGuest = run(command(id, "hostA", CommandType.HANDOFF_PEER_TO_PEER,
+                spec(guest).setGuest("no-such-guest").build()).setPeerHost("hostB").setCommandId(id + ":unknown")
+                .build());
+        HostReport noDestination = run(command(id, "hostA", CommandType.PERFORM,
+                spec(guest).setDestinationUri(null).build()).setCommandId(id + ":nodest").build());
+
+        assertThat(sameHost.getReason().getCode()).as("%s", sameHost).isEqualTo("SAME_HOST");
+        assertThat(unreachable.getReason().getCode()).as("%s", unreachable).isEqualTo("HOST_UNREACHABLE");
+        assertThat(unreachable.getReason().getMessage()).contains("10.250.0.99");
+        assertThat(unknownGuest.getReason().getCode()).as("%s", unknownGuest).isEqualTo("GUEST_NOT_FOUND");
+        assertThat(noDestination.getReason().getCode()).isEqualTo("MALFORMED_COMMAND");
+        guest.assertRunningIntact(hostA);
     }
 }

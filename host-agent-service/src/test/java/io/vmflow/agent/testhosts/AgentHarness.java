@@ -43,7 +43,7 @@ public final class AgentHarness implements AutoCloseable {
 
     private static AgentConfig config(TestHost h, Endpoints endpoints) {
         return AgentConfig.from(Map.of("VMFLOW_AGENT_HOST_ID", h.id(), "VMFLOW_AGENT_LIBVIRT_URI", h.libvirtUri(),
-                "VMFLOW_AGENT_MIGRATION_ADDRESSES", h.address(), "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "300"),
+                "VMFLOW_AGENT_MIGRATION_ADDRESSES", h.migrationAddress(), "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "300"),
                 endpoints);
     }
 

@@ -12,9 +12,10 @@ import java.util.Properties;
  * @param id         host id (hostA...)
  * @param libvirtUri how to reach its libvirtd
  * @param address    its address on the test bridge
+ * @param migrationAddress its address on the migration network (the bridge address without one)
  * @param dir        its state directory (its /var/log/libvirt is dir/log)
  */
-public record TestHost(String id, String libvirtUri, String address, Path dir) {
+public record TestHost(String id, String libvirtUri, String address, String migrationAddress, Path dir) {
 
     /** The vmflow home the tests run with (ops/test.sh exports VMFLOW_HOME). */
     public static Path home() {
@@ -35,7 +36,22 @@ public record TestHost(String id, String libvirtUri, String address, Path dir) {
             throw new IllegalStateException(e);
         }
         return new TestHost(p.getProperty("id"), p.getProperty("libvirtUri"), p.getProperty("address"),
-                Path.of(p.getProperty("dir")));
+                p.getProperty("migrationAddress"), Path.of(p.getProperty("dir")));
+    }
+
+    /** Whether this host has a second interface on a separate migration network. */
+    public boolean hasMigrationNetwork() {
+        return !address.equals(migrationAddress);
+    }
+
+    /** Bytes received so far by this host's interface on the migration network (its veth, seen from outside). */
+    public long migrationNetworkRxBytes() {
+        try {
+            // the outer end of the host's veth transmits what the host receives
+            return Long.parseLong(Files.readString(Path.of("/sys/class/net/vf-" + id + "-1/statistics/tx_bytes")).trim());
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("no migration-network interface for " + id + ": " + e);
+        }
     }
 
     /** Where this host's QEMU writes a guest's serial console. */
