@@ -2,6 +2,7 @@ package io.vmflow.agent;
 
 import io.vmflow.agent.commands.CommandLedger;
 import io.vmflow.agent.commands.CommandProcessor;
+import io.vmflow.agent.commands.LedgerRecovery;
 import io.vmflow.agent.commands.PeerLink;
 import io.vmflow.agent.commands.Reporter;
 import io.vmflow.agent.config.AgentConfig;
@@ -9,6 +10,7 @@ import io.vmflow.agent.flows.DestinationSide;
 import io.vmflow.agent.flows.PeerToPeerSource;
 import io.vmflow.agent.flows.ProgressSampler;
 import io.vmflow.agent.flows.SourceSide;
+import io.vmflow.agent.lease.LeaseWatch;
 import io.vmflow.agent.libvirt.Hypervisor;
 import io.vmflow.agent.state.HostStatePublisher;
 import io.vmflow.avro.HostCommand;
@@ -19,6 +21,7 @@ import io.vmflow.schemas.registry.SchemaRegistryClient;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -57,6 +60,9 @@ public final class HostAgent implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final CommandProcessor processor;
     private final HostStatePublisher state;
+    private final Reporter reporter;
+    private final CommandLedger ledger = new CommandLedger();
+    private final LeaseWatch leases;
     private PeerLink peer;
     private DecodingConsumer<HostCommand> consumer;
 
@@ -69,11 +75,13 @@ public final class HostAgent implements AutoCloseable {
                 new LinkedBlockingQueue<>(256), named("agent-worker-" + config.hostId()));
         this.urgent = Executors.newSingleThreadExecutor(named("agent-abort-" + config.hostId()));
         this.scheduler = Executors.newScheduledThreadPool(1, named("agent-timer-" + config.hostId()));
-        Reporter reporter = new Reporter(config.hostId(), producer, wire);
+        this.reporter = new Reporter(config.hostId(), producer, wire);
+        this.leases = new LeaseWatch(config.hostId(), config.endpoints(), wire, hypervisor, reporter, scheduler,
+                Clock.systemUTC());
         SourceSide source = new SourceSide(hypervisor,
-                new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()));
+                new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()), leases);
         this.peer = new PeerLink(config.hostId(), config.endpoints(), producer, wire);
-        this.processor = new CommandProcessor(config.hostId(), new CommandLedger(), reporter, workers, urgent,
+        this.processor = new CommandProcessor(config.hostId(), ledger, reporter, workers, urgent,
                 source, new DestinationSide(hypervisor, config.migrationAddresses()),
                 new PeerToPeerSource(config.hostId(), hypervisor, source, peer, config.peerTimeout()));
         this.state = new HostStatePublisher(config, hypervisor, producer, wire, processor::runningMigrations);
@@ -83,6 +91,7 @@ public final class HostAgent implements AutoCloseable {
         LOG.info("host agent starting: {}", config.describe());
         Topic commands = TopicCatalogue.hostCommands(config.hostId());
         ensureTopic(commands);
+        LedgerRecovery.recover(config.hostId(), config.endpoints(), wire, ledger, reporter);
         peer.start();
         state.publish(Liveness.UP);
         scheduler.scheduleAtFixedRate(() -> state.publish(Liveness.UP), config.stateInterval().toMillis(),
@@ -130,6 +139,7 @@ public final class HostAgent implements AutoCloseable {
         scheduler.shutdownNow();
         state.publish(Liveness.DOWN);
         peer.close();
+        leases.close();
         producer.close(Duration.ofSeconds(10));
         hypervisor.close();
         LOG.info("host agent {} stopped", config.hostId());

@@ -45,6 +45,14 @@ public final class CommandLedger {
         inFlight.remove(commandId);
     }
 
+    /** Restores what a previous run of this agent answered (from its reports on Kafka). */
+    public synchronized void restore(String commandId, HostReport finalReport) {
+        finished.put(commandId, finalReport);
+        if (finalReport.getIssuer() != null && finalReport.getEpoch() != null) {
+            epochs.merge(finalReport.getIssuer(), finalReport.getEpoch(), Math::max);
+        }
+    }
+
     public Optional<HostReport> finalReport(String commandId) {
         return Optional.ofNullable(finished.get(commandId));
     }

@@ -34,6 +34,7 @@ public final class Reporter {
                 .setReportedAt(Instant.now()).setMigrationId(c.getMigrationId()).setCommandId(c.getCommandId())
                 .setCommandType(c.getType()).setReason(o.reason).setGuest(o.guest).setDomainXml(o.domainXml)
                 .setMigrationUri(o.migrationUri).setFigures(o.figures).setDetails(o.details)
+                .setIssuer(c.getIssuer()).setEpoch(c.getEpoch())
                 .build();
     }
 
@@ -41,7 +42,7 @@ public final class Reporter {
         return HostReport.newBuilder()
                 .setReportId(UUID.randomUUID().toString()).setHostId(hostId).setKind(ReportKind.COMMAND_ACCEPTED)
                 .setReportedAt(Instant.now()).setMigrationId(c.getMigrationId()).setCommandId(c.getCommandId())
-                .setCommandType(c.getType()).build();
+                .setCommandType(c.getType()).setIssuer(c.getIssuer()).setEpoch(c.getEpoch()).build();
     }
 
     public HostReport progress(HostCommand c, JobFigures f) {

@@ -1,6 +1,7 @@
 package io.vmflow.agent.flows;
 
 import io.vmflow.agent.commands.Outcome;
+import io.vmflow.agent.lease.LeaseWatch;
 import io.vmflow.agent.libvirt.Hypervisor;
 import io.vmflow.agent.libvirt.HypervisorException;
 import io.vmflow.agent.libvirt.MigrationOptions;
@@ -22,10 +23,12 @@ public final class SourceSide {
 
     private final Hypervisor hypervisor;
     private final ProgressSampler progress;
+    private final LeaseWatch leases;
 
-    public SourceSide(Hypervisor hypervisor, ProgressSampler progress) {
+    public SourceSide(Hypervisor hypervisor, ProgressSampler progress, LeaseWatch leases) {
         this.hypervisor = hypervisor;
         this.progress = progress;
+        this.leases = leases;
     }
 
     /** BEGIN: the guest's migratable XML, its persistence, and that it can be migrated as asked. */
@@ -45,9 +48,13 @@ public final class SourceSide {
         String destination = requireDestinationUri(c);
         Domain d = hypervisor.require(c.getSpec().getGuest());
         MigrationOptions o = MigrationOptions.of(c.getSpec(), c.getMigrationUri(), false, false);
-        try (AutoCloseable sampling = progress.sample(c, d)) {
+        try (AutoCloseable sampling = progress.sample(c, d); LeaseWatch.Handle lease = leases.watch(c, d)) {
             hypervisor.migrateDirect(d, destination, o);
         } catch (HypervisorException e) {
+            if (leases.lapsed(c.getCommandId())) {
+                throw new HypervisorException(ReasonCode.LEASE_LAPSED, "aborted because the lease of "
+                        + c.getIssuer() + " lapsed: " + e.getMessage(), e);
+            }
             throw e;
         } catch (Exception e) {
             throw new HypervisorException(ReasonCode.INTERNAL_ERROR, "stopping progress sampling: " + e, e);

@@ -3,6 +3,7 @@ package io.vmflow.agent.testhosts;
 import io.vmflow.agent.HostAgent;
 import io.vmflow.agent.config.AgentConfig;
 import io.vmflow.avro.CommandType;
+import io.vmflow.avro.CoordinatorLease;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.MigrationSpec;
@@ -12,6 +13,7 @@ import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -26,14 +28,14 @@ public final class AgentHarness implements AutoCloseable {
     public final TestHost hostA = TestHost.load("hostA");
     public final TestHost hostB = TestHost.load("hostB");
     public final Reports reports;
-    private final HostAgent agentA;
+    private HostAgent agentA;
     private final HostAgent agentB;
     private final KafkaProducer<String, byte[]> producer;
     private final WireFormat wire;
     private final long epoch = System.currentTimeMillis();
+    private final Endpoints endpoints = Endpoints.fromEnvironment();
 
     public AgentHarness() throws InterruptedException {
-        Endpoints endpoints = Endpoints.fromEnvironment();
         agentA = new HostAgent(config(hostA, endpoints)).start();
         agentB = new HostAgent(config(hostB, endpoints)).start();
         wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
@@ -68,6 +70,24 @@ public final class AgentHarness implements AutoCloseable {
     public HostReport run(HostCommand c) throws Exception {
         send(c);
         return reports.awaitFinal(c.getCommandId());
+    }
+
+    /** Stops hostA's agent and starts a new one, as after a crash or an upgrade. */
+    public void restartAgentA() throws InterruptedException {
+        agentA.close();
+        agentA = new HostAgent(config(hostA, endpoints)).start();
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Publishes a coordinator lease, as a coordinator renewing it would. */
+    public void publishLease(String coordinatorId, long leaseEpoch, Instant expiresAt, List<String> migrationIds)
+            throws Exception {
+        Topic t = TopicCatalogue.COORDINATOR_LEASES;
+        CoordinatorLease lease = new CoordinatorLease(coordinatorId, leaseEpoch, Instant.now(), expiresAt, migrationIds);
+        producer.send(new ProducerRecord<>(t.name(), coordinatorId, wire.encode(t.valueSubject(), lease))).get();
     }
 
     public static String newMigrationId() {

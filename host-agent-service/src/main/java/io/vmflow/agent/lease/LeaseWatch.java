@@ -1,0 +1,186 @@
+package io.vmflow.agent.lease;
+
+import io.vmflow.agent.commands.Reporter;
+import io.vmflow.agent.libvirt.Hypervisor;
+import io.vmflow.agent.libvirt.HypervisorException;
+import io.vmflow.avro.CoordinatorLease;
+import io.vmflow.avro.HostCommand;
+import io.vmflow.avro.HostReport;
+import io.vmflow.avro.ReportKind;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.reasons.ReasonCode;
+import io.vmflow.schemas.serde.UndecodableRecordException;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.libvirt.Domain;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The seed's rule for managed direct migration, from the source agent's side: the coordinator
+ * drives every phase, so if it crashes or loses contact the source must abort the migration and
+ * resume the guest's CPUs. The coordinator proves it is alive with a lease on the compacted
+ * coordinator-leases topic; while a PERFORM that asked for it runs, this agent checks that the
+ * issuer's lease covers the migration. When the lease has lapsed for longer than the command's
+ * grace, the agent aborts the job, makes sure the guest runs on the source, and reports what it did
+ * (LEASE_LAPSED). If the guest cannot be resumed it says so: GUEST_LEFT_PAUSED, naming the host.
+ */
+public final class LeaseWatch implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseWatch.class);
+
+    private final String hostId;
+    private final Hypervisor hypervisor;
+    private final Reporter reporter;
+    private final Clock clock;
+    private final Map<String, CoordinatorLease> leases = new ConcurrentHashMap<>();
+    private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> lapsedCommands = new ConcurrentHashMap<>();
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final WireFormat wire;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    private record Watched(HostCommand command, Domain domain, Instant since) {
+    }
+
+    public LeaseWatch(String hostId, Endpoints endpoints, WireFormat wire, Hypervisor hypervisor, Reporter reporter,
+            ScheduledExecutorService scheduler, Clock clock) {
+        this.hostId = hostId;
+        this.hypervisor = hypervisor;
+        this.reporter = reporter;
+        this.wire = wire;
+        this.clock = clock;
+        this.consumer = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-agent-" + hostId + "-leases"));
+        String topic = TopicCatalogue.COORDINATOR_LEASES.name();
+        List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(tps);
+        consumer.seekToBeginning(tps);
+        this.thread = new Thread(this::read, "lease-watch-" + hostId);
+        thread.setDaemon(true);
+        thread.start();
+        scheduler.scheduleAtFixedRate(this::check, 250, 250, TimeUnit.MILLISECONDS);
+    }
+
+    /** Watches a running PERFORM until the returned handle is closed; a command without a grace is not watched. */
+    public Handle watch(HostCommand c, Domain d) {
+        if (c.getLeaseGraceMs() == null) {
+            return new Handle(null);
+        }
+        watched.put(c.getCommandId(), new Watched(c, d, clock.instant()));
+        return new Handle(c.getCommandId());
+    }
+
+    /** Whether the lease watch aborted this command's migration. */
+    public boolean lapsed(String commandId) {
+        return lapsedCommands.containsKey(commandId);
+    }
+
+    /** Closing stops watching one command. */
+    public final class Handle implements AutoCloseable {
+        private final String commandId;
+
+        Handle(String commandId) {
+            this.commandId = commandId;
+        }
+
+        @Override
+        public void close() {
+            if (commandId != null) {
+                watched.remove(commandId);
+            }
+        }
+    }
+
+    private void read() {
+        try {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() == null) {
+                        leases.remove(r.key());
+                        continue;
+                    }
+                    try {
+                        CoordinatorLease l = wire.decode(r.value(), CoordinatorLease.class);
+                        leases.merge(l.getCoordinatorId(), l, (old, neu) -> neu.getEpoch() >= old.getEpoch() ? neu : old);
+                    } catch (UndecodableRecordException e) {
+                        LOG.warn("undecodable lease at {}@{}: {}", r.partition(), r.offset(), e.getMessage());
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close();
+        }
+    }
+
+    /** When the lease of a watched command's issuer stopped covering its migration, or null if it still does. */
+    Instant coveredUntil(Watched w) {
+        CoordinatorLease l = leases.get(w.command().getIssuer());
+        if (l == null || l.getEpoch() < w.command().getEpoch()
+                || !l.getMigrationIds().contains(w.command().getMigrationId())) {
+            return w.since(); // never covered since we started watching
+        }
+        return l.getExpiresAt();
+    }
+
+    private void check() {
+        Instant now = clock.instant();
+        for (Watched w : watched.values()) {
+            Instant until = coveredUntil(w);
+            if (now.isAfter(until.plusMillis(w.command().getLeaseGraceMs()))) {
+                watched.remove(w.command().getCommandId());
+                lapse(w, until);
+            }
+        }
+    }
+
+    private void lapse(Watched w, Instant until) {
+        HostCommand c = w.command();
+        lapsedCommands.put(c.getCommandId(), true);
+        LOG.warn("lease of {} over migration {} lapsed at {}; aborting and resuming the guest on {}", c.getIssuer(),
+                c.getMigrationId(), until, hostId);
+        HostReport.Builder r = HostReport.newBuilder().setReportId(UUID.randomUUID().toString()).setHostId(hostId)
+                .setKind(ReportKind.LEASE_LAPSED).setReportedAt(clock.instant()).setMigrationId(c.getMigrationId())
+                .setCommandId(c.getCommandId()).setCommandType(c.getType()).setIssuer(c.getIssuer())
+                .setEpoch(c.getEpoch());
+        try {
+            boolean aborted = hypervisor.abortJob(w.domain());
+            String state = hypervisor.ensureRunning(w.domain());
+            r.setReason(ReasonCode.LEASE_LAPSED.reason("the lease of " + c.getIssuer() + " lapsed at " + until
+                    + "; the migration was aborted and the guest is " + state + " on " + hostId))
+                    .setDetails(Map.of("jobAborted", Boolean.toString(aborted), "guestOnSource", state))
+                    .setGuest(hypervisor.observe(c.getSpec().getGuest()));
+        } catch (HypervisorException e) {
+            r.setReason(ReasonCode.GUEST_LEFT_PAUSED.reason("the lease of " + c.getIssuer() + " lapsed and the guest"
+                    + " could not be resumed on " + hostId + " (" + e.getMessage() + "); it is left paused there"));
+        }
+        reporter.send(r.build());
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
