@@ -10,6 +10,7 @@ import io.vmflow.agent.flows.DestinationSide;
 import io.vmflow.agent.flows.PeerToPeerSource;
 import io.vmflow.agent.flows.ProgressSampler;
 import io.vmflow.agent.flows.SourceSide;
+import io.vmflow.agent.flows.UnmanagedHandoff;
 import io.vmflow.agent.lease.LeaseWatch;
 import io.vmflow.agent.libvirt.Hypervisor;
 import io.vmflow.agent.state.HostStatePublisher;
@@ -79,7 +80,8 @@ public final class HostAgent implements AutoCloseable {
         this.leases = new LeaseWatch(config.hostId(), config.endpoints(), wire, hypervisor, reporter, scheduler,
                 Clock.systemUTC());
         SourceSide source = new SourceSide(hypervisor,
-                new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()), leases);
+                new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()), leases,
+                new UnmanagedHandoff(hypervisor, reporter, scheduler, config.progressInterval()));
         this.peer = new PeerLink(config.hostId(), config.endpoints(), producer, wire);
         this.processor = new CommandProcessor(config.hostId(), ledger, reporter, workers, urgent,
                 source, new DestinationSide(hypervisor, config.migrationAddresses()),

@@ -134,7 +134,8 @@ public final class CommandProcessor {
             case CONFIRM -> source.confirm(c);
             case ABORT -> source.abort(c);
             case HANDOFF_PEER_TO_PEER -> peerToPeer.run(c);
-            case HANDOFF_UNMANAGED, TUNE, UNKNOWN -> Outcome.refused(ReasonCode.UNSUPPORTED_COMMAND.reason(
+            case HANDOFF_UNMANAGED -> source.handOffUnmanaged(c);
+            case TUNE, UNKNOWN -> Outcome.refused(ReasonCode.UNSUPPORTED_COMMAND.reason(
                     c.getType() + " is not implemented by this agent version"));
         };
     }

@@ -27,6 +27,10 @@ public final class Reporter {
         this.wire = wire;
     }
 
+    public String hostId() {
+        return hostId;
+    }
+
     /** A report about a command, not yet sent. */
     public HostReport about(HostCommand c, Outcome o) {
         return HostReport.newBuilder()

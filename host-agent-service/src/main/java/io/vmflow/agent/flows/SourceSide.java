@@ -5,6 +5,7 @@ import io.vmflow.agent.lease.LeaseWatch;
 import io.vmflow.agent.libvirt.Hypervisor;
 import io.vmflow.agent.libvirt.HypervisorException;
 import io.vmflow.agent.libvirt.MigrationOptions;
+import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.GuestObservation;
 import io.vmflow.avro.GuestState;
 import io.vmflow.avro.HostCommand;
@@ -24,11 +25,18 @@ public final class SourceSide {
     private final Hypervisor hypervisor;
     private final ProgressSampler progress;
     private final LeaseWatch leases;
+    private final UnmanagedHandoff unmanaged;
 
-    public SourceSide(Hypervisor hypervisor, ProgressSampler progress, LeaseWatch leases) {
+    public SourceSide(Hypervisor hypervisor, ProgressSampler progress, LeaseWatch leases, UnmanagedHandoff unmanaged) {
         this.hypervisor = hypervisor;
         this.progress = progress;
         this.leases = leases;
+        this.unmanaged = unmanaged;
+    }
+
+    /** HANDOFF_UNMANAGED: see {@link UnmanagedHandoff}. */
+    public Outcome handOffUnmanaged(HostCommand c) throws HypervisorException {
+        return unmanaged.handOff(c);
     }
 
     /** BEGIN: the guest's migratable XML, its persistence, and that it can be migrated as asked. */
@@ -86,12 +94,15 @@ public final class SourceSide {
      * was asked and libvirt has not already done it.
      */
     public Outcome confirm(HostCommand c) throws HypervisorException {
+        Outcome o = Outcome.succeeded();
+        if (c.getSpec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT && unmanaged.removeCompletedSourceCopy(c)) {
+            o.detail("sourceCopy", "paused leftover of the completed unmanaged migration destroyed");
+        }
         GuestObservation g = hypervisor.observe(c.getSpec().getGuest());
         if (g.getState() == GuestState.RUNNING || g.getState() == GuestState.PAUSED) {
             throw new HypervisorException(ReasonCode.MIGRATION_FAILED, "guest '" + g.getName()
                     + "' is still " + g.getState() + " on the source; the migration did not complete");
         }
-        Outcome o = Outcome.succeeded();
         if (c.getSpec().getUndefineSource() && g.getPersistent()) {
             Optional<Domain> d = hypervisor.find(c.getSpec().getGuest());
             if (d.isPresent()) {

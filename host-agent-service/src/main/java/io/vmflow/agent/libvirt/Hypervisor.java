@@ -247,6 +247,14 @@ public final class Hypervisor implements AutoCloseable {
         }
     }
 
+    public void destroy(Domain d) throws HypervisorException {
+        try {
+            d.destroy();
+        } catch (LibvirtException e) {
+            throw HypervisorException.from("destroying the guest", e);
+        }
+    }
+
     public void undefine(Domain d) throws HypervisorException {
         try {
             d.undefine();
