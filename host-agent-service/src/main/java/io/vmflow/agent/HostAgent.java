@@ -13,6 +13,8 @@ import io.vmflow.agent.flows.SourceSide;
 import io.vmflow.agent.flows.UnmanagedHandoff;
 import io.vmflow.agent.lease.LeaseWatch;
 import io.vmflow.agent.libvirt.Hypervisor;
+import io.vmflow.agent.management.AgentMetrics;
+import io.vmflow.agent.management.ManagementServer;
 import io.vmflow.agent.state.HostStatePublisher;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.Liveness;
@@ -22,6 +24,8 @@ import io.vmflow.schemas.registry.SchemaRegistryClient;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +68,8 @@ public final class HostAgent implements AutoCloseable {
     private final Reporter reporter;
     private final CommandLedger ledger = new CommandLedger();
     private final LeaseWatch leases;
+    private final AgentMetrics metrics = new AgentMetrics();
+    private ManagementServer management;
     private PeerLink peer;
     private DecodingConsumer<HostCommand> consumer;
 
@@ -76,7 +82,7 @@ public final class HostAgent implements AutoCloseable {
                 new LinkedBlockingQueue<>(256), named("agent-worker-" + config.hostId()));
         this.urgent = Executors.newSingleThreadExecutor(named("agent-abort-" + config.hostId()));
         this.scheduler = Executors.newScheduledThreadPool(1, named("agent-timer-" + config.hostId()));
-        this.reporter = new Reporter(config.hostId(), producer, wire);
+        this.reporter = new Reporter(config.hostId(), producer, wire, metrics);
         this.leases = new LeaseWatch(config.hostId(), config.endpoints(), wire, hypervisor, reporter, scheduler,
                 Clock.systemUTC());
         SourceSide source = new SourceSide(hypervisor,
@@ -86,7 +92,9 @@ public final class HostAgent implements AutoCloseable {
         this.processor = new CommandProcessor(config.hostId(), ledger, reporter, workers, urgent,
                 source, new DestinationSide(hypervisor, config.migrationAddresses()),
                 new PeerToPeerSource(config.hostId(), hypervisor, source, peer, config.peerTimeout()));
-        this.state = new HostStatePublisher(config, hypervisor, producer, wire, processor::runningMigrations);
+        this.state = new HostStatePublisher(config, hypervisor, producer, wire, processor::runningMigrations,
+                metrics);
+        metrics.runningMigrations(processor::runningMigrations);
     }
 
     public HostAgent start() throws InterruptedException {
@@ -103,7 +111,19 @@ public final class HostAgent implements AutoCloseable {
                 new KafkaConsumer<>(config.endpoints().consumer(group, group)), List.of(commands.name()), wire,
                 HostCommand.class, processor::accept, new DeadLetters(producer, group), Duration.ofSeconds(60))
                 .start();
-        LOG.info("host agent {} consuming {}", config.hostId(), commands.name());
+        if (config.management() != null) {
+            String[] hp = config.management().split(":");
+            try {
+                management = new ManagementServer(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])),
+                        () -> consumer != null && metrics.libvirtUp(), () -> metrics.scrape(config.hostId()));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot open the management port " + config.management()
+                        + " (set VMFLOW_AGENT_MANAGEMENT to a free HOST:PORT, or 'off'): " + e.getMessage(), e);
+            }
+        }
+        LOG.info("host agent {} consuming {}{}", config.hostId(), commands.name(),
+                management == null ? "" : "; management on http://" + management.address().getHostString() + ":"
+                        + management.address().getPort());
         return this;
     }
 
@@ -122,12 +142,20 @@ public final class HostAgent implements AutoCloseable {
         }
     }
 
+    /** Where /health, /ready and /metrics are served, or null when off. */
+    public InetSocketAddress managementAddress() {
+        return management == null ? null : management.address();
+    }
+
     public Hypervisor hypervisor() {
         return hypervisor;
     }
 
     @Override
     public void close() {
+        if (management != null) {
+            management.close();
+        }
         if (consumer != null) {
             consumer.close();
         }

@@ -225,4 +225,28 @@ class HostAgentFlowsIT {
         assertThat(noDestination.getReason().getCode()).isEqualTo("MALFORMED_COMMAND");
         guest.assertRunningIntact(hostA);
     }
+
+    @Test
+    void healthReadinessAndMetricsAreServedOnTheManagementPort() throws Exception {
+        String id = newMigrationId();
+        run(command(id, "hostA", CommandType.BEGIN, MigrationSpec.newBuilder().setGuest("nobody").setSourceHost("hostA")
+                .build()).build());
+        java.net.InetSocketAddress a = h.agentA().managementAddress();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        "http://" + a.getHostString() + ":" + a.getPort() + path)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(get.apply("/health").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> get.apply("/ready").statusCode() == 200);
+        String metrics = get.apply("/metrics").body();
+        assertThat(metrics).contains("vmflow_agent_commands_total{host=\"hostA\",type=\"BEGIN\",outcome=\"failed\"}")
+                .contains("vmflow_agent_libvirt_up{host=\"hostA\"} 1")
+                .contains("# TYPE vmflow_agent_running_migrations gauge");
+    }
 }

@@ -1,5 +1,6 @@
 package io.vmflow.agent.commands;
 
+import io.vmflow.agent.management.AgentMetrics;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.JobFigures;
@@ -20,11 +21,13 @@ public final class Reporter {
     private final String hostId;
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
+    private final AgentMetrics metrics;
 
-    public Reporter(String hostId, Producer<String, byte[]> producer, WireFormat wire) {
+    public Reporter(String hostId, Producer<String, byte[]> producer, WireFormat wire, AgentMetrics metrics) {
         this.hostId = hostId;
         this.producer = producer;
         this.wire = wire;
+        this.metrics = metrics;
     }
 
     public String hostId() {
@@ -63,6 +66,7 @@ public final class Reporter {
         try {
             producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key, value)).get(60,
                     TimeUnit.SECONDS);
+            metrics.record(r);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted sending a report", e);

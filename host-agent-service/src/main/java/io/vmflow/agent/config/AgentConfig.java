@@ -25,6 +25,7 @@ import java.util.Set;
  * @param stateInterval       how often host state (the heartbeat) is published
  * @param progressInterval    how often a running migration's job stats are reported
  * @param peerTimeout         how long a peer-to-peer source waits for the destination agent
+ * @param management          host:port of /health, /ready, /metrics, or null when off
  * @param endpoints           Kafka and the registry
  */
 public record AgentConfig(
@@ -38,12 +39,14 @@ public record AgentConfig(
         Duration stateInterval,
         Duration progressInterval,
         Duration peerTimeout,
+        String management,
         Endpoints endpoints) {
 
     private static final Set<String> KEYS = Set.of(
             "VMFLOW_AGENT_HOST_ID", "VMFLOW_AGENT_LIBVIRT_URI", "VMFLOW_AGENT_MIGRATION_ADDRESSES",
             "VMFLOW_AGENT_MIGRATION_PORTS", "VMFLOW_AGENT_RELAY_ENDPOINT", "VMFLOW_AGENT_WORKERS",
-            "VMFLOW_AGENT_STATE_INTERVAL_MS", "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "VMFLOW_AGENT_PEER_TIMEOUT_MS");
+            "VMFLOW_AGENT_STATE_INTERVAL_MS", "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "VMFLOW_AGENT_PEER_TIMEOUT_MS",
+            "VMFLOW_AGENT_MANAGEMENT");
 
     public AgentConfig {
         if (!TopicCatalogue.isValidHostId(hostId)) {
@@ -61,6 +64,9 @@ public record AgentConfig(
             throw new IllegalArgumentException("VMFLOW_AGENT_WORKERS must be 1..64, got " + workers);
         }
         migrationAddresses = List.copyOf(migrationAddresses);
+        if (management != null && !management.matches("[^:]+:[0-9]{1,5}")) {
+            throw new IllegalArgumentException("VMFLOW_AGENT_MANAGEMENT must be HOST:PORT or 'off', got " + management);
+        }
     }
 
     /** Reads the configuration from environment-style variables. */
@@ -90,6 +96,8 @@ public record AgentConfig(
                         env.getOrDefault("VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "1000"))),
                 Duration.ofMillis(parseInt("VMFLOW_AGENT_PEER_TIMEOUT_MS",
                         env.getOrDefault("VMFLOW_AGENT_PEER_TIMEOUT_MS", "60000"))),
+                "off".equals(env.get("VMFLOW_AGENT_MANAGEMENT")) ? null
+                        : env.getOrDefault("VMFLOW_AGENT_MANAGEMENT", "127.0.0.1:9181"),
                 endpoints);
     }
 
@@ -105,6 +113,7 @@ public record AgentConfig(
         m.put("stateInterval", stateInterval);
         m.put("progressInterval", progressInterval);
         m.put("peerTimeout", peerTimeout);
+        m.put("management", management == null ? "off" : management);
         m.put("kafka", endpoints.bootstrapServers());
         m.put("registry", endpoints.registryUrl());
         return m;

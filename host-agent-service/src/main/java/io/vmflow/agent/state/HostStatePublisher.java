@@ -2,6 +2,7 @@ package io.vmflow.agent.state;
 
 import io.vmflow.agent.config.AgentConfig;
 import io.vmflow.agent.libvirt.Hypervisor;
+import io.vmflow.agent.management.AgentMetrics;
 import io.vmflow.agent.libvirt.HypervisorException;
 import io.vmflow.avro.HostState;
 import io.vmflow.avro.Liveness;
@@ -31,9 +32,11 @@ public final class HostStatePublisher {
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
     private final IntSupplier runningMigrations;
+    private final AgentMetrics metrics;
 
     public HostStatePublisher(AgentConfig config, Hypervisor hypervisor, Producer<String, byte[]> producer,
-            WireFormat wire, IntSupplier runningMigrations) {
+            WireFormat wire, IntSupplier runningMigrations, AgentMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.hypervisor = hypervisor;
         this.producer = producer;
@@ -53,8 +56,10 @@ public final class HostStatePublisher {
             b.setCpuModel(f.cpuModel()).setCpuArch(f.cpuArch()).setCpus(f.cpus())
                     .setMemoryTotalBytes(f.memoryTotalBytes()).setMemoryFreeBytes(f.memoryFreeBytes())
                     .setLibvirtVersion(f.libvirtVersion()).setGuests(hypervisor.guests());
+            metrics.libvirtUp(true);
         } catch (HypervisorException e) {
             LOG.warn("host state without hypervisor facts: {}", e.getMessage());
+            metrics.libvirtUp(false);
             b.setGuests(List.of());
         }
         return b.build();

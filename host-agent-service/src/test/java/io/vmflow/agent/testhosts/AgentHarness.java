@@ -45,7 +45,8 @@ public final class AgentHarness implements AutoCloseable {
 
     private static AgentConfig config(TestHost h, Endpoints endpoints) {
         return AgentConfig.from(Map.of("VMFLOW_AGENT_HOST_ID", h.id(), "VMFLOW_AGENT_LIBVIRT_URI", h.libvirtUri(),
-                "VMFLOW_AGENT_MIGRATION_ADDRESSES", h.migrationAddress(), "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "300"),
+                "VMFLOW_AGENT_MIGRATION_ADDRESSES", h.migrationAddress(), "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "300",
+                "VMFLOW_AGENT_MANAGEMENT", "127.0.0.1:0"),
                 endpoints);
     }
 
@@ -76,6 +77,10 @@ public final class AgentHarness implements AutoCloseable {
     public void restartAgentA() throws InterruptedException {
         agentA.close();
         agentA = new HostAgent(config(hostA, endpoints)).start();
+    }
+
+    public HostAgent agentA() {
+        return agentA;
     }
 
     public long epoch() {
