@@ -69,7 +69,8 @@ public final class PeerToPeerSource {
     private HostReport call(HostCommand parent, CommandType type, String domainXml) throws HypervisorException {
         HostCommand sub = HostCommand.newBuilder(parent)
                 .setCommandId(parent.getCommandId() + ":" + type.name().toLowerCase())
-                .setHostId(parent.getPeerHost()).setType(type).setIssuer("agent:" + hostId)
+                // on the issuer's behalf, with its epoch: fencing stays per coordinator generation
+                .setHostId(parent.getPeerHost()).setType(type).setIssuer(parent.getIssuer())
                 .setIssuedAt(Instant.now()).setPeerHost(hostId).setDomainXml(domainXml).build();
         HostReport r;
         try {

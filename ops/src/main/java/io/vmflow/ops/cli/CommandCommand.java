@@ -1,0 +1,150 @@
+package io.vmflow.ops.cli;
+
+import io.vmflow.avro.CommandType;
+import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.HostCommand;
+import io.vmflow.avro.HostReport;
+import io.vmflow.avro.HostState;
+import io.vmflow.avro.MigrationSpec;
+import io.vmflow.avro.ReportKind;
+import io.vmflow.avro.Transport;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.Topic;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Publishes one host command, as the coordinator would, and follows the agents' reports about it:
+ * the way to drive agents by hand (or before the coordinator exists). Libvirt URIs of the hosts are
+ * taken from their published host state unless given.
+ */
+@Command(name = "command", mixinStandardHelpOptions = true,
+        description = "Send one command to a host agent through Kafka and print the agents' reports about it.")
+final class CommandCommand implements Callable<Integer> {
+
+    @Option(names = "--host", required = true, description = "The agent that must act (its command topic).")
+    String host;
+
+    @Option(names = "--type", required = true, description = "BEGIN, PREPARE, PERFORM, FINISH, CONFIRM, ABORT, HANDOFF_PEER_TO_PEER, HANDOFF_UNMANAGED.")
+    CommandType type;
+
+    @Option(names = "--guest", required = true, description = "The guest's name.")
+    String guest;
+
+    @Option(names = "--source", description = "Source host id (default: --host).")
+    String source;
+
+    @Option(names = "--destination", description = "Destination host id.")
+    String destination;
+
+    @Option(names = "--peer", description = "The other vmflow host of the migration (p2p: the destination agent to drive).")
+    String peer;
+
+    @Option(names = "--flow", defaultValue = "MANAGED_PEER_TO_PEER", description = "MANAGED_DIRECT, MANAGED_PEER_TO_PEER or UNMANAGED_DIRECT (default ${DEFAULT-VALUE}).")
+    ControlFlow flow;
+
+    @Option(names = "--destination-uri", description = "Destination libvirt URI (default: from the destination's host state).")
+    String destinationUri;
+
+    @Option(names = "--migration-uri", description = "Hypervisor migration URI (seed URI 3), e.g. tcp://10.251.0.2:4444.")
+    String migrationUri;
+
+    @Option(names = "--persist-dest", description = "Write the destination config after success.")
+    boolean persistDest;
+
+    @Option(names = "--undefine-source", description = "Remove the source config after success.")
+    boolean undefineSource;
+
+    @Option(names = "--offline", description = "Offline migration (the guest's config only).")
+    boolean offline;
+
+    @Option(names = "--bandwidth", description = "Bandwidth limit in MiB/s.")
+    Long bandwidth;
+
+    @Option(names = "--migration-id", description = "Default: a new id.")
+    String migrationId;
+
+    @Option(names = "--epoch", defaultValue = "0", description = "Fencing epoch (default ${DEFAULT-VALUE}).")
+    long epoch;
+
+    @Option(names = "--no-wait", description = "Send and return without following the reports.")
+    boolean noWait;
+
+    @Override
+    public Integer call() throws Exception {
+        Endpoints endpoints = Endpoints.fromEnvironment();
+        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        String id = migrationId != null ? migrationId : "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        if (destinationUri == null && destination != null) {
+            HostState d = HostLookup.all(endpoints, wire).get(destination);
+            if (d == null) {
+                System.err.println("no host state for '" + destination + "' on " + TopicCatalogue.HOST_STATE.name()
+                        + ": is its agent running? (or give --destination-uri)");
+                return 2;
+            }
+            destinationUri = d.getLibvirtUri();
+        }
+        MigrationSpec spec = MigrationSpec.newBuilder().setGuest(guest).setSourceHost(source != null ? source : host)
+                .setDestinationHost(destination).setControlFlow(flow).setTransport(Transport.NATIVE)
+                .setDestinationUri(destinationUri).setMigrationUri(migrationUri).setLive(!offline)
+                .setPersistDest(persistDest).setUndefineSource(undefineSource).setBandwidthMiBps(bandwidth).build();
+        HostCommand c = HostCommand.newBuilder().setCommandId(id + ":" + type.name().toLowerCase() + ":" + host)
+                .setMigrationId(id).setHostId(host).setType(type).setEpoch(epoch)
+                .setIssuer("cli:" + System.getProperty("user.name")).setIssuedAt(Instant.now()).setSpec(spec)
+                .setPeerHost(peer).setMigrationUri(migrationUri).build();
+
+        try (KafkaConsumer<String, byte[]> reports = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-reports"));
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {
+            String topic = TopicCatalogue.HOST_REPORTS.name();
+            List<TopicPartition> tps = reports.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            reports.assign(tps);
+            reports.seekToEnd(tps);
+            tps.forEach(reports::position);
+            Topic commands = TopicCatalogue.hostCommands(host);
+            producer.send(new ProducerRecord<>(commands.name(), id, wire.encode(commands.valueSubject(), c))).get();
+            System.out.println("sent " + type + " " + c.getCommandId() + " to " + commands.name());
+            if (noWait) {
+                return 0;
+            }
+            while (true) {
+                for (ConsumerRecord<String, byte[]> r : reports.poll(Duration.ofMillis(500))) {
+                    HostReport report = wire.decode(r.value(), HostReport.class);
+                    if (!id.equals(report.getMigrationId())) {
+                        continue;
+                    }
+                    System.out.println(ReportLine.of(report));
+                    if (c.getCommandId().equals(report.getCommandId()) && isFinal(report.getKind())
+                            && type != CommandType.HANDOFF_UNMANAGED) {
+                        return report.getKind() == ReportKind.COMMAND_SUCCEEDED ? 0 : 1;
+                    }
+                    if (type == CommandType.HANDOFF_UNMANAGED && report.getKind() == ReportKind.LIFECYCLE) {
+                        return "completed".equals(report.getDetails().get("hypervisorMigrationStatus")) ? 0 : 1;
+                    }
+                    if (type == CommandType.HANDOFF_UNMANAGED && report.getKind() != ReportKind.COMMAND_SUCCEEDED
+                            && isFinal(report.getKind())) {
+                        return 1;
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean isFinal(ReportKind k) {
+        return k == ReportKind.COMMAND_SUCCEEDED || k == ReportKind.COMMAND_FAILED || k == ReportKind.COMMAND_REFUSED;
+    }
+
+}
