@@ -1,0 +1,42 @@
+package io.vmflow.coordinator.statemachine;
+
+import io.vmflow.avro.CommandType;
+import io.vmflow.avro.JobFigures;
+import io.vmflow.avro.MigrationSpec;
+import io.vmflow.avro.Reason;
+import io.vmflow.avro.ReportKind;
+import java.time.Instant;
+import java.util.Map;
+
+/** What can happen to a migration: each one is handled by {@link MigrationMachine#on}. */
+public sealed interface Input {
+
+    /** The request passed validation and was planned. */
+    record Planned(MigrationSpec spec, String migrationUri, long guestMemoryBytes) implements Input {
+    }
+
+    /** The request failed validation. */
+    record Invalid(Reason reason) implements Input {
+    }
+
+    /** Admission has no slot yet. */
+    record Queued(String why) implements Input {
+    }
+
+    /** Admission gave it a slot: start. */
+    record Admitted(Instant now) implements Input {
+    }
+
+    /** An agent's report about this migration. */
+    record Report(String hostId, CommandType commandType, ReportKind kind, Reason reason, JobFigures figures,
+            Map<String, String> details, String migrationUri, String domainXml, Instant at) implements Input {
+    }
+
+    /** Someone asked to cancel it. */
+    record Cancel(String principal, String why, Instant now) implements Input {
+    }
+
+    /** Time passed (timeouts and stall detection). */
+    record Tick(Instant now) implements Input {
+    }
+}
