@@ -146,12 +146,23 @@ public final class SampleRecords {
                 .setReason(new Reason("COMPLETED", "stream ended")).build();
     }
 
+    public static io.vmflow.avro.MigrationSnapshot snapshot() {
+        return io.vmflow.avro.MigrationSnapshot.newBuilder()
+                .setMigrationId("mig-1").setRequestId("req-1").setPrincipal("alice").setSpec(spec())
+                .setPhase(Phase.RUNNING).setSequence(5).setGuestMemoryBytes(256L << 20).setDomainXml("<domain/>")
+                .setMigrationUri("tcp://10.251.0.2").setPerforming(true).setRunningSinceMs(1L).setLastProgressAtMs(2L)
+                .setLastRemainingBytes(3L).setTuned(false).setAbortReason(null)
+                .setLastReason(new Reason("NONE", "fine")).setLastFigures(figures()).setCreatedAt(AT)
+                .setUpdatedAt(AT).setCoordinatorId("coordinator-1").setPriority(1).build();
+    }
+
     /** A sample for every topic that carries Avro, in catalogue order (host commands for hostA). */
     public static Map<Topic, SpecificRecord> byTopic() {
         Map<Topic, SpecificRecord> m = new LinkedHashMap<>();
         m.put(TopicCatalogue.MIGRATION_REQUESTS, request());
         m.put(TopicCatalogue.CANCEL_REQUESTS, cancel());
         m.put(TopicCatalogue.MIGRATION_EVENTS, event());
+        m.put(TopicCatalogue.MIGRATION_SNAPSHOTS, snapshot());
         m.put(TopicCatalogue.HOST_REPORTS, report());
         m.put(TopicCatalogue.HOST_STATE, hostState());
         m.put(TopicCatalogue.COORDINATOR_LEASES, lease());

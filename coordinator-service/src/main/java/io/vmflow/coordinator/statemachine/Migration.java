@@ -41,6 +41,14 @@ public record Migration(
         boolean tuned,
         Reason abortReason) {
 
+    /** A migration as its snapshot recorded it. */
+    public static Migration of(String id, String requestId, String principal, MigrationSpec spec, MigrationPhase phase,
+            long sequence, long guestMemoryBytes, String domainXml, String migrationUri, boolean performing,
+            Instant runningSince, Instant lastProgressAt, Long lastRemaining, boolean tuned, Reason abortReason) {
+        return new Migration(id, requestId, principal, spec, phase, sequence, guestMemoryBytes, domainXml,
+                migrationUri, performing, runningSince, lastProgressAt, lastRemaining, tuned, abortReason);
+    }
+
     /** A migration just read from intake. */
     public static Migration requested(String id, String requestId, String principal, MigrationSpec spec) {
         return new Migration(id, requestId, principal, spec, MigrationPhase.REQUESTED, 0, 0, null,

@@ -121,6 +121,14 @@ public final class MigrationMachine {
         }
     }
 
+    /** A migration read from intake: its first event, REQUESTED (sequence 1). */
+    public Step request(String id, String requestId, String principal, io.vmflow.avro.MigrationSpec spec) {
+        Migration m = Migration.requested(id, requestId, principal, spec).withPhase(MigrationPhase.REQUESTED, 1);
+        Step s = new Step(m);
+        s.effects.add(new Effect.Transition(null, MigrationPhase.REQUESTED, 1, null, null, null, false));
+        return s;
+    }
+
     public Step on(Migration m, Input in) {
         Step s = new Step(m);
         if (m.phase().isFinal()) {

@@ -34,6 +34,15 @@ public final class Hypervisor implements AutoCloseable {
     private static final Pattern CPU_MODEL = Pattern.compile("<host>.*?<cpu>.*?<model>([^<]+)</model>", Pattern.DOTALL);
     private static final Pattern CPU_ARCH = Pattern.compile("<host>.*?<cpu>.*?<arch>([^<]+)</arch>", Pattern.DOTALL);
 
+    static {
+        try {
+            // libvirt prints every error on stderr by default; vmflow reports them through exceptions
+            Connect.setErrorCallback(new org.libvirt.ErrorCallback());
+        } catch (LibvirtException e) {
+            LoggerFactory.getLogger(Hypervisor.class).debug("cannot silence libvirt's stderr: {}", e.getMessage());
+        }
+    }
+
     private final String uri;
     private Connect connect;
 

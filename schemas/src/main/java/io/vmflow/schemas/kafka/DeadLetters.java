@@ -42,6 +42,12 @@ public final class DeadLetters {
     /** Dead-letters a consumed record; the returned future completes when the broker has it. */
     public Future<RecordMetadata> send(ConsumerRecord<String, byte[]> record, String reasonCode, String message,
             Throwable cause) {
+        return producer.send(record(record, reasonCode, message, cause, consumerName));
+    }
+
+    /** The dead-letter record for a consumed record (for callers that send it in their own transaction). */
+    public static ProducerRecord<String, byte[]> record(ConsumerRecord<String, byte[]> record, String reasonCode,
+            String message, Throwable cause, String consumerName) {
         ProducerRecord<String, byte[]> out = new ProducerRecord<>(TopicCatalogue.DEAD_LETTER.name(), null,
                 record.key(), record.value());
         for (Header h : record.headers()) {
@@ -58,7 +64,7 @@ public final class DeadLetters {
             put(headers, EXCEPTION, cause.getClass().getName());
         }
         put(headers, AT, Instant.now().toString());
-        return producer.send(out);
+        return out;
     }
 
     private static void put(Headers headers, String key, String value) {

@@ -8,6 +8,18 @@ import io.vmflow.avro.Reason;
  * what happened and, where it can, what to do.
  */
 public enum ReasonCode {
+    // request validation (REJECTED)
+    INVALID_REQUEST,
+    UNKNOWN_SOURCE_HOST,
+    UNKNOWN_DESTINATION_HOST,
+    UNKNOWN_GUEST,
+    GUEST_NOT_ON_SOURCE,
+    TUNNELLED_WITHOUT_RELAY,
+    MISSING_HYPERVISOR_URI,
+    MALFORMED_URI,
+    CONFLICTING_FLAGS,
+    ALREADY_MIGRATING,
+    NO_DESTINATION,
     // refusals before any effect
     STALE_EPOCH,
     WRONG_HOST,

@@ -7,6 +7,7 @@ import io.vmflow.avro.HostReport;
 import io.vmflow.avro.HostState;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationRequest;
+import io.vmflow.avro.MigrationSnapshot;
 import io.vmflow.avro.TunnelReport;
 import io.vmflow.avro.TunnelSession;
 import java.util.LinkedHashMap;
@@ -44,6 +45,10 @@ public final class TopicCatalogue {
     /** The audit log: every phase transition, kept forever. Key: migration id. */
     public static final Topic MIGRATION_EVENTS = new Topic(
             "vmflow.migration-events", 3, FOREVER, "migration id", MigrationEvent.class, "coordinator");
+
+    /** The coordinator's state of each migration, compacted, written with its events. Key: migration id. */
+    public static final Topic MIGRATION_SNAPSHOTS = new Topic(
+            "vmflow.migration-snapshots", 3, COMPACTED, "migration id", MigrationSnapshot.class, "coordinator");
 
     /** Agent reports: command outcomes, progress samples, lifecycle observations. Key: migration id, or host id. */
     public static final Topic HOST_REPORTS = new Topic(
@@ -86,7 +91,7 @@ public final class TopicCatalogue {
 
     /** Every fixed topic, in creation order. */
     public static final List<Topic> FIXED = List.of(
-            MIGRATION_REQUESTS, CANCEL_REQUESTS, MIGRATION_EVENTS, HOST_REPORTS, HOST_STATE,
+            MIGRATION_REQUESTS, CANCEL_REQUESTS, MIGRATION_EVENTS, MIGRATION_SNAPSHOTS, HOST_REPORTS, HOST_STATE,
             COORDINATOR_LEASES, TUNNEL_SESSIONS, TUNNEL_REPORTS, DEAD_LETTER, SMOKE_TEST);
 
     private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");

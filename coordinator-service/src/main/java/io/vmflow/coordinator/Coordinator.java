@@ -1,0 +1,58 @@
+package io.vmflow.coordinator;
+
+import io.vmflow.coordinator.config.CoordinatorConfig;
+import io.vmflow.coordinator.engine.Engine;
+import io.vmflow.coordinator.inventory.Inventory;
+import io.vmflow.coordinator.inventory.InventoryReader;
+import io.vmflow.coordinator.statemachine.MigrationMachine;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.WireFormat;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The coordinator, wired by hand: config -> inventory -> state machine -> engine. */
+public final class Coordinator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+
+    private final CoordinatorConfig config;
+    private final InventoryReader inventoryReader;
+    private final Engine engine;
+    private final Inventory inventory;
+
+    public Coordinator(CoordinatorConfig config) {
+        this.config = config;
+        WireFormat wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        this.inventory = new Inventory();
+        this.inventoryReader = new InventoryReader(inventory, config.endpoints(), wire, config.id() + "-inventory");
+        // KubeVirt's 150 s per GiB (at least a minute) and its 150 s progress timeout
+        MigrationMachine machine = new MigrationMachine(Duration.ofSeconds(150), Duration.ofSeconds(60),
+                Duration.ofSeconds(150), config.leaseGrace());
+        this.engine = new Engine(config, machine, inventory, wire);
+    }
+
+    public Coordinator start() throws InterruptedException {
+        LOG.info("coordinator starting: {}", config.describe());
+        if (!inventoryReader.awaitCaughtUp(Duration.ofSeconds(60))) {
+            LOG.warn("host inventory not caught up after 60 s; starting anyway");
+        }
+        engine.start();
+        return this;
+    }
+
+    public Inventory inventory() {
+        return inventory;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        inventoryReader.close();
+        LOG.info("coordinator {} stopped", config.id());
+    }
+}

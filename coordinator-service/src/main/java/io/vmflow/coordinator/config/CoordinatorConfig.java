@@ -1,0 +1,88 @@
+package io.vmflow.coordinator.config;
+
+import io.vmflow.schemas.kafka.Endpoints;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The coordinator's typed configuration from {@code VMFLOW_COORDINATOR_*} variables; an unknown key
+ * of that prefix is an error.
+ *
+ * @param id               this instance's id (its transactional id, the issuer of its commands)
+ * @param outboundPerHost  admission: migrations leaving one host at once
+ * @param inboundPerHost   admission: migrations entering one host at once
+ * @param clusterWide      admission: migrations in flight in the cluster
+ * @param leaseInterval    how often the managed-direct lease is renewed
+ * @param leaseTtl         how long a lease stays valid after a renewal
+ * @param leaseGrace       how long after expiry the source agents wait before aborting
+ * @param http             host:port of the HTTP API, or null when off
+ * @param endpoints        Kafka and the registry
+ */
+public record CoordinatorConfig(String id, int outboundPerHost, int inboundPerHost, int clusterWide,
+        Duration leaseInterval, Duration leaseTtl, Duration leaseGrace, String http, Endpoints endpoints) {
+
+    private static final Set<String> KEYS = Set.of("VMFLOW_COORDINATOR_ID", "VMFLOW_COORDINATOR_OUTBOUND_LIMIT",
+            "VMFLOW_COORDINATOR_INBOUND_LIMIT", "VMFLOW_COORDINATOR_CLUSTER_LIMIT", "VMFLOW_COORDINATOR_LEASE_TTL_MS",
+            "VMFLOW_COORDINATOR_LEASE_GRACE_MS", "VMFLOW_COORDINATOR_HTTP");
+
+    public CoordinatorConfig {
+        if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
+            throw new IllegalArgumentException("VMFLOW_COORDINATOR_ID '" + id + "' must be letters, digits, '.', '_', '-'");
+        }
+        if (outboundPerHost < 1 || inboundPerHost < 1 || clusterWide < 1) {
+            throw new IllegalArgumentException("admission limits must be at least 1");
+        }
+        if (http != null && !http.matches("[^:]+:[0-9]{1,5}")) {
+            throw new IllegalArgumentException("VMFLOW_COORDINATOR_HTTP must be HOST:PORT or 'off', got " + http);
+        }
+    }
+
+    public static CoordinatorConfig from(Map<String, String> env, Endpoints endpoints) {
+        env.keySet().stream().filter(k -> k.startsWith("VMFLOW_COORDINATOR_") && !KEYS.contains(k)).findFirst()
+                .ifPresent(k -> {
+                    throw new IllegalArgumentException("unknown configuration key " + k + "; known: " + KEYS);
+                });
+        long ttl = number(env, "VMFLOW_COORDINATOR_LEASE_TTL_MS", 6000);
+        return new CoordinatorConfig(env.getOrDefault("VMFLOW_COORDINATOR_ID", "coordinator-" + hostname()),
+                (int) number(env, "VMFLOW_COORDINATOR_OUTBOUND_LIMIT", 2),
+                (int) number(env, "VMFLOW_COORDINATOR_INBOUND_LIMIT", 2),
+                (int) number(env, "VMFLOW_COORDINATOR_CLUSTER_LIMIT", 5),
+                Duration.ofMillis(Math.max(500, ttl / 3)), Duration.ofMillis(ttl),
+                Duration.ofMillis(number(env, "VMFLOW_COORDINATOR_LEASE_GRACE_MS", 10000)),
+                "off".equals(env.get("VMFLOW_COORDINATOR_HTTP")) ? null
+                        : env.getOrDefault("VMFLOW_COORDINATOR_HTTP", "127.0.0.1:8080"),
+                endpoints);
+    }
+
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("limits", "outbound " + outboundPerHost + ", inbound " + inboundPerHost + ", cluster " + clusterWide);
+        m.put("lease", "renew every " + leaseInterval + ", ttl " + leaseTtl + ", grace " + leaseGrace);
+        m.put("http", http == null ? "off" : http);
+        m.put("kafka", endpoints.bootstrapServers());
+        m.put("registry", endpoints.registryUrl());
+        return m;
+    }
+
+    private static long number(Map<String, String> env, String key, long dflt) {
+        String v = env.get(key);
+        try {
+            return v == null ? dflt : Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, got '" + v + "'");
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "-");
+        } catch (UnknownHostException e) {
+            return "local";
+        }
+    }
+}

@@ -1,0 +1,440 @@
+package io.vmflow.coordinator.engine;
+
+import io.vmflow.avro.Actor;
+import io.vmflow.avro.CancelRequest;
+import io.vmflow.avro.CommandType;
+import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.CoordinatorLease;
+import io.vmflow.avro.HostCommand;
+import io.vmflow.avro.HostReport;
+import io.vmflow.avro.JobFigures;
+import io.vmflow.avro.MigrationEvent;
+import io.vmflow.avro.MigrationRequest;
+import io.vmflow.avro.MigrationSnapshot;
+import io.vmflow.avro.Phase;
+import io.vmflow.coordinator.config.CoordinatorConfig;
+import io.vmflow.coordinator.intake.Validator;
+import io.vmflow.coordinator.inventory.Inventory;
+import io.vmflow.coordinator.planning.Admission;
+import io.vmflow.coordinator.planning.Planner;
+import io.vmflow.coordinator.statemachine.Effect;
+import io.vmflow.coordinator.statemachine.Input;
+import io.vmflow.coordinator.statemachine.Migration;
+import io.vmflow.coordinator.statemachine.MigrationMachine;
+import io.vmflow.coordinator.statemachine.MigrationPhase;
+import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.schemas.serde.UndecodableRecordException;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.Topic;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The coordinator's single-threaded engine: read-process-write in Kafka transactions. Each loop
+ * reads requests, cancels and agent reports (read_committed, one consumer group, partitions by
+ * migration id), feeds them to the state machine, runs admission, timeouts and the lease, and writes
+ * every resulting event, command, snapshot and dead letter together with the consumed offsets in one
+ * transaction: the audit log is complete, in order per migration, and without duplicates even across
+ * crashes. A started or rebalanced engine resumes from the compacted snapshot topic.
+ */
+public final class Engine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    private static final String GROUP = "vmflow-coordinator";
+
+    private final CoordinatorConfig config;
+    private final MigrationMachine machine;
+    private final Inventory inventory;
+    private final WireFormat wire;
+    private final Validator validator;
+    private final Planner planner;
+    private final Admission admission;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final Map<String, Tracked> migrations = new ConcurrentHashMap<>();
+    private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
+    private final List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+    private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+    private Instant nextLease = Instant.EPOCH;
+    private Instant nextTick = Instant.EPOCH;
+    private boolean leaseWasEmpty = true;
+
+    public Engine(CoordinatorConfig config, MigrationMachine machine, Inventory inventory, WireFormat wire) {
+        this.config = config;
+        this.machine = machine;
+        this.inventory = inventory;
+        this.wire = wire;
+        this.validator = new Validator(inventory, this::activeMigrationOf);
+        this.planner = new Planner(inventory, host -> (int) migrations.values().stream()
+                .filter(t -> t.m().phase().isInFlight() && host.equals(t.m().destinationHost())).count());
+        this.admission = new Admission(config.outboundPerHost(), config.inboundPerHost(), config.clusterWide());
+        Properties c = config.endpoints().consumer(GROUP, config.id());
+        c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        this.consumer = new KafkaConsumer<>(c);
+        Properties p = config.endpoints().producer(config.id());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "vmflow-coordinator-" + config.id());
+        this.producer = new KafkaProducer<>(p);
+        this.thread = new Thread(this::run, "coordinator-engine");
+    }
+
+    public Engine start() {
+        producer.initTransactions();
+        consumer.subscribe(List.of(TopicCatalogue.MIGRATION_REQUESTS.name(), TopicCatalogue.CANCEL_REQUESTS.name(),
+                TopicCatalogue.HOST_REPORTS.name()), new Rebalance());
+        thread.start();
+        return this;
+    }
+
+    /** The migrations this instance owns now (for the API). */
+    public Collection<Tracked> migrations() {
+        return migrations.values();
+    }
+
+    public Optional<Tracked> migration(String id) {
+        return Optional.ofNullable(migrations.get(id));
+    }
+
+    public boolean isRunning() {
+        return thread.isAlive() && failure == null;
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    MDC.put("migrationId", r.key());
+                    try {
+                        dispatch(r);
+                    } finally {
+                        MDC.remove("migrationId");
+                    }
+                    offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                }
+                Instant now = Instant.now();
+                if (!now.isBefore(nextTick)) {
+                    tick(now);
+                    nextTick = now.plusSeconds(1);
+                }
+                admit(now);
+                lease(now);
+                commit();
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                failure = e;
+            }
+        } catch (ProducerFencedException e) {
+            failure = e;
+            LOG.error("another coordinator instance with id {} took over; this one stops", config.id());
+        } catch (RuntimeException e) {
+            failure = e;
+            LOG.error("coordinator engine failed", e);
+        } finally {
+            consumer.close();
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void dispatch(ConsumerRecord<String, byte[]> r) {
+        if (r.value() == null) {
+            return;
+        }
+        String topic = r.topic();
+        try {
+            if (topic.equals(TopicCatalogue.MIGRATION_REQUESTS.name())) {
+                onRequest(r, wire.decode(r.value(), MigrationRequest.class));
+            } else if (topic.equals(TopicCatalogue.CANCEL_REQUESTS.name())) {
+                onCancel(r, wire.decode(r.value(), CancelRequest.class));
+            } else {
+                onReport(wire.decode(r.value(), HostReport.class));
+            }
+        } catch (UndecodableRecordException e) {
+            deadLetter(r, e.reason().name(), e.getMessage(), e);
+            if (topic.equals(TopicCatalogue.MIGRATION_REQUESTS.name()) && r.key() != null
+                    && Validator.ID.matcher(r.key()).matches() && !migrations.containsKey(r.key())) {
+                // the migration id is known: say REJECTED where auditors look
+                out.add(event(r.key(), null, null, MigrationPhase.REJECTED, 1,
+                        new io.vmflow.avro.Reason("UNDECODABLE_REQUEST", e.getMessage()), null, null, false,
+                        "unknown", null));
+            }
+        }
+    }
+
+    private void onRequest(ConsumerRecord<String, byte[]> raw, MigrationRequest req) {
+        String id = req.getRequestId();
+        if (!Validator.ID.matcher(id).matches()) {
+            deadLetter(raw, "INVALID_REQUEST", "requestId '" + id + "' cannot be a migration id", null);
+            return;
+        }
+        if (migrations.containsKey(id)) {
+            LOG.info("request {} seen again: it is migration {} already ({})", id, id, migrations.get(id).m().phase());
+            return;
+        }
+        Tracked t = new Tracked(null, Instant.now(), req.getPriority(), null, null);
+        t = apply(t, machine.request(id, id, req.getPrincipal(), req.getSpec()));
+        Optional<io.vmflow.avro.Reason> invalid = validator.check(req);
+        Input next = invalid.<Input>map(Input.Invalid::new).orElseGet(() -> planner.plan(req.getSpec()));
+        apply(t, machine.on(t.m(), next));
+    }
+
+    private void onCancel(ConsumerRecord<String, byte[]> raw, CancelRequest c) {
+        Tracked t = migrations.get(c.getMigrationId());
+        if (t == null) {
+            deadLetter(raw, "UNKNOWN_MIGRATION", "no migration " + c.getMigrationId() + " to cancel", null);
+            return;
+        }
+        MigrationMachine.Step s = machine.on(t.m(), new Input.Cancel(c.getPrincipal(), c.getReason(), Instant.now()));
+        apply(t, s);
+        s.effects().stream().filter(e -> e instanceof Effect.Refused).findFirst().ifPresent(e ->
+                deadLetter(raw, "CANCEL_REFUSED", ((Effect.Refused) e).why(), null));
+    }
+
+    private void onReport(HostReport r) {
+        Tracked t = r.getMigrationId() == null ? null : migrations.get(r.getMigrationId());
+        if (t == null || r.getCommandType() == null) {
+            return; // about a migration this instance does not own (or about none)
+        }
+        apply(t, machine.on(t.m(), new Input.Report(r.getHostId(), r.getCommandType(), r.getKind(), r.getReason(),
+                r.getFigures(), r.getDetails(), r.getMigrationUri(), r.getDomainXml(), r.getReportedAt())));
+    }
+
+    private void tick(Instant now) {
+        for (Tracked t : List.copyOf(migrations.values())) {
+            if (t.m().phase() == MigrationPhase.RUNNING) {
+                apply(t, machine.on(t.m(), new Input.Tick(now)));
+            }
+        }
+    }
+
+    private void admit(Instant now) {
+        List<Tracked> waiting = migrations.values().stream().filter(t -> Admission.waiting(t.m()))
+                .sorted((a, b) -> Admission.order(m -> migrations.get(m.id()).priority(),
+                        m -> migrations.get(m.id()).createdAt().toEpochMilli()).compare(a.m(), b.m()))
+                .toList();
+        for (Tracked t : waiting) {
+            Collection<Migration> all = migrations.values().stream().map(Tracked::m).toList();
+            Optional<String> blocker = admission.blocker(t.m(), all);
+            apply(t, machine.on(t.m(), blocker.<Input>map(Input.Queued::new).orElse(new Input.Admitted(now))));
+        }
+    }
+
+    private void lease(Instant now) {
+        if (now.isBefore(nextLease)) {
+            return;
+        }
+        nextLease = now.plus(config.leaseInterval());
+        List<String> ids = migrations.values().stream().map(Tracked::m)
+                .filter(m -> m.spec().getControlFlow() == ControlFlow.MANAGED_DIRECT && m.phase().isInFlight())
+                .map(Migration::id).sorted().toList();
+        if (ids.isEmpty() && leaseWasEmpty) {
+            return;
+        }
+        leaseWasEmpty = ids.isEmpty();
+        CoordinatorLease lease = new CoordinatorLease(config.id(), (long) epoch(), now, now.plus(config.leaseTtl()), ids);
+        out.add(record(TopicCatalogue.COORDINATOR_LEASES, config.id(), lease));
+    }
+
+    /** Applies one step: its effects become records of the current transaction, with a new snapshot. */
+    private Tracked apply(Tracked before, MigrationMachine.Step step) {
+        Migration m = step.migration();
+        Tracked t = before.with(m);
+        for (Effect e : step.effects()) {
+            if (e instanceof Effect.Transition tr) {
+                out.add(event(m.id(), m, tr.from(), tr.to(), tr.sequence(), tr.reason(), tr.figures(), tr.hostId(),
+                        tr.byAgent(), m.principal(), m.requestId()));
+                t = t.with(tr.reason(), tr.figures());
+                LOG.info("{} {} -> {}{}", m.id(), tr.from(), tr.to(),
+                        tr.reason() == null ? "" : " [" + tr.reason().getCode() + "] " + tr.reason().getMessage());
+            } else if (e instanceof Effect.Command c) {
+                out.add(command(m, c));
+            } else if (e instanceof Effect.Refused r) {
+                LOG.warn("refused: {}", r.why());
+            }
+        }
+        migrations.put(m.id(), t);
+        out.add(record(TopicCatalogue.MIGRATION_SNAPSHOTS, m.id(), t.snapshot(config.id())));
+        return t;
+    }
+
+    private ProducerRecord<String, byte[]> event(String id, Migration m, MigrationPhase from, MigrationPhase to,
+            long seq, io.vmflow.avro.Reason reason, JobFigures figures, String hostId, boolean byAgent,
+            String principal, String requestId) {
+        Integer pct = null;
+        if (figures != null && figures.getDataTotalBytes() != null && figures.getDataTotalBytes() > 0
+                && figures.getDataProcessedBytes() != null) {
+            pct = (int) Math.min(100, 100 * figures.getDataProcessedBytes() / figures.getDataTotalBytes());
+        }
+        MigrationEvent e = MigrationEvent.newBuilder()
+                .setEventId(id + "#" + seq).setMigrationId(id).setSequence(seq)
+                .setPreviousPhase(from == null ? null : Phase.valueOf(from.name())).setPhase(Phase.valueOf(to.name()))
+                .setOccurredAt(Instant.now()).setActor(byAgent ? Actor.AGENT : Actor.COORDINATOR)
+                .setActorId(byAgent && hostId != null ? hostId : config.id()).setHostId(hostId)
+                .setPrincipal(principal).setRequestId(requestId).setSpec(m == null ? null : m.spec())
+                .setReason(reason).setFigures(figures).setProgressPercent(pct).build();
+        return record(TopicCatalogue.MIGRATION_EVENTS, id, e);
+    }
+
+    private ProducerRecord<String, byte[]> command(Migration m, Effect.Command c) {
+        HostCommand cmd = HostCommand.newBuilder()
+                .setCommandId(m.id() + ":" + c.type().name().toLowerCase() + ":" + c.hostId())
+                .setMigrationId(m.id()).setHostId(c.hostId()).setType(c.type()).setEpoch(epoch())
+                .setIssuer(config.id()).setIssuedAt(Instant.now()).setSpec(m.spec()).setPeerHost(c.peerHost())
+                .setDomainXml(c.domainXml()).setMigrationUri(c.migrationUri()).setReason(c.reason())
+                .setLeaseGraceMs(c.type() == CommandType.PERFORM ? config.leaseGrace().toMillis() : null)
+                .build();
+        return record(TopicCatalogue.hostCommands(c.hostId()), m.id(), cmd);
+    }
+
+    private ProducerRecord<String, byte[]> record(Topic t, String key, org.apache.avro.specific.SpecificRecord v) {
+        return new ProducerRecord<>(t.name(), key, wire.encode(t.valueSubject(), v));
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> r, String code, String message, Throwable cause) {
+        LOG.warn("dead-lettering {}-{}@{}: {} {}", r.topic(), r.partition(), r.offset(), code, message);
+        out.add(DeadLetters.record(r, code, message, cause, GROUP));
+    }
+
+    /** The fencing epoch of this instance's commands: its consumer-group generation. */
+    private int epoch() {
+        return Math.max(0, consumer.groupMetadata().generationId());
+    }
+
+    private Optional<String> activeMigrationOf(String guest) {
+        return migrations.values().stream().map(Tracked::m)
+                .filter(m -> !m.phase().isFinal() && m.phase() != MigrationPhase.REQUESTED)
+                .filter(m -> m.spec().getGuest().equals(guest)).map(Migration::id).findFirst();
+    }
+
+    private void commit() {
+        if (out.isEmpty() && offsets.isEmpty()) {
+            return;
+        }
+        try {
+            producer.beginTransaction();
+            for (ProducerRecord<String, byte[]> r : out) {
+                producer.send(r);
+            }
+            if (!offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(Map.copyOf(offsets), consumer.groupMetadata());
+            }
+            producer.commitTransaction();
+        } catch (ProducerFencedException e) {
+            throw e;
+        } catch (KafkaException e) {
+            LOG.warn("transaction failed ({}); rewinding to the last committed state", e.toString());
+            producer.abortTransaction();
+            restore(new HashSet<>(owned));
+            for (TopicPartition tp : consumer.assignment()) {
+                OffsetAndMetadata committed = consumer.committed(Set.of(tp)).get(tp);
+                if (committed != null) {
+                    consumer.seek(tp, committed);
+                } else {
+                    consumer.seekToBeginning(List.of(tp));
+                }
+            }
+        } finally {
+            out.clear();
+            offsets.clear();
+        }
+    }
+
+    /** Rebuilds the migrations of some partitions from the compacted snapshot topic. */
+    private void restore(Set<Integer> partitions) {
+        migrations.keySet().removeIf(id -> partitions.contains(partitionOf(id)));
+        if (partitions.isEmpty()) {
+            return;
+        }
+        String topic = TopicCatalogue.MIGRATION_SNAPSHOTS.name();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(config.endpoints().consumer(null,
+                config.id() + "-restore"))) {
+            List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p)).toList();
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(300))) {
+                    if (r.value() == null) {
+                        migrations.remove(r.key());
+                        continue;
+                    }
+                    try {
+                        Tracked t = Tracked.of(wire.decode(r.value(), MigrationSnapshot.class));
+                        migrations.put(t.m().id(), t);
+                    } catch (UndecodableRecordException e) {
+                        LOG.error("undecodable snapshot {}@{}: {}", r.partition(), r.offset(), e.getMessage());
+                    }
+                }
+            }
+        }
+        long open = migrations.values().stream().filter(t -> !t.m().phase().isFinal()).count();
+        LOG.info("restored {} migrations ({} open) for partitions {}", migrations.size(), open, partitions);
+    }
+
+    private static int partitionOf(String id) {
+        return Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8)))
+                % TopicCatalogue.MIGRATION_SNAPSHOTS.partitions();
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            Set<Integer> fresh = new HashSet<>();
+            partitions.stream().filter(tp -> tp.topic().equals(TopicCatalogue.MIGRATION_REQUESTS.name()))
+                    .forEach(tp -> fresh.add(tp.partition()));
+            owned.addAll(fresh);
+            restore(fresh);
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            Set<Integer> gone = new HashSet<>();
+            partitions.stream().filter(tp -> tp.topic().equals(TopicCatalogue.MIGRATION_REQUESTS.name()))
+                    .forEach(tp -> gone.add(tp.partition()));
+            owned.removeAll(gone);
+            migrations.keySet().removeIf(id -> gone.contains(partitionOf(id)));
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.vmflow.coordinator.intake;
+
+import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.GuestInfo;
+import io.vmflow.avro.GuestState;
+import io.vmflow.avro.HostState;
+import io.vmflow.avro.MigrationRequest;
+import io.vmflow.avro.MigrationSpec;
+import io.vmflow.avro.Reason;
+import io.vmflow.avro.Transport;
+import io.vmflow.coordinator.inventory.Inventory;
+import io.vmflow.schemas.reasons.ReasonCode;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a migration request against the seed's rules and the hosts' published inventory. Each
+ * refusal has its own code and a message that says what to do.
+ */
+public final class Validator {
+
+    /** Request ids become migration ids and Kafka keys: a safe, bounded alphabet. */
+    public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    /** libvirt connection URIs of the QEMU driver (seed URIs 1 and 2). */
+    static final Pattern LIBVIRT_URI = Pattern.compile(
+            "qemu(\\+(tcp|tls|ssh|unix|libssh|libssh2))?://([A-Za-z0-9.-]+|\\[[0-9a-fA-F:.]+\\])?(:[0-9]{1,5})?"
+                    + "/(system|session)(\\?[A-Za-z0-9=&._/%-]*)?");
+    /** Hypervisor migration URIs (seed URI 3) vmflow passes on: tcp only. */
+    static final Pattern MIGRATION_URI = Pattern.compile(
+            "tcp:(//)?([A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9a-fA-F:.]+\\])(:[0-9]{1,5})?");
+
+    private final Inventory inventory;
+    private final Function<String, Optional<String>> activeMigrationOfGuest;
+
+    /**
+     * @param activeMigrationOfGuest the id of a non-final migration of a guest (by name), if any
+     */
+    public Validator(Inventory inventory, Function<String, Optional<String>> activeMigrationOfGuest) {
+        this.inventory = inventory;
+        this.activeMigrationOfGuest = activeMigrationOfGuest;
+    }
+
+    /** Why the request cannot be accepted, or empty when it can. */
+    public Optional<Reason> check(MigrationRequest r) {
+        MigrationSpec s = r.getSpec();
+        if (!ID.matcher(r.getRequestId()).matches()) {
+            return no(ReasonCode.INVALID_REQUEST, "requestId '" + printable(r.getRequestId())
+                    + "' must be 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+        }
+        if (s.getGuest() == null || s.getGuest().isBlank() || s.getGuest().length() > 200) {
+            return no(ReasonCode.INVALID_REQUEST, "spec.guest must name the guest (1-200 characters)");
+        }
+        if (r.getPrincipal() == null || r.getPrincipal().isBlank()) {
+            return no(ReasonCode.INVALID_REQUEST, "principal is required: who asks for this migration");
+        }
+        if (negative(s.getBandwidthMiBps()) || negative(s.getMaxDowntimeMs())
+                || negative(s.getCompletionTimeoutSecondsPerGiB())) {
+            return no(ReasonCode.INVALID_REQUEST, "bandwidthMiBps, maxDowntimeMs and completionTimeoutSecondsPerGiB"
+                    + " must be positive when given");
+        }
+        Optional<Reason> uris = checkUris(s);
+        if (uris.isPresent()) {
+            return uris;
+        }
+        Optional<Reason> flags = checkFlags(s);
+        if (flags.isPresent()) {
+            return flags;
+        }
+        Optional<HostState> source = inventory.host(s.getSourceHost());
+        if (source.isEmpty()) {
+            return no(ReasonCode.UNKNOWN_SOURCE_HOST, "source host '" + printable(s.getSourceHost())
+                    + "' has no running agent; known hosts: " + knownHosts());
+        }
+        boolean unmanaged = s.getControlFlow() == ControlFlow.UNMANAGED_DIRECT;
+        if (!unmanaged && s.getDestinationHost() != null) {
+            if (s.getDestinationHost().equals(s.getSourceHost())) {
+                return no(ReasonCode.SAME_HOST, "source and destination are both " + s.getSourceHost());
+            }
+            boolean foreign = inventory.host(s.getDestinationHost()).isEmpty();
+            if (foreign && !(s.getControlFlow() == ControlFlow.MANAGED_PEER_TO_PEER && s.getDestinationUri() != null)) {
+                return no(ReasonCode.UNKNOWN_DESTINATION_HOST, "destination host '"
+                        + printable(s.getDestinationHost()) + "' has no running agent; known hosts: " + knownHosts()
+                        + " (a libvirt host without vmflow can be the destination of a peer-to-peer migration:"
+                        + " give its destinationUri)");
+            }
+        }
+        if (!unmanaged && s.getDestinationHost() == null && s.getDestinationUri() != null
+                && s.getControlFlow() == ControlFlow.MANAGED_DIRECT) {
+            return no(ReasonCode.UNKNOWN_DESTINATION_HOST, "managed direct migration needs a vmflow destination host"
+                    + " (both agents take part); for a libvirt host without vmflow use MANAGED_PEER_TO_PEER");
+        }
+        Optional<GuestInfo> guest = inventory.guest(s.getSourceHost(), s.getGuest());
+        if (guest.isEmpty()) {
+            Optional<String> elsewhere = inventory.whereRuns(s.getGuest(), s.getSourceHost());
+            return elsewhere.isPresent()
+                    ? no(ReasonCode.GUEST_NOT_ON_SOURCE, "guest '" + printable(s.getGuest()) + "' is not on "
+                            + s.getSourceHost() + ": it runs on " + elsewhere.get())
+                    : no(ReasonCode.UNKNOWN_GUEST, "no host knows a guest '" + printable(s.getGuest()) + "'");
+        }
+        GuestState state = guest.get().getState();
+        if (s.getLive() && state != GuestState.RUNNING && state != GuestState.PAUSED) {
+            return no(ReasonCode.GUEST_NOT_RUNNING, "guest '" + s.getGuest() + "' is " + state + " on "
+                    + s.getSourceHost() + ": a live migration needs it running (or ask for live=false)");
+        }
+        if (!s.getLive() && !guest.get().getPersistent()) {
+            return no(ReasonCode.CONFLICTING_FLAGS, "guest '" + s.getGuest()
+                    + "' is transient: it has no config to migrate offline");
+        }
+        if (s.getTransport() == Transport.TUNNELLED && !unmanaged) {
+            Optional<HostState> dest = inventory.host(s.getDestinationHost());
+            boolean foreignDest = s.getDestinationHost() != null && dest.isEmpty();
+            if (!foreignDest && (source.get().getRelayEndpoint() == null
+                    || dest.map(d -> d.getRelayEndpoint() == null).orElse(true))) {
+                return no(ReasonCode.TUNNELLED_WITHOUT_RELAY, "a tunnelled migration needs a vmflow relay on both"
+                        + " hosts; " + (source.get().getRelayEndpoint() == null ? s.getSourceHost() : s.getDestinationHost())
+                        + " publishes none (start its transport relay, or ask for NATIVE)");
+            }
+        }
+        Optional<String> active = activeMigrationOfGuest.apply(s.getGuest());
+        if (active.isPresent()) {
+            return no(ReasonCode.ALREADY_MIGRATING, "guest '" + s.getGuest() + "' is already being migrated by "
+                    + active.get() + "; cancel it or wait for it to end");
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Reason> checkUris(MigrationSpec s) {
+        for (String[] u : new String[][] {{"sourceUri", s.getSourceUri()}, {"destinationUri", s.getDestinationUri()}}) {
+            if (u[1] != null && !LIBVIRT_URI.matcher(u[1]).matches()) {
+                return no(ReasonCode.MALFORMED_URI, u[0] + " '" + printable(u[1]) + "' is not a libvirt QEMU URI"
+                        + " such as qemu+tcp://10.250.0.2/system");
+            }
+        }
+        if (s.getMigrationUri() != null && !MIGRATION_URI.matcher(s.getMigrationUri()).matches()) {
+            return no(ReasonCode.MALFORMED_URI, "migrationUri '" + printable(s.getMigrationUri())
+                    + "' is not a hypervisor migration URI vmflow accepts: use tcp://HOST[:PORT]");
+        }
+        if (s.getControlFlow() == ControlFlow.UNMANAGED_DIRECT) {
+            if (s.getMigrationUri() == null) {
+                return no(ReasonCode.MISSING_HYPERVISOR_URI, "unmanaged direct migration needs the hypervisor"
+                        + " migration URI (seed URI 3), e.g. tcp://10.251.0.2:4444");
+            }
+            if (!s.getMigrationUri().matches(".*:[0-9]{1,5}$")) {
+                return no(ReasonCode.MALFORMED_URI, "unmanaged direct migration needs a port in the hypervisor"
+                        + " URI: the destination hypervisor listens on it");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Reason> checkFlags(MigrationSpec s) {
+        if (!s.getLive() && (s.getPostCopy() || s.getAutoConverge())) {
+            return no(ReasonCode.CONFLICTING_FLAGS, "postCopy and autoConverge apply to live migrations only");
+        }
+        if (s.getControlFlow() == ControlFlow.UNMANAGED_DIRECT) {
+            if (s.getPersistDest() || s.getUndefineSource()) {
+                return no(ReasonCode.CONFLICTING_FLAGS, "unmanaged direct migration is the hypervisor's alone:"
+                        + " libvirt's persistDest and undefineSource cannot apply");
+            }
+            if (s.getTransport() == Transport.TUNNELLED) {
+                return no(ReasonCode.CONFLICTING_FLAGS, "unmanaged direct migration uses the hypervisor's native"
+                        + " transport; tunnelled needs a managed flow");
+            }
+            if (s.getPostCopy() || s.getAutoConverge() || !s.getLive()) {
+                return no(ReasonCode.CONFLICTING_FLAGS, "unmanaged direct migration supports live migration"
+                        + " without postCopy or autoConverge");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private String knownHosts() {
+        TreeSet<String> ids = new TreeSet<>();
+        inventory.hosts().forEach(h -> ids.add(h.getHostId()));
+        return ids.toString();
+    }
+
+    private static boolean negative(Long v) {
+        return v != null && v <= 0;
+    }
+
+    private static Optional<Reason> no(ReasonCode code, String message) {
+        return Optional.of(code.reason(message));
+    }
+
+    /** Shows control characters in a hostile value instead of printing them. */
+    static String printable(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder();
+        s.codePoints().limit(200).forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
+    }
+}

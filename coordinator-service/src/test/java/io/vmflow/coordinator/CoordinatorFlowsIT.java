@@ -1,0 +1,176 @@
+package io.vmflow.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vmflow.agent.testhosts.AgentHarness;
+import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.MigrationEvent;
+import io.vmflow.avro.MigrationRequest;
+import io.vmflow.avro.MigrationSpec;
+import io.vmflow.avro.Phase;
+import io.vmflow.coordinator.config.CoordinatorConfig;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.LongStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The coordinator end to end: requests on the requests topic, two real agents on the two real test
+ * hosts, events on the audit log; the guest's integrity checked on the destination.
+ */
+class CoordinatorFlowsIT {
+
+    static AgentHarness agents;
+    static Coordinator coordinator;
+    static KafkaProducer<String, byte[]> producer;
+    static WireFormat wire;
+    static Events events;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Endpoints endpoints = Endpoints.fromEnvironment();
+        agents = new AgentHarness();
+        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        events = new Events(endpoints, wire);
+        producer = new KafkaProducer<>(endpoints.producer("it-requests"));
+        coordinator = new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator-1",
+                "VMFLOW_COORDINATOR_HTTP", "off"), endpoints)).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        coordinator.close();
+        producer.close();
+        events.close();
+        agents.close();
+    }
+
+    static String request(MigrationSpec spec) throws Exception {
+        String id = "req-" + UUID.randomUUID().toString().substring(0, 8);
+        MigrationRequest r = new MigrationRequest(id, spec, "it-alice", "it", "testing", 0, Instant.now());
+        producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
+                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
+        return id;
+    }
+
+    static void assertCompleteAndOrdered(String id) {
+        List<MigrationEvent> log = events.of(id);
+        assertThat(log.stream().map(MigrationEvent::getSequence).toList())
+                .as("sequence numbers 1..n without gaps or duplicates")
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, log.size()).boxed().toList());
+        for (int i = 1; i < log.size(); i++) {
+            assertThat(log.get(i).getPreviousPhase()).isEqualTo(log.get(i - 1).getPhase());
+        }
+        assertThat(log).allSatisfy(e -> assertThat(e.getPrincipal()).isEqualTo("it-alice"));
+    }
+
+    @Test
+    void peerToPeerFromARequestOnTheTopicToSucceeded() throws Exception {
+        TestGuest guest = new TestGuest("c-p2p-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
+        try {
+            guest.start(agents.hostA, false);
+            awaitInventory(guest);
+            String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
+                    .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build());
+
+            MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(3));
+
+            assertThat(last.getPhase()).as("%s", events.of(id)).isEqualTo(Phase.SUCCEEDED);
+            assertThat(events.phases(id)).containsSubsequence(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED,
+                    Phase.PREPARING_TARGET, Phase.TARGET_READY, Phase.RUNNING, Phase.FINISHING, Phase.SUCCEEDED);
+            assertCompleteAndOrdered(id);
+            guest.assertRunningIntact(agents.hostB);
+        } finally {
+            guest.remove(agents.hostA);
+            guest.remove(agents.hostB);
+        }
+    }
+
+    @Test
+    void managedDirectFromARequestWithTheDestinationChosenByThePlanner() throws Exception {
+        TestGuest guest = new TestGuest("c-direct-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
+        try {
+            guest.start(agents.hostA, true);
+            awaitInventory(guest);
+            String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
+                    .setControlFlow(ControlFlow.MANAGED_DIRECT).setPersistDest(true).setUndefineSource(true).build());
+
+            MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(3));
+
+            assertThat(last.getPhase()).as("%s", events.of(id)).isEqualTo(Phase.SUCCEEDED);
+            assertThat(withoutRepeats(events.phases(id))).as("phases, progress updates folded")
+                    .containsExactly(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED, Phase.PREPARING_TARGET,
+                            Phase.TARGET_READY, Phase.RUNNING, Phase.FINISHING, Phase.CONFIRMING, Phase.SUCCEEDED);
+            assertThat(events.of(id).get(1).getSpec().getDestinationHost()).isEqualTo("hostB");
+            assertThat(events.of(id).get(1).getSpec().getMigrationUri()).isEqualTo("tcp://"
+                    + agents.hostB.migrationAddress());
+            assertCompleteAndOrdered(id);
+            guest.assertRunningIntact(agents.hostB);
+            assertThat(guest.observe(agents.hostB)).hasValueSatisfying(o -> assertThat(o.persistent()).isTrue());
+            assertThat(guest.observe(agents.hostA)).isEmpty();
+        } finally {
+            guest.remove(agents.hostA);
+            guest.remove(agents.hostB);
+        }
+    }
+
+    @Test
+    void invalidRequestsAreRejectedWithTheirReason() throws Exception {
+        Map<String, MigrationSpec> bad = Map.of(
+                "UNKNOWN_SOURCE_HOST", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostZ").build(),
+                "UNKNOWN_GUEST", MigrationSpec.newBuilder().setGuest("no-such-guest").setSourceHost("hostA").build(),
+                "SAME_HOST", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA").setDestinationHost("hostA")
+                        .build(),
+                "MISSING_HYPERVISOR_URI", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA")
+                        .setControlFlow(ControlFlow.UNMANAGED_DIRECT).build(),
+                "MALFORMED_URI", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA")
+                        .setMigrationUri("exec:rm -rf /").build(),
+                "CONFLICTING_FLAGS", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA").setLive(false)
+                        .setPostCopy(true).build(),
+                "TUNNELLED_WITHOUT_RELAY", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA")
+                        .setDestinationHost("hostB").setTransport(io.vmflow.avro.Transport.TUNNELLED).build());
+        TestGuest g = new TestGuest("g", 64, "idle");
+        try {
+            g.start(agents.hostA, false);
+            awaitInventory(g);
+            for (Map.Entry<String, MigrationSpec> e : bad.entrySet()) {
+                String id = request(e.getValue());
+                MigrationEvent last = events.awaitFinal(id, Duration.ofSeconds(60));
+                assertThat(last.getPhase()).as(e.getKey()).isEqualTo(Phase.REJECTED);
+                assertThat(last.getReason().getCode()).as("%s", last).isEqualTo(e.getKey());
+                assertThat(events.phases(id)).containsExactly(Phase.REQUESTED, Phase.REJECTED);
+            }
+        } finally {
+            g.remove(agents.hostA);
+        }
+    }
+
+    static List<Phase> withoutRepeats(List<Phase> phases) {
+        List<Phase> out = new java.util.ArrayList<>();
+        for (Phase p : phases) {
+            if (out.isEmpty() || out.get(out.size() - 1) != p) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Waits until hostA's published state lists the guest (agents publish every 5 s by default). */
+    static void awaitInventory(TestGuest guest) {
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> coordinator.inventory().guest("hostA", guest.name()).isPresent());
+    }
+}
