@@ -31,6 +31,7 @@ case "${1:-}" in
         VMFLOW_AGENT_LIBVIRT_URI="$(sed -n 's/^libvirtUri=//p' "$props")" \
         VMFLOW_AGENT_MIGRATION_ADDRESSES="$(sed -n 's/^migrationAddress=//p' "$props")" \
         VMFLOW_AGENT_MANAGEMENT="127.0.0.1:$port" \
+        VMFLOW_AGENT_PROGRESS_INTERVAL_MS="${VMFLOW_AGENT_PROGRESS_INTERVAL_MS:-250}" \
         KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT" \
         SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7" \
           setsid nohup java -Xmx256m -cp "$JAR:$VMFLOW_ROOT/host-agent-service/target/lib/*" io.vmflow.agent.Main \

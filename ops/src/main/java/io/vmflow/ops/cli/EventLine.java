@@ -20,6 +20,20 @@ final class EventLine {
         if (e.getProgressPercent() != null) {
             b.append("  ").append(e.getProgressPercent()).append('%');
         }
+        io.vmflow.avro.JobFigures f = e.getFigures();
+        if (f != null && f.getDataTotalBytes() != null) {
+            b.append(String.format("  %d/%d MiB", (f.getDataProcessedBytes() == null ? 0 : f.getDataProcessedBytes()) >> 20,
+                    f.getDataTotalBytes() >> 20));
+            if (f.getMemoryBandwidthBytesPerSecond() != null) {
+                b.append(String.format(" at %d MiB/s", f.getMemoryBandwidthBytesPerSecond() >> 20));
+            }
+            if (f.getIteration() != null) {
+                b.append(" iteration ").append(f.getIteration());
+            }
+            if (f.getDowntimeMs() != null && e.getPhase() != io.vmflow.avro.Phase.RUNNING) {
+                b.append(" downtime ").append(f.getDowntimeMs()).append(" ms");
+            }
+        }
         if (e.getReason() != null) {
             b.append("  [").append(e.getReason().getCode()).append("] ").append(e.getReason().getMessage());
         }

@@ -1,0 +1,142 @@
+package io.vmflow.ops.cli;
+
+import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.MigrationEvent;
+import io.vmflow.avro.MigrationRequest;
+import io.vmflow.avro.MigrationSpec;
+import io.vmflow.avro.Phase;
+import io.vmflow.avro.TimeoutPolicy;
+import io.vmflow.avro.Transport;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Asks vmflow to migrate a guest (a request on the requests topic) and prints its events as they happen. */
+@Command(name = "migrate", mixinStandardHelpOptions = true,
+        description = "Request a migration and print its events until it ends (exit 0 when it SUCCEEDED).")
+final class MigrateCommand implements Callable<Integer> {
+
+    static final Set<Phase> FINAL = EnumSet.of(Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.REJECTED,
+            Phase.GUEST_LEFT_PAUSED);
+
+    @Option(names = "--guest", required = true, description = "The guest's name (or UUID).")
+    String guest;
+
+    @Option(names = "--source", required = true, description = "Source host id.")
+    String source;
+
+    @Option(names = "--destination", description = "Destination host id (default: the coordinator chooses).")
+    String destination;
+
+    @Option(names = "--flow", defaultValue = "MANAGED_PEER_TO_PEER",
+            description = "MANAGED_DIRECT, MANAGED_PEER_TO_PEER or UNMANAGED_DIRECT (default ${DEFAULT-VALUE}).")
+    ControlFlow flow;
+
+    @Option(names = "--transport", defaultValue = "NATIVE", description = "NATIVE or TUNNELLED (default ${DEFAULT-VALUE}).")
+    Transport transport;
+
+    @Option(names = "--source-uri", description = "Seed URI 1: the source's libvirt URI (default: its registration).")
+    String sourceUri;
+
+    @Option(names = "--destination-uri", description = "Seed URI 2: the destination's libvirt URI (a libvirt host without vmflow, for peer-to-peer).")
+    String destinationUri;
+
+    @Option(names = "--migration-uri", description = "Seed URI 3: the hypervisor migration URI, tcp://HOST[:PORT].")
+    String migrationUri;
+
+    @Option(names = "--offline", description = "Migrate the guest's config only.")
+    boolean offline;
+
+    @Option(names = "--persist-dest", description = "Write the destination config after success.")
+    boolean persistDest;
+
+    @Option(names = "--undefine-source", description = "Remove the source config after success.")
+    boolean undefineSource;
+
+    @Option(names = "--bandwidth", description = "Bandwidth limit, MiB/s.")
+    Long bandwidth;
+
+    @Option(names = "--max-downtime", description = "Maximum downtime, ms.")
+    Long maxDowntime;
+
+    @Option(names = "--timeout-per-gib", description = "Completion timeout per GiB of guest memory, s.")
+    Long timeoutPerGiB;
+
+    @Option(names = "--auto-converge", description = "Throttle the guest's CPUs if it does not converge.")
+    boolean autoConverge;
+
+    @Option(names = "--post-copy", description = "Allow post-copy.")
+    boolean postCopy;
+
+    @Option(names = "--on-timeout", defaultValue = "ABORT", description = "ABORT, RAISE_MAX_DOWNTIME, AUTO_CONVERGE, POST_COPY.")
+    TimeoutPolicy onTimeout;
+
+    @Option(names = "--priority", defaultValue = "0", description = "Higher starts first when limits make requests wait.")
+    int priority;
+
+    @Option(names = "--id", description = "Request id (default: a new one; the same id again is the same migration).")
+    String id;
+
+    @Option(names = "--reason", description = "Why (kept in the audit log).")
+    String reason;
+
+    @Option(names = "--no-wait", description = "Send the request and return its id.")
+    boolean noWait;
+
+    @Override
+    public Integer call() throws Exception {
+        Endpoints endpoints = Endpoints.fromEnvironment();
+        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        String requestId = id != null ? id : "mig-" + UUID.randomUUID().toString().substring(0, 8);
+        MigrationSpec spec = MigrationSpec.newBuilder().setGuest(guest).setSourceHost(source)
+                .setDestinationHost(destination).setControlFlow(flow).setTransport(transport).setSourceUri(sourceUri)
+                .setDestinationUri(destinationUri).setMigrationUri(migrationUri).setLive(!offline)
+                .setPersistDest(persistDest).setUndefineSource(undefineSource).setBandwidthMiBps(bandwidth)
+                .setMaxDowntimeMs(maxDowntime).setCompletionTimeoutSecondsPerGiB(timeoutPerGiB)
+                .setAutoConverge(autoConverge).setPostCopy(postCopy).setOnTimeout(onTimeout).build();
+        MigrationRequest request = new MigrationRequest(requestId, spec, System.getProperty("user.name"), "vmflow-cli",
+                reason, priority, Instant.now());
+        String topic = TopicCatalogue.MIGRATION_EVENTS.name();
+        try (KafkaConsumer<String, byte[]> events = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-migrate"));
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {
+            List<TopicPartition> tps = events.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            events.assign(tps);
+            events.seekToBeginning(tps); // the same id again: show what already happened too
+            producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), requestId,
+                    wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), request))).get();
+            System.out.println("requested migration " + requestId + " of " + guest + " from " + source
+                    + (destination == null ? "" : " to " + destination) + " (" + flow + ", " + transport + ")");
+            if (noWait) {
+                return 0;
+            }
+            while (true) {
+                for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(300))) {
+                    if (!requestId.equals(r.key())) {
+                        continue;
+                    }
+                    MigrationEvent e = wire.decode(r.value(), MigrationEvent.class);
+                    System.out.println(EventLine.of(e));
+                    if (FINAL.contains(e.getPhase())) {
+                        return e.getPhase() == Phase.SUCCEEDED ? 0 : 1;
+                    }
+                }
+            }
+        }
+    }
+}
