@@ -2,12 +2,15 @@ package io.vmflow.coordinator;
 
 import io.vmflow.coordinator.config.CoordinatorConfig;
 import io.vmflow.coordinator.engine.Engine;
+import io.vmflow.coordinator.engine.EventIndex;
+import io.vmflow.coordinator.http.HttpApi;
 import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.coordinator.inventory.InventoryReader;
 import io.vmflow.coordinator.statemachine.MigrationMachine;
 import io.vmflow.schemas.registry.SchemaRegistryClient;
 import io.vmflow.schemas.serde.WireFormat;
 import java.time.Duration;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,10 +23,15 @@ public final class Coordinator implements AutoCloseable {
     private final InventoryReader inventoryReader;
     private final Engine engine;
     private final Inventory inventory;
+    private final WireFormat wire;
+    private EventIndex events;
+    private KafkaProducer<String, byte[]> apiProducer;
+    private HttpApi http;
+    private int httpPort = -1;
 
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
-        WireFormat wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
         this.inventory = new Inventory();
         this.inventoryReader = new InventoryReader(inventory, config.endpoints(), wire, config.id() + "-inventory");
         // KubeVirt's 150 s per GiB (at least a minute) and its 150 s progress timeout
@@ -38,7 +46,25 @@ public final class Coordinator implements AutoCloseable {
             LOG.warn("host inventory not caught up after 60 s; starting anyway");
         }
         engine.start();
+        if (config.http() != null) {
+            events = new EventIndex(config.endpoints(), wire, config.id() + "-events");
+            apiProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-http"));
+            http = new HttpApi(engine, events, apiProducer, wire);
+            String[] hp = config.http().split(":");
+            try {
+                httpPort = http.start(hp[0], Integer.parseInt(hp[1]));
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot serve the HTTP API on " + config.http()
+                        + " (set VMFLOW_COORDINATOR_HTTP to a free HOST:PORT, or 'off'): " + e.getMessage(), e);
+            }
+            LOG.info("HTTP API on http://{}:{} (OpenAPI at /openapi.yaml)", hp[0], httpPort);
+        }
         return this;
+    }
+
+    /** The HTTP API's port, or -1 when it is off. */
+    public int httpPort() {
+        return httpPort;
     }
 
     public Inventory inventory() {
@@ -51,6 +77,11 @@ public final class Coordinator implements AutoCloseable {
 
     @Override
     public void close() {
+        if (http != null) {
+            http.close();
+            apiProducer.close();
+            events.close();
+        }
         engine.close();
         inventoryReader.close();
         LOG.info("coordinator {} stopped", config.id());

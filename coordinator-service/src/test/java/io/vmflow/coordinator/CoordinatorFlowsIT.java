@@ -46,8 +46,8 @@ class CoordinatorFlowsIT {
         wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         events = new Events(endpoints, wire);
         producer = new KafkaProducer<>(endpoints.producer("it-requests"));
-        coordinator = new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator-1",
-                "VMFLOW_COORDINATOR_HTTP", "off"), endpoints)).start();
+        coordinator = new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
+                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"), endpoints)).start();
     }
 
     @AfterAll
@@ -127,6 +127,84 @@ class CoordinatorFlowsIT {
         }
     }
 
+    static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+    static java.net.http.HttpResponse<String> http(String method, String path, String body) throws Exception {
+        var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + coordinator.httpPort() + path))
+                .header("X-Vmflow-Principal", "it-alice").header("Content-Type", "application/json");
+        b.method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        return HTTP.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String json(MigrationSpec s) {
+        io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject().put("guest", s.getGuest())
+                .put("sourceHost", s.getSourceHost()).put("controlFlow", s.getControlFlow().name())
+                .put("transport", s.getTransport().name()).put("live", s.getLive()).put("postCopy", s.getPostCopy());
+        if (s.getDestinationHost() != null) {
+            j.put("destinationHost", s.getDestinationHost());
+        }
+        if (s.getMigrationUri() != null) {
+            j.put("migrationUri", s.getMigrationUri());
+        }
+        return j.encode();
+    }
+
+    @Test
+    void peerToPeerThroughTheHttpApiToSucceeded() throws Exception {
+        TestGuest guest = new TestGuest("c-http-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
+        try {
+            guest.start(agents.hostA, false);
+            awaitInventory(guest);
+            var created = http("POST", "/migrations", "{\"guest\":\"" + guest.name()
+                    + "\",\"sourceHost\":\"hostA\",\"destinationHost\":\"hostB\",\"reason\":\"it\"}");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(202);
+            String id = new io.vertx.core.json.JsonObject(created.body()).getString("migrationId");
+            assertThat(created.headers().firstValue("Location")).contains("/migrations/" + id);
+
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(300)).until(() -> {
+                var r = http("GET", "/migrations/" + id, null);
+                return r.statusCode() == 200 && new io.vertx.core.json.JsonObject(r.body()).getBoolean("final");
+            });
+            var state = new io.vertx.core.json.JsonObject(http("GET", "/migrations/" + id, null).body());
+            assertThat(state.getString("phase")).as("%s", state).isEqualTo("SUCCEEDED");
+            assertThat(state.getString("principal")).isEqualTo("it-alice");
+            await().atMost(Duration.ofSeconds(30)).until(() -> new io.vertx.core.json.JsonObject(
+                    http("GET", "/migrations/" + id + "/events", null).body()).getJsonArray("events").size()
+                    == events.of(id).size());
+            var log = new io.vertx.core.json.JsonObject(http("GET", "/migrations/" + id + "/events", null).body())
+                    .getJsonArray("events");
+            assertThat(log.getJsonObject(0).getString("phase")).isEqualTo("REQUESTED");
+            assertThat(log.getJsonObject(log.size() - 1).getString("phase")).isEqualTo("SUCCEEDED");
+            var listed = new io.vertx.core.json.JsonObject(http("GET", "/migrations?phase=SUCCEEDED&guest="
+                    + guest.name(), null).body()).getJsonArray("migrations");
+            assertThat(listed.size()).isEqualTo(1);
+            assertCompleteAndOrdered(id);
+            guest.assertRunningIntact(agents.hostB);
+        } finally {
+            guest.remove(agents.hostA);
+            guest.remove(agents.hostB);
+        }
+    }
+
+    @Test
+    void theHttpApiRefusesBadBodiesWithTheFieldAndServesItsOpenApiDocument() throws Exception {
+        assertThat(http("POST", "/migrations", "{not json").statusCode()).isEqualTo(400);
+        var unknownField = http("POST", "/migrations", "{\"guest\":\"g\",\"sourceHost\":\"hostA\",\"colour\":1}");
+        assertThat(unknownField.statusCode()).isEqualTo(400);
+        assertThat(unknownField.body()).contains("unknown field 'colour'");
+        var badEnum = http("POST", "/migrations", "{\"guest\":\"g\",\"sourceHost\":\"hostA\",\"controlFlow\":\"FAST\"}");
+        assertThat(badEnum.statusCode()).isEqualTo(400);
+        assertThat(badEnum.body()).contains("controlFlow").contains("MANAGED_DIRECT");
+        var missing = http("POST", "/migrations", "{\"sourceHost\":\"hostA\"}");
+        assertThat(missing.body()).contains("'guest' is required");
+        assertThat(http("GET", "/migrations/nope", null).statusCode()).isEqualTo(404);
+        assertThat(http("POST", "/migrations/nope/cancel", null).statusCode()).isEqualTo(404);
+        var doc = http("GET", "/openapi.yaml", null);
+        assertThat(doc.statusCode()).isEqualTo(200);
+        assertThat(doc.body()).contains("openapi: 3.1.0").contains("/migrations/{id}/events");
+    }
+
     @Test
     void invalidRequestsAreRejectedWithTheirReason() throws Exception {
         Map<String, MigrationSpec> bad = Map.of(
@@ -147,11 +225,15 @@ class CoordinatorFlowsIT {
             g.start(agents.hostA, false);
             awaitInventory(g);
             for (Map.Entry<String, MigrationSpec> e : bad.entrySet()) {
-                String id = request(e.getValue());
-                MigrationEvent last = events.awaitFinal(id, Duration.ofSeconds(60));
-                assertThat(last.getPhase()).as(e.getKey()).isEqualTo(Phase.REJECTED);
-                assertThat(last.getReason().getCode()).as("%s", last).isEqualTo(e.getKey());
-                assertThat(events.phases(id)).containsExactly(Phase.REQUESTED, Phase.REJECTED);
+                var viaHttp = http("POST", "/migrations", json(e.getValue()));
+                assertThat(viaHttp.statusCode()).as(viaHttp.body()).isEqualTo(202);
+                for (String id : List.of(request(e.getValue()),
+                        new io.vertx.core.json.JsonObject(viaHttp.body()).getString("migrationId"))) {
+                    MigrationEvent last = events.awaitFinal(id, Duration.ofSeconds(60));
+                    assertThat(last.getPhase()).as(e.getKey()).isEqualTo(Phase.REJECTED);
+                    assertThat(last.getReason().getCode()).as("%s", last).isEqualTo(e.getKey());
+                    assertThat(events.phases(id)).containsExactly(Phase.REQUESTED, Phase.REJECTED);
+                }
             }
         } finally {
             g.remove(agents.hostA);

@@ -62,7 +62,13 @@ public final class HostAgent implements AutoCloseable {
     private final WireFormat wire;
     private final ExecutorService workers;
     private final ExecutorService urgent;
+    /** Progress samples and unmanaged observations. */
     private final ScheduledExecutorService scheduler;
+    /** The lease watch alone: a slow libvirt call elsewhere must never delay the seed's abort rule. */
+    private final ScheduledExecutorService leaseTimer;
+    /** Host state publication, on a libvirt connection of its own. */
+    private final ScheduledExecutorService stateTimer;
+    private final Hypervisor inventoryConnection;
     private final CommandProcessor processor;
     private final HostStatePublisher state;
     private final Reporter reporter;
@@ -81,9 +87,12 @@ public final class HostAgent implements AutoCloseable {
         this.workers = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(256), named("agent-worker-" + config.hostId()));
         this.urgent = Executors.newSingleThreadExecutor(named("agent-abort-" + config.hostId()));
-        this.scheduler = Executors.newScheduledThreadPool(1, named("agent-timer-" + config.hostId()));
+        this.scheduler = Executors.newScheduledThreadPool(1, named("agent-progress-" + config.hostId()));
+        this.leaseTimer = Executors.newScheduledThreadPool(1, named("agent-lease-" + config.hostId()));
+        this.stateTimer = Executors.newScheduledThreadPool(1, named("agent-state-" + config.hostId()));
+        this.inventoryConnection = new Hypervisor(config.libvirtUri());
         this.reporter = new Reporter(config.hostId(), producer, wire, metrics);
-        this.leases = new LeaseWatch(config.hostId(), config.endpoints(), wire, hypervisor, reporter, scheduler,
+        this.leases = new LeaseWatch(config.hostId(), config.endpoints(), wire, hypervisor, reporter, leaseTimer,
                 Clock.systemUTC());
         SourceSide source = new SourceSide(hypervisor,
                 new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()), leases,
@@ -92,7 +101,7 @@ public final class HostAgent implements AutoCloseable {
         this.processor = new CommandProcessor(config.hostId(), ledger, reporter, workers, urgent,
                 source, new DestinationSide(hypervisor, config.migrationAddresses()),
                 new PeerToPeerSource(config.hostId(), hypervisor, source, peer, config.peerTimeout()));
-        this.state = new HostStatePublisher(config, hypervisor, producer, wire, processor::runningMigrations,
+        this.state = new HostStatePublisher(config, inventoryConnection, producer, wire, processor::runningMigrations,
                 metrics);
         metrics.runningMigrations(processor::runningMigrations);
     }
@@ -104,7 +113,7 @@ public final class HostAgent implements AutoCloseable {
         LedgerRecovery.recover(config.hostId(), config.endpoints(), wire, ledger, reporter);
         peer.start();
         state.publish(Liveness.UP);
-        scheduler.scheduleAtFixedRate(() -> state.publish(Liveness.UP), config.stateInterval().toMillis(),
+        stateTimer.scheduleAtFixedRate(() -> state.publish(Liveness.UP), config.stateInterval().toMillis(),
                 config.stateInterval().toMillis(), TimeUnit.MILLISECONDS);
         String group = "vmflow-agent-" + config.hostId();
         consumer = new DecodingConsumer<>("agent-commands-" + config.hostId(),
@@ -167,11 +176,14 @@ public final class HostAgent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         scheduler.shutdownNow();
+        leaseTimer.shutdownNow();
+        stateTimer.shutdownNow();
         state.publish(Liveness.DOWN);
         peer.close();
         leases.close();
         producer.close(Duration.ofSeconds(10));
         hypervisor.close();
+        inventoryConnection.close();
         LOG.info("host agent {} stopped", config.hostId());
     }
 

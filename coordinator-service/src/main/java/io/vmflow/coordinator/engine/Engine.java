@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -102,6 +103,9 @@ public final class Engine implements AutoCloseable {
         this.admission = new Admission(config.outboundPerHost(), config.inboundPerHost(), config.clusterWide());
         Properties c = config.endpoints().consumer(GROUP, config.id());
         c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        // static membership: a restarted instance takes its partitions back at once, without a rebalance
+        c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.id());
+        c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15_000);
         this.consumer = new KafkaConsumer<>(c);
         Properties p = config.endpoints().producer(config.id());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "vmflow-coordinator-" + config.id());
@@ -118,12 +122,12 @@ public final class Engine implements AutoCloseable {
     }
 
     /** The migrations this instance owns now (for the API). */
-    public Collection<Tracked> migrations() {
-        return migrations.values();
+    public List<MigrationView> views() {
+        return migrations.values().stream().map(MigrationView::of).toList();
     }
 
-    public Optional<Tracked> migration(String id) {
-        return Optional.ofNullable(migrations.get(id));
+    public Optional<MigrationView> view(String id) {
+        return Optional.ofNullable(migrations.get(id)).map(MigrationView::of);
     }
 
     public boolean isRunning() {
@@ -162,7 +166,9 @@ public final class Engine implements AutoCloseable {
             failure = e;
             LOG.error("coordinator engine failed", e);
         } finally {
-            consumer.close();
+            // a clean stop hands the partitions over at once (static members otherwise keep them a session)
+            consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(10)));
             producer.close(Duration.ofSeconds(5));
         }
     }

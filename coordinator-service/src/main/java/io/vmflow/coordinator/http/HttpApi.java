@@ -1,0 +1,222 @@
+package io.vmflow.coordinator.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vmflow.avro.CancelRequest;
+import io.vmflow.avro.MigrationRequest;
+import io.vmflow.coordinator.engine.Engine;
+import io.vmflow.coordinator.engine.EventIndex;
+import io.vmflow.coordinator.engine.MigrationView;
+import io.vmflow.coordinator.intake.Validator;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The coordinator's HTTP API (Vert.x Web), described by {@code /openapi.yaml}. A create or a cancel
+ * becomes the same record a Kafka producer would write, and the call returns at once with the
+ * migration id (202); what happens then is in the migration's state and events. Kafka and registry
+ * calls run on Vert.x's worker pool, never on the event loop. The caller's identity comes from the
+ * {@code X-Vmflow-Principal} header, set by whatever authenticates in front of the API.
+ */
+public final class HttpApi implements AutoCloseable {
+
+    public static final String PRINCIPAL_HEADER = "X-Vmflow-Principal";
+
+    private final Vertx vertx;
+    private final Engine engine;
+    private final EventIndex events;
+    private final Producer<String, byte[]> producer;
+    private final WireFormat wire;
+    private final String openapi;
+    private HttpServer server;
+
+    public HttpApi(Engine engine, EventIndex events, Producer<String, byte[]> producer, WireFormat wire) {
+        this.vertx = Vertx.vertx();
+        this.engine = engine;
+        this.events = events;
+        this.producer = producer;
+        this.wire = wire;
+        try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.yaml")) {
+            this.openapi = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("openapi.yaml missing from the coordinator's jar", e);
+        }
+    }
+
+    /** Listens; returns the bound port. */
+    public int start(String host, int port) throws Exception {
+        Router r = Router.router(vertx);
+        r.route().handler(BodyHandler.create().setBodyLimit(64 * 1024));
+        r.post("/migrations").handler(this::create);
+        r.get("/migrations").handler(this::list);
+        r.get("/migrations/:id").handler(this::get);
+        r.post("/migrations/:id/cancel").handler(this::cancel);
+        r.get("/migrations/:id/events").handler(this::events);
+        r.get("/openapi.yaml").handler(c -> c.response().putHeader("Content-Type", "application/yaml").end(openapi));
+        r.get("/health").handler(c -> c.response().end("UP\n"));
+        r.get("/ready").handler(c -> c.response().setStatusCode(engine.isRunning() ? 200 : 503)
+                .end(engine.isRunning() ? "READY\n" : "NOT READY\n"));
+        server = vertx.createHttpServer().requestHandler(r).listen(port, host)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return server.actualPort();
+    }
+
+    private void create(RoutingContext c) {
+        JsonObject body;
+        try {
+            body = c.body().asJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            error(c, 400, "MALFORMED_JSON", "the body must be a JSON object: " + e.getMessage());
+            return;
+        }
+        if (body == null) {
+            error(c, 400, "MALFORMED_JSON", "the body must be a JSON object describing the migration");
+            return;
+        }
+        MigrationRequest request;
+        try {
+            request = RequestJson.request(body, principal(c));
+        } catch (RequestJson.BadRequest e) {
+            error(c, 400, "INVALID_REQUEST", e.getMessage());
+            return;
+        }
+        if (!Validator.ID.matcher(request.getRequestId()).matches()) {
+            error(c, 400, "INVALID_REQUEST", "requestId must be 1-128 letters, digits, '.', '_', ':' or '-'");
+            return;
+        }
+        String id = request.getRequestId();
+        blocking(() -> send(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
+                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), request)))
+                .onSuccess(v -> c.response().setStatusCode(202).putHeader("Location", "/migrations/" + id)
+                        .putHeader("Content-Type", "application/json")
+                        .end(new JsonObject().put("migrationId", id).put("links", new JsonObject()
+                                .put("self", "/migrations/" + id).put("events", "/migrations/" + id + "/events")
+                                .put("cancel", "/migrations/" + id + "/cancel")).encode()))
+                .onFailure(e -> error(c, 503, "KAFKA_UNAVAILABLE", "the request could not be stored: " + e.getMessage()));
+    }
+
+    private void get(RoutingContext c) {
+        String id = c.pathParam("id");
+        engine.view(id).ifPresentOrElse(v -> json(c, 200, view(v)),
+                () -> error(c, 404, "UNKNOWN_MIGRATION", "no migration " + id + " here (a new request takes a moment"
+                        + " to be read; with several coordinators, ask the one that owns it)"));
+    }
+
+    private void list(RoutingContext c) {
+        String phase = c.queryParams().get("phase");
+        String host = c.queryParams().get("host");
+        String guest = c.queryParams().get("guest");
+        List<MigrationView> l = engine.views().stream()
+                .filter(v -> phase == null || v.phase().name().equalsIgnoreCase(phase))
+                .filter(v -> host == null || host.equals(v.spec().getSourceHost())
+                        || host.equals(v.spec().getDestinationHost()))
+                .filter(v -> guest == null || guest.equals(v.spec().getGuest()))
+                .sorted(Comparator.comparing(MigrationView::createdAt).reversed()).limit(500).toList();
+        JsonArray a = new JsonArray();
+        l.forEach(v -> a.add(view(v)));
+        json(c, 200, new JsonObject().put("migrations", a));
+    }
+
+    private void cancel(RoutingContext c) {
+        String id = c.pathParam("id");
+        var v = engine.view(id);
+        if (v.isEmpty()) {
+            error(c, 404, "UNKNOWN_MIGRATION", "no migration " + id + " to cancel");
+            return;
+        }
+        if (v.get().phase().isFinal()) {
+            error(c, 409, "ALREADY_ENDED", id + " already ended " + v.get().phase());
+            return;
+        }
+        String reason = null;
+        try {
+            JsonObject b = c.body().asJsonObject();
+            reason = b == null ? null : b.getString("reason");
+        } catch (DecodeException | ClassCastException e) {
+            error(c, 400, "MALFORMED_JSON", "the body, when given, must be {\"reason\": \"...\"}");
+            return;
+        }
+        CancelRequest cancel = new CancelRequest("cancel-" + UUID.randomUUID().toString().substring(0, 8), id,
+                principal(c), reason, Instant.now());
+        blocking(() -> send(TopicCatalogue.CANCEL_REQUESTS.name(), id,
+                wire.encode(TopicCatalogue.CANCEL_REQUESTS.valueSubject(), cancel)))
+                .onSuccess(x -> json(c, 202, new JsonObject().put("migrationId", id).put("cancelRequested", true)
+                        .put("events", "/migrations/" + id + "/events")))
+                .onFailure(e -> error(c, 503, "KAFKA_UNAVAILABLE", "the cancel could not be stored: " + e.getMessage()));
+    }
+
+    private void events(RoutingContext c) {
+        String id = c.pathParam("id");
+        var l = events.of(id);
+        if (l.isEmpty() && engine.view(id).isEmpty()) {
+            error(c, 404, "UNKNOWN_MIGRATION", "no events for " + id);
+            return;
+        }
+        json(c, 200, new JsonObject().put("migrationId", id).put("events", RequestJson.events(l)));
+    }
+
+    private static JsonObject view(MigrationView v) {
+        return new JsonObject().put("migrationId", v.id()).put("phase", v.phase().name())
+                .put("final", v.phase().isFinal()).put("sequence", v.sequence()).put("principal", v.principal())
+                .put("createdAt", v.createdAt().toString()).put("priority", v.priority())
+                .put("spec", RequestJson.spec(v.spec())).put("reason", RequestJson.reason(v.lastReason()))
+                .put("figures", RequestJson.figures(v.lastFigures()));
+    }
+
+    private static String principal(RoutingContext c) {
+        String p = c.request().getHeader(PRINCIPAL_HEADER);
+        if (p == null || p.isBlank() || p.length() > 200) {
+            return "anonymous@" + c.request().remoteAddress().hostAddress();
+        }
+        return p.replaceAll("\\p{Cntrl}", "?");
+    }
+
+    private void send(String topic, String key, byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+    }
+
+    private interface Blocking {
+        void run() throws Exception;
+    }
+
+    private Future<Void> blocking(Blocking b) {
+        return vertx.executeBlocking(() -> {
+            b.run();
+            return null;
+        }, false);
+    }
+
+    private static void json(RoutingContext c, int status, JsonObject body) {
+        c.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+
+    private static void error(RoutingContext c, int status, String code, String message) {
+        json(c, status, new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)));
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
