@@ -20,6 +20,7 @@ require_java
 cleanup() {
   "$VMFLOW_ROOT/ops/hosts/down.sh" > /dev/null 2>&1 || true
   "$VMFLOW_ROOT/ops/stack/down.sh" --purge
+  rm -rf "$VMFLOW_HOME"
 }
 # a previous run that was killed may have left its stack or hosts behind
 cleanup > /dev/null 2>&1 || true

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Stops what ops/stack/up.sh started. Idempotent. --purge also deletes the data ($VMFLOW_HOME).
+# Stops what ops/stack/up.sh started. Idempotent. --purge also deletes their data
+# ($VMFLOW_HOME/kafka and $VMFLOW_HOME/registry; the test hosts' state is ops/hosts/down.sh --purge's).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 stop_pidfile "$VMFLOW_HOME/registry/registry.pid" "the schema registry"
 stop_pidfile "$VMFLOW_HOME/kafka/kafka.pid" "Kafka"
 if [ "${1:-}" = "--purge" ]; then
-  say "deleting $VMFLOW_HOME"
-  rm -rf "$VMFLOW_HOME"
+  say "deleting $VMFLOW_HOME/kafka and $VMFLOW_HOME/registry"
+  rm -rf "$VMFLOW_HOME/kafka" "$VMFLOW_HOME/registry"
 fi
 say "stack stopped"

@@ -58,7 +58,7 @@ public final class AgentHarness implements AutoCloseable {
 
     public HostCommand.Builder command(String migrationId, String host, CommandType type, MigrationSpec s) {
         return HostCommand.newBuilder().setCommandId(migrationId + ":" + type.name().toLowerCase() + ":" + host)
-                .setMigrationId(migrationId).setHostId(host).setType(type).setEpoch(epoch).setIssuer("it-coordinator")
+                .setMigrationId(migrationId).setHostId(host).setType(type).setEpoch(epoch).setIssuer("it-harness")
                 .setIssuedAt(Instant.now()).setSpec(s);
     }
 
