@@ -5,7 +5,9 @@ import io.vmflow.coordinator.engine.Engine;
 import io.vmflow.coordinator.engine.EventIndex;
 import io.vmflow.coordinator.http.HttpApi;
 import io.vmflow.coordinator.inventory.Inventory;
-import io.vmflow.coordinator.inventory.InventoryReader;
+import io.vmflow.avro.HostState;
+import io.vmflow.schemas.kafka.TopicTail;
+import io.vmflow.schemas.topics.TopicCatalogue;
 import io.vmflow.coordinator.statemachine.MigrationMachine;
 import io.vmflow.schemas.registry.SchemaRegistryClient;
 import io.vmflow.schemas.serde.WireFormat;
@@ -20,7 +22,7 @@ public final class Coordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
 
     private final CoordinatorConfig config;
-    private final InventoryReader inventoryReader;
+    private final TopicTail<HostState> inventoryReader;
     private final Engine engine;
     private final Inventory inventory;
     private final WireFormat wire;
@@ -33,7 +35,9 @@ public final class Coordinator implements AutoCloseable {
         this.config = config;
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
         this.inventory = new Inventory();
-        this.inventoryReader = new InventoryReader(inventory, config.endpoints(), wire, config.id() + "-inventory");
+        this.inventoryReader = new TopicTail<>(config.id() + "-inventory", config.endpoints(),
+                TopicCatalogue.HOST_STATE.name(), TopicTail.From.BEGINNING, wire, HostState.class,
+                (r, s) -> inventory.update(s), inventory::remove).start();
         // KubeVirt's 150 s per GiB (at least a minute) and its 150 s progress timeout
         MigrationMachine machine = new MigrationMachine(Duration.ofSeconds(150), Duration.ofSeconds(60),
                 Duration.ofSeconds(150), config.leaseGrace());

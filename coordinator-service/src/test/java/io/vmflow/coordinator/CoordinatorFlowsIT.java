@@ -150,14 +150,15 @@ class CoordinatorFlowsIT {
         return j.encode();
     }
 
-    @Test
-    void peerToPeerThroughTheHttpApiToSucceeded() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = ControlFlow.class, names = {"MANAGED_PEER_TO_PEER", "MANAGED_DIRECT"})
+    void managedFlowsThroughTheHttpApiToSucceeded(ControlFlow flow) throws Exception {
         TestGuest guest = new TestGuest("c-http-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
         try {
             guest.start(agents.hostA, false);
             awaitInventory(guest);
-            var created = http("POST", "/migrations", "{\"guest\":\"" + guest.name()
-                    + "\",\"sourceHost\":\"hostA\",\"destinationHost\":\"hostB\",\"reason\":\"it\"}");
+            var created = http("POST", "/migrations", "{\"guest\":\"" + guest.name() + "\",\"controlFlow\":\""
+                    + flow + "\",\"sourceHost\":\"hostA\",\"destinationHost\":\"hostB\",\"reason\":\"it\"}");
             assertThat(created.statusCode()).as(created.body()).isEqualTo(202);
             String id = new io.vertx.core.json.JsonObject(created.body()).getString("migrationId");
             assertThat(created.headers().firstValue("Location")).contains("/migrations/" + id);
@@ -237,6 +238,90 @@ class CoordinatorFlowsIT {
             }
         } finally {
             g.remove(agents.hostA);
+        }
+    }
+
+    @Test
+    void aCancelThroughTheHttpApiWhileRunningLeavesTheGuestIntactOnTheSource() throws Exception {
+        TestGuest guest = new TestGuest("c-cancel-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=32");
+        try {
+            guest.start(agents.hostA, false);
+            awaitInventory(guest);
+            // capped so that it is still copying when the cancel arrives; it is aborted, never completed
+            String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
+                    .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                    .setBandwidthMiBps(2L).build());
+            await().atMost(Duration.ofMinutes(2)).until(() -> events.phases(id).contains(Phase.RUNNING));
+
+            var cancelled = http("POST", "/migrations/" + id + "/cancel", "{\"reason\":\"changed my mind\"}");
+            assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(202);
+            MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(2));
+
+            assertThat(last.getPhase()).as("%s", events.of(id)).isEqualTo(Phase.ABORTED);
+            assertThat(last.getReason().getCode()).isEqualTo("CANCELLED");
+            assertThat(last.getReason().getMessage()).contains("it-alice").contains("changed my mind");
+            assertThat(events.phases(id)).containsSubsequence(Phase.RUNNING, Phase.ABORTING, Phase.ABORTED);
+            assertCompleteAndOrdered(id);
+            guest.assertRunningIntact(agents.hostA);
+            assertThat(http("POST", "/migrations/" + id + "/cancel", null).statusCode()).as("already ended")
+                    .isEqualTo(409);
+        } finally {
+            guest.remove(agents.hostA);
+            guest.remove(agents.hostB);
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"topic", "http"})
+    void unmanagedIsHandedToTheHypervisorThenObservedAndConfirmed(String intake) throws Exception {
+        TestGuest guest = new TestGuest("c-unm-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
+        int port = 4500 + (int) (Math.random() * 90);
+        guest.start(agents.hostA, false);
+        try (var destination = io.vmflow.agent.testhosts.IncomingQemu.start(agents.hostB, guest.xml(), port)) {
+            awaitInventory(guest);
+            await().atMost(Duration.ofSeconds(30)).until(destination::listening);
+            MigrationSpec spec = MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
+                    .setControlFlow(ControlFlow.UNMANAGED_DIRECT)
+                    .setMigrationUri("tcp://" + agents.hostB.migrationAddress() + ":" + port).build();
+            String id = intake.equals("topic") ? request(spec) : new io.vertx.core.json.JsonObject(
+                    http("POST", "/migrations", json(spec)).body()).getString("migrationId");
+
+            MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(3));
+
+            assertThat(last.getPhase()).as("%s", events.of(id)).isEqualTo(Phase.SUCCEEDED);
+            assertThat(events.phases(id)).containsExactly(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED,
+                    Phase.RUNNING, Phase.CONFIRMING, Phase.SUCCEEDED);
+            guest.assertHeartbeatIntact(agents.hostB);
+            assertThat(guest.observe(agents.hostA)).as("the paused source copy is removed").isEmpty();
+        } finally {
+            guest.remove(agents.hostA);
+        }
+    }
+
+    @Test
+    void theSameRequestIdTwiceIsOneMigration() throws Exception {
+        TestGuest guest = new TestGuest("c-dup-" + UUID.randomUUID().toString().substring(0, 6), 64, "idle");
+        try {
+            guest.start(agents.hostA, false);
+            awaitInventory(guest);
+            String id = "req-" + UUID.randomUUID().toString().substring(0, 8);
+            MigrationRequest r = new MigrationRequest(id, MigrationSpec.newBuilder().setGuest(guest.name())
+                    .setSourceHost("hostA").setDestinationHost("hostB").build(), "it-alice", "it", null, 0,
+                    Instant.now());
+            for (int i = 0; i < 2; i++) {
+                producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
+                        wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
+            }
+            assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase()).isEqualTo(Phase.SUCCEEDED);
+            var again = http("POST", "/migrations", "{\"requestId\":\"" + id + "\",\"guest\":\"" + guest.name()
+                    + "\",\"sourceHost\":\"hostA\"}");
+            assertThat(again.statusCode()).isEqualTo(202);
+            await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> true);
+            assertThat(events.of(id)).filteredOn(e -> e.getPhase() == Phase.REQUESTED).hasSize(1);
+            assertCompleteAndOrdered(id);
+        } finally {
+            guest.remove(agents.hostA);
+            guest.remove(agents.hostB);
         }
     }
 

@@ -23,6 +23,7 @@ import io.vmflow.coordinator.statemachine.Migration;
 import io.vmflow.coordinator.statemachine.MigrationMachine;
 import io.vmflow.coordinator.statemachine.MigrationPhase;
 import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
@@ -383,17 +384,11 @@ public final class Engine implements AutoCloseable {
             return;
         }
         String topic = TopicCatalogue.MIGRATION_SNAPSHOTS.name();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(config.endpoints().consumer(null,
-                config.id() + "-restore"))) {
-            List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p)).toList();
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(300))) {
+        TopicTail.readToEnd(config.endpoints(), config.id() + "-restore",
+                partitions.stream().map(p -> new TopicPartition(topic, p)).toList(), r -> {
                     if (r.value() == null) {
                         migrations.remove(r.key());
-                        continue;
+                        return;
                     }
                     try {
                         Tracked t = Tracked.of(wire.decode(r.value(), MigrationSnapshot.class));
@@ -401,9 +396,7 @@ public final class Engine implements AutoCloseable {
                     } catch (UndecodableRecordException e) {
                         LOG.error("undecodable snapshot {}@{}: {}", r.partition(), r.offset(), e.getMessage());
                     }
-                }
-            }
-        }
+                });
         long open = migrations.values().stream().filter(t -> !t.m().phase().isFinal()).count();
         LOG.info("restored {} migrations ({} open) for partitions {}", migrations.size(), open, partitions);
     }

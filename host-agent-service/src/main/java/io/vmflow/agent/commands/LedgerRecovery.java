@@ -3,19 +3,15 @@ package io.vmflow.agent.commands;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,38 +32,29 @@ public final class LedgerRecovery {
     public static int[] recover(String hostId, Endpoints endpoints, WireFormat wire, CommandLedger ledger,
             Reporter reporter) {
         Map<String, HostReport> accepted = new LinkedHashMap<>();
-        int restored = 0;
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null,
-                "vmflow-agent-" + hostId + "-recovery"))) {
-            String topic = TopicCatalogue.HOST_REPORTS.name();
-            List<TopicPartition> tps = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+        int[] restored = {0};
+        String clientId = "vmflow-agent-" + hostId + "-recovery";
+        TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId,
+                TopicCatalogue.HOST_REPORTS.name()), r -> {
                     HostReport report;
                     try {
-                        report = wire.decode(r.value(), HostReport.class);
+                        report = r.value() == null ? null : wire.decode(r.value(), HostReport.class);
                     } catch (UndecodableRecordException e) {
-                        continue; // not this agent's to judge; the coordinator dead-letters it
+                        return; // not this agent's to judge; the coordinator dead-letters it
                     }
-                    if (!hostId.equals(report.getHostId()) || report.getCommandId() == null) {
-                        continue;
+                    if (report == null || !hostId.equals(report.getHostId()) || report.getCommandId() == null) {
+                        return;
                     }
                     if (report.getKind() == ReportKind.COMMAND_ACCEPTED) {
                         accepted.put(report.getCommandId(), report);
                     } else if (PeerLink.isFinal(report.getKind())) {
                         accepted.remove(report.getCommandId());
                         if (ledger.finalReport(report.getCommandId()).isEmpty()) {
-                            restored++;
+                            restored[0]++;
                         }
                         ledger.restore(report.getCommandId(), report);
                     }
-                }
-            }
-        }
+                });
         for (HostReport orphan : accepted.values()) {
             HostReport failed = HostReport.newBuilder(orphan).setReportId(UUID.randomUUID().toString())
                     .setKind(ReportKind.COMMAND_FAILED).setReportedAt(Instant.now())
@@ -77,8 +64,8 @@ public final class LedgerRecovery {
             reporter.send(failed);
             ledger.restore(orphan.getCommandId(), failed);
         }
-        LOG.info("ledger recovered: {} answered commands, {} interrupted commands answered as failed", restored,
+        LOG.info("ledger recovered: {} answered commands, {} interrupted commands answered as failed", restored[0],
                 accepted.size());
-        return new int[] {restored, accepted.size()};
+        return new int[] {restored[0], accepted.size()};
     }
 }

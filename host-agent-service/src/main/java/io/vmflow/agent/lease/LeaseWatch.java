@@ -8,23 +8,17 @@ import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.reasons.ReasonCode;
-import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.libvirt.Domain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,10 +43,7 @@ public final class LeaseWatch implements AutoCloseable {
     private final Map<String, CoordinatorLease> leases = new ConcurrentHashMap<>();
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
     private final Map<String, Boolean> lapsedCommands = new ConcurrentHashMap<>();
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final WireFormat wire;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final TopicTail<CoordinatorLease> tail;
 
     private record Watched(HostCommand command, Domain domain, Instant since) {
     }
@@ -62,17 +53,11 @@ public final class LeaseWatch implements AutoCloseable {
         this.hostId = hostId;
         this.hypervisor = hypervisor;
         this.reporter = reporter;
-        this.wire = wire;
         this.clock = clock;
-        this.consumer = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-agent-" + hostId + "-leases"));
-        String topic = TopicCatalogue.COORDINATOR_LEASES.name();
-        List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(tps);
-        consumer.seekToBeginning(tps);
-        this.thread = new Thread(this::read, "lease-watch-" + hostId);
-        thread.setDaemon(true);
-        thread.start();
+        this.tail = new TopicTail<>("lease-watch-" + hostId, endpoints, TopicCatalogue.COORDINATOR_LEASES.name(),
+                TopicTail.From.BEGINNING, wire, CoordinatorLease.class,
+                (r, l) -> leases.merge(l.getCoordinatorId(), l, (old, neu) -> neu.getEpoch() >= old.getEpoch() ? neu : old),
+                leases::remove).start();
         scheduler.scheduleAtFixedRate(this::check, 250, 250, TimeUnit.MILLISECONDS);
     }
 
@@ -103,29 +88,6 @@ public final class LeaseWatch implements AutoCloseable {
             if (commandId != null) {
                 watched.remove(commandId);
             }
-        }
-    }
-
-    private void read() {
-        try {
-            while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null) {
-                        leases.remove(r.key());
-                        continue;
-                    }
-                    try {
-                        CoordinatorLease l = wire.decode(r.value(), CoordinatorLease.class);
-                        leases.merge(l.getCoordinatorId(), l, (old, neu) -> neu.getEpoch() >= old.getEpoch() ? neu : old);
-                    } catch (UndecodableRecordException e) {
-                        LOG.warn("undecodable lease at {}@{}: {}", r.partition(), r.offset(), e.getMessage());
-                    }
-                }
-            }
-        } catch (WakeupException e) {
-            // closing
-        } finally {
-            consumer.close();
         }
     }
 
@@ -175,12 +137,6 @@ public final class LeaseWatch implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        tail.close();
     }
 }

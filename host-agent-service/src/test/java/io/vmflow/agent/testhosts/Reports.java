@@ -5,46 +5,22 @@ import static org.awaitility.Awaitility.await;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 
 /** Every host report written after it started, read from the real host-reports topic. */
 public final class Reports implements AutoCloseable {
 
     private final List<HostReport> seen = new CopyOnWriteArrayList<>();
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final TopicTail<HostReport> tail;
 
     public Reports(Endpoints endpoints, WireFormat wire) {
-        consumer = new KafkaConsumer<>(endpoints.consumer(null, "it-reports"));
-        String topic = TopicCatalogue.HOST_REPORTS.name();
-        List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(tps);
-        consumer.seekToEnd(tps);
-        tps.forEach(consumer::position);
-        thread = new Thread(() -> {
-            try {
-                while (running) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        seen.add(wire.decode(r.value(), HostReport.class));
-                    }
-                }
-            } catch (WakeupException e) {
-                // closing
-            } finally {
-                consumer.close();
-            }
-        }, "it-reports");
-        thread.start();
+        tail = new TopicTail<>("it-reports", endpoints, TopicCatalogue.HOST_REPORTS.name(), TopicTail.From.END, wire,
+                HostReport.class, (r, report) -> seen.add(report), key -> { }).start();
     }
 
     public List<HostReport> forCommand(String commandId) {
@@ -68,12 +44,6 @@ public final class Reports implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        tail.close();
     }
 }
