@@ -1,6 +1,7 @@
 package io.vmflow.coordinator;
 
 import io.vmflow.coordinator.config.CoordinatorConfig;
+import io.vmflow.coordinator.engine.ClusterView;
 import io.vmflow.coordinator.engine.Engine;
 import io.vmflow.coordinator.engine.EventIndex;
 import io.vmflow.coordinator.http.HttpApi;
@@ -25,6 +26,7 @@ public final class Coordinator implements AutoCloseable {
     private final TopicTail<HostState> inventoryReader;
     private final Engine engine;
     private final Inventory inventory;
+    private final ClusterView cluster;
     private final WireFormat wire;
     private EventIndex events;
     private KafkaProducer<String, byte[]> apiProducer;
@@ -41,7 +43,8 @@ public final class Coordinator implements AutoCloseable {
         // KubeVirt's 150 s per GiB (at least a minute) and its 150 s progress timeout
         MigrationMachine machine = new MigrationMachine(Duration.ofSeconds(150), Duration.ofSeconds(60),
                 Duration.ofSeconds(150), config.leaseGrace());
-        this.engine = new Engine(config, machine, inventory, wire);
+        this.cluster = new ClusterView(config.endpoints(), wire, config.id() + "-cluster");
+        this.engine = new Engine(config, machine, inventory, wire, cluster);
     }
 
     public Coordinator start() throws InterruptedException {
@@ -87,6 +90,7 @@ public final class Coordinator implements AutoCloseable {
             events.close();
         }
         engine.close();
+        cluster.close();
         inventoryReader.close();
         LOG.info("coordinator {} stopped", config.id());
     }

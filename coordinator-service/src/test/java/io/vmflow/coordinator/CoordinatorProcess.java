@@ -35,6 +35,12 @@ final class CoordinatorProcess implements AutoCloseable {
         return p;
     }
 
+    /** Waits until this instance has taken partitions (it logs "restored ... for partitions [..]"). */
+    void awaitPartitions() {
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                .until(() -> log().matches("(?s).*restored .* for partitions \\[[0-9].*"));
+    }
+
     String log() throws IOException {
         return Files.readString(log);
     }

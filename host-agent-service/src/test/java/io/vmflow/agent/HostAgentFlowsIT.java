@@ -174,6 +174,10 @@ class HostAgentFlowsIT {
         await().atMost(Duration.ofMinutes(2)).until(() -> reports.forCommand(handoff.getCommandId()).stream()
                 .anyMatch(r -> r.getKind() == ReportKind.PROGRESS));
 
+        HostReport tune = run(command(id, "hostA", CommandType.TUNE, MigrationSpec.newBuilder(s)
+                .setOnTimeout(io.vmflow.avro.TimeoutPolicy.RAISE_MAX_DOWNTIME).build()).build());
+        assertThat(tune.getKind()).as("%s", tune).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+        assertThat(tune.getDetails()).containsEntry("maxDowntimeMs", "900");
         HostReport abort = run(command(id, "hostA", CommandType.ABORT, s).build());
         HostReport migration = reports.awaitFinal(handoff.getCommandId());
 

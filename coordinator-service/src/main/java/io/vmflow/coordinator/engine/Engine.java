@@ -71,7 +71,7 @@ import org.slf4j.MDC;
 public final class Engine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
-    private static final String GROUP = "vmflow-coordinator";
+    public static final String GROUP = "vmflow-coordinator";
 
     private final CoordinatorConfig config;
     private final MigrationMachine machine;
@@ -83,6 +83,7 @@ public final class Engine implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final Map<String, Tracked> migrations = new ConcurrentHashMap<>();
+    private final ClusterView cluster;
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private final List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -93,14 +94,16 @@ public final class Engine implements AutoCloseable {
     private Instant nextTick = Instant.EPOCH;
     private boolean leaseWasEmpty = true;
 
-    public Engine(CoordinatorConfig config, MigrationMachine machine, Inventory inventory, WireFormat wire) {
+    public Engine(CoordinatorConfig config, MigrationMachine machine, Inventory inventory, WireFormat wire,
+            ClusterView cluster) {
         this.config = config;
+        this.cluster = cluster;
         this.machine = machine;
         this.inventory = inventory;
         this.wire = wire;
         this.validator = new Validator(inventory, this::activeMigrationOf);
-        this.planner = new Planner(inventory, host -> (int) migrations.values().stream()
-                .filter(t -> t.m().phase().isInFlight() && host.equals(t.m().destinationHost())).count());
+        this.planner = new Planner(inventory, host -> (int) allMigrations().stream()
+                .filter(m -> m.phase().isInFlight() && host.equals(m.destinationHost())).count());
         this.admission = new Admission(config.outboundPerHost(), config.inboundPerHost(), config.clusterWide());
         Properties c = config.endpoints().consumer(GROUP, config.id());
         c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
@@ -122,13 +125,17 @@ public final class Engine implements AutoCloseable {
         return this;
     }
 
-    /** The migrations this instance owns now (for the API). */
+    /** Every migration of the cluster, this instance's own as it knows them now (for the API). */
     public List<MigrationView> views() {
-        return migrations.values().stream().map(MigrationView::of).toList();
+        Map<String, MigrationView> v = new HashMap<>();
+        cluster.views().forEach(m -> v.put(m.id(), m));
+        migrations.values().forEach(t -> v.put(t.m().id(), MigrationView.of(t)));
+        return List.copyOf(v.values());
     }
 
     public Optional<MigrationView> view(String id) {
-        return Optional.ofNullable(migrations.get(id)).map(MigrationView::of);
+        Tracked t = migrations.get(id);
+        return t != null ? Optional.of(MigrationView.of(t)) : cluster.view(id);
     }
 
     public boolean isRunning() {
@@ -251,7 +258,7 @@ public final class Engine implements AutoCloseable {
                         m -> migrations.get(m.id()).createdAt().toEpochMilli()).compare(a.m(), b.m()))
                 .toList();
         for (Tracked t : waiting) {
-            Collection<Migration> all = migrations.values().stream().map(Tracked::m).toList();
+            Collection<Migration> all = allMigrations();
             Optional<String> blocker = admission.blocker(t.m(), all);
             apply(t, machine.on(t.m(), blocker.<Input>map(Input.Queued::new).orElse(new Input.Admitted(now))));
         }
@@ -317,7 +324,9 @@ public final class Engine implements AutoCloseable {
         HostCommand cmd = HostCommand.newBuilder()
                 .setCommandId(m.id() + ":" + c.type().name().toLowerCase() + ":" + c.hostId())
                 .setMigrationId(m.id()).setHostId(c.hostId()).setType(c.type()).setEpoch(epoch())
-                .setIssuer(config.id()).setIssuedAt(Instant.now()).setSpec(m.spec()).setPeerHost(c.peerHost())
+                // the issuer is the group: its generation fences every instance that lost its partitions
+                .setIssuer(GROUP).setLeaseHolder(config.id()).setIssuedAt(Instant.now()).setSpec(m.spec())
+                .setPeerHost(c.peerHost())
                 .setDomainXml(c.domainXml()).setMigrationUri(c.migrationUri()).setReason(c.reason())
                 .setLeaseGraceMs(c.type() == CommandType.PERFORM ? config.leaseGrace().toMillis() : null)
                 .build();
@@ -338,8 +347,19 @@ public final class Engine implements AutoCloseable {
         return Math.max(0, consumer.groupMetadata().generationId());
     }
 
+    /**
+     * This instance's migrations, and the other instances' as their snapshots last said: admission
+     * counts them all (another instance's admissions are seen once committed, so with several
+     * instances a limit can be overshot by what they admit in the same instant).
+     */
+    private Collection<Migration> allMigrations() {
+        Map<String, Migration> all = new HashMap<>(cluster.migrations());
+        migrations.forEach((id, t) -> all.put(id, t.m()));
+        return all.values();
+    }
+
     private Optional<String> activeMigrationOf(String guest) {
-        return migrations.values().stream().map(Tracked::m)
+        return allMigrations().stream()
                 .filter(m -> !m.phase().isFinal() && m.phase() != MigrationPhase.REQUESTED)
                 .filter(m -> m.spec().getGuest().equals(guest)).map(Migration::id).findFirst();
     }

@@ -14,7 +14,7 @@ import java.util.function.ToIntFunction;
 
 /**
  * Turns a valid request into a plan: the destination (when not given: live, enough free memory,
- * fewest running migrations), the libvirt URIs of both ends from the hosts' registrations, and the
+ * same CPU architecture, fewest running migrations), the libvirt URIs of both ends from the hosts' registrations, and the
  * hypervisor URI derived from the destination's migration address unless the request gives one
  * (seed: a hostname that does not resolve publicly, one NIC among several, a firewall port).
  */
@@ -62,10 +62,13 @@ public final class Planner {
     }
 
     private Optional<HostState> choose(MigrationSpec s, long memory) {
+        String sourceArch = inventory.host(s.getSourceHost()).map(HostState::getCpuArch).orElse(null);
         return inventory.hosts().stream()
                 .filter(h -> !h.getHostId().equals(s.getSourceHost()))
                 .filter(h -> h.getLiveness() == Liveness.UP)
                 .filter(h -> h.getMemoryFreeBytes() >= memory)
+                // the guest's architecture must run there (a KVM guest's CPU model is PREPARE's check)
+                .filter(h -> sourceArch == null || h.getCpuArch() == null || sourceArch.equals(h.getCpuArch()))
                 .min(Comparator.<HostState>comparingInt(h -> h.getRunningMigrations()
                                 + inboundInFlight.applyAsInt(h.getHostId()))
                         .thenComparing(HostState::getHostId));

@@ -86,7 +86,7 @@ public final class CommandProcessor {
     private void start(HostCommand c) {
         reporter.send(reporter.accepted(c));
         try {
-            (c.getType() == CommandType.ABORT ? urgent : workers).execute(() -> run(c));
+            (c.getType() == CommandType.ABORT || c.getType() == CommandType.TUNE ? urgent : workers).execute(() -> run(c));
         } catch (RejectedExecutionException e) {
             HostReport r = reporter.about(c, Outcome.refused(ReasonCode.INTERNAL_ERROR.reason(
                     "agent " + hostId + " is shutting down or has too many queued commands; retry later")));
@@ -135,7 +135,8 @@ public final class CommandProcessor {
             case ABORT -> source.abort(c);
             case HANDOFF_PEER_TO_PEER -> peerToPeer.run(c);
             case HANDOFF_UNMANAGED -> source.handOffUnmanaged(c);
-            case TUNE, UNKNOWN -> Outcome.refused(ReasonCode.UNSUPPORTED_COMMAND.reason(
+            case TUNE -> source.tune(c);
+            case UNKNOWN -> Outcome.refused(ReasonCode.UNSUPPORTED_COMMAND.reason(
                     c.getType() + " is not implemented by this agent version"));
         };
     }

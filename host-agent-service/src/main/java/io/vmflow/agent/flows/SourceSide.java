@@ -10,6 +10,7 @@ import io.vmflow.avro.GuestObservation;
 import io.vmflow.avro.GuestState;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.JobFigures;
+import io.vmflow.avro.TimeoutPolicy;
 import io.vmflow.schemas.reasons.ReasonCode;
 import java.util.Optional;
 import org.libvirt.Connect;
@@ -127,6 +128,25 @@ public final class SourceSide {
         String state = hypervisor.ensureRunning(d.get());
         return Outcome.succeeded().guest(hypervisor.observe(c.getSpec().getGuest()))
                 .detail("jobAborted", Boolean.toString(aborted)).detail("guestOnSource", state);
+    }
+
+    /**
+     * TUNE (the coordinator's completion-timeout policy): RAISE_MAX_DOWNTIME triples the allowed
+     * downtime of the running migration (from the request's, or QEMU's default 300 ms; at most 10 s)
+     * so that it can converge. Auto-converge and post-copy can only be chosen when a migration starts
+     * with libvirt-java, so they are refused here with that reason.
+     */
+    public Outcome tune(HostCommand c) throws HypervisorException {
+        TimeoutPolicy policy = c.getSpec().getOnTimeout();
+        if (policy != TimeoutPolicy.RAISE_MAX_DOWNTIME) {
+            throw new HypervisorException(ReasonCode.UNSUPPORTED_FLAGS, policy + " cannot be switched on while a"
+                    + " migration runs (ask for autoConverge or postCopy in the request itself)");
+        }
+        Domain d = hypervisor.require(c.getSpec().getGuest());
+        long current = c.getSpec().getMaxDowntimeMs() != null ? c.getSpec().getMaxDowntimeMs() : 300;
+        long raised = Math.min(10_000, current * 3);
+        hypervisor.setMaxDowntime(d, raised);
+        return Outcome.succeeded().detail("maxDowntimeMs", Long.toString(raised));
     }
 
     private static String requireDestinationUri(HostCommand c) throws HypervisorException {

@@ -93,12 +93,16 @@ public final class LeaseWatch implements AutoCloseable {
 
     /** When the lease of a watched command's issuer stopped covering its migration, or null if it still does. */
     Instant coveredUntil(Watched w) {
-        CoordinatorLease l = leases.get(w.command().getIssuer());
+        CoordinatorLease l = leases.get(holder(w.command()));
         if (l == null || l.getEpoch() < w.command().getEpoch()
                 || !l.getMigrationIds().contains(w.command().getMigrationId())) {
             return w.since(); // never covered since we started watching
         }
         return l.getExpiresAt();
+    }
+
+    private static String holder(HostCommand c) {
+        return c.getLeaseHolder() != null ? c.getLeaseHolder() : c.getIssuer();
     }
 
     private void check() {
@@ -115,7 +119,7 @@ public final class LeaseWatch implements AutoCloseable {
     private void lapse(Watched w, Instant until) {
         HostCommand c = w.command();
         lapsedCommands.put(c.getCommandId(), true);
-        LOG.warn("lease of {} over migration {} lapsed at {}; aborting and resuming the guest on {}", c.getIssuer(),
+        LOG.warn("lease of {} over migration {} lapsed at {}; aborting and resuming the guest on {}", holder(c),
                 c.getMigrationId(), until, hostId);
         HostReport.Builder r = HostReport.newBuilder().setReportId(UUID.randomUUID().toString()).setHostId(hostId)
                 .setKind(ReportKind.LEASE_LAPSED).setReportedAt(clock.instant()).setMigrationId(c.getMigrationId())
@@ -124,12 +128,12 @@ public final class LeaseWatch implements AutoCloseable {
         try {
             boolean aborted = hypervisor.abortJob(w.domain());
             String state = hypervisor.ensureRunning(w.domain());
-            r.setReason(ReasonCode.LEASE_LAPSED.reason("the lease of " + c.getIssuer() + " lapsed at " + until
+            r.setReason(ReasonCode.LEASE_LAPSED.reason("the lease of " + holder(c) + " lapsed at " + until
                     + "; the migration was aborted and the guest is " + state + " on " + hostId))
                     .setDetails(Map.of("jobAborted", Boolean.toString(aborted), "guestOnSource", state))
                     .setGuest(hypervisor.observe(c.getSpec().getGuest()));
         } catch (HypervisorException e) {
-            r.setReason(ReasonCode.GUEST_LEFT_PAUSED.reason("the lease of " + c.getIssuer() + " lapsed and the guest"
+            r.setReason(ReasonCode.GUEST_LEFT_PAUSED.reason("the lease of " + holder(c) + " lapsed and the guest"
                     + " could not be resumed on " + hostId + " (" + e.getMessage() + "); it is left paused there"));
         }
         reporter.send(r.build());

@@ -256,6 +256,15 @@ public final class Hypervisor implements AutoCloseable {
         }
     }
 
+    /** Sets the downtime a running migration may take at its end. */
+    public void setMaxDowntime(Domain d, long ms) throws HypervisorException {
+        try {
+            d.migrateSetMaxDowntime(ms);
+        } catch (LibvirtException e) {
+            throw HypervisorException.from("setting the migration's maximum downtime", e);
+        }
+    }
+
     public void destroy(Domain d) throws HypervisorException {
         try {
             d.destroy();

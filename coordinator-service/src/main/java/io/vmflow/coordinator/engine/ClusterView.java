@@ -1,0 +1,46 @@
+package io.vmflow.coordinator.engine;
+
+import io.vmflow.avro.MigrationSnapshot;
+import io.vmflow.coordinator.statemachine.Migration;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.TopicTail;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Every instance's migrations as their committed snapshots say (all partitions of the compacted
+ * snapshot topic), so that each instance can count the whole cluster for admission and answer the
+ * API about migrations another instance owns.
+ */
+public final class ClusterView implements AutoCloseable {
+
+    private final Map<String, Tracked> all = new ConcurrentHashMap<>();
+    private final TopicTail<MigrationSnapshot> tail;
+
+    public ClusterView(Endpoints endpoints, WireFormat wire, String clientId) {
+        this.tail = new TopicTail<>(clientId, endpoints, TopicCatalogue.MIGRATION_SNAPSHOTS.name(),
+                TopicTail.From.BEGINNING, wire, MigrationSnapshot.class,
+                (r, s) -> all.put(s.getMigrationId(), Tracked.of(s)), all::remove).start();
+    }
+
+    public Map<String, Migration> migrations() {
+        return all.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().m()));
+    }
+
+    public Optional<MigrationView> view(String id) {
+        return Optional.ofNullable(all.get(id)).map(MigrationView::of);
+    }
+
+    public java.util.List<MigrationView> views() {
+        return all.values().stream().map(MigrationView::of).toList();
+    }
+
+    @Override
+    public void close() {
+        tail.close();
+    }
+}

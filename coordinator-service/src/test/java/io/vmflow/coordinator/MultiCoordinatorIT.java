@@ -1,0 +1,144 @@
+package io.vmflow.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vmflow.agent.testhosts.AgentHarness;
+import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.avro.Actor;
+import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.MigrationEvent;
+import io.vmflow.avro.MigrationRequest;
+import io.vmflow.avro.MigrationSpec;
+import io.vmflow.avro.Phase;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two coordinator instances share the work through their consumer group: each migration is driven by
+ * the one instance that owns its partition, and when one instance stops, the other takes its
+ * partitions over.
+ */
+class MultiCoordinatorIT {
+
+    static AgentHarness agents;
+    static KafkaProducer<String, byte[]> producer;
+    static WireFormat wire;
+    static Events events;
+    static Endpoints endpoints;
+
+    @BeforeAll
+    static void start() throws Exception {
+        endpoints = Endpoints.fromEnvironment();
+        agents = new AgentHarness();
+        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        events = new Events(endpoints, wire);
+        producer = new KafkaProducer<>(endpoints.producer("it-requests"));
+    }
+
+    @AfterAll
+    static void stop() {
+        producer.close();
+        events.close();
+        agents.close();
+    }
+
+    static Map<String, String> env(String id) {
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", endpoints.bootstrapServers());
+        env.put("SCHEMA_REGISTRY_URL", endpoints.registryUrl());
+        env.put("VMFLOW_COORDINATOR_ID", id);
+        env.put("VMFLOW_COORDINATOR_HTTP", "off");
+        return env;
+    }
+
+    /** A request id whose records land on a given partition (Kafka's default partitioner). */
+    static String idOnPartition(int partition) {
+        while (true) {
+            String id = "req-" + UUID.randomUUID().toString().substring(0, 8);
+            int p = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8)))
+                    % TopicCatalogue.MIGRATION_REQUESTS.partitions();
+            if (p == partition) {
+                return id;
+            }
+        }
+    }
+
+    static void request(String id, TestGuest g) throws Exception {
+        MigrationRequest r = new MigrationRequest(id, MigrationSpec.newBuilder().setGuest(g.name()).setSourceHost("hostA")
+                .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build(), "it-alice", "it",
+                null, 0, Instant.now());
+        producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
+                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
+    }
+
+    static Set<String> coordinatorsOf(String id) {
+        return events.of(id).stream().filter(e -> e.getActor() == Actor.COORDINATOR).map(MigrationEvent::getActorId)
+                .collect(Collectors.toSet());
+    }
+
+    @Test
+    void twoInstancesShareTheMigrationsAndOneTakesOverWhenTheOtherStops() throws Exception {
+        List<TestGuest> guests = new ArrayList<>();
+        String tag = UUID.randomUUID().toString().substring(0, 4);
+        try (CoordinatorProcess one = CoordinatorProcess.start(env("it-coordinator"))) {
+            CoordinatorProcess two = CoordinatorProcess.start(env("it-coordinator-2"));
+            try {
+                two.awaitPartitions();
+                for (int i = 0; i < 4; i++) {
+                    TestGuest g = new TestGuest("multi" + i + "-" + tag, 64, "idle");
+                    g.start(agents.hostA, false);
+                    guests.add(g);
+                }
+                await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).until(() -> true);
+                List<String> ids = new ArrayList<>();
+                for (int p = 0; p < TopicCatalogue.MIGRATION_REQUESTS.partitions(); p++) {
+                    ids.add(idOnPartition(p));
+                    request(ids.get(p), guests.get(p));
+                }
+                Set<String> drivers = new java.util.HashSet<>();
+                for (String id : ids) {
+                    assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase()).as("%s", events.of(id))
+                            .isEqualTo(Phase.SUCCEEDED);
+                    assertThat(coordinatorsOf(id)).as("one instance drives %s", id).hasSize(1);
+                    drivers.addAll(coordinatorsOf(id));
+                }
+                assertThat(drivers).containsExactlyInAnyOrder("it-coordinator", "it-coordinator-2");
+            } finally {
+                two.close(); // a clean stop leaves the group: its partitions go to the other at once
+            }
+
+            // after the stop the remaining instance owns every partition: one it did not own before
+            String id = idOnPartition(TopicCatalogue.MIGRATION_REQUESTS.partitions() - 1);
+            request(id, guests.get(3));
+            assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase()).isEqualTo(Phase.SUCCEEDED);
+            assertThat(coordinatorsOf(id)).containsExactly("it-coordinator");
+            for (TestGuest g : guests) {
+                g.assertRunningIntact(agents.hostB);
+            }
+        } finally {
+            for (TestGuest g : guests) {
+                g.remove(agents.hostA);
+                g.remove(agents.hostB);
+            }
+        }
+    }
+}

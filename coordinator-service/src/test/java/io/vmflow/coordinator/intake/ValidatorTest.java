@@ -1,0 +1,82 @@
+package io.vmflow.coordinator.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.MigrationRequest;
+import io.vmflow.avro.MigrationSpec;
+import io.vmflow.avro.Reason;
+import io.vmflow.coordinator.inventory.Inventory;
+import io.vmflow.coordinator.planning.PlannerTest;
+import io.vmflow.avro.Liveness;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ValidatorTest {
+
+    final Inventory inventory = new Inventory();
+    Optional<String> active = Optional.empty();
+    final Validator v = new Validator(inventory, g -> active);
+
+    ValidatorTest() {
+        inventory.update(PlannerTest.host("a", "x86_64", 4096, 0, Liveness.UP));
+        inventory.update(PlannerTest.host("b", "x86_64", 4096, 0, Liveness.UP));
+    }
+
+    Optional<Reason> check(String id, MigrationSpec.Builder s) {
+        return v.check(new MigrationRequest(id, s.build(), "alice", "t", null, 0, Instant.EPOCH));
+    }
+
+    static MigrationSpec.Builder ok() {
+        return MigrationSpec.newBuilder().setGuest("web").setSourceHost("a").setDestinationHost("b");
+    }
+
+    String code(String id, MigrationSpec.Builder s) {
+        return check(id, s).map(Reason::getCode).orElse("OK");
+    }
+
+    @Test
+    void aGoodRequestPasses() {
+        assertThat(check("r1", ok())).isEmpty();
+        assertThat(check("r1", ok().setDestinationHost(null))).as("the planner chooses").isEmpty();
+    }
+
+    @Test
+    void everyRuleHasItsOwnCode() {
+        assertThat(code("bad id with spaces", ok())).isEqualTo("INVALID_REQUEST");
+        assertThat(code("r", ok().setBandwidthMiBps(-1L))).isEqualTo("INVALID_REQUEST");
+        assertThat(code("r", ok().setSourceHost("z"))).isEqualTo("UNKNOWN_SOURCE_HOST");
+        assertThat(code("r", ok().setDestinationHost("z"))).isEqualTo("UNKNOWN_DESTINATION_HOST");
+        assertThat(code("r", ok().setDestinationHost("a"))).isEqualTo("SAME_HOST");
+        assertThat(code("r", ok().setGuest("nope"))).isEqualTo("UNKNOWN_GUEST");
+        assertThat(code("r", ok().setMigrationUri("exec:reboot"))).isEqualTo("MALFORMED_URI");
+        assertThat(code("r", ok().setDestinationUri("http://b/system"))).isEqualTo("MALFORMED_URI");
+        assertThat(code("r", ok().setControlFlow(ControlFlow.UNMANAGED_DIRECT))).isEqualTo("MISSING_HYPERVISOR_URI");
+        assertThat(code("r", ok().setControlFlow(ControlFlow.UNMANAGED_DIRECT).setMigrationUri("tcp://b")))
+                .as("the destination hypervisor listens on a port").isEqualTo("MALFORMED_URI");
+        assertThat(code("r", ok().setControlFlow(ControlFlow.UNMANAGED_DIRECT).setMigrationUri("tcp://b:4444")
+                .setPersistDest(true))).isEqualTo("CONFLICTING_FLAGS");
+        assertThat(code("r", ok().setLive(false).setAutoConverge(true))).isEqualTo("CONFLICTING_FLAGS");
+        assertThat(code("r", ok().setTransport(io.vmflow.avro.Transport.TUNNELLED))).isEqualTo("TUNNELLED_WITHOUT_RELAY");
+        active = Optional.of("mig-9");
+        assertThat(check("r", ok())).hasValueSatisfying(r -> {
+            assertThat(r.getCode()).isEqualTo("ALREADY_MIGRATING");
+            assertThat(r.getMessage()).contains("mig-9");
+        });
+    }
+
+    @Test
+    void aForeignLibvirtDestinationIsAllowedForPeerToPeerOnly() {
+        MigrationSpec.Builder foreign = ok().setDestinationHost("legacy-7")
+                .setDestinationUri("qemu+tcp://192.0.2.9/system");
+        assertThat(code("r", foreign.setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER))).isEqualTo("OK");
+        assertThat(code("r", foreign.setControlFlow(ControlFlow.MANAGED_DIRECT))).isEqualTo("UNKNOWN_DESTINATION_HOST");
+    }
+
+    @Test
+    void hostileValuesAreShownNotPrinted() {
+        assertThat(check("r", ok().setSourceHost("x\u001b[2Jy"))).hasValueSatisfying(r ->
+                assertThat(r.getMessage()).contains("x\\u001b[2Jy").doesNotContain("\u001b"));
+    }
+}
