@@ -38,7 +38,8 @@ public final class ProgressSampler {
         ScheduledFuture<?> f = scheduler.scheduleAtFixedRate(() -> {
             try {
                 JobFigures figures = hypervisor.jobFigures(domain);
-                if (figures.getDataTotalBytes() != null || figures.getElapsedMs() != null) {
+                // nothing to say while libvirt is still setting up (no data counted yet)
+                if (figures.getDataTotalBytes() != null && figures.getDataTotalBytes() > 0) {
                     reporter.sendAsync(reporter.progress(command, figures));
                 }
             } catch (RuntimeException e) {
