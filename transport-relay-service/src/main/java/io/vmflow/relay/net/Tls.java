@@ -1,0 +1,35 @@
+package io.vmflow.relay.net;
+
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.util.Set;
+
+/**
+ * The relay's TLS: version 1.3 only, a certificate of its own and the CA it trusts, client
+ * certificates required. There is no option to turn any of it off.
+ *
+ * @param caPath   PEM of the CA whose certificates the relay accepts
+ * @param certPath PEM of this host's certificate (CN = host id)
+ * @param keyPath  PEM (PKCS#8) of its key
+ */
+public record Tls(String caPath, String certPath, String keyPath) {
+
+    private static final Set<String> TLS13 = Set.of("TLSv1.3");
+
+    NetServerOptions server() {
+        return new NetServerOptions().setSsl(true).setEnabledSecureTransportProtocols(TLS13)
+                .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certPath).setKeyPath(keyPath))
+                .setTrustOptions(new PemTrustOptions().addCertPath(caPath)).setClientAuth(ClientAuth.REQUIRED)
+                .setSslHandshakeTimeout(10);
+    }
+
+    NetClientOptions client() {
+        return new NetClientOptions().setSsl(true).setEnabledSecureTransportProtocols(TLS13)
+                .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certPath).setKeyPath(keyPath))
+                .setTrustOptions(new PemTrustOptions().addCertPath(caPath)).setHostnameVerificationAlgorithm("HTTPS")
+                .setConnectTimeout(10_000);
+    }
+}

@@ -1,0 +1,237 @@
+package io.vmflow.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vmflow.relay.net.Relay;
+import io.vmflow.relay.net.Tls;
+import io.vmflow.relay.session.Session;
+import io.vmflow.relay.session.SessionBook;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two real relays on loopback with real TLS 1.3 certificates from a development CA (ops/pki.sh): many
+ * streams arrive byte for byte, and every hostile client is refused before the "hypervisor" (a sink
+ * that digests what it receives) sees a single byte.
+ */
+class RelayTest {
+
+    static Vertx vertx;
+    static Path pki;
+    static Path rogue;
+    static Relay source;
+    static Relay destination;
+    static SessionBook book;
+    static int relayPort;
+    static int sinkPort;
+    static final List<String> sinkDigests = new CopyOnWriteArrayList<>();
+    static final AtomicInteger sinkConnections = new AtomicInteger();
+
+    @BeforeAll
+    static void start() throws Exception {
+        pki = Files.createTempDirectory("pki");
+        rogue = Files.createTempDirectory("rogue");
+        run(Path.of("..", "ops", "pki.sh").toString(), pki.toString(), "hostA=127.0.0.1", "hostB=127.0.0.1",
+                "hostC=127.0.0.1");
+        run(Path.of("..", "ops", "pki.sh").toString(), rogue.toString(), "hostA=127.0.0.1");
+        vertx = Vertx.vertx();
+        NetServer sink = vertx.createNetServer();
+        sink.connectHandler(s -> {
+            sinkConnections.incrementAndGet();
+            MessageDigest md = sha();
+            long[] n = {0};
+            s.handler(b -> {
+                md.update(b.getBytes());
+                n[0] += b.length();
+            });
+            s.endHandler(v -> {
+                sinkDigests.add(n[0] + ":" + HexFormat.of().formatHex(md.digest()));
+                s.close();
+            });
+        });
+        sinkPort = sink.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+                .actualPort();
+        book = new SessionBook("hostB", Clock.systemUTC());
+        destination = new Relay(vertx, tls(pki, "hostB"), book);
+        relayPort = destination.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        source = new Relay(vertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()));
+    }
+
+    @AfterAll
+    static void stop() {
+        source.close();
+        destination.close();
+        vertx.close();
+    }
+
+    static Tls tls(Path dir, String host) {
+        return new Tls(dir.resolve("ca.crt").toString(), dir.resolve(host + ".crt").toString(),
+                dir.resolve(host + ".key").toString());
+    }
+
+    static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("%s", List.of(cmd)).isTrue();
+    }
+
+    static MessageDigest sha() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String openSession(String from, Instant expires) {
+        String id = "s-" + UUID.randomUUID();
+        String credential = UUID.randomUUID() + "-" + UUID.randomUUID();
+        book.open(new Session(id, "mig-" + id, from, "hostB", "127.0.0.1:" + sinkPort, SessionBook.sha256(credential),
+                expires));
+        return id + " " + credential;
+    }
+
+    @Test
+    void aStreamCutBeforeItsEndFrameFailsLoudlyInsteadOfArrivingShort() throws Exception {
+        String session = openSession("hostA", Instant.now().plusSeconds(60));
+        long cutBefore = destination.streamsCut();
+        var client = vertx.createNetClient(as(pki, "hostA"));
+        NetSocket s = client.connect(relayPort, "127.0.0.1").toCompletionStage().toCompletableFuture()
+                .get(20, TimeUnit.SECONDS);
+        s.write("VMFLOW/1 " + session + "\n");
+        s.write(Buffer.buffer().appendInt(3).appendString("abc")); // one frame, then no end frame
+        s.close();
+        await().atMost(Duration.ofSeconds(20)).until(() -> destination.streamsCut() > cutBefore);
+        client.close();
+    }
+
+    @Test
+    void manyStreamsOfVariedSizesArriveByteForByte() throws Exception {
+        Random random = new Random(42);
+        int[] sizes = {0, 1, 4095, 65537, 1 << 20, 3 * (1 << 20) + 17, 8 << 20};
+        for (int i = 0; i < 21; i++) {
+            int size = sizes[i % sizes.length] + (i / sizes.length) * 1013;
+            String[] s = openSession("hostA", Instant.now().plusSeconds(60)).split(" ");
+            int local = source.openOutgoing(s[0], s[1], "127.0.0.1", relayPort, 0).toCompletionStage()
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            byte[] data = new byte[size];
+            random.nextBytes(data);
+            int before = sinkDigests.size();
+            try (Socket hypervisor = new Socket("127.0.0.1", local)) {
+                OutputStream out = hypervisor.getOutputStream();
+                for (int off = 0; off < data.length; off += 64 * 1024) {
+                    out.write(data, off, Math.min(64 * 1024, data.length - off));
+                }
+                hypervisor.shutdownOutput();
+                await().atMost(Duration.ofMinutes(1)).until(() -> sinkDigests.size() > before);
+            }
+            assertThat(sinkDigests.get(before)).as("stream %d of %d bytes (source out %d, destination in %d)", i,
+                    size, source.bytesOut(), destination.bytesIn())
+                    .isEqualTo(size + ":" + HexFormat.of().formatHex(sha().digest(data)));
+        }
+    }
+
+    /** A raw client of the relay's TLS port; returns what the relay answered before closing, or "" / "CLOSED". */
+    static String hostileClient(NetClientOptions options, String send) throws Exception {
+        var client = vertx.createNetClient(options);
+        try {
+            NetSocket s = client.connect(relayPort, "127.0.0.1").toCompletionStage().toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS);
+            Buffer answer = Buffer.buffer();
+            var closed = new java.util.concurrent.CompletableFuture<String>();
+            s.handler(answer::appendBuffer);
+            s.closeHandler(v -> closed.complete(answer.toString().trim()));
+            if (send != null) {
+                s.write(send);
+            }
+            return closed.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return "HANDSHAKE_FAILED";
+        } finally {
+            client.close();
+        }
+    }
+
+    static NetClientOptions as(Path dir, String host) {
+        return new NetClientOptions().setSsl(true).setEnabledSecureTransportProtocols(Set.of("TLSv1.3"))
+                .setKeyCertOptions(new PemKeyCertOptions().setCertPath(dir.resolve(host + ".crt").toString())
+                        .setKeyPath(dir.resolve(host + ".key").toString()))
+                .setTrustOptions(new PemTrustOptions().addCertPath(pki.resolve("ca.crt").toString()))
+                .setHostnameVerificationAlgorithm("HTTPS");
+    }
+
+    @Test
+    void hostileClientsAreRefusedWithAReasonAndTheHypervisorNeverSeesAByte() throws Exception {
+        int sinkBefore = sinkConnections.get();
+        long acceptedBefore = destination.streamsAccepted();
+        String valid = openSession("hostA", Instant.now().plusSeconds(60));
+        String expired = openSession("hostA", Instant.now().minusSeconds(1));
+        String forHostA = openSession("hostA", Instant.now().plusSeconds(60));
+
+        Map<String, String> answers = new ConcurrentHashMap<>();
+        answers.put("no client certificate", hostileClient(new NetClientOptions().setSsl(true)
+                .setHostnameVerificationAlgorithm("HTTPS")
+                .setTrustOptions(new PemTrustOptions().addCertPath(pki.resolve("ca.crt").toString())),
+                "VMFLOW/1 " + valid + "\n"));
+        answers.put("certificate from another CA", hostileClient(as(rogue, "hostA"), "VMFLOW/1 " + valid + "\n"));
+        answers.put("plaintext", hostileClient(new NetClientOptions(), "VMFLOW/1 " + valid + "\n"));
+        answers.put("no session", hostileClient(as(pki, "hostA"), "VMFLOW/1 s-unknown secret\n"));
+        answers.put("wrong credential", hostileClient(as(pki, "hostA"), "VMFLOW/1 " + valid.split(" ")[0] + " guess\n"));
+        answers.put("expired session", hostileClient(as(pki, "hostA"), "VMFLOW/1 " + expired + "\n"));
+        answers.put("right credential, wrong host", hostileClient(as(pki, "hostC"), "VMFLOW/1 " + forHostA + "\n"));
+        answers.put("garbage", hostileClient(as(pki, "hostA"), "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "x".repeat(600)));
+        answers.put("slow loris", hostileClient(as(pki, "hostA"), null));
+
+        assertThat(answers).containsEntry("no client certificate", "")
+                .containsEntry("no session", "REFUSED UNKNOWN_SESSION")
+                .containsEntry("wrong credential", "REFUSED WRONG_CREDENTIAL")
+                .containsEntry("expired session", "REFUSED EXPIRED")
+                .containsEntry("right credential, wrong host", "REFUSED WRONG_HOST")
+                .containsEntry("garbage", "REFUSED BAD_PREAMBLE")
+                .containsEntry("slow loris", "REFUSED PREAMBLE_TIMEOUT");
+        assertThat(answers.get("certificate from another CA")).isIn("", "HANDSHAKE_FAILED");
+        assertThat(answers.get("plaintext")).doesNotContain("REFUSED");
+        assertThat(destination.refusals()).containsKeys("UNKNOWN_SESSION", "WRONG_CREDENTIAL", "EXPIRED", "WRONG_HOST",
+                "BAD_PREAMBLE", "PREAMBLE_TIMEOUT");
+        assertThat(sinkConnections.get()).as("the hypervisor saw nothing").isEqualTo(sinkBefore);
+        assertThat(destination.streamsAccepted()).isEqualTo(acceptedBefore);
+
+        // the valid session still works once, and a replay of its credential does not
+        String[] s = valid.split(" ");
+        int local = source.openOutgoing(s[0], s[1], "127.0.0.1", relayPort, 0).toCompletionStage()
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        int before = sinkDigests.size();
+        try (Socket hypervisor = new Socket("127.0.0.1", local)) {
+            hypervisor.getOutputStream().write("hello".getBytes());
+            hypervisor.shutdownOutput();
+            await().atMost(Duration.ofSeconds(30)).until(() -> sinkDigests.size() > before);
+        }
+        assertThat(hostileClient(as(pki, "hostA"), "VMFLOW/1 " + valid + "\n")).isEqualTo("REFUSED ALREADY_USED");
+    }
+}
