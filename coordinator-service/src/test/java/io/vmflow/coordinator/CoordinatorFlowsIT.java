@@ -92,11 +92,41 @@ class CoordinatorFlowsIT {
             assertThat(events.phases(id)).containsSubsequence(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED,
                     Phase.PREPARING_TARGET, Phase.TARGET_READY, Phase.RUNNING, Phase.FINISHING, Phase.SUCCEEDED);
             assertCompleteAndOrdered(id);
+            assertCloudEventsHeaders(id);
             guest.assertRunningIntact(agents.hostB);
         } finally {
             guest.remove(agents.hostA);
             guest.remove(agents.hostB);
         }
+    }
+
+    /** Every audit-log record of a migration carries the CloudEvents Kafka binding's headers. */
+    static void assertCloudEventsHeaders(String id) {
+        Endpoints endpoints = Endpoints.fromEnvironment();
+        List<org.apache.kafka.common.header.Headers> headers = new java.util.ArrayList<>();
+        String topic = TopicCatalogue.MIGRATION_EVENTS.name();
+        io.vmflow.schemas.kafka.TopicTail.readToEnd(endpoints, "it-ce", io.vmflow.schemas.kafka.TopicTail
+                .partitions(endpoints, "it-ce", topic), r -> {
+                    if (id.equals(r.key())) {
+                        headers.add(r.headers());
+                    }
+                });
+        assertThat(headers).hasSize(events.of(id).size());
+        for (int i = 0; i < headers.size(); i++) {
+            var h = headers.get(i);
+            MigrationEvent e = events.of(id).get(i);
+            assertThat(text(h, "ce_specversion")).isEqualTo("1.0");
+            assertThat(text(h, "ce_id")).isEqualTo(e.getEventId());
+            assertThat(text(h, "ce_subject")).isEqualTo(id);
+            assertThat(text(h, "ce_type")).isEqualTo("io.vmflow.migration.phase." + e.getPhase().name().toLowerCase());
+            assertThat(text(h, "ce_source")).startsWith("/vmflow/coordinator/");
+            assertThat(Instant.parse(text(h, "ce_time"))).isEqualTo(e.getOccurredAt());
+        }
+    }
+
+    static String text(org.apache.kafka.common.header.Headers h, String key) {
+        var v = h.lastHeader(key);
+        return v == null ? null : new String(v.value(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test

@@ -317,7 +317,9 @@ public final class Engine implements AutoCloseable {
                 .setActorId(byAgent && hostId != null ? hostId : config.id()).setHostId(hostId)
                 .setPrincipal(principal).setRequestId(requestId).setSpec(m == null ? null : m.spec())
                 .setReason(reason).setFigures(figures).setProgressPercent(pct).build();
-        return record(TopicCatalogue.MIGRATION_EVENTS, id, e);
+        ProducerRecord<String, byte[]> r = record(TopicCatalogue.MIGRATION_EVENTS, id, e);
+        CloudEvents.addHeaders(r.headers(), e, config.id());
+        return r;
     }
 
     private ProducerRecord<String, byte[]> command(Migration m, Effect.Command c) {

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "vmflow", mixinStandardHelpOptions = true, version = "vmflow 0.1.0",
         description = "Live migration of virtual machines over Kafka: operator commands.",
         subcommands = {SetupCommand.class, CheckSchemasCommand.class, RoundTripCommand.class, EventsCommand.class,
-            CommandCommand.class, ReportsCommand.class, MigrateCommand.class, CancelCommand.class})
+            CommandCommand.class, ReportsCommand.class, MigrateCommand.class, CancelCommand.class,
+            AuditCommand.class})
 public final class VmflowCli {
 
     public static void main(String[] args) {
