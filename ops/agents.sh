@@ -27,6 +27,13 @@ case "${1:-}" in
         say "$id: agent already running (pid $(cat "$AGENTS_DIR/$id.pid"))"
       else
         say "$id: starting its agent (log $AGENTS_DIR/$id.log, management http://127.0.0.1:$port)"
+        relay_env=()
+        if [ -f "$VMFLOW_HOME/relays/$id.endpoint" ]; then
+          # this host runs a transport relay (ops/relays.sh): tunnelled migrations go through it
+          relay_env=(VMFLOW_AGENT_RELAY_ENDPOINT="$(cat "$VMFLOW_HOME/relays/$id.endpoint")"
+                     VMFLOW_AGENT_RELAY_CERT="$VMFLOW_HOME/pki/$id.crt")
+        fi
+        env "${relay_env[@]}" \
         VMFLOW_AGENT_HOST_ID="$id" \
         VMFLOW_AGENT_LIBVIRT_URI="$(sed -n 's/^libvirtUri=//p' "$props")" \
         VMFLOW_AGENT_MIGRATION_ADDRESSES="$(sed -n 's/^migrationAddress=//p' "$props")" \

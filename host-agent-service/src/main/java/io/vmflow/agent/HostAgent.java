@@ -19,7 +19,11 @@ import io.vmflow.agent.state.HostStatePublisher;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.Liveness;
 import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.agent.tunnel.Tunnels;
 import io.vmflow.schemas.kafka.DecodingConsumer;
+import io.vmflow.schemas.security.CredentialSeal;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
 import io.vmflow.schemas.registry.SchemaRegistryClient;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
@@ -78,6 +82,7 @@ public final class HostAgent implements AutoCloseable {
     private ManagementServer management;
     private PeerLink peer;
     private DecodingConsumer<HostCommand> consumer;
+    private final Tunnels tunnels;
 
     public HostAgent(AgentConfig config) {
         this.config = config;
@@ -94,9 +99,11 @@ public final class HostAgent implements AutoCloseable {
         this.reporter = new Reporter(config.hostId(), producer, wire, metrics);
         this.leases = new LeaseWatch(config.hostId(), config.endpoints(), wire, hypervisor, reporter, leaseTimer,
                 Clock.systemUTC());
+        this.tunnels = new Tunnels(config.hostId(), config.endpoints(), producer, wire, relayKey(config),
+                config.relaySocketDir());
         SourceSide source = new SourceSide(hypervisor,
                 new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()), leases,
-                new UnmanagedHandoff(hypervisor, reporter, scheduler, config.progressInterval()));
+                new UnmanagedHandoff(hypervisor, reporter, scheduler, config.progressInterval()), tunnels);
         this.peer = new PeerLink(config.hostId(), config.endpoints(), producer, wire);
         this.processor = new CommandProcessor(config.hostId(), ledger, reporter, workers, urgent,
                 source, new DestinationSide(hypervisor, config.migrationAddresses()),
@@ -112,6 +119,7 @@ public final class HostAgent implements AutoCloseable {
         ensureTopic(commands);
         LedgerRecovery.recover(config.hostId(), config.endpoints(), wire, ledger, reporter);
         peer.start();
+        tunnels.start();
         state.publish(Liveness.UP);
         stateTimer.scheduleAtFixedRate(() -> state.publish(Liveness.UP), config.stateInterval().toMillis(),
                 config.stateInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -180,11 +188,25 @@ public final class HostAgent implements AutoCloseable {
         stateTimer.shutdownNow();
         state.publish(Liveness.DOWN);
         peer.close();
+        tunnels.close();
         leases.close();
         producer.close(Duration.ofSeconds(10));
         hypervisor.close();
         inventoryConnection.close();
         LOG.info("host agent {} stopped", config.hostId());
+    }
+
+    /** The public key of this host's relay certificate: tunnel credentials are sealed to it. */
+    private static PublicKey relayKey(AgentConfig config) {
+        if (config.relayCertificate() == null) {
+            return null;
+        }
+        try {
+            return CredentialSeal.publicKey(config.relayCertificate());
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("VMFLOW_AGENT_RELAY_CERT " + config.relayCertificate()
+                    + " is not a readable PEM certificate: " + e.getMessage(), e);
+        }
     }
 
     private static ThreadFactory named(String prefix) {

@@ -53,6 +53,17 @@ class RelayTest {
     static int sinkPort;
     static final List<String> sinkDigests = new CopyOnWriteArrayList<>();
     static final AtomicInteger sinkConnections = new AtomicInteger();
+    /** What each relay said about each session's end: "source s-1" -> "1234 null". */
+    static final Map<String, String> ends = new ConcurrentHashMap<>();
+
+    static Relay.Listener recording(String side) {
+        return new Relay.Listener() {
+            @Override
+            public void closed(String sessionId, String migrationId, String peer, long bytes, String reason) {
+                ends.put(side + " " + sessionId, bytes + " " + reason);
+            }
+        };
+    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -79,9 +90,10 @@ class RelayTest {
         sinkPort = sink.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
                 .actualPort();
         book = new SessionBook("hostB", Clock.systemUTC());
-        destination = new Relay(vertx, tls(pki, "hostB"), book);
+        destination = new Relay(vertx, tls(pki, "hostB"), book, recording("destination"));
         relayPort = destination.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        source = new Relay(vertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()));
+        source = new Relay(vertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()),
+                recording("source"));
     }
 
     @AfterAll
@@ -94,6 +106,14 @@ class RelayTest {
     static Tls tls(Path dir, String host) {
         return new Tls(dir.resolve("ca.crt").toString(), dir.resolve(host + ".crt").toString(),
                 dir.resolve(host + ".key").toString());
+    }
+
+    /** Opens an outgoing session on the source relay; returns its loopback port. */
+    static int outgoing(String session, String credential) throws Exception {
+        String endpoint = source.openOutgoing(new Relay.Outgoing(session, "mig-" + session, "hostB", credential,
+                "127.0.0.1:" + relayPort, "127.0.0.1:0", 0, Instant.now().plusSeconds(60))).toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        return Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
     }
 
     static void run(String... cmd) throws Exception {
@@ -112,8 +132,8 @@ class RelayTest {
     static String openSession(String from, Instant expires) {
         String id = "s-" + UUID.randomUUID();
         String credential = UUID.randomUUID() + "-" + UUID.randomUUID();
-        book.open(new Session(id, "mig-" + id, from, "hostB", "127.0.0.1:" + sinkPort, SessionBook.sha256(credential),
-                expires));
+        destination.accept(new Session(id, "mig-" + id, from, "hostB", "127.0.0.1:" + sinkPort,
+                SessionBook.sha256(credential), expires));
         return id + " " + credential;
     }
 
@@ -138,8 +158,7 @@ class RelayTest {
         for (int i = 0; i < 21; i++) {
             int size = sizes[i % sizes.length] + (i / sizes.length) * 1013;
             String[] s = openSession("hostA", Instant.now().plusSeconds(60)).split(" ");
-            int local = source.openOutgoing(s[0], s[1], "127.0.0.1", relayPort, 0).toCompletionStage()
-                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            int local = outgoing(s[0], s[1]);
             byte[] data = new byte[size];
             random.nextBytes(data);
             int before = sinkDigests.size();
@@ -151,10 +170,69 @@ class RelayTest {
                 hypervisor.shutdownOutput();
                 await().atMost(Duration.ofMinutes(1)).until(() -> sinkDigests.size() > before);
             }
-            assertThat(sinkDigests.get(before)).as("stream %d of %d bytes (source out %d, destination in %d)", i,
-                    size, source.bytesOut(), destination.bytesIn())
+            assertThat(sinkDigests.get(before)).as("stream %d of %d bytes (source said %s, destination said %s)", i,
+                    size, ends.get("source " + s[0]), ends.get("destination " + s[0]))
                     .isEqualTo(size + ":" + HexFormat.of().formatHex(sha().digest(data)));
         }
+    }
+
+    @Test
+    void largeStreamsHeldWhileTheTunnelOpensArriveWhole() throws Exception {
+        // the hypervisor writes far more than the relay holds (4 MiB) before the TLS tunnel is up
+        Random random = new Random(11);
+        for (int i = 0; i < 8; i++) {
+            byte[] data = new byte[(24 << 20) + i * 4099];
+            random.nextBytes(data);
+            String[] s = openSession("hostA", Instant.now().plusSeconds(60)).split(" ");
+            int before = sinkDigests.size();
+            try (Socket hypervisor = new Socket("127.0.0.1", outgoing(s[0], s[1]))) {
+                hypervisor.getOutputStream().write(data);
+                hypervisor.shutdownOutput();
+                await().atMost(Duration.ofMinutes(1)).until(() -> sinkDigests.size() > before);
+            }
+            assertThat(sinkDigests.get(before)).as("stream %d (source said %s, destination said %s)", i,
+                    ends.get("source " + s[0]), ends.get("destination " + s[0]))
+                    .isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
+        }
+    }
+
+    @Test
+    void aSlowHypervisorSlowsTheStreamAndStillGetsEveryByte() throws Exception {
+        // a destination hypervisor that reads 256 KiB, then stops reading for 50 ms, and so on
+        List<String> slowDigests = new CopyOnWriteArrayList<>();
+        NetServer slow = vertx.createNetServer().connectHandler(s -> {
+            MessageDigest md = sha();
+            long[] n = {0, 0};
+            s.handler(b -> {
+                md.update(b.getBytes());
+                n[0] += b.length();
+                if ((n[1] += b.length()) > 256 * 1024) {
+                    n[1] = 0;
+                    s.pause();
+                    vertx.setTimer(50, t -> s.resume());
+                }
+            });
+            s.endHandler(v -> {
+                slowDigests.add(n[0] + ":" + HexFormat.of().formatHex(md.digest()));
+                s.close();
+            });
+        });
+        int slowPort = slow.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+                .actualPort();
+        String id = "s-" + UUID.randomUUID();
+        String credential = UUID.randomUUID().toString();
+        destination.accept(new Session(id, "mig-" + id, "hostA", "hostB", "127.0.0.1:" + slowPort,
+                SessionBook.sha256(credential), Instant.now().plusSeconds(60)));
+        byte[] data = new byte[12 << 20];
+        new Random(7).nextBytes(data);
+        try (Socket hypervisor = new Socket("127.0.0.1", outgoing(id, credential))) {
+            hypervisor.getOutputStream().write(data);
+            hypervisor.shutdownOutput();
+            await().atMost(Duration.ofMinutes(2)).until(() -> !slowDigests.isEmpty());
+        }
+        assertThat(slowDigests.get(0)).as("source said %s, destination said %s", ends.get("source " + id),
+                ends.get("destination " + id)).isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
+        slow.close();
     }
 
     /** A raw client of the relay's TLS port; returns what the relay answered before closing, or "" / "CLOSED". */
@@ -224,8 +302,7 @@ class RelayTest {
 
         // the valid session still works once, and a replay of its credential does not
         String[] s = valid.split(" ");
-        int local = source.openOutgoing(s[0], s[1], "127.0.0.1", relayPort, 0).toCompletionStage()
-                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        int local = outgoing(s[0], s[1]);
         int before = sinkDigests.size();
         try (Socket hypervisor = new Socket("127.0.0.1", local)) {
             hypervisor.getOutputStream().write("hello".getBytes());

@@ -331,8 +331,21 @@ public final class Engine implements AutoCloseable {
                 .setPeerHost(c.peerHost())
                 .setDomainXml(c.domainXml()).setMigrationUri(c.migrationUri()).setReason(c.reason())
                 .setLeaseGraceMs(c.type() == CommandType.PERFORM ? config.leaseGrace().toMillis() : null)
+                .setDestinationRelay(destinationRelay(m, c))
                 .build();
         return record(TopicCatalogue.hostCommands(c.hostId()), m.id(), cmd);
+    }
+
+    /**
+     * A tunnelled migration's source is told the destination's relay (from its host state) when the
+     * destination runs one; without one, peer-to-peer falls back to libvirt's own tunnel.
+     */
+    private String destinationRelay(Migration m, Effect.Command c) {
+        boolean starts = c.type() == CommandType.PERFORM || c.type() == CommandType.HANDOFF_PEER_TO_PEER;
+        if (!starts || m.spec().getTransport() != io.vmflow.avro.Transport.TUNNELLED || c.peerHost() == null) {
+            return null;
+        }
+        return inventory.host(c.peerHost()).map(h -> h.getRelayEndpoint()).orElse(null);
     }
 
     private ProducerRecord<String, byte[]> record(Topic t, String key, org.apache.avro.specific.SpecificRecord v) {

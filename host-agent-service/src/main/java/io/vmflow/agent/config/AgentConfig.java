@@ -21,6 +21,8 @@ import java.util.Set;
  * @param portMin             first port of the hypervisor's migration range
  * @param portMax             last port of the range
  * @param relayEndpoint       host:port of this host's transport relay, or null
+ * @param relayCertificate    PEM of this host's relay certificate (credentials are sealed to its key), or null
+ * @param relaySocketDir      where the relay's per-session unix sockets are, as the hypervisor sees them
  * @param workers             size of the bounded pool running commands
  * @param stateInterval       how often host state (the heartbeat) is published
  * @param progressInterval    how often a running migration's job stats are reported
@@ -35,6 +37,8 @@ public record AgentConfig(
         int portMin,
         int portMax,
         String relayEndpoint,
+        java.nio.file.Path relayCertificate,
+        String relaySocketDir,
         int workers,
         Duration stateInterval,
         Duration progressInterval,
@@ -46,7 +50,7 @@ public record AgentConfig(
             "VMFLOW_AGENT_HOST_ID", "VMFLOW_AGENT_LIBVIRT_URI", "VMFLOW_AGENT_MIGRATION_ADDRESSES",
             "VMFLOW_AGENT_MIGRATION_PORTS", "VMFLOW_AGENT_RELAY_ENDPOINT", "VMFLOW_AGENT_WORKERS",
             "VMFLOW_AGENT_STATE_INTERVAL_MS", "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "VMFLOW_AGENT_PEER_TIMEOUT_MS",
-            "VMFLOW_AGENT_MANAGEMENT");
+            "VMFLOW_AGENT_MANAGEMENT", "VMFLOW_AGENT_RELAY_CERT", "VMFLOW_AGENT_RELAY_SOCKET_DIR");
 
     public AgentConfig {
         if (!TopicCatalogue.isValidHostId(hostId)) {
@@ -64,6 +68,14 @@ public record AgentConfig(
             throw new IllegalArgumentException("VMFLOW_AGENT_WORKERS must be 1..64, got " + workers);
         }
         migrationAddresses = List.copyOf(migrationAddresses);
+        if (relayEndpoint != null && (relayCertificate == null || !relayCertificate.toFile().canRead())) {
+            throw new IllegalArgumentException("VMFLOW_AGENT_RELAY_ENDPOINT is set, so VMFLOW_AGENT_RELAY_CERT must"
+                    + " name the relay's readable PEM certificate (got " + relayCertificate + ")");
+        }
+        if (!relaySocketDir.startsWith("/")) {
+            throw new IllegalArgumentException("VMFLOW_AGENT_RELAY_SOCKET_DIR must be an absolute path, got "
+                    + relaySocketDir);
+        }
         if (management != null && !management.matches("[^:]+:[0-9]{1,5}")) {
             throw new IllegalArgumentException("VMFLOW_AGENT_MANAGEMENT must be HOST:PORT or 'off', got " + management);
         }
@@ -89,6 +101,8 @@ public record AgentConfig(
                 parseInt("VMFLOW_AGENT_MIGRATION_PORTS", range[0]),
                 parseInt("VMFLOW_AGENT_MIGRATION_PORTS", range[1]),
                 blankToNull(env.get("VMFLOW_AGENT_RELAY_ENDPOINT")),
+                env.get("VMFLOW_AGENT_RELAY_CERT") == null ? null : java.nio.file.Path.of(env.get("VMFLOW_AGENT_RELAY_CERT")),
+                env.getOrDefault("VMFLOW_AGENT_RELAY_SOCKET_DIR", "/run/libvirt/vmflow-relay"),
                 parseInt("VMFLOW_AGENT_WORKERS", env.getOrDefault("VMFLOW_AGENT_WORKERS", "2")),
                 Duration.ofMillis(parseInt("VMFLOW_AGENT_STATE_INTERVAL_MS",
                         env.getOrDefault("VMFLOW_AGENT_STATE_INTERVAL_MS", "5000"))),
@@ -109,6 +123,8 @@ public record AgentConfig(
         m.put("migrationAddresses", migrationAddresses);
         m.put("migrationPorts", portMin + "-" + portMax);
         m.put("relayEndpoint", relayEndpoint);
+        m.put("relayCertificate", relayCertificate);
+        m.put("relaySocketDir", relaySocketDir);
         m.put("workers", workers);
         m.put("stateInterval", stateInterval);
         m.put("progressInterval", progressInterval);

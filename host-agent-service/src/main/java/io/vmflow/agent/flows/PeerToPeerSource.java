@@ -57,7 +57,7 @@ public final class PeerToPeerSource {
                 migrationUri = prepared.getMigrationUri();
             }
         }
-        Outcome o = source.performPeerToPeer(c, migrationUri, false);
+        Outcome o = source.performPeerToPeer(c, migrationUri);
         if (managedPeer) {
             HostReport finished = call(c, CommandType.FINISH, null);
             o.guest(finished.getGuest());

@@ -11,6 +11,9 @@ import io.vmflow.avro.GuestState;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.JobFigures;
 import io.vmflow.avro.TimeoutPolicy;
+import io.vmflow.avro.Transport;
+import io.vmflow.agent.tunnel.Tunnels;
+import java.time.Duration;
 import io.vmflow.schemas.reasons.ReasonCode;
 import java.util.Optional;
 import org.libvirt.Connect;
@@ -23,16 +26,49 @@ import org.libvirt.LibvirtException;
  */
 public final class SourceSide {
 
+    private static final Duration TUNNEL_OPEN_TIMEOUT = Duration.ofSeconds(30);
+
     private final Hypervisor hypervisor;
     private final ProgressSampler progress;
     private final LeaseWatch leases;
     private final UnmanagedHandoff unmanaged;
+    private final Tunnels tunnels;
 
-    public SourceSide(Hypervisor hypervisor, ProgressSampler progress, LeaseWatch leases, UnmanagedHandoff unmanaged) {
+    public SourceSide(Hypervisor hypervisor, ProgressSampler progress, LeaseWatch leases, UnmanagedHandoff unmanaged,
+            Tunnels tunnels) {
         this.hypervisor = hypervisor;
         this.progress = progress;
         this.leases = leases;
         this.unmanaged = unmanaged;
+        this.tunnels = tunnels;
+    }
+
+    /** One run of libvirt's migration with a given migration URI. */
+    @FunctionalInterface
+    private interface Run {
+        Outcome migrate(String migrationUri) throws HypervisorException;
+    }
+
+    /**
+     * A tunnelled migration to a host with a relay goes through the vmflow relays: a session is opened
+     * on both, libvirt is given the source relay's socket as migration URI, and the session is closed
+     * afterwards whatever happened. Anything else runs with the URI it was given.
+     */
+    private Outcome overTransport(HostCommand c, String migrationUri, Run run) throws HypervisorException {
+        if (c.getSpec().getTransport() != Transport.TUNNELLED || c.getDestinationRelay() == null) {
+            return run.migrate(migrationUri);
+        }
+        Tunnels.Tunnel t = tunnels.open(c, TUNNEL_OPEN_TIMEOUT);
+        try {
+            return run.migrate(t.migrationUri()).detail("tunnelSession", t.sessionId())
+                    .detail("transport", "vmflow relays " + c.getHostId() + " -> " + c.getDestinationRelay());
+        } catch (HypervisorException e) {
+            String why = tunnels.failure(t.sessionId());
+            throw why == null ? e : new HypervisorException(ReasonCode.TUNNEL_FAILED, "tunnel session "
+                    + t.sessionId() + " failed (" + why + "): " + e.getMessage(), e);
+        } finally {
+            tunnels.close(c, t.sessionId());
+        }
     }
 
     /** HANDOFF_UNMANAGED: see {@link UnmanagedHandoff}. */
@@ -54,9 +90,18 @@ public final class SourceSide {
 
     /** PERFORM (managed direct): the agent holds both connections and runs the libvirt migration. */
     public Outcome performDirect(HostCommand c) throws HypervisorException {
+        if (c.getSpec().getTransport() == Transport.TUNNELLED && c.getDestinationRelay() == null) {
+            throw new HypervisorException(ReasonCode.TUNNELLED_WITHOUT_RELAY, "managed direct migration can only"
+                    + " tunnel through vmflow relays, and the destination publishes none (libvirt's own tunnel"
+                    + " needs peer-to-peer)");
+        }
+        return overTransport(c, c.getMigrationUri(), uri -> performDirect(c, uri));
+    }
+
+    private Outcome performDirect(HostCommand c, String migrationUri) throws HypervisorException {
         String destination = requireDestinationUri(c);
         Domain d = hypervisor.require(c.getSpec().getGuest());
-        MigrationOptions o = MigrationOptions.of(c.getSpec(), c.getMigrationUri(), false, false);
+        MigrationOptions o = MigrationOptions.of(c.getSpec(), migrationUri, false, false);
         try (AutoCloseable sampling = progress.sample(c, d); LeaseWatch.Handle lease = leases.watch(c, d)) {
             hypervisor.migrateDirect(d, destination, o);
         } catch (HypervisorException e) {
@@ -73,8 +118,18 @@ public final class SourceSide {
                 .detail("flags", Long.toString(o.flags()));
     }
 
-    /** The peer-to-peer perform: libvirtd on this host drives the destination's itself. */
-    public Outcome performPeerToPeer(HostCommand c, String migrationUri, boolean libvirtTunnel)
+    /**
+     * The peer-to-peer perform: libvirtd on this host drives the destination's itself. Tunnelled, it
+     * goes through the vmflow relays when the destination has one, else through libvirt's own tunnel
+     * (the libvirtd connection; the seed's scenario 6 with a destination that runs no vmflow).
+     */
+    public Outcome performPeerToPeer(HostCommand c, String migrationUri) throws HypervisorException {
+        boolean libvirtTunnel = c.getSpec().getTransport() == Transport.TUNNELLED && c.getDestinationRelay() == null;
+        return overTransport(c, migrationUri, uri -> performPeerToPeer(c, uri, libvirtTunnel)
+                .detail("transport", libvirtTunnel ? "libvirt tunnel" : "native"));
+    }
+
+    private Outcome performPeerToPeer(HostCommand c, String migrationUri, boolean libvirtTunnel)
             throws HypervisorException {
         String destination = requireDestinationUri(c);
         Domain d = hypervisor.require(c.getSpec().getGuest());

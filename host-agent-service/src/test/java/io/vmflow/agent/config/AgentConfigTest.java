@@ -32,8 +32,10 @@ class AgentConfigTest {
     }
 
     @Test
-    void everyKeyIsParsedAndChecked() {
+    void everyKeyIsParsedAndChecked() throws Exception {
+        java.nio.file.Path cert = java.nio.file.Files.createTempFile("relay", ".crt");
         Map<String, String> env = minimal();
+        env.put("VMFLOW_AGENT_RELAY_CERT", cert.toString());
         env.put("VMFLOW_AGENT_MIGRATION_ADDRESSES", "10.251.0.1, 10.250.0.1");
         env.put("VMFLOW_AGENT_MIGRATION_PORTS", "50000-50010");
         env.put("VMFLOW_AGENT_RELAY_ENDPOINT", "10.250.0.1:7443");
@@ -42,6 +44,9 @@ class AgentConfigTest {
         assertThat(c.portMin()).isEqualTo(50000);
         assertThat(c.relayEndpoint()).isEqualTo("10.250.0.1:7443");
         assertThat(c.describe()).containsEntry("migrationPorts", "50000-50010");
+        assertThat(c.relaySocketDir()).isEqualTo("/run/libvirt/vmflow-relay");
+        env.remove("VMFLOW_AGENT_RELAY_CERT");
+        assertThatThrownBy(() -> AgentConfig.from(env, E)).hasMessageContaining("VMFLOW_AGENT_RELAY_CERT must");
     }
 
     @Test

@@ -13,9 +13,11 @@ import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -35,19 +37,28 @@ public final class AgentHarness implements AutoCloseable {
     private final long epoch = System.currentTimeMillis();
     private final Endpoints endpoints = Endpoints.fromEnvironment();
 
+    private final Function<TestHost, Map<String, String>> extra;
+
     public AgentHarness() throws InterruptedException {
-        agentA = new HostAgent(config(hostA, endpoints)).start();
-        agentB = new HostAgent(config(hostB, endpoints)).start();
+        this(h -> Map.of());
+    }
+
+    /** Agents with more configuration per host (e.g. their transport relay's endpoint and certificate). */
+    public AgentHarness(Function<TestHost, Map<String, String>> extra) throws InterruptedException {
+        this.extra = extra;
+        agentA = new HostAgent(config(hostA)).start();
+        agentB = new HostAgent(config(hostB)).start();
         wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         producer = new KafkaProducer<>(endpoints.producer("it-commands"));
         reports = new Reports(endpoints, wire);
     }
 
-    private static AgentConfig config(TestHost h, Endpoints endpoints) {
-        return AgentConfig.from(Map.of("VMFLOW_AGENT_HOST_ID", h.id(), "VMFLOW_AGENT_LIBVIRT_URI", h.libvirtUri(),
-                "VMFLOW_AGENT_MIGRATION_ADDRESSES", h.migrationAddress(), "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "300",
-                "VMFLOW_AGENT_MANAGEMENT", "127.0.0.1:0"),
-                endpoints);
+    private AgentConfig config(TestHost h) {
+        Map<String, String> env = new HashMap<>(Map.of("VMFLOW_AGENT_HOST_ID", h.id(), "VMFLOW_AGENT_LIBVIRT_URI",
+                h.libvirtUri(), "VMFLOW_AGENT_MIGRATION_ADDRESSES", h.migrationAddress(),
+                "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "300", "VMFLOW_AGENT_MANAGEMENT", "127.0.0.1:0"));
+        env.putAll(extra.apply(h));
+        return AgentConfig.from(env, endpoints);
     }
 
     /** A spec moving a guest from hostA to hostB, with both libvirt URIs filled in as the coordinator would. */
@@ -76,7 +87,7 @@ public final class AgentHarness implements AutoCloseable {
     /** Stops hostA's agent and starts a new one, as after a crash or an upgrade. */
     public void restartAgentA() throws InterruptedException {
         agentA.close();
-        agentA = new HostAgent(config(hostA, endpoints)).start();
+        agentA = new HostAgent(config(hostA)).start();
     }
 
     public HostAgent agentA() {

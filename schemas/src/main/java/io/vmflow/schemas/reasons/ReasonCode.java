@@ -39,6 +39,9 @@ public enum ReasonCode {
     MIGRATION_FAILED,
     PEER_TIMEOUT,
     PEER_FAILED,
+    // the tunnelled transport: the relays did not open the session, or a relay cut the stream
+    TUNNEL_UNAVAILABLE,
+    TUNNEL_FAILED,
     LEASE_LAPSED,
     AGENT_RESTARTED,
     GUEST_LEFT_PAUSED,

@@ -63,9 +63,10 @@ public final class TopicCatalogue {
     public static final Topic COORDINATOR_LEASES = new Topic(
             "vmflow.coordinator-leases", 1, COMPACTED, "coordinator id", CoordinatorLease.class, "coordinator");
 
-    /** Tunnel sessions the control plane authorises. Key: migration id. */
+    /** Tunnel sessions the control plane authorises (each read by the two relays it names). Key: migration id. */
     public static final Topic TUNNEL_SESSIONS = new Topic(
-            "vmflow.tunnel-sessions", 1, WEEK, "migration id", TunnelSession.class, "coordinator");
+            "vmflow.tunnel-sessions", 1, WEEK, "migration id", TunnelSession.class,
+            "source host agents, on their coordinator's command");
 
     /** What relays saw: sessions opened, first byte, closed, refused connections. Key: migration id, or host id. */
     public static final Topic TUNNEL_REPORTS = new Topic(

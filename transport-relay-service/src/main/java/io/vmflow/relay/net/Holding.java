@@ -4,10 +4,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 
 /**
- * Holds what a socket sends while the other end of its stream is still being connected, instead of
- * pausing it: with Vert.x 5.0.8, a socket paused while its data and its end arrive can deliver the
- * end before the data once resumed, which cut streams short in the relay's byte-exact test. Past a
- * bound the socket is paused after all (and nothing more arrives before the handover).
+ * Holds what a socket sends while the other end of its stream is still being connected. Past a bound
+ * the socket is paused (what it still queues, and its end, come after the handover, in order).
  */
 final class Holding {
 
@@ -26,8 +24,8 @@ final class Holding {
                 socket.pause();
             }
         });
+        // not the close handler: it runs before the data a paused socket still queues
         socket.endHandler(v -> ended = true);
-        socket.closeHandler(v -> ended = true);
     }
 
     /** What was held so far; the socket's handlers are the caller's from now on. */

@@ -1,17 +1,23 @@
 package io.vmflow.relay.net;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vmflow.relay.session.Session;
 import io.vmflow.relay.session.SessionBook;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -23,11 +29,45 @@ import org.slf4j.LoggerFactory;
  * relays: each starts with a preamble line {@code VMFLOW/1 <session> <credential>} and is accepted
  * only for a session the control plane opened, from the host named in the session (its certificate's
  * CN), with the right single-use credential, before expiry; then it is delivered to the session's
- * target (the local hypervisor) with backpressure. For outgoing streams it opens a loopback listener
- * per session where the local hypervisor sends its migration stream. Nothing reaches a target before
- * every check passed.
+ * target (the local hypervisor's incoming endpoint) with backpressure. For outgoing streams it opens
+ * a local endpoint per session (a unix socket, or a loopback port) where the local hypervisor sends
+ * its migration stream, and checks that the relay it reaches is the destination host's. Nothing
+ * reaches a target before every check passed.
  */
 public final class Relay implements AutoCloseable {
+
+    /** What a relay tells about its sessions and refusals (tunnel reports, metrics). */
+    public interface Listener {
+        /** peer: the host at the other end of the tunnel. */
+        default void opened(String sessionId, String migrationId, String peer, String endpoint) {
+        }
+
+        default void firstByte(String sessionId, String migrationId, String peer) {
+        }
+
+        /** reason null: the stream ended whole. */
+        default void closed(String sessionId, String migrationId, String peer, long bytes, String reason) {
+        }
+
+        default void refused(String peer, String sessionId, String migrationId, String reason) {
+        }
+    }
+
+    /**
+     * An outgoing session: where the local hypervisor connects, and where its stream goes.
+     *
+     * @param listen             "unix:/path" or "127.0.0.1:port" (port 0: any)
+     * @param destinationRelay   host:port of the destination relay's TLS port
+     * @param capBytesPerSecond  bandwidth cap, 0 for none
+     * @param expiresAt          the endpoint closes then if no stream came
+     */
+    public record Outgoing(String sessionId, String migrationId, String destinationHost, String credential,
+            String destinationRelay, String listen, long capBytesPerSecond, java.time.Instant expiresAt) {
+        @Override
+        public String toString() {
+            return "Outgoing[" + sessionId + " to " + destinationHost + " at " + destinationRelay + "]"; // no credential
+        }
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
     static final String PROTOCOL = "VMFLOW/1";
@@ -35,22 +75,31 @@ public final class Relay implements AutoCloseable {
     private static final long PREAMBLE_TIMEOUT_MS = 5000;
 
     private final Vertx vertx;
-    private final Tls tls;
     private final SessionBook book;
+    private final Listener listener;
     private final NetClient tlsClient;
     private final NetClient plainClient;
     private final Map<String, AtomicLong> refused = new ConcurrentHashMap<>();
+    private final Map<String, Local> outgoing = new ConcurrentHashMap<>();
+    private final Map<String, Stream> live = new ConcurrentHashMap<>();
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
     private final AtomicLong streamsAccepted = new AtomicLong();
     private final AtomicLong streamsCut = new AtomicLong();
+    private final AtomicLong streamsCompleted = new AtomicLong();
+    private final Tls tls;
     private NetServer server;
     private volatile boolean shuttingDown;
 
     public Relay(Vertx vertx, Tls tls, SessionBook book) {
+        this(vertx, tls, book, new Listener() { });
+    }
+
+    public Relay(Vertx vertx, Tls tls, SessionBook book, Listener listener) {
         this.vertx = vertx;
         this.tls = tls;
         this.book = book;
+        this.listener = listener;
         this.tlsClient = vertx.createNetClient(tls.client());
         this.plainClient = vertx.createNetClient();
     }
@@ -64,28 +113,34 @@ public final class Relay implements AutoCloseable {
 
     // --- destination side -----------------------------------------------------------------------------
 
+    /** Registers a session this relay is the destination of (idempotent). */
+    public void accept(Session s) {
+        book.open(s);
+        listener.opened(s.id(), s.migrationId(), s.sourceHost(), s.target());
+    }
+
     private void incoming(NetSocket socket) {
+        String address = String.valueOf(socket.remoteAddress());
         if (shuttingDown) {
-            refuse(socket, "SHUTTING_DOWN");
+            refuse(socket, address, null, null, "SHUTTING_DOWN");
             return;
         }
         String peer;
         try {
-            X509Certificate cert = (X509Certificate) socket.peerCertificates().get(0);
-            peer = commonName(cert);
+            peer = commonName((X509Certificate) socket.peerCertificates().get(0));
         } catch (Exception e) {
-            refuse(socket, "NO_CLIENT_CERTIFICATE");
+            refuse(socket, address, null, null, "NO_CLIENT_CERTIFICATE");
             return;
         }
         Buffer preamble = Buffer.buffer();
-        long timer = vertx.setTimer(PREAMBLE_TIMEOUT_MS, t -> refuse(socket, "PREAMBLE_TIMEOUT"));
+        long timer = vertx.setTimer(PREAMBLE_TIMEOUT_MS, t -> refuse(socket, peer, null, null, "PREAMBLE_TIMEOUT"));
         socket.handler(b -> {
             preamble.appendBuffer(b);
             int nl = indexOf(preamble, (byte) '\n');
             if (nl < 0) {
                 if (preamble.length() > MAX_PREAMBLE) {
                     vertx.cancelTimer(timer);
-                    refuse(socket, "BAD_PREAMBLE");
+                    refuse(socket, peer, null, null, "BAD_PREAMBLE");
                 }
                 return;
             }
@@ -93,88 +148,198 @@ public final class Relay implements AutoCloseable {
             String[] words = preamble.getString(0, nl, StandardCharsets.US_ASCII.name()).trim().split(" ");
             Buffer rest = preamble.getBuffer(nl + 1, preamble.length());
             if (words.length != 3 || !words[0].equals(PROTOCOL)) {
-                refuse(socket, "BAD_PREAMBLE");
+                refuse(socket, peer, null, null, "BAD_PREAMBLE");
                 return;
             }
             SessionBook.Claim claim = book.claim(words[1], words[2], peer);
             if (!claim.ok()) {
-                LOG.warn("refused a stream from {} for session {}: {}", peer, words[1], claim.refusal());
-                refuse(socket, claim.refusal().name());
+                String migration = book.migrationOf(words[1]);
+                LOG.warn("refused a stream from {} for session {}: {}", peer, printable(words[1]), claim.refusal());
+                refuse(socket, peer, printable(words[1]), migration, claim.refusal().name());
                 return;
             }
-            deliver(socket, new Holding(socket, rest), claim.session().target(), claim.session().id());
+            deliver(socket, new Holding(socket, rest), claim.session());
         });
     }
 
-    private void deliver(NetSocket socket, Holding holding, String target, String sessionId) {
-        int colon = target.lastIndexOf(':');
-        plainClient.connect(Integer.parseInt(target.substring(colon + 1)), target.substring(0, colon))
-                .onSuccess(upstream -> {
+    private void deliver(NetSocket socket, Holding holding, Session session) {
+        plainClient.connect(endpoint(session.target()))
+                .onSuccess(hypervisor -> {
                     streamsAccepted.incrementAndGet();
-                    LOG.info("session {}: stream accepted, delivering to {}", sessionId, target);
-                    upstream.pipeTo(socket);
+                    Stream stream = track(session.id(), session.migrationId(), Stream.Side.DESTINATION, session.sourceHost(),
+                            bytesIn);
+                    stream.sockets(hypervisor, socket);
+                    LOG.info("session {}: stream accepted, delivering to {}", session.id(), session.target());
                     socket.pause();
-                    Frames.receive(socket, holding.drain(), holding.ended(), upstream, bytesIn, sessionId,
-                            streamsCut::incrementAndGet);
+                    Frames.join(vertx, hypervisor, socket, stream, false, 0, Buffer.buffer(), false, holding.drain(),
+                            holding.ended());
                 })
                 .onFailure(e -> {
-                    LOG.warn("session {}: target {} unreachable: {}", sessionId, target, e.getMessage());
-                    refuse(socket, "TARGET_UNREACHABLE");
+                    LOG.warn("session {}: target {} unreachable: {}", session.id(), session.target(), e.getMessage());
+                    refuse(socket, session.sourceHost(), session.id(), session.migrationId(), "TARGET_UNREACHABLE");
                 });
     }
 
     // --- source side ----------------------------------------------------------------------------------
 
     /**
-     * Opens the loopback listener of an outgoing session: the first connection to it (the local
-     * hypervisor's stream) is carried over TLS to the destination relay, which is told the session
-     * and the credential. Returns the local port.
+     * Opens the local endpoint of an outgoing session (idempotent): the first connection to it (the
+     * local hypervisor's stream) is carried over TLS to the destination relay, which is told the
+     * session and the credential. Returns the endpoint ("unix:/path" or "127.0.0.1:port").
      */
-    public Future<Integer> openOutgoing(String sessionId, String credential, String relayHost, int relayPort,
-            int localPort) {
-        NetServer local = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1"));
-        java.util.concurrent.atomic.AtomicBoolean used = new java.util.concurrent.atomic.AtomicBoolean();
+    public Future<String> openOutgoing(Outgoing o) {
+        if (shuttingDown) {
+            return Future.failedFuture("the relay is shutting down and takes no new sessions");
+        }
+        SocketAddress at = endpoint(o.listen());
+        Local existing = outgoing.get(o.sessionId());
+        if (existing != null) {
+            return existing.ready();
+        }
+        NetServer local = vertx.createNetServer();
+        Promise<String> ready = Promise.promise();
+        Local mine = new Local(local, at.isDomainSocket() ? Path.of(at.path()) : null, ready.future());
+        if (outgoing.putIfAbsent(o.sessionId(), mine) != null) {
+            return openOutgoing(o);
+        }
+        AtomicBoolean used = new AtomicBoolean();
         local.connectHandler(hypervisor -> {
             if (!used.compareAndSet(false, true)) {
                 hypervisor.close(); // one stream per session
                 return;
             }
             Holding holding = new Holding(hypervisor, Buffer.buffer());
-            tlsClient.connect(relayPort, relayHost).onSuccess(remote -> {
-                remote.write(PROTOCOL + " " + sessionId + " " + credential + "\n");
-                remote.pipeTo(hypervisor);
-                Buffer held = holding.drain();
-                if (held.length() > 0) {
-                    bytesOut.addAndGet(held.length());
-                    for (int off = 0; off < held.length(); off += Frames.MAX_FRAME) {
-                        Buffer chunk = held.getBuffer(off, Math.min(held.length(), off + Frames.MAX_FRAME));
-                        remote.write(Buffer.buffer().appendInt(chunk.length()).appendBuffer(chunk));
-                    }
+            Stream stream = track(o.sessionId(), o.migrationId(), Stream.Side.SOURCE, o.destinationHost(), bytesOut);
+            tlsClient.connect(endpoint(o.destinationRelay())).onSuccess(remote -> {
+                String peer;
+                try {
+                    peer = commonName((X509Certificate) remote.peerCertificates().get(0));
+                } catch (Exception e) {
+                    peer = "?";
                 }
-                if (holding.ended()) {
-                    remote.write(Buffer.buffer().appendInt(0));
-                    local.close();
-                } else {
-                    // the listener goes once the stream ends (closing it earlier would cut the stream)
-                    Frames.send(hypervisor, remote, bytesOut, local::close);
-                    hypervisor.resume();
+                if (!peer.equals(o.destinationHost())) {
+                    LOG.warn("session {}: {} answered as {}, not as {}; not sending the stream", o.sessionId(),
+                            o.destinationRelay(), peer, o.destinationHost());
+                    remote.close();
+                    stream.sockets(hypervisor, null);
+                    stream.cut("WRONG_PEER");
+                    return;
                 }
+                stream.sockets(hypervisor, remote);
+                remote.write(PROTOCOL + " " + o.sessionId() + " " + o.credential() + "\n");
+                Frames.join(vertx, hypervisor, remote, stream, true, o.capBytesPerSecond(), holding.drain(),
+                        holding.ended(), Buffer.buffer(), false);
             }).onFailure(e -> {
-                LOG.warn("session {}: cannot reach the destination relay {}:{}: {}", sessionId, relayHost, relayPort,
+                LOG.warn("session {}: cannot reach the destination relay {}: {}", o.sessionId(), o.destinationRelay(),
                         e.getMessage());
-                hypervisor.close();
-                local.close();
+                stream.sockets(hypervisor, null);
+                stream.cut("DESTINATION_RELAY_UNREACHABLE");
             });
         });
-        return local.listen(localPort, "127.0.0.1").map(NetServer::actualPort);
+        if (mine.path() != null) {
+            try {
+                Files.createDirectories(mine.path().getParent());
+                Files.deleteIfExists(mine.path());
+            } catch (IOException e) {
+                outgoing.remove(o.sessionId());
+                ready.fail("cannot prepare " + at.path() + ": " + e.getMessage());
+                return ready.future();
+            }
+        }
+        local.listen(at).map(s -> {
+            String endpoint = localEndpoint(o.listen(), s);
+            long ttl = Math.max(1, o.expiresAt().toEpochMilli() - System.currentTimeMillis());
+            vertx.setTimer(ttl, t -> {
+                if (!used.get() && outgoing.remove(o.sessionId(), mine)) {
+                    LOG.info("session {}: expired before the hypervisor connected; endpoint closed", o.sessionId());
+                    mine.close();
+                }
+            });
+            listener.opened(o.sessionId(), o.migrationId(), o.destinationHost(), endpoint);
+            return endpoint;
+        }).onComplete(ready).onFailure(e -> outgoing.remove(o.sessionId(), mine));
+        return ready.future();
+    }
+
+    /** A session's local endpoint: its server, its socket file (if a unix socket), when it is listening. */
+    private record Local(NetServer server, Path path, Future<String> ready) {
+        void close() {
+            server.close().onComplete(x -> {
+                if (path != null) {
+                    try {
+                        Files.deleteIfExists(path);
+                    } catch (IOException e) {
+                        LOG.warn("cannot remove {}: {}", path, e.getMessage());
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * Ends a session on this relay: no new stream for it, its local endpoint goes, and a stream
+     * still running is cut (the control plane closes a session when its migration ended or failed).
+     */
+    public void closeSession(String sessionId) {
+        book.close(sessionId);
+        Local local = outgoing.remove(sessionId);
+        if (local != null) {
+            local.close();
+        }
+        Stream s = live.get(sessionId);
+        if (s != null) {
+            s.cut("SESSION_CLOSED");
+        }
     }
 
     // --- shared -----------------------------------------------------------------------------------------
 
-    private void refuse(NetSocket socket, String reason) {
+    private Stream track(String sessionId, String migrationId, Stream.Side side, String peer, AtomicLong total) {
+        Stream[] self = new Stream[1];
+        Listener counting = new Listener() {
+            @Override
+            public void firstByte(String s, String m, String sd) {
+                listener.firstByte(s, m, sd);
+            }
+
+            @Override
+            public void closed(String s, String m, String sd, long bytes, String reason) {
+                (reason == null ? streamsCompleted : streamsCut).incrementAndGet();
+                listener.closed(s, m, sd, bytes, reason);
+            }
+        };
+        self[0] = new Stream(sessionId, migrationId, side, peer, counting, total, () -> {
+            live.remove(sessionId, self[0]);
+            Local local = outgoing.remove(sessionId);
+            if (local != null) {
+                local.close();
+            }
+        });
+        live.put(sessionId, self[0]);
+        return self[0];
+    }
+
+    private void refuse(NetSocket socket, String peer, String sessionId, String migrationId, String reason) {
         refused.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+        listener.refused(peer, sessionId, migrationId, reason);
         socket.handler(null);
         socket.write("REFUSED " + reason + "\n").onComplete(x -> socket.close());
+    }
+
+    /** "unix:/path" or "host:port". */
+    public static SocketAddress endpoint(String e) {
+        if (e.startsWith("unix:")) {
+            return SocketAddress.domainSocketAddress(e.substring("unix:".length()));
+        }
+        int colon = e.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("endpoint '" + e + "' is neither unix:/path nor host:port");
+        }
+        return SocketAddress.inetSocketAddress(Integer.parseInt(e.substring(colon + 1)), e.substring(0, colon));
+    }
+
+    private static String localEndpoint(String asked, NetServer s) {
+        return asked.startsWith("unix:") ? asked : asked.substring(0, asked.lastIndexOf(':') + 1) + s.actualPort();
     }
 
     /** Refused connections by reason (for metrics and tests). */
@@ -193,16 +358,35 @@ public final class Relay implements AutoCloseable {
         return bytesOut.get();
     }
 
-    /** Streams that ended without their end frame (the hypervisor's side was closed abruptly). */
+    /** Streams that ended without their end (the hypervisor's side was closed abruptly). */
     public long streamsCut() {
         return streamsCut.get();
+    }
+
+    public long streamsCompleted() {
+        return streamsCompleted.get();
     }
 
     public long streamsAccepted() {
         return streamsAccepted.get();
     }
 
-    /** Stops taking new streams; those running go on until they end. */
+    /** Streams running now, either side. */
+    public int streamsLive() {
+        return live.size();
+    }
+
+    /** Sessions with an open local endpoint (source side). */
+    public int outgoingSessions() {
+        return outgoing.size();
+    }
+
+    /** Forgets sessions that expired more than a minute ago. */
+    public void forgetExpired() {
+        book.forgetExpired(60_000);
+    }
+
+    /** Stops taking new sessions and streams; those running go on until they end. */
     public void drain() {
         shuttingDown = true;
     }
@@ -214,6 +398,10 @@ public final class Relay implements AutoCloseable {
             }
         }
         throw new IllegalArgumentException("certificate without CN");
+    }
+
+    private static String printable(String s) {
+        return s.length() > 80 || !s.matches("[\\x21-\\x7e]*") ? "(unprintable)" : s;
     }
 
     private static int indexOf(Buffer b, byte value) {
@@ -228,6 +416,8 @@ public final class Relay implements AutoCloseable {
     @Override
     public void close() {
         shuttingDown = true;
+        live.values().forEach(s -> s.cut("RELAY_STOPPED"));
+        outgoing.values().forEach(Local::close);
         if (server != null) {
             server.close();
         }

@@ -1,10 +1,13 @@
 package io.vmflow.relay.net;
 
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SSLEngineOptions;
 import java.util.Set;
 
 /**
@@ -19,15 +22,25 @@ public record Tls(String caPath, String certPath, String keyPath) {
 
     private static final Set<String> TLS13 = Set.of("TLSv1.3");
 
+    /** OpenSSL (BoringSSL from netty-tcnative) when it loads, else the JDK's engine: same protocol, same checks. */
+    private static SSLEngineOptions engine() {
+        return OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions();
+    }
+
+    /** Which TLS implementation the relay uses on this machine (for the log and the benchmark). */
+    public static String engineName() {
+        return OpenSSLEngineOptions.isAvailable() ? "OpenSSL (BoringSSL)" : "JDK";
+    }
+
     NetServerOptions server() {
-        return new NetServerOptions().setSsl(true).setEnabledSecureTransportProtocols(TLS13)
+        return new NetServerOptions().setSsl(true).setSslEngineOptions(engine()).setEnabledSecureTransportProtocols(TLS13)
                 .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certPath).setKeyPath(keyPath))
                 .setTrustOptions(new PemTrustOptions().addCertPath(caPath)).setClientAuth(ClientAuth.REQUIRED)
                 .setSslHandshakeTimeout(10);
     }
 
     NetClientOptions client() {
-        return new NetClientOptions().setSsl(true).setEnabledSecureTransportProtocols(TLS13)
+        return new NetClientOptions().setSsl(true).setSslEngineOptions(engine()).setEnabledSecureTransportProtocols(TLS13)
                 .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certPath).setKeyPath(keyPath))
                 .setTrustOptions(new PemTrustOptions().addCertPath(caPath)).setHostnameVerificationAlgorithm("HTTPS")
                 .setConnectTimeout(10_000);

@@ -10,7 +10,7 @@ import java.time.Instant;
  * @param migrationId      the migration it carries
  * @param sourceHost       the host whose certificate must open it
  * @param destinationHost  the host whose relay accepts it
- * @param target           host:port the destination relay delivers to (the hypervisor's incoming endpoint)
+ * @param target           where the destination relay delivers ("unix:/path" or host:port): the hypervisor's incoming endpoint
  * @param credentialSha256 the digest of the single-use credential
  * @param expiresAt        no stream is accepted after this
  */

@@ -1,8 +1,6 @@
 package io.vmflow.relay.session;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Map;
@@ -47,6 +45,19 @@ public final class SessionBook {
         sessions.remove(sessionId);
     }
 
+    /** The migration a session id belongs to, or null when it is unknown here. */
+    public String migrationOf(String sessionId) {
+        Session s = sessions.get(sessionId);
+        return s == null ? null : s.migrationId();
+    }
+
+    /** Forgets sessions expired for longer than {@code graceMs} (their ids stay refused as unknown). */
+    public void forgetExpired(long graceMs) {
+        java.time.Instant horizon = clock.instant().minusMillis(graceMs);
+        sessions.values().removeIf(s -> s.expiresAt().isBefore(horizon));
+        used.keySet().removeIf(id -> !sessions.containsKey(id));
+    }
+
     /** Checks a stream's claim to a session; a successful claim uses the session up. */
     public synchronized Claim claim(String sessionId, String credential, String peerHost) {
         Session s = sessions.get(sessionId);
@@ -72,10 +83,6 @@ public final class SessionBook {
     }
 
     public static byte[] sha256(String credential) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(credential.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.vmflow.schemas.security.CredentialSeal.digest(credential);
     }
 }

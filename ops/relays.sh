@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Starts (or stops) one transport relay per test host made by ops/hosts/up.sh, each in its own JVM,
+# with a development CA and host certificates from ops/pki.sh under $VMFLOW_HOME/pki, logs in
+# $VMFLOW_HOME/relays/<id>.log, management ports 9281, 9282, ... and TLS ports 7441, 7442, ...
+#   ops/relays.sh up | down
+# The relays run beside the test hosts (in the machine's own network namespace): each host's
+# hypervisor reaches its relay through unix sockets in the host's /run/libvirt/vmflow-relay (which is
+# $VMFLOW_HOME/hosts/<id>/run/vmflow-relay outside), the relays reach each other over TLS on
+# 127.0.0.1. On real hosts a relay listens on the host's own address, one port (VMFLOW_RELAY_LISTEN).
+# Needs the stack (ops/stack/up.sh) and the hosts (ops/hosts/up.sh).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RELAYS_DIR="$VMFLOW_HOME/relays"
+PKI_DIR="$VMFLOW_HOME/pki"
+JAR="$VMFLOW_ROOT/transport-relay-service/target/vmflow-transport-relay-service-0.1.0-SNAPSHOT.jar"
+
+case "${1:-}" in
+  up)
+    require_java
+    if [ ! -f "$JAR" ] || [ -n "$(find "$VMFLOW_ROOT/transport-relay-service/src/main" "$VMFLOW_ROOT/schemas/src/main" -newer "$JAR" -type f | head -1)" ]; then
+      say "building the transport relay"
+      (cd "$VMFLOW_ROOT" && mvn_cmd -pl transport-relay-service -am install -DskipTests) || die "building the transport relay failed"
+    fi
+    mkdir -p "$RELAYS_DIR"
+    i=1
+    found=0
+    for props in "$VMFLOW_HOME"/hosts/*/host.properties; do
+      [ -f "$props" ] || continue
+      found=1
+      id=$(sed -n 's/^id=//p' "$props")
+      dir=$(sed -n 's/^dir=//p' "$props")
+      "$VMFLOW_ROOT/ops/pki.sh" "$PKI_DIR" "$id=127.0.0.1"
+      tls_port=$((7440 + i))
+      mgmt_port=$((9280 + i))
+      echo "127.0.0.1:$tls_port" > "$RELAYS_DIR/$id.endpoint"
+      if pid_alive "$RELAYS_DIR/$id.pid"; then
+        say "$id: relay already running (pid $(cat "$RELAYS_DIR/$id.pid"))"
+      else
+        say "$id: starting its transport relay (TLS 127.0.0.1:$tls_port, log $RELAYS_DIR/$id.log, management http://127.0.0.1:$mgmt_port)"
+        VMFLOW_RELAY_HOST_ID="$id" \
+        VMFLOW_RELAY_LISTEN="127.0.0.1:$tls_port" \
+        VMFLOW_RELAY_SOCKET_DIR="$dir/run/vmflow-relay" \
+        VMFLOW_RELAY_TLS_DIR="$PKI_DIR" \
+        VMFLOW_RELAY_MANAGEMENT="127.0.0.1:$mgmt_port" \
+        VMFLOW_RELAY_DRAIN_SECONDS="${VMFLOW_RELAY_DRAIN_SECONDS:-20}" \
+        KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT" \
+        SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7" \
+          setsid nohup java -Xmx256m -cp "$JAR:$VMFLOW_ROOT/transport-relay-service/target/lib/*" io.vmflow.relay.Main \
+          > "$RELAYS_DIR/$id.log" 2>&1 < /dev/null &
+        echo $! > "$RELAYS_DIR/$id.pid"
+        wait_for 120 "the relay of $id" "$RELAYS_DIR/$id.log" "$RELAYS_DIR/$id.pid" \
+          curl -sf "http://127.0.0.1:$mgmt_port/ready" -o /dev/null
+      fi
+      i=$((i + 1))
+    done
+    [ $found -eq 1 ] || die "no test hosts under $VMFLOW_HOME/hosts: run ops/hosts/up.sh first"
+    ;;
+  down)
+    for pidfile in "$RELAYS_DIR"/*.pid; do
+      [ -f "$pidfile" ] || continue
+      stop_pidfile "$pidfile" "the relay of $(basename "$pidfile" .pid)"
+    done
+    rm -f "$RELAYS_DIR"/*.endpoint
+    ;;
+  *)
+    die "usage: ops/relays.sh up | down"
+    ;;
+esac

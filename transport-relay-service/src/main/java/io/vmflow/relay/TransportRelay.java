@@ -1,0 +1,171 @@
+package io.vmflow.relay;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vmflow.avro.TunnelSession;
+import io.vmflow.relay.config.RelayConfig;
+import io.vmflow.relay.control.SessionFeed;
+import io.vmflow.relay.control.TunnelReporter;
+import io.vmflow.relay.net.Relay;
+import io.vmflow.relay.net.Tls;
+import io.vmflow.relay.session.SessionBook;
+import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.schemas.kafka.DecodingConsumer;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.security.CredentialSeal;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host's transport relay as a service: the public TLS port, the sessions the control plane
+ * writes on Kafka, tunnel reports back to Kafka, and a management port with /health, /ready and
+ * /metrics. Stopping is graceful: new sessions and streams are refused at once, running streams get
+ * the drain timeout to end, then are cut.
+ */
+public final class TransportRelay implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TransportRelay.class);
+
+    private final RelayConfig config;
+    private final Vertx vertx;
+    private final Relay relay;
+    private final Producer<String, byte[]> producer;
+    private final WireFormat wire;
+    private final SessionFeed feed;
+    private final Instant started = Instant.now();
+    private DecodingConsumer<TunnelSession> sessions;
+    private HttpServer management;
+    private int port;
+
+    public TransportRelay(RelayConfig config) throws Exception {
+        this.config = config;
+        this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-relay-" + config.hostId()));
+        this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        Tls tls = new Tls(config.caPath().toString(), config.certPath().toString(), config.keyPath().toString());
+        this.relay = new Relay(vertx, tls, new SessionBook(config.hostId(), Clock.systemUTC()),
+                new TunnelReporter(config.hostId(), producer, wire));
+        this.feed = new SessionFeed(config.hostId(), relay, CredentialSeal.privateKey(config.keyPath()),
+                config.socketDir(), Clock.systemUTC());
+    }
+
+    public TransportRelay start() throws Exception {
+        LOG.info("transport relay starting: {}", config.describe());
+        String[] hp = config.listen().split(":");
+        port = relay.listen(hp[0], Integer.parseInt(hp[1])).toCompletionStage().toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        String group = "vmflow-relay-" + config.hostId();
+        java.util.Properties props = config.endpoints().consumer(group, group);
+        // static membership: a relay restarted after a crash takes its partition back at once
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, group);
+        sessions = new DecodingConsumer<>("relay-sessions-" + config.hostId(), new KafkaConsumer<>(props),
+                List.of(TopicCatalogue.TUNNEL_SESSIONS.name()), wire, TunnelSession.class, feed::accept,
+                new DeadLetters(producer, group), Duration.ofSeconds(60)).start();
+        if (config.management() != null) {
+            String[] m = config.management().split(":");
+            management = vertx.createHttpServer().requestHandler(req -> {
+                switch (req.path()) {
+                    case "/health" -> req.response().end("UP\n");
+                    case "/ready" -> req.response().setStatusCode(sessions != null ? 200 : 503)
+                            .end(sessions != null ? "READY\n" : "NOT READY\n");
+                    case "/metrics" -> req.response().putHeader("Content-Type", "text/plain; version=0.0.4")
+                            .end(metrics());
+                    default -> req.response().setStatusCode(404).end("try /health, /ready or /metrics\n");
+                }
+            }).listen(Integer.parseInt(m[1]), m[0]).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+        LOG.info("transport relay {} on {} (TLS 1.3 by {}, mutual authentication; native transport {}); sessions from {}",
+                config.hostId(), hp[0] + ":" + port, Tls.engineName(), vertx.isNativeTransportEnabled(),
+                TopicCatalogue.TUNNEL_SESSIONS.name());
+        vertx.setPeriodic(60_000, t -> relay.forgetExpired());
+        return this;
+    }
+
+    /** The bound TLS port. */
+    public int port() {
+        return port;
+    }
+
+    public Relay relay() {
+        return relay;
+    }
+
+    /** Prometheus text exposition of the relay's counters. */
+    String metrics() {
+        StringBuilder b = new StringBuilder();
+        String host = "{host=\"" + config.hostId() + "\"}";
+        gauge(b, "vmflow_relay_up", "1 while the relay runs", host, 1);
+        counter(b, "vmflow_relay_bytes_received_total", "bytes delivered to this host's hypervisor", host,
+                relay.bytesIn());
+        counter(b, "vmflow_relay_bytes_sent_total", "bytes sent from this host's hypervisor to other relays", host,
+                relay.bytesOut());
+        counter(b, "vmflow_relay_streams_accepted_total", "incoming streams accepted", host, relay.streamsAccepted());
+        counter(b, "vmflow_relay_streams_completed_total", "streams that ended whole", host,
+                relay.streamsCompleted());
+        counter(b, "vmflow_relay_streams_cut_total", "streams that failed before their end", host, relay.streamsCut());
+        gauge(b, "vmflow_relay_streams_live", "streams running now", host, relay.streamsLive());
+        gauge(b, "vmflow_relay_sessions_outgoing", "outgoing sessions with an open local endpoint", host,
+                relay.outgoingSessions());
+        gauge(b, "vmflow_relay_uptime_seconds", "seconds since start", host,
+                Duration.between(started, Instant.now()).toSeconds());
+        b.append("# HELP vmflow_relay_refused_total connections refused, by reason\n")
+                .append("# TYPE vmflow_relay_refused_total counter\n");
+        for (Map.Entry<String, Long> e : relay.refusals().entrySet()) {
+            b.append("vmflow_relay_refused_total{host=\"").append(config.hostId()).append("\",reason=\"")
+                    .append(e.getKey()).append("\"} ").append(e.getValue()).append('\n');
+        }
+        b.append("# HELP vmflow_relay_dead_lettered_total session records that could not be acted on\n")
+                .append("# TYPE vmflow_relay_dead_lettered_total counter\n")
+                .append("vmflow_relay_dead_lettered_total").append(host).append(' ')
+                .append(sessions == null ? 0 : sessions.deadLettered()).append('\n');
+        return b.toString();
+    }
+
+    private static void counter(StringBuilder b, String name, String help, String labels, long v) {
+        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
+                .append(" counter\n").append(name).append(labels).append(' ').append(v).append('\n');
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, String labels, long v) {
+        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
+                .append(" gauge\n").append(name).append(labels).append(' ').append(v).append('\n');
+    }
+
+    /** Graceful stop: refuse new work, let running streams end (up to the drain timeout), then cut them. */
+    @Override
+    public void close() {
+        relay.drain();
+        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+        while (relay.streamsLive() > 0 && System.nanoTime() < deadline) {
+            LOG.info("draining: {} stream(s) still running", relay.streamsLive());
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (sessions != null) {
+            sessions.close();
+        }
+        relay.close();
+        producer.close(Duration.ofSeconds(10));
+        if (management != null) {
+            management.close();
+        }
+        vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+        LOG.info("transport relay {} stopped", config.hostId());
+    }
+}

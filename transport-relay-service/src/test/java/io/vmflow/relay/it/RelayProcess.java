@@ -1,0 +1,94 @@
+package io.vmflow.relay.it;
+
+import static org.awaitility.Awaitility.await;
+
+import io.vmflow.schemas.kafka.Endpoints;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A real transport relay in a JVM of its own (so that a test can kill it with SIGKILL, as a crash
+ * would), configured like ops/relays.sh does for a test host.
+ */
+public final class RelayProcess implements AutoCloseable {
+
+    private final String hostId;
+    private final Map<String, String> env;
+    private final Path log;
+    private final int tlsPort;
+    private final int managementPort;
+    private Process process;
+
+    public RelayProcess(String hostId, Path pki, Path socketDir, Path log) throws IOException {
+        this.hostId = hostId;
+        this.log = log;
+        this.tlsPort = freePort();
+        this.managementPort = freePort();
+        Endpoints e = Endpoints.fromEnvironment();
+        this.env = Map.of("VMFLOW_RELAY_HOST_ID", hostId, "VMFLOW_RELAY_LISTEN", "127.0.0.1:" + tlsPort,
+                "VMFLOW_RELAY_SOCKET_DIR", socketDir.toString(), "VMFLOW_RELAY_TLS_DIR", pki.toString(),
+                "VMFLOW_RELAY_MANAGEMENT", "127.0.0.1:" + managementPort, "VMFLOW_RELAY_DRAIN_SECONDS", "5",
+                "KAFKA_BOOTSTRAP_SERVERS", e.bootstrapServers(), "SCHEMA_REGISTRY_URL", e.registryUrl());
+    }
+
+    public RelayProcess start() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.vmflow.relay.Main")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        process = pb.start();
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("relay " + hostId + " exited " + process.exitValue() + "; see " + log);
+            }
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/ready"))
+                        .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return this;
+    }
+
+    /** host:port of its TLS port, as host state would publish it. */
+    public String endpoint() {
+        return "127.0.0.1:" + tlsPort;
+    }
+
+    /** Its Prometheus metrics. */
+    public String metrics() throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + managementPort + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** SIGKILL, as a crash. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+}
