@@ -32,6 +32,7 @@ public final class RelayPair {
         int sinkPort = Integer.parseInt(args[2]);
         int streams = Integer.parseInt(args[3]);
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        System.out.println("TLS engine " + Tls.engineName() + ", native transport " + vertx.isNativeTransportEnabled());
         Relay destination = new Relay(vertx, tls(pki, "hostB"), new SessionBook("hostB", Clock.systemUTC()));
         int tlsPort = destination.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         CountDownLatch done = new CountDownLatch(streams);

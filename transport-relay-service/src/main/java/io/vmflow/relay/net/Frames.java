@@ -23,9 +23,6 @@ final class Frames {
     private Frames() {
     }
 
-    static Buffer frame(Buffer b) {
-        return Buffer.buffer(4 + b.length()).appendInt(b.length()).appendBuffer(b);
-    }
 
     /**
      * Joins the local hypervisor's socket and the TLS socket to the other relay, both ways framed:
@@ -54,8 +51,12 @@ final class Frames {
             if (outgoing) {
                 stream.carried(b.length());
             }
+            // header and payload as two writes: the TLS layer coalesces them, the payload is not copied
             for (int off = 0; off < b.length(); off += MAX_FRAME) {
-                relay.write(frame(b.getBuffer(off, Math.min(b.length(), off + MAX_FRAME))));
+                Buffer chunk = off == 0 && b.length() <= MAX_FRAME ? b
+                        : b.slice(off, Math.min(b.length(), off + MAX_FRAME));
+                relay.write(Buffer.buffer(4).appendInt(chunk.length()));
+                relay.write(chunk);
             }
             if (relay.writeQueueFull()) {
                 pacing.hold(Pacing.QUEUE);
@@ -83,47 +84,60 @@ final class Frames {
             LOG.warn("session {}: the hypervisor's socket failed: {}", stream.sessionId, e.toString());
             stream.cut("HYPERVISOR_ERROR");
         });
-        // other relay -> hypervisor
-        Buffer[] pending = {Buffer.buffer()};
+        // other relay -> hypervisor: a state machine over the frames, payload slices written as they come
+        Buffer[] head = {Buffer.buffer(4)};
+        int[] remaining = {-1}; // bytes left in the current frame's payload; -1: reading a header
         @SuppressWarnings("unchecked")
         io.vertx.core.Future<Void>[] lastWrite = new io.vertx.core.Future[] {io.vertx.core.Future.succeededFuture()};
         Consumer<Buffer> down = b -> {
-            Buffer p = pending[0].appendBuffer(b);
             int pos = 0;
-            while (!received[0] && !stream.ended() && p.length() - pos >= 4) {
-                int len = p.getInt(pos);
-                if (len < 0 || len > MAX_FRAME) {
-                    String text = p.getString(pos, Math.min(p.length(), pos + 64), "US-ASCII");
-                    if (outgoing && text.startsWith("REFUSED ")) { // the destination relay's answer to our preamble
-                        String why = text.substring(8).split("\\s")[0];
-                        LOG.warn("session {}: the destination relay refused the stream: {}", stream.sessionId, why);
-                        stream.cut("REFUSED_" + why);
+            int n = b.length();
+            while (pos < n && !received[0] && !stream.ended()) {
+                if (remaining[0] < 0) {
+                    Buffer header = head[0];
+                    int take = Math.min(4 - header.length(), n - pos);
+                    header.appendBuffer(b, pos, take);
+                    pos += take;
+                    if (header.length() < 4) {
+                        break;
+                    }
+                    int len = header.getInt(0);
+                    if (len < 0 || len > MAX_FRAME) {
+                        String text = header.appendBuffer(b, pos, Math.min(60, n - pos)).toString("US-ASCII");
+                        if (outgoing && text.startsWith("REFUSED ")) { // the destination relay's answer to our preamble
+                            String why = text.substring(8).split("\\s")[0];
+                            LOG.warn("session {}: the destination relay refused the stream: {}", stream.sessionId, why);
+                            stream.cut("REFUSED_" + why);
+                            return;
+                        }
+                        LOG.warn("session {}: bad frame length {}; cutting the stream", stream.sessionId, len);
+                        stream.cut("BAD_FRAME");
                         return;
                     }
-                    LOG.warn("session {}: bad frame length {}; cutting the stream", stream.sessionId, len);
-                    stream.cut("BAD_FRAME");
-                    return;
+                    head[0] = Buffer.buffer(4);
+                    if (len == 0) {
+                        received[0] = true;
+                        // closing at once would drop what still waits in the socket's outbound buffer
+                        lastWrite[0].onComplete(x -> {
+                            hypervisor.end();
+                            maybeWhole.run();
+                        });
+                        break;
+                    }
+                    remaining[0] = len;
+                } else {
+                    int take = Math.min(remaining[0], n - pos);
+                    if (!outgoing) {
+                        stream.carried(take);
+                    }
+                    lastWrite[0] = hypervisor.write(take == n ? b : b.slice(pos, pos + take));
+                    pos += take;
+                    remaining[0] -= take;
+                    if (remaining[0] == 0) {
+                        remaining[0] = -1;
+                    }
                 }
-                if (len == 0) {
-                    received[0] = true;
-                    pos += 4;
-                    // closing at once would drop what still waits in the socket's outbound buffer
-                    lastWrite[0].onComplete(x -> {
-                        hypervisor.end();
-                        maybeWhole.run();
-                    });
-                    break;
-                }
-                if (p.length() - pos - 4 < len) {
-                    break;
-                }
-                if (!outgoing) {
-                    stream.carried(len);
-                }
-                lastWrite[0] = hypervisor.write(p.getBuffer(pos + 4, pos + 4 + len));
-                pos += 4 + len;
             }
-            pending[0] = p.getBuffer(pos, p.length());
             if (hypervisor.writeQueueFull()) {
                 relay.pause();
                 hypervisor.drainHandler(v -> relay.resume());

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# The relay benchmark (a program that prints figures, not a test): pushes a stream through two hops
+# of each kind, alternating kinds round after round on this machine, and prints throughput (GB/s)
+# and the CPU the two hops used per GB, as medians, with ratios:
+#   socat-plain   two plain socat hops (the unencrypted ceiling)
+#   ssh-gcm       an SSH port forward, aes128-gcm@openssh.com (as Proxmox tunnels migrations)
+#   socat-tls     two socat OPENSSL hops (TLS 1.3)
+#   stunnel       a stunnel pair (TLS 1.3, AES-128-GCM)
+#   vmflow        two vmflow relays (TLS 1.3, mutual authentication, framed streams)
+# Generator (head -c of /dev/zero | socat) and sink (socat to /dev/null) are the same for all and
+# are not counted in the CPU figures. Usage: ops/bench/relays.sh [GIB_PER_RUN=2] [ROUNDS=3]
+# Needs root (an accounting cgroup), socat, stunnel4, openssh-server (installed when missing).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+gib=${1:-2}
+rounds=${2:-3}
+bytes=$((gib * 1073741824))
+IN=26000 MID=26001 SINK=26002 SSHD=26003
+work=$(mktemp -d /tmp/vmflow-bench.XXXXXX)
+CG=/sys/fs/cgroup/cpuacct/vmflow-bench
+[ "$(id -u)" -eq 0 ] || die "the benchmark accounts CPU in a cgroup: run it as root"
+missing=()
+command -v socat > /dev/null || missing+=(socat)
+command -v stunnel4 > /dev/null || missing+=(stunnel4)
+command -v sshd > /dev/null || [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v bc > /dev/null || missing+=(bc)
+command -v ss > /dev/null || missing+=(iproute2)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
+[ -d /sys/fs/cgroup/cpuacct ] || die "no cgroup v1 cpuacct hierarchy here: CPU per GB cannot be measured"
+mkdir -p "$CG"
+require_java
+JAR="$VMFLOW_ROOT/transport-relay-service/target/vmflow-transport-relay-service-0.1.0-SNAPSHOT.jar"
+if [ ! -f "$JAR" ] || [ -n "$(find "$VMFLOW_ROOT/transport-relay-service/src/main" -newer "$JAR" -type f | head -1)" ]; then
+  (cd "$VMFLOW_ROOT" && mvn_cmd -pl transport-relay-service -am install -DskipTests) || die "building the relay failed"
+fi
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rmdir "$CG" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# in_cg CMD...: runs CMD in the background inside the accounting cgroup
+in_cg() {
+  bash -c 'echo $$ > '"$CG"'/cgroup.procs; exec "$@"' _ "$@" &
+  pids+=($!)
+}
+usage_ns() { cat "$CG/cpuacct.usage"; }
+# wait_port PORT: until something listens there (without connecting: most hops serve one connection)
+listening() { ss -Htln "sport = :$1" | grep -q .; }
+wait_port() { for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.1; done; die "nothing listens on $1"; }
+
+"$VMFLOW_ROOT/ops/pki.sh" "$work/pki" hostA=127.0.0.1 hostB=127.0.0.1 > /dev/null
+P=$work/pki
+cat "$P/hostA.crt" "$P/hostA.key" > "$P/hostA.pem"
+cat "$P/hostB.crt" "$P/hostB.key" > "$P/hostB.pem"
+
+# --- per-kind setup (long-running hops) and per-run hops ---
+setup_ssh() {
+  mkdir -p /run/sshd "$work/ssh"
+  ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/host" <<< y > /dev/null
+  ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/client" <<< y > /dev/null
+  cp "$work/ssh/client.pub" "$work/ssh/authorized_keys"
+  cat > "$work/ssh/sshd_config" <<CONF
+Port $SSHD
+ListenAddress 127.0.0.1
+HostKey $work/ssh/host
+AuthorizedKeysFile $work/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+UsePAM no
+StrictModes no
+PidFile $work/ssh/sshd.pid
+Ciphers aes128-gcm@openssh.com
+AllowTcpForwarding yes
+CONF
+  in_cg /usr/sbin/sshd -D -e -f "$work/ssh/sshd_config"
+  wait_port $SSHD
+  in_cg ssh -N -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -i "$work/ssh/client" \
+    -c aes128-gcm@openssh.com -L "$IN:127.0.0.1:$SINK" -p $SSHD root@127.0.0.1
+  wait_port $IN
+}
+setup_stunnel() {
+  cat > "$work/stunnel-a.conf" <<CONF
+foreground = yes
+debug = 3
+output = /dev/null
+pid =
+[a]
+client = yes
+accept = 127.0.0.1:$IN
+connect = 127.0.0.1:$MID
+cert = $P/hostA.crt
+key = $P/hostA.key
+CAfile = $P/ca.crt
+verifyChain = yes
+sslVersionMin = TLSv1.3
+ciphersuites = TLS_AES_128_GCM_SHA256
+CONF
+  cat > "$work/stunnel-b.conf" <<CONF
+foreground = yes
+debug = 3
+output = /dev/null
+pid =
+[b]
+accept = 127.0.0.1:$MID
+connect = 127.0.0.1:$SINK
+cert = $P/hostB.crt
+key = $P/hostB.key
+CAfile = $P/ca.crt
+verifyChain = yes
+requireCert = yes
+sslVersionMin = TLSv1.3
+ciphersuites = TLS_AES_128_GCM_SHA256
+CONF
+  in_cg stunnel4 "$work/stunnel-b.conf"
+  in_cg stunnel4 "$work/stunnel-a.conf"
+  wait_port $MID
+  wait_port $IN
+}
+setup_vmflow() {
+  vm_streams=0
+  in_cg java -Xmx512m -cp "$JAR:$VMFLOW_ROOT/transport-relay-service/target/lib/*" io.vmflow.relay.bench.RelayPair \
+    "$P" $IN $SINK 2 > "$work/vmflow.log" 2>&1
+  for _ in $(seq 1 300); do grep -q READY "$work/vmflow.log" && break; sleep 0.1; done
+  grep -q READY "$work/vmflow.log" || { cat "$work/vmflow.log" >&2; die "the vmflow relay pair did not start"; }
+  say "vmflow: $(grep -m1 'TLS engine' "$work/vmflow.log" || true)"
+  warm vmflow # the relays run for months: one unmeasured stream warms the JIT, as in production
+}
+per_run() { # KIND: hops that serve exactly one connection
+  case $1 in
+    socat-plain)
+      in_cg socat -b 131072 TCP-LISTEN:$MID,reuseaddr TCP:127.0.0.1:$SINK
+      wait_port $MID
+      in_cg socat -b 131072 TCP-LISTEN:$IN,reuseaddr TCP:127.0.0.1:$MID
+      wait_port $IN ;;
+    socat-tls)
+      in_cg socat -b 131072 OPENSSL-LISTEN:$MID,reuseaddr,cert=$P/hostB.pem,cafile=$P/ca.crt,verify=1 TCP:127.0.0.1:$SINK
+      wait_port $MID
+      in_cg socat -b 131072 TCP-LISTEN:$IN,reuseaddr OPENSSL:127.0.0.1:$MID,cert=$P/hostA.pem,cafile=$P/ca.crt,verify=1,commonname=127.0.0.1
+      wait_port $IN ;;
+    vmflow) # the pair opens one session per stream: wait until the last stream ended and the next session is open
+      for _ in $(seq 1 300); do
+        [ "$(grep -c '^stream ' "$work/vmflow.log" || true)" -ge "$vm_streams" ] && \
+          [ "$(grep -c '^READY' "$work/vmflow.log")" -gt "$vm_streams" ] && break
+        sleep 0.1
+      done
+      vm_streams=$((vm_streams + 1)) ;;
+  esac
+}
+one_stream() { # BYTES: generator -> IN ... SINK; prints seconds
+  socat -u TCP-LISTEN:$SINK,reuseaddr OPEN:/dev/null &
+  local sink=$!
+  wait_port $SINK
+  local s e
+  s=$(date +%s.%N)
+  head -c "$1" /dev/zero | socat -u -b 131072 - TCP:127.0.0.1:$IN
+  wait $sink
+  e=$(date +%s.%N)
+  echo "$e - $s" | bc
+}
+warm() { per_run "$1"; one_stream 268435456 > /dev/null; }
+
+kinds=(socat-plain ssh-gcm socat-tls stunnel vmflow)
+declare -A gbps cpu
+say "benchmark: $gib GiB per run, $rounds rounds, kinds alternating: ${kinds[*]}"
+for k in "${kinds[@]}"; do gbps[$k]=""; cpu[$k]=""; done
+for ((r = 1; r <= rounds; r++)); do
+  for k in "${kinds[@]}"; do
+    # long-running hops start fresh each round in their own accounting
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    pids=()
+    case $k in
+      ssh-gcm) setup_ssh ;;
+      stunnel) setup_stunnel ;;
+      vmflow) setup_vmflow ;;
+    esac
+    per_run "$k"
+    before=$(usage_ns)
+    secs=$(one_stream "$bytes")
+    sleep 0.3
+    after=$(usage_ns)
+    gb=$(echo "scale=6; $bytes / 1000000000" | bc)
+    rate=$(echo "scale=3; $gb / $secs" | bc)
+    cpg=$(echo "scale=3; ($after - $before) / 1000000000 / $gb" | bc)
+    gbps[$k]="${gbps[$k]} $rate"
+    cpu[$k]="${cpu[$k]} $cpg"
+    printf '[vmflow] round %d %-12s %6s GB/s  %6s CPU-s/GB\n' "$r" "$k" "$rate" "$cpg" >&2
+  done
+done
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+echo
+echo "Relay benchmark on $(nproc) cores, $(uname -r), $gib GiB per run, median of $rounds alternating rounds"
+printf '%-12s %10s %14s\n' kind "GB/s" "CPU-s per GB"
+best_enc=""; best_enc_rate=0
+for k in "${kinds[@]}"; do
+  m=$(echo "${gbps[$k]}" | median); c=$(echo "${cpu[$k]}" | median)
+  printf '%-12s %10s %14s\n' "$k" "$m" "$c"
+  eval "med_$(echo "$k" | tr '-' '_')=$m; cpu_$(echo "$k" | tr '-' '_')=$c"
+  if [ "$k" != socat-plain ] && [ "$k" != vmflow ] && [ "$(echo "$m > $best_enc_rate" | bc)" = 1 ]; then
+    best_enc=$k; best_enc_rate=$m
+  fi
+done
+bk=$(echo "$best_enc" | tr '-' '_')
+eval "best_cpu=\$cpu_$bk"
+echo
+echo "vmflow / best encrypted alternative ($best_enc): throughput $(echo "scale=2; $med_vmflow / $best_enc_rate" | bc)x, CPU per GB $(echo "scale=2; $cpu_vmflow / $best_cpu" | bc)x"
+echo "vmflow / plain socat ceiling: throughput $(echo "scale=2; $med_vmflow / $med_socat_plain" | bc)x"
