@@ -42,6 +42,17 @@ final class Events implements AutoCloseable {
         return of(migrationId).stream().filter(e -> FINAL.contains(e.getPhase())).findFirst().orElseThrow();
     }
 
+    /** Sequence numbers 1..n without gaps or duplicates, each event following the one before. */
+    void assertCompleteAndOrdered(String migrationId) {
+        List<MigrationEvent> log = of(migrationId);
+        org.assertj.core.api.Assertions.assertThat(log.stream().map(MigrationEvent::getSequence).toList())
+                .as("sequence numbers 1..n without gaps or duplicates")
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, log.size()).boxed().toList());
+        for (int i = 1; i < log.size(); i++) {
+            org.assertj.core.api.Assertions.assertThat(log.get(i).getPreviousPhase()).isEqualTo(log.get(i - 1).getPhase());
+        }
+    }
+
     @Override
     public void close() {
         tail.close();

@@ -109,8 +109,10 @@ public final class Validator {
                     + "' is transient: it has no config to migrate offline");
         }
         if (s.getTransport() == Transport.TUNNELLED && !unmanaged) {
-            Optional<HostState> dest = inventory.host(s.getDestinationHost());
-            boolean foreignDest = s.getDestinationHost() != null && dest.isEmpty();
+            Optional<HostState> dest = s.getDestinationHost() == null ? Optional.empty()
+                    : inventory.host(s.getDestinationHost());
+            // a libvirt host outside vmflow (given by its URI): libvirt's own tunnel, peer-to-peer (scenario 6)
+            boolean foreignDest = dest.isEmpty() && s.getDestinationUri() != null;
             if (!foreignDest && (source.get().getRelayEndpoint() == null
                     || dest.map(d -> d.getRelayEndpoint() == null).orElse(true))) {
                 return no(ReasonCode.TUNNELLED_WITHOUT_RELAY, "a tunnelled migration needs a vmflow relay on both"

@@ -59,6 +59,9 @@ class ValidatorTest {
                 .setPersistDest(true))).isEqualTo("CONFLICTING_FLAGS");
         assertThat(code("r", ok().setLive(false).setAutoConverge(true))).isEqualTo("CONFLICTING_FLAGS");
         assertThat(code("r", ok().setTransport(io.vmflow.avro.Transport.TUNNELLED))).isEqualTo("TUNNELLED_WITHOUT_RELAY");
+        assertThat(code("r", ok().setDestinationHost(null).setDestinationUri("qemu+tcp://10.0.0.9/system")
+                .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).setTransport(io.vmflow.avro.Transport.TUNNELLED)))
+                .as("scenario 6 to a libvirt host without vmflow: libvirt's own tunnel").isEqualTo("OK");
         active = Optional.of("mig-9");
         assertThat(check("r", ok())).hasValueSatisfying(r -> {
             assertThat(r.getCode()).isEqualTo("ALREADY_MIGRATING");

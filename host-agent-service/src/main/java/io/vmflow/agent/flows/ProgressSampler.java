@@ -2,6 +2,7 @@ package io.vmflow.agent.flows;
 
 import io.vmflow.agent.commands.Reporter;
 import io.vmflow.agent.libvirt.Hypervisor;
+import io.vmflow.agent.libvirt.HypervisorException;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.JobFigures;
 import java.time.Duration;
@@ -15,6 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reports a running migration's job statistics at a steady interval (libvirt-java has no
  * migration-iteration events, so the job stats are polled), while the blocking migrate call runs.
+ * The request's max downtime is applied at the first sample of the running job: libvirt has no
+ * migration parameter for it, only virDomainMigrateSetMaxDowntime on a running migration.
  */
 public final class ProgressSampler {
 
@@ -35,13 +38,23 @@ public final class ProgressSampler {
 
     /** Starts sampling; closing the returned handle stops it. */
     public AutoCloseable sample(HostCommand command, Domain domain) {
+        Long maxDowntime = command.getSpec().getMaxDowntimeMs();
+        boolean[] downtimeSet = {maxDowntime == null};
         ScheduledFuture<?> f = scheduler.scheduleAtFixedRate(() -> {
             try {
                 JobFigures figures = hypervisor.jobFigures(domain);
                 // nothing to say while libvirt is still setting up (no data counted yet)
                 if (figures.getDataTotalBytes() != null && figures.getDataTotalBytes() > 0) {
+                    if (!downtimeSet[0]) {
+                        hypervisor.setMaxDowntime(domain, maxDowntime);
+                        downtimeSet[0] = true;
+                    }
                     reporter.sendAsync(reporter.progress(command, figures));
                 }
+            } catch (HypervisorException e) {
+                LOG.warn("migration {}: cannot set the max downtime to {} ms: {}", command.getMigrationId(),
+                        maxDowntime, e.getMessage());
+                downtimeSet[0] = true;
             } catch (RuntimeException e) {
                 LOG.warn("progress sample for {} failed: {}", command.getMigrationId(), e.toString());
             }

@@ -125,6 +125,8 @@ final class MigrateCommand implements Callable<Integer> {
             if (noWait) {
                 return 0;
             }
+            Instant first = null;
+            io.vmflow.avro.JobFigures figures = null;
             while (true) {
                 for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(300))) {
                     if (!requestId.equals(r.key())) {
@@ -132,11 +134,30 @@ final class MigrateCommand implements Callable<Integer> {
                     }
                     MigrationEvent e = wire.decode(r.value(), MigrationEvent.class);
                     System.out.println(EventLine.of(e));
+                    first = first == null ? e.getOccurredAt() : first;
+                    figures = e.getFigures() != null ? e.getFigures() : figures;
                     if (FINAL.contains(e.getPhase())) {
+                        System.out.println(result(e, Duration.between(first, e.getOccurredAt()), figures));
                         return e.getPhase() == Phase.SUCCEEDED ? 0 : 1;
                     }
                 }
             }
         }
+    }
+
+    /** The last line: "result: SUCCEEDED in 4.2 s; 139 MiB copied; downtime 31 ms" (scripts read it). */
+    static String result(MigrationEvent last, Duration took, io.vmflow.avro.JobFigures f) {
+        StringBuilder b = new StringBuilder("result: ").append(last.getPhase())
+                .append(String.format(" in %.1f s", took.toMillis() / 1000.0));
+        if (f != null && f.getDataProcessedBytes() != null) {
+            b.append("; ").append(f.getDataProcessedBytes() >> 20).append(" MiB copied");
+        }
+        if (f != null && f.getDowntimeMs() != null) {
+            b.append("; downtime ").append(f.getDowntimeMs()).append(" ms");
+        }
+        if (last.getReason() != null) {
+            b.append("; ").append(last.getReason().getCode()).append(": ").append(last.getReason().getMessage());
+        }
+        return b.toString();
     }
 }

@@ -38,6 +38,33 @@ public final class RelayProcess implements AutoCloseable {
                 "KAFKA_BOOTSTRAP_SERVERS", e.bootstrapServers(), "SCHEMA_REGISTRY_URL", e.registryUrl());
     }
 
+    /** A development CA and certificates for the test hosts (ops/pki.sh), in a fresh directory. */
+    public static Path devPki(Path repoRoot, String... hosts) throws IOException, InterruptedException {
+        Path pki = java.nio.file.Files.createTempDirectory("vmflow-pki");
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                repoRoot.resolve("ops/pki.sh").toString(), pki.toString()));
+        for (String h : hosts) {
+            cmd.add(h + "=127.0.0.1");
+        }
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("ops/pki.sh failed: " + cmd);
+        }
+        return pki;
+    }
+
+    /** The relay of a test host, as ops/relays.sh configures it (its sockets in the host's /run/libvirt). */
+    public static RelayProcess forTestHost(io.vmflow.agent.testhosts.TestHost host, Path pki) throws IOException {
+        return new RelayProcess(host.id(), pki, host.dir().resolve("run/vmflow-relay"),
+                Path.of("target", "relay-" + host.id() + ".log"));
+    }
+
+    /** The agent configuration that points a host's agent at this relay. */
+    public Map<String, String> agentEnv(Path pki) {
+        return Map.of("VMFLOW_AGENT_RELAY_ENDPOINT", endpoint(), "VMFLOW_AGENT_RELAY_CERT",
+                pki.resolve(hostId + ".crt").toString());
+    }
+
     public RelayProcess start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.vmflow.relay.Main")

@@ -20,14 +20,12 @@ import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.registry.SchemaRegistryClient;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,20 +50,11 @@ class TunnelledMigrationIT {
 
     @BeforeAll
     static void start() throws Exception {
-        pki = Files.createTempDirectory("vmflow-pki");
-        Process p = new ProcessBuilder(Path.of("..", "ops", "pki.sh").toString(), pki.toString(), "hostA=127.0.0.1",
-                "hostB=127.0.0.1").inheritIO().start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("ops/pki.sh").isTrue();
-        TestHost a = TestHost.load("hostA");
-        TestHost b = TestHost.load("hostB");
-        Path logs = Path.of("target");
-        relayA = new RelayProcess("hostA", pki, a.dir().resolve("run/vmflow-relay"), logs.resolve("relay-hostA.log"))
-                .start();
-        relayB = new RelayProcess("hostB", pki, b.dir().resolve("run/vmflow-relay"), logs.resolve("relay-hostB.log"))
-                .start();
-        Map<String, String> relays = Map.of("hostA", relayA.endpoint(), "hostB", relayB.endpoint());
-        h = new AgentHarness(host -> Map.of("VMFLOW_AGENT_RELAY_ENDPOINT", relays.get(host.id()),
-                "VMFLOW_AGENT_RELAY_CERT", pki.resolve(host.id() + ".crt").toString()));
+        pki = RelayProcess.devPki(Path.of(".."), "hostA", "hostB");
+        relayA = RelayProcess.forTestHost(TestHost.load("hostA"), pki).start();
+        relayB = RelayProcess.forTestHost(TestHost.load("hostB"), pki).start();
+        Map<String, RelayProcess> relays = Map.of("hostA", relayA, "hostB", relayB);
+        h = new AgentHarness(host -> relays.get(host.id()).agentEnv(pki));
         Endpoints e = Endpoints.fromEnvironment();
         tail = new TopicTail<>("it-tunnel-reports", e, TopicCatalogue.TUNNEL_REPORTS.name(), TopicTail.From.END,
                 new WireFormat(new SchemaRegistryClient(e.registryUrl())), TunnelReport.class,
@@ -92,8 +81,9 @@ class TunnelledMigrationIT {
         }
     }
 
+    /** A tunnelled spec; its max downtime lets the copy switch over after its first pass (see SeedScenariosIT). */
     MigrationSpec.Builder tunnelled(TestGuest g, ControlFlow flow) {
-        return h.spec(g).setControlFlow(flow).setTransport(Transport.TUNNELLED);
+        return h.spec(g).setControlFlow(flow).setTransport(Transport.TUNNELLED).setMaxDowntimeMs(2000L);
     }
 
     static List<TunnelReport> reportsOf(String migrationId) {

@@ -1,0 +1,191 @@
+package io.vmflow.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vmflow.agent.testhosts.AgentHarness;
+import io.vmflow.agent.testhosts.IncomingQemu;
+import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.agent.testhosts.TestHost;
+import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.MigrationEvent;
+import io.vmflow.avro.MigrationRequest;
+import io.vmflow.avro.MigrationSpec;
+import io.vmflow.avro.Phase;
+import io.vmflow.avro.Transport;
+import io.vmflow.coordinator.config.CoordinatorConfig;
+import io.vmflow.relay.it.RelayProcess;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The acceptance suite: the seed's six migration scenarios, each from a request on Kafka to
+ * SUCCEEDED through the coordinator, real agents, real relays and the two real libvirt test hosts,
+ * in both directions. For each: the guest runs on the destination with its heartbeat advancing and
+ * no corrupt word, the events show every phase in order naming the flow and the transport, and the
+ * bytes went where the transport says (through the vmflow relays, or not).
+ */
+class SeedScenariosIT {
+
+    /** One of the seed's scenarios, as a request shape. */
+    enum Scenario {
+        NATIVE_MANAGED_DIRECT(1, ControlFlow.MANAGED_DIRECT, Transport.NATIVE, false),
+        NATIVE_PEER_TO_PEER(2, ControlFlow.MANAGED_PEER_TO_PEER, Transport.NATIVE, false),
+        TUNNELLED_PEER_TO_PEER(3, ControlFlow.MANAGED_PEER_TO_PEER, Transport.TUNNELLED, false),
+        NATIVE_UNMANAGED_DIRECT(4, ControlFlow.UNMANAGED_DIRECT, Transport.NATIVE, false),
+        NATIVE_PEER_TO_PEER_SOURCE_ONLY(5, ControlFlow.MANAGED_PEER_TO_PEER, Transport.NATIVE, true),
+        TUNNELLED_PEER_TO_PEER_SOURCE_ONLY(6, ControlFlow.MANAGED_PEER_TO_PEER, Transport.TUNNELLED, true);
+
+        final int number;
+        final ControlFlow flow;
+        final Transport transport;
+        /** The client talks only to the source: the destination is a libvirt URI, its agent takes no part. */
+        final boolean destinationByUri;
+
+        Scenario(int number, ControlFlow flow, Transport transport, boolean destinationByUri) {
+            this.number = number;
+            this.flow = flow;
+            this.transport = transport;
+            this.destinationByUri = destinationByUri;
+        }
+    }
+
+    /**
+     * The test hosts' QEMU 7.2 runs guests under TCG, and TCG loses dirty pages on the later passes of
+     * a slow migration (a whole working-set generation arrives stale; seen with bandwidth caps, and
+     * once in two tunnelled runs at the relays' ~0.2 GB/s). A max downtime that lets the slower
+     * tunnelled copy switch over after its first pass keeps the check about the tunnel, not TCG.
+     */
+    static final long TCG_TUNNEL_DOWNTIME_MS = 2000;
+
+    static Path pki;
+    static RelayProcess relayA;
+    static RelayProcess relayB;
+    static AgentHarness agents;
+    static Coordinator coordinator;
+    static KafkaProducer<String, byte[]> producer;
+    static WireFormat wire;
+    static Events events;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Endpoints endpoints = Endpoints.fromEnvironment();
+        pki = RelayProcess.devPki(Path.of(".."), "hostA", "hostB");
+        relayA = RelayProcess.forTestHost(TestHost.load("hostA"), pki).start();
+        relayB = RelayProcess.forTestHost(TestHost.load("hostB"), pki).start();
+        Map<String, RelayProcess> relays = Map.of("hostA", relayA, "hostB", relayB);
+        agents = new AgentHarness(h -> relays.get(h.id()).agentEnv(pki));
+        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        events = new Events(endpoints, wire);
+        producer = new KafkaProducer<>(endpoints.producer("it-scenarios"));
+        coordinator = new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
+                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"), endpoints)).start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        coordinator.close();
+        producer.close();
+        events.close();
+        agents.close();
+        relayA.close();
+        relayB.close();
+    }
+
+    static Stream<Arguments> scenariosBothWays() {
+        return Stream.of(Scenario.values()).flatMap(s -> Stream.of(Arguments.of(s, "hostA", "hostB"),
+                Arguments.of(s, "hostB", "hostA")));
+    }
+
+    @ParameterizedTest(name = "scenario {0} from {1} to {2}")
+    @MethodSource("scenariosBothWays")
+    void theSeedsScenarioMovesTheGuestIntact(Scenario s, String from, String to) throws Exception {
+        TestHost source = host(from);
+        TestHost destination = host(to);
+        TestGuest guest = new TestGuest("s" + s.number + "-" + UUID.randomUUID().toString().substring(0, 6), 128,
+                "ws=8");
+        int port = 4600 + (int) (Math.random() * 90);
+        guest.start(source, false);
+        IncomingQemu incoming = s.flow == ControlFlow.UNMANAGED_DIRECT
+                ? IncomingQemu.start(destination, guest.xml(), port) : null;
+        try {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> coordinator.inventory().guest(from, guest.name()).isPresent());
+            MigrationSpec.Builder spec = MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost(from)
+                    .setControlFlow(s.flow).setTransport(s.transport);
+            if (s.flow == ControlFlow.UNMANAGED_DIRECT) {
+                await().atMost(Duration.ofSeconds(30)).until(incoming::listening);
+                spec.setMigrationUri("tcp://" + destination.migrationAddress() + ":" + port);
+            } else if (s.destinationByUri) {
+                spec.setDestinationUri(destination.libvirtUri());
+            } else {
+                spec.setDestinationHost(to);
+            }
+            if (s.transport == Transport.TUNNELLED) {
+                spec.setMaxDowntimeMs(TCG_TUNNEL_DOWNTIME_MS);
+            }
+            long relayedBefore = streamsCompleted(relayA) + streamsCompleted(relayB);
+
+            String id = request(spec.build());
+            MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(4));
+
+            assertThat(last.getPhase()).as("scenario %s: %s", s, events.of(id)).isEqualTo(Phase.SUCCEEDED);
+            events.assertCompleteAndOrdered(id);
+            assertThat(events.phases(id)).startsWith(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED)
+                    .contains(Phase.RUNNING).endsWith(Phase.SUCCEEDED);
+            assertThat(events.of(id)).as("every event names the flow and the transport").allSatisfy(e -> {
+                assertThat(e.getSpec().getControlFlow()).isEqualTo(s.flow);
+                assertThat(e.getSpec().getTransport()).isEqualTo(s.transport);
+            });
+            if (incoming != null) {
+                guest.assertHeartbeatIntact(destination);
+            } else {
+                guest.assertRunningIntact(destination);
+            }
+            long relayed = streamsCompleted(relayA) + streamsCompleted(relayB) - relayedBefore;
+            boolean throughRelays = s.transport == Transport.TUNNELLED && !s.destinationByUri;
+            assertThat(relayed).as("streams through the vmflow relays (both ends count one each)")
+                    .isEqualTo(throughRelays ? 2 : 0);
+        } finally {
+            guest.remove(source);
+            guest.remove(destination);
+            if (incoming != null) {
+                incoming.close();
+            }
+        }
+    }
+
+    static TestHost host(String id) {
+        return id.equals("hostA") ? agents.hostA : agents.hostB;
+    }
+
+    static long streamsCompleted(RelayProcess relay) throws Exception {
+        Matcher m = Pattern.compile("vmflow_relay_streams_completed_total\\{[^}]*} (\\d+)").matcher(relay.metrics());
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    static String request(MigrationSpec spec) throws Exception {
+        String id = "seed-" + UUID.randomUUID().toString().substring(0, 8);
+        MigrationRequest r = new MigrationRequest(id, spec, "it-operator", "it", "acceptance", 0, Instant.now());
+        producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
+                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
+        return id;
+    }
+}
