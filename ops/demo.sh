@@ -65,10 +65,10 @@ scenario() {
   say "scenario $n: $title, $guest from $from to $to"
   # agents publish host state every 5 s: the coordinator must know where the guest is now
   sleep 6
-  local out
-  out=$(vmflow_cli migrate --guest "$guest" --source "$from" --reason "vmflow demo, scenario $n" "$@" | tee /dev/stderr)
+  local log="$VMFLOW_HOME/guest/$guest.scenario-$n.log"
+  vmflow_cli migrate --guest "$guest" --source "$from" --reason "vmflow demo, scenario $n" "$@" | tee "$log" || true
   local result
-  result=$(grep '^result: ' <<< "$out" | sed 's/^result: //')
+  result=$(grep '^result: ' "$log" | sed 's/^result: //')
   rows+=("$n|$title|$from -> $to|$result|$(integrity "$to")")
 }
 # no bandwidth cap anywhere: under TCG, QEMU 7.2 loses dirty pages in capped migrations (ops/README.md)

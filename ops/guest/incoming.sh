@@ -21,7 +21,8 @@ while [ $# -gt 0 ]; do
   if [ $started -eq 0 ] && [[ $w =~ ^[A-Z_]+= ]]; then continue; fi # the environment libvirt would set
   started=1
   case $w in
-    -S|-mon) continue ;; # run as soon as the state arrived; no libvirt monitor
+    -S) continue ;; # run as soon as the state arrived
+    -mon) shift; continue ;; # no libvirt monitor
     -object) [[ $1 == *masterKey0* ]] && { shift; continue; } ;;
     -chardev) [[ $1 == *charmonitor* ]] && { shift; continue; } ;;
   esac
