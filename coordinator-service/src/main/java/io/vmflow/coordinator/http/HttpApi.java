@@ -37,6 +37,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class HttpApi implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpApi.class);
+
     public static final String PRINCIPAL_HEADER = "X-Vmflow-Principal";
 
     private final Vertx vertx;
@@ -215,8 +217,10 @@ public final class HttpApi implements AutoCloseable {
     public void close() {
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("the HTTP API did not close cleanly: {}", e.toString());
         }
     }
 }
