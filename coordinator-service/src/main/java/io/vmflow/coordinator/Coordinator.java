@@ -40,9 +40,7 @@ public final class Coordinator implements AutoCloseable {
         this.inventoryReader = new TopicTail<>(config.id() + "-inventory", config.endpoints(),
                 TopicCatalogue.HOST_STATE.name(), TopicTail.From.BEGINNING, wire, HostState.class,
                 (r, s) -> inventory.update(s), inventory::remove).start();
-        // KubeVirt's 150 s per GiB (at least a minute) and its 150 s progress timeout
-        MigrationMachine machine = new MigrationMachine(Duration.ofSeconds(150), Duration.ofSeconds(60),
-                Duration.ofSeconds(150), config.leaseGrace());
+        MigrationMachine machine = MigrationMachine.withDefaults(config.leaseGrace());
         this.cluster = new ClusterView(config.endpoints(), wire, config.id() + "-cluster");
         this.engine = new Engine(config, machine, inventory, wire, cluster);
     }

@@ -64,8 +64,13 @@ public final class MigrationMachine {
 
     /** KubeVirt's 150 s per GiB (at least a minute), its 150 s progress timeout, a 10 s lease grace. */
     public static MigrationMachine withDefaults() {
+        return withDefaults(Duration.ofSeconds(10));
+    }
+
+    /** The default timeouts with a lease grace of one's own (the coordinator's configured one). */
+    public static MigrationMachine withDefaults(Duration leaseGrace) {
         return new MigrationMachine(Duration.ofSeconds(150), Duration.ofSeconds(60), Duration.ofSeconds(150),
-                Duration.ofSeconds(10));
+                leaseGrace);
     }
 
     public long leaseGraceMs() {
