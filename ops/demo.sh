@@ -13,7 +13,7 @@ if [ "${1:-}" = "--stop" ]; then
   "$VMFLOW_ROOT/ops/coordinator.sh" down || true
   "$VMFLOW_ROOT/ops/agents.sh" down || true
   "$VMFLOW_ROOT/ops/relays.sh" down || true
-  pkill -f "incoming tcp:0:4444" 2>/dev/null || true
+  pkill -f "incoming tcp:0:49200" 2>/dev/null || true
   "$VMFLOW_ROOT/ops/hosts/down.sh" || true
   "$VMFLOW_ROOT/ops/stack/down.sh"
   exit 0
@@ -83,7 +83,7 @@ scenario 5 "native, peer-to-peer, destination by libvirt URI" hostB hostA \
 scenario 6 "tunnelled (libvirt's tunnel), destination by libvirt URI" hostA hostB \
   --destination-uri qemu+tcp://10.250.0.2/system --flow MANAGED_PEER_TO_PEER --transport TUNNELLED --max-downtime 2000
 # last: after it the guest runs in a QEMU outside libvirt (only the hypervisors took part)
-port=4444
+port=49200 # inside the host's migration port range (49152-49215): outside it, vmflow refuses the URI
 "$VMFLOW_ROOT/ops/guest/incoming.sh" hostA "$xml" $port > "$VMFLOW_HOME/guest/$guest.incoming.pid"
 scenario 4 "native, unmanaged direct (hypervisor URI)" hostB hostA --flow UNMANAGED_DIRECT \
   --migration-uri "tcp://$(sed -n 's/^migrationAddress=//p' "$VMFLOW_HOME/hosts/hostA/host.properties"):$port"

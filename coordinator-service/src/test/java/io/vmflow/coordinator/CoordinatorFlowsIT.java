@@ -298,7 +298,7 @@ class CoordinatorFlowsIT {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"topic", "http"})
     void unmanagedIsHandedToTheHypervisorThenObservedAndConfirmed(String intake) throws Exception {
         TestGuest guest = new TestGuest("c-unm-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
-        int port = 4500 + (int) (Math.random() * 90);
+        int port = 49180 + (int) (Math.random() * 30); // inside the host's migration port range
         guest.start(agents.hostA, false);
         try (var destination = io.vmflow.agent.testhosts.IncomingQemu.start(agents.hostB, guest.xml(), port)) {
             awaitInventory(guest);

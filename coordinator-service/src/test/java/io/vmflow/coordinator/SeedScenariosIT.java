@@ -121,7 +121,7 @@ class SeedScenariosIT {
         TestHost destination = host(to);
         TestGuest guest = new TestGuest("s" + s.number + "-" + UUID.randomUUID().toString().substring(0, 6), 128,
                 "ws=8");
-        int port = 4600 + (int) (Math.random() * 90);
+        int port = 49180 + (int) (Math.random() * 30); // inside the host's migration port range
         guest.start(source, false);
         IncomingQemu incoming = s.flow == ControlFlow.UNMANAGED_DIRECT
                 ? IncomingQemu.start(destination, guest.xml(), port) : null;

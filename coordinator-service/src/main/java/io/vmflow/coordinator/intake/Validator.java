@@ -120,10 +120,37 @@ public final class Validator {
                         + " publishes none (start its transport relay, or ask for NATIVE)");
             }
         }
+        Optional<Reason> port = checkPortRange(s);
+        if (port.isPresent()) {
+            return port;
+        }
         Optional<String> active = activeMigrationOfGuest.apply(s.getGuest());
         if (active.isPresent()) {
             return no(ReasonCode.ALREADY_MIGRATING, "guest '" + s.getGuest() + "' is already being migrated by "
                     + active.get() + "; cancel it or wait for it to end");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A hypervisor URI with a port must name a port inside the destination's configured migration
+     * range (the firewall's): the destination is the named destination host, or the host whose
+     * migration address the URI names (unmanaged direct).
+     */
+    private Optional<Reason> checkPortRange(MigrationSpec s) {
+        java.util.regex.Matcher m = s.getMigrationUri() == null ? null
+                : java.util.regex.Pattern.compile("tcp://\\[?([^\\]/]+)\\]?:([0-9]{1,5})").matcher(s.getMigrationUri());
+        if (m == null || !m.matches()) {
+            return Optional.empty();
+        }
+        String address = m.group(1);
+        int port = Integer.parseInt(m.group(2));
+        Optional<HostState> dest = s.getDestinationHost() != null ? inventory.host(s.getDestinationHost())
+                : inventory.hosts().stream().filter(h -> h.getMigrationAddresses().contains(address)).findFirst();
+        if (dest.isPresent() && (port < dest.get().getMigrationPortMin() || port > dest.get().getMigrationPortMax())) {
+            return no(ReasonCode.PORT_OUT_OF_RANGE, "port " + port + " of migrationUri is outside "
+                    + dest.get().getHostId() + "'s migration port range " + dest.get().getMigrationPortMin() + "-"
+                    + dest.get().getMigrationPortMax() + " (its firewall's); choose one inside it");
         }
         return Optional.empty();
     }
@@ -142,7 +169,7 @@ public final class Validator {
         if (s.getControlFlow() == ControlFlow.UNMANAGED_DIRECT) {
             if (s.getMigrationUri() == null) {
                 return no(ReasonCode.MISSING_HYPERVISOR_URI, "unmanaged direct migration needs the hypervisor"
-                        + " migration URI (seed URI 3), e.g. tcp://10.251.0.2:4444");
+                        + " migration URI (seed URI 3), e.g. tcp://10.251.0.2:49200");
             }
             if (!s.getMigrationUri().matches(".*:[0-9]{1,5}$")) {
                 return no(ReasonCode.MALFORMED_URI, "unmanaged direct migration needs a port in the hypervisor"

@@ -62,6 +62,11 @@ class ValidatorTest {
         assertThat(code("r", ok().setDestinationHost(null).setDestinationUri("qemu+tcp://10.0.0.9/system")
                 .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).setTransport(io.vmflow.avro.Transport.TUNNELLED)))
                 .as("scenario 6 to a libvirt host without vmflow: libvirt's own tunnel").isEqualTo("OK");
+        assertThat(code("r", ok().setMigrationUri("tcp://10.251.0.2:49200"))).as("inside b's range").isEqualTo("OK");
+        assertThat(check("r", ok().setMigrationUri("tcp://10.251.0.2:4444"))).hasValueSatisfying(r -> {
+            assertThat(r.getCode()).isEqualTo("PORT_OUT_OF_RANGE");
+            assertThat(r.getMessage()).contains("49152-49215");
+        });
         active = Optional.of("mig-9");
         assertThat(check("r", ok())).hasValueSatisfying(r -> {
             assertThat(r.getCode()).isEqualTo("ALREADY_MIGRATING");

@@ -22,7 +22,7 @@ public final class HypervisorUri {
     public static String toQemu(String uri) throws HypervisorException {
         if (uri == null || uri.isBlank()) {
             throw new HypervisorException(ReasonCode.MALFORMED_COMMAND,
-                    "unmanaged direct migration needs the hypervisor URI (seed URI 3), e.g. tcp://10.251.0.2:4444");
+                    "unmanaged direct migration needs the hypervisor URI (seed URI 3), e.g. tcp://10.251.0.2:49200");
         }
         Matcher m = TCP.matcher(uri.trim());
         if (!m.matches()) {

@@ -59,7 +59,7 @@ final class CommandCommand implements Callable<Integer> {
     @Option(names = "--destination-uri", description = "Destination libvirt URI (default: from the destination's host state).")
     String destinationUri;
 
-    @Option(names = "--migration-uri", description = "Hypervisor migration URI (seed URI 3), e.g. tcp://10.251.0.2:4444.")
+    @Option(names = "--migration-uri", description = "Hypervisor migration URI (seed URI 3), e.g. tcp://10.251.0.2:49200.")
     String migrationUri;
 
     @Option(names = "--persist-dest", description = "Write the destination config after success.")
