@@ -142,6 +142,7 @@ class SeedScenariosIT {
                 spec.setMaxDowntimeMs(TCG_TUNNEL_DOWNTIME_MS);
             }
             long relayedBefore = streamsCompleted(relayA) + streamsCompleted(relayB);
+            long migrationNetBefore = destination.hasMigrationNetwork() ? destination.migrationNetworkRxBytes() : 0;
 
             String id = request(spec.build());
             MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(4));
@@ -158,6 +159,12 @@ class SeedScenariosIT {
                 guest.assertHeartbeatIntact(destination);
             } else {
                 guest.assertRunningIntact(destination);
+            }
+            if (s.transport == Transport.NATIVE && destination.hasMigrationNetwork()) {
+                // seed URI 3, derived from the destination's migration address (or given, scenario 4):
+                // the stream goes over the second interface, not the management network
+                assertThat(destination.migrationNetworkRxBytes() - migrationNetBefore)
+                        .as("bytes received on %s's migration network", to).isGreaterThan(64L << 20);
             }
             long relayed = streamsCompleted(relayA) + streamsCompleted(relayB) - relayedBefore;
             boolean throughRelays = s.transport == Transport.TUNNELLED && !s.destinationByUri;

@@ -37,7 +37,11 @@ public final class Planner {
             b.setSourceUri(source.getLibvirtUri());
         }
         if (s.getControlFlow() == ControlFlow.UNMANAGED_DIRECT) {
-            return new Input.Planned(b.build(), s.getMigrationUri(), memory);
+            // the seed: URIs 1 and 3 are compulsory here, URI 2 is unused; say so rather than ignore it silently
+            return new Input.Planned(b.build(), s.getMigrationUri(), memory, s.getDestinationUri() == null ? null
+                    : ReasonCode.UNUSED_DESTINATION_URI.reason("destinationUri " + s.getDestinationUri()
+                            + " is not used: in an unmanaged direct migration only the hypervisors take part,"
+                            + " through the migrationUri"));
         }
         String destinationId = s.getDestinationHost();
         if (destinationId == null && s.getDestinationUri() == null) {

@@ -12,7 +12,10 @@ import java.util.Map;
 public sealed interface Input {
 
     /** The request passed validation and was planned. */
-    record Planned(MigrationSpec spec, String migrationUri, long guestMemoryBytes) implements Input {
+    record Planned(MigrationSpec spec, String migrationUri, long guestMemoryBytes, Reason warning) implements Input {
+        public Planned(MigrationSpec spec, String migrationUri, long guestMemoryBytes) {
+            this(spec, migrationUri, guestMemoryBytes, null);
+        }
     }
 
     /** The request failed validation. */

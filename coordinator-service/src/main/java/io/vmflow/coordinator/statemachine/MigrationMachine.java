@@ -162,7 +162,7 @@ public final class MigrationMachine {
             return s.refuse(s.m.id() + " already planned");
         }
         s.update(s.m.withPlan(p.spec(), p.migrationUri(), p.guestMemoryBytes()));
-        return s.move(ACCEPTED);
+        return s.move(ACCEPTED, p.warning(), null, null, false); // a warning, if any, rides on ACCEPTED
     }
 
     private Step admitted(Step s, Input.Admitted a) {

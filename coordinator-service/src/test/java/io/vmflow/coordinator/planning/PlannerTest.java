@@ -63,6 +63,10 @@ public class PlannerTest {
                 Map.of());
         assertThat(u.spec().getDestinationHost()).isNull();
         assertThat(u.migrationUri()).isEqualTo("tcp://h:4444");
+        assertThat(u.warning()).as("URI 2 not given: nothing to warn about").isNull();
+        Input.Planned unused = plan(spec().setControlFlow(ControlFlow.UNMANAGED_DIRECT).setMigrationUri("tcp://h:4444")
+                .setDestinationUri("qemu+tcp://h/system"), Map.of());
+        assertThat(unused.warning().getCode()).isEqualTo("UNUSED_DESTINATION_URI");
     }
 
     @Test

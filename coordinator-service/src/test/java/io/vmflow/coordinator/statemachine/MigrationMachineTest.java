@@ -348,4 +348,13 @@ class MigrationMachineTest {
         asked.in(new Input.Planned(spec, null, 2L << 30));
         assertThat(machine.completionTimeout(asked.m)).isEqualTo(Duration.ofSeconds(1600));
     }
+
+    @Test
+    void aPlannersWarningRidesOnTheAcceptedTransition() {
+        Run r = new Run(ControlFlow.UNMANAGED_DIRECT).in(new Input.Planned(new Run(ControlFlow.UNMANAGED_DIRECT).m.spec(),
+                "tcp://10.251.0.2:4444", 1L << 30, new Reason("UNUSED_DESTINATION_URI", "not used")));
+        assertThat(r.effects).filteredOn(e -> e instanceof Effect.Transition t && t.to() == MigrationPhase.ACCEPTED)
+                .singleElement().satisfies(e -> assertThat(((Effect.Transition) e).reason().getCode())
+                        .isEqualTo("UNUSED_DESTINATION_URI"));
+    }
 }

@@ -21,6 +21,8 @@ public enum ReasonCode {
     CONFLICTING_FLAGS,
     ALREADY_MIGRATING,
     NO_DESTINATION,
+    // warnings carried by an ACCEPTED event (the request goes ahead)
+    UNUSED_DESTINATION_URI,
     // refusals before any effect
     STALE_EPOCH,
     WRONG_HOST,
