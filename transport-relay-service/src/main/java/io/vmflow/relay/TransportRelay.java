@@ -63,6 +63,8 @@ public final class TransportRelay implements AutoCloseable {
 
     public TransportRelay start() throws Exception {
         LOG.info("transport relay starting: {}", config.describe());
+        // the hypervisor binds its incoming socket there (destination) and connects to ours (source)
+        java.nio.file.Files.createDirectories(config.socketDir());
         String[] hp = config.listen().split(":");
         port = relay.listen(hp[0], Integer.parseInt(hp[1])).toCompletionStage().toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);

@@ -72,6 +72,11 @@ class RelayTest {
         run(Path.of("..", "ops", "pki.sh").toString(), pki.toString(), "hostA=127.0.0.1", "hostB=127.0.0.1",
                 "hostC=127.0.0.1");
         run(Path.of("..", "ops", "pki.sh").toString(), rogue.toString(), "hostA=127.0.0.1");
+        // a certificate from the right CA that expires at once (valid for 0 days)
+        ProcessBuilder expiring = new ProcessBuilder(Path.of("..", "ops", "pki.sh").toString(), pki.toString(),
+                "hostD=127.0.0.1").inheritIO();
+        expiring.environment().put("VMFLOW_PKI_DAYS", "0");
+        assertThat(expiring.start().waitFor()).isZero();
         vertx = Vertx.vertx();
         NetServer sink = vertx.createNetServer();
         sink.connectHandler(s -> {
@@ -235,6 +240,32 @@ class RelayTest {
         slow.close();
     }
 
+    @Test
+    void aClientThatStopsReadingIsRefusedAndDisturbsNoOtherStream() throws Exception {
+        long refusedBefore = destination.refusals().getOrDefault("BAD_PREAMBLE", 0L);
+        var client = vertx.createNetClient(as(pki, "hostA"));
+        NetSocket s = client.connect(relayPort, "127.0.0.1").toCompletionStage().toCompletableFuture()
+                .get(20, TimeUnit.SECONDS);
+        s.pause(); // never reads what the relay answers
+        byte[] junk = new byte[4 << 20];
+        new Random(3).nextBytes(junk);
+        s.write(Buffer.buffer(junk));
+        // meanwhile a valid stream goes through whole
+        String[] ok = openSession("hostA", Instant.now().plusSeconds(60)).split(" ");
+        byte[] data = new byte[2 << 20];
+        new Random(4).nextBytes(data);
+        int before = sinkDigests.size();
+        try (Socket hypervisor = new Socket("127.0.0.1", outgoing(ok[0], ok[1]))) {
+            hypervisor.getOutputStream().write(data);
+            hypervisor.shutdownOutput();
+            await().atMost(Duration.ofMinutes(1)).until(() -> sinkDigests.size() > before);
+        }
+        assertThat(sinkDigests.get(before)).isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> destination.refusals().getOrDefault("BAD_PREAMBLE", 0L) > refusedBefore);
+        client.close();
+    }
+
     /** A raw client of the relay's TLS port; returns what the relay answered before closing, or "" / "CLOSED". */
     static String hostileClient(NetClientOptions options, String send) throws Exception {
         var client = vertx.createNetClient(options);
@@ -278,6 +309,10 @@ class RelayTest {
                 .setTrustOptions(new PemTrustOptions().addCertPath(pki.resolve("ca.crt").toString())),
                 "VMFLOW/1 " + valid + "\n"));
         answers.put("certificate from another CA", hostileClient(as(rogue, "hostA"), "VMFLOW/1 " + valid + "\n"));
+        await().until(() -> java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificates(Files.newInputStream(pki.resolve("hostD.crt"))).stream()
+                .allMatch(c -> ((java.security.cert.X509Certificate) c).getNotAfter().before(new java.util.Date())));
+        answers.put("expired certificate", hostileClient(as(pki, "hostD"), "VMFLOW/1 " + valid + "\n"));
         answers.put("plaintext", hostileClient(new NetClientOptions(), "VMFLOW/1 " + valid + "\n"));
         answers.put("no session", hostileClient(as(pki, "hostA"), "VMFLOW/1 s-unknown secret\n"));
         answers.put("wrong credential", hostileClient(as(pki, "hostA"), "VMFLOW/1 " + valid.split(" ")[0] + " guess\n"));
@@ -294,6 +329,7 @@ class RelayTest {
                 .containsEntry("garbage", "REFUSED BAD_PREAMBLE")
                 .containsEntry("slow loris", "REFUSED PREAMBLE_TIMEOUT");
         assertThat(answers.get("certificate from another CA")).isIn("", "HANDSHAKE_FAILED");
+        assertThat(answers.get("expired certificate")).isIn("", "HANDSHAKE_FAILED");
         assertThat(answers.get("plaintext")).doesNotContain("REFUSED");
         assertThat(destination.refusals()).containsKeys("UNKNOWN_SESSION", "WRONG_CREDENTIAL", "EXPIRED", "WRONG_HOST",
                 "BAD_PREAMBLE", "PREAMBLE_TIMEOUT");

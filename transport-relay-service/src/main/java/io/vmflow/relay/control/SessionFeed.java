@@ -80,10 +80,14 @@ public final class SessionFeed {
                 throw new InvalidRecordException("MALFORMED_SESSION", "credentialSha256 must be 32 bytes");
             }
             try {
+                // the destination QEMU binds the session's socket here: the directory must exist (/run is emptied at boot)
+                java.nio.file.Files.createDirectories(socketDir);
                 relay.accept(new Session(s.getSessionId(), s.getMigrationId(), s.getSourceHost(), hostId,
                         endpoint(s.getSessionId()), digest, expires));
             } catch (IllegalArgumentException e) {
                 throw new InvalidRecordException("MALFORMED_SESSION", e.getMessage());
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot create the socket directory " + socketDir + ": " + e, e);
             }
             return;
         }
