@@ -1,0 +1,65 @@
+package io.vmflow.ops.cli;
+
+import io.vmflow.avro.MigrationSnapshot;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.TopicTail;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.UndecodableRecordException;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The migrations the coordinators know, from their compacted snapshot topic: newest first. */
+@Command(name = "list", mixinStandardHelpOptions = true,
+        description = "Migrations and their current phase (from the coordinators' snapshots), newest first.")
+final class ListCommand implements Callable<Integer> {
+
+    @Option(names = "--all", description = "Also the ones that ended (default: the last 20 of them).")
+    boolean all;
+
+    @Override
+    public Integer call() {
+        Endpoints endpoints = Endpoints.fromEnvironment();
+        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        Map<String, MigrationSnapshot> latest = new HashMap<>();
+        String topic = TopicCatalogue.MIGRATION_SNAPSHOTS.name();
+        TopicTail.readToEnd(endpoints, "vmflow-cli-list", TopicTail.partitions(endpoints, "vmflow-cli-list", topic),
+                r -> {
+                    if (r.value() == null) {
+                        latest.remove(r.key());
+                        return;
+                    }
+                    try {
+                        MigrationSnapshot s = wire.decode(r.value(), MigrationSnapshot.class);
+                        latest.put(s.getMigrationId(), s);
+                    } catch (UndecodableRecordException e) {
+                        // skipped: the CLI reads, it does not judge
+                    }
+                });
+        var sorted = latest.values().stream().sorted(Comparator.comparing(MigrationSnapshot::getUpdatedAt).reversed())
+                .toList();
+        System.out.printf("%-14s %-18s %-17s %-14s %-22s %-9s %s%n", "migration", "guest", "phase", "hosts",
+                "flow", "transport", "updated");
+        int ended = 0;
+        for (MigrationSnapshot s : sorted) {
+            boolean done = MigrateCommand.FINAL.contains(s.getPhase());
+            if (done && !all && ++ended > 20) {
+                continue;
+            }
+            var spec = s.getSpec();
+            String hosts = spec.getSourceHost() + ">" + (spec.getDestinationHost() != null ? spec.getDestinationHost()
+                    : spec.getDestinationUri() != null ? "uri" : spec.getMigrationUri() != null ? "qemu" : "?");
+            System.out.printf("%-14s %-18s %-17s %-14s %-22s %-9s %s%n", s.getMigrationId(), spec.getGuest(),
+                    s.getPhase(), hosts, spec.getControlFlow(), spec.getTransport(), s.getUpdatedAt());
+        }
+        if (sorted.isEmpty()) {
+            System.out.println("(no migration yet)");
+        }
+        return 0;
+    }
+}
