@@ -18,7 +18,9 @@ final class EventLine {
             b.append(" on ").append(e.getHostId());
         }
         if (e.getProgressPercent() != null) {
-            b.append("  ").append(e.getProgressPercent()).append('%');
+            int filled = Math.max(0, Math.min(20, e.getProgressPercent() / 5));
+            b.append("  [").append("#".repeat(filled)).append(".".repeat(20 - filled)).append("] ")
+                    .append(e.getProgressPercent()).append('%');
         }
         io.vmflow.avro.JobFigures f = e.getFigures();
         if (f != null && f.getDataTotalBytes() != null) {

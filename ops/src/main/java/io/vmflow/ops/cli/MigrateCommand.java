@@ -95,7 +95,7 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--reason", description = "Why (kept in the audit log).")
     String reason;
 
-    @Option(names = "--no-wait", description = "Send the request and return its id.")
+    @Option(names = {"--detach", "--no-wait"}, description = "Send the request and return its id.")
     boolean noWait;
 
     @Override
