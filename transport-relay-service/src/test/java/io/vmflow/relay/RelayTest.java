@@ -266,6 +266,46 @@ class RelayTest {
         client.close();
     }
 
+    @Test
+    void aDrainingRelayRefusesNewSessionsAndStreamsButLetsARunningOneFinish() throws Exception {
+        Relay draining = new Relay(vertx, tls(pki, "hostB"), new SessionBook("hostB", Clock.systemUTC()));
+        int port = draining.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Relay sender = new Relay(vertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()));
+        String id = "s-" + UUID.randomUUID();
+        String credential = UUID.randomUUID().toString();
+        Instant expires = Instant.now().plusSeconds(60);
+        draining.accept(new Session(id, "mig-" + id, "hostA", "hostB", "127.0.0.1:" + sinkPort,
+                SessionBook.sha256(credential), expires));
+        String endpoint = sender.openOutgoing(new Relay.Outgoing(id, "mig-" + id, "hostB", credential,
+                "127.0.0.1:" + port, "127.0.0.1:0", 0, expires)).toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        byte[] data = new byte[4 << 20];
+        new Random(5).nextBytes(data);
+        int before = sinkDigests.size();
+        try (Socket hypervisor = new Socket("127.0.0.1", Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)))) {
+            hypervisor.getOutputStream().write(data, 0, 1 << 20);
+            await().atMost(Duration.ofSeconds(30)).until(() -> draining.streamsLive() == 1);
+            draining.drain(); // SIGTERM: from now on nothing new
+            var client = vertx.createNetClient(as(pki, "hostA"));
+            NetSocket late = client.connect(port, "127.0.0.1").toCompletionStage().toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS);
+            Buffer answer = Buffer.buffer();
+            late.handler(answer::appendBuffer);
+            await().atMost(Duration.ofSeconds(20)).until(() -> answer.toString().contains("REFUSED SHUTTING_DOWN"));
+            client.close();
+            hypervisor.getOutputStream().write(data, 1 << 20, data.length - (1 << 20));
+            hypervisor.shutdownOutput();
+            await().atMost(Duration.ofMinutes(1)).until(() -> sinkDigests.size() > before);
+        }
+        assertThat(sinkDigests.get(before)).as("the stream that was running finished whole")
+                .isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
+        sender.drain();
+        assertThat(sender.openOutgoing(new Relay.Outgoing("s-late", "mig-late", "hostB", "x", "127.0.0.1:" + port,
+                "127.0.0.1:0", 0, expires)).toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(5));
+        sender.close();
+        draining.close();
+    }
+
     /** A raw client of the relay's TLS port; returns what the relay answered before closing, or "" / "CLOSED". */
     static String hostileClient(NetClientOptions options, String send) throws Exception {
         var client = vertx.createNetClient(options);
