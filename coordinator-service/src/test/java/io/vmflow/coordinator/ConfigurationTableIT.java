@@ -1,37 +1,62 @@
-package io.vmflow.agent;
+package io.vmflow.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
 import io.vmflow.agent.testhosts.TestGuest;
-import io.vmflow.avro.CommandType;
 import io.vmflow.avro.ControlFlow;
-import io.vmflow.avro.HostReport;
+import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
-import io.vmflow.avro.ReportKind;
+import io.vmflow.avro.Phase;
+import io.vmflow.coordinator.config.CoordinatorConfig;
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The seed's configuration-file table, all 16 rows, against real libvirtd hosts through the agents
- * (peer-to-peer handoff). One deliberate departure (DESIGN.md): a transient guest migrating onto a
+ * The seed's configuration-file table, all 16 rows, through the whole system: request flags ->
+ * coordinator -> agents -> libvirt on the real test hosts, odd rows managed direct, even rows
+ * peer-to-peer; then the guest's type and each config checked on both hosts. One deliberate departure (DESIGN.md): a transient guest migrating onto a
  * host that already has its config, without persistDest, keeps that config: the seed's rows say
  * "Persistent, dest config N", which contradicts itself; libvirt 9.0 keeps the config (rows 5, 6).
  */
 class ConfigurationTableIT {
 
     static AgentHarness h;
+    static Coordinator coordinator;
+    static KafkaProducer<String, byte[]> producer;
+    static WireFormat wire;
+    static Events events;
 
     @BeforeAll
-    static void startAgents() throws Exception {
-        h = new AgentHarness();
+    static void start() throws Exception {
+        Endpoints endpoints = Endpoints.fromEnvironment();
+        // host state every second: each row waits for the coordinator to see its new guest
+        h = new AgentHarness(host -> Map.of("VMFLOW_AGENT_STATE_INTERVAL_MS", "1000"));
+        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        events = new Events(endpoints, wire);
+        producer = new KafkaProducer<>(endpoints.producer("it-config-table"));
+        coordinator = new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
+                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"), endpoints)).start();
     }
 
     @AfterAll
-    static void stopAgents() {
+    static void stop() {
+        coordinator.close();
+        producer.close();
+        events.close();
         h.close();
     }
 
@@ -65,13 +90,21 @@ class ConfigurationTableIT {
             if (destConfig == 'Y') {
                 guest.define(h.hostB);
             }
-            MigrationSpec s = h.spec(guest).setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+            ControlFlow flow = row % 2 == 1 ? ControlFlow.MANAGED_DIRECT : ControlFlow.MANAGED_PEER_TO_PEER;
+            MigrationSpec s = MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
+                    .setDestinationHost("hostB").setControlFlow(flow)
                     .setUndefineSource(undefineSource == 'Y').setPersistDest(persist == 'Y').build();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> coordinator.inventory().guest("hostA", guest.name()).isPresent());
 
-            HostReport done = h.run(h.command(AgentHarness.newMigrationId(), "hostA",
-                    CommandType.HANDOFF_PEER_TO_PEER, s).setPeerHost("hostB").build());
+            String id = "cfg-" + UUID.randomUUID().toString().substring(0, 8);
+            producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
+                    wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(),
+                            new MigrationRequest(id, s, "it-operator", "it", "config table row " + row, 0,
+                                    Instant.now())))).get();
 
-            assertThat(done.getKind()).as("%s", done).isEqualTo(ReportKind.COMMAND_SUCCEEDED);
+            assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase()).as("row %d (%s): %s", row, flow,
+                    events.of(id)).isEqualTo(Phase.SUCCEEDED);
             guest.assertRunningIntact(h.hostB);
             assertThat(guest.observe(h.hostB)).hasValueSatisfying(o -> {
                 assertThat(o.persistent()).as("guest type after (Persistent?)").isEqualTo(typeAfter == 'P');
