@@ -1,6 +1,7 @@
 package io.vmflow.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
@@ -229,6 +230,40 @@ class CoordinatorFlowsIT {
         assertThat(doc.body()).contains("openapi: 3.1.0").contains("/migrations/{id}/events");
     }
 
+    /**
+     * The seed's URI case: the destination's hostname does not resolve (to its migration address, or
+     * at all), so a hypervisor URI naming it fails, and an explicit URI with the IP address works.
+     */
+    @Test
+    void anExplicitHypervisorUriWithAnIpWorksWhereTheHostnameDoesNotResolve() throws Exception {
+        assertThatThrownBy(() -> java.net.InetAddress.getByName("hostB")).as("hostB's name resolves nowhere here")
+                .isInstanceOf(java.net.UnknownHostException.class);
+        TestGuest guest = new TestGuest("c-uri-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
+        try {
+            guest.start(agents.hostA, false);
+            awaitInventory(guest);
+            MigrationSpec.Builder spec = MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
+                    .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER);
+
+            String byName = request(spec.setMigrationUri("tcp://hostB").build());
+            MigrationEvent failed = events.awaitFinal(byName, Duration.ofMinutes(3));
+            assertThat(failed.getPhase()).as("%s", events.of(byName)).isIn(Phase.FAILED, Phase.ABORTED);
+            assertThat(failed.getReason().getMessage()).as("libvirt's reason is passed on").isNotBlank();
+            guest.assertRunningIntact(agents.hostA);
+
+            long before = agents.hostB.migrationNetworkRxBytes();
+            String byIp = request(spec.setMigrationUri("tcp://" + agents.hostB.migrationAddress()).build());
+            assertThat(events.awaitFinal(byIp, Duration.ofMinutes(3)).getPhase()).as("%s", events.of(byIp))
+                    .isEqualTo(Phase.SUCCEEDED);
+            guest.assertRunningIntact(agents.hostB);
+            assertThat(agents.hostB.migrationNetworkRxBytes() - before).as("the stream took the address the URI named")
+                    .isGreaterThan(64L << 20);
+        } finally {
+            guest.remove(agents.hostA);
+            guest.remove(agents.hostB);
+        }
+    }
+
     @Test
     void invalidRequestsAreRejectedWithTheirReason() throws Exception {
         Map<String, MigrationSpec> bad = Map.of(
@@ -243,7 +278,9 @@ class CoordinatorFlowsIT {
                 "CONFLICTING_FLAGS", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA").setLive(false)
                         .setPostCopy(true).build(),
                 "TUNNELLED_WITHOUT_RELAY", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA")
-                        .setDestinationHost("hostB").setTransport(io.vmflow.avro.Transport.TUNNELLED).build());
+                        .setDestinationHost("hostB").setTransport(io.vmflow.avro.Transport.TUNNELLED).build(),
+                "PORT_OUT_OF_RANGE", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA")
+                        .setControlFlow(ControlFlow.UNMANAGED_DIRECT).setMigrationUri("tcp://10.251.0.2:4444").build());
         TestGuest g = new TestGuest("g", 64, "idle");
         try {
             g.start(agents.hostA, false);
