@@ -194,6 +194,8 @@ class CoordinatorFlowsIT {
             var state = new io.vertx.core.json.JsonObject(http("GET", "/migrations/" + id, null).body());
             assertThat(state.getString("phase")).as("%s", state).isEqualTo("SUCCEEDED");
             assertThat(state.getString("principal")).isEqualTo("it-alice");
+            // the API's event index and this test's tail both follow the log: wait until both have its end
+            events.awaitFinal(id, Duration.ofSeconds(30));
             await().atMost(Duration.ofSeconds(30)).until(() -> new io.vertx.core.json.JsonObject(
                     http("GET", "/migrations/" + id + "/events", null).body()).getJsonArray("events").size()
                     == events.of(id).size());
