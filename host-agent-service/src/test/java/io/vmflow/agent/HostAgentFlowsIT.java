@@ -249,8 +249,11 @@ class HostAgentFlowsIT {
         assertThat(get.apply("/health").statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(30)).until(() -> get.apply("/ready").statusCode() == 200);
         String metrics = get.apply("/metrics").body();
-        assertThat(metrics).contains("vmflow_agent_commands_total{host=\"hostA\",type=\"BEGIN\",outcome=\"failed\"}")
+        assertThat(metrics).contains("vmflow_agent_commands_total{host=\"hostA\",outcome=\"failed\",type=\"BEGIN\"}")
                 .contains("vmflow_agent_libvirt_up{host=\"hostA\"} 1")
-                .contains("# TYPE vmflow_agent_running_migrations gauge");
+                .contains("# TYPE vmflow_agent_running_migrations gauge")
+                .contains("# TYPE vmflow_kafka_consumer_lag_records gauge");
+        io.vmflow.schemas.metrics.GrafanaDashboards.assertQueriesExported(
+                io.vmflow.schemas.metrics.GrafanaDashboards.named("host-agents"), metrics);
     }
 }

@@ -12,6 +12,8 @@ import io.vmflow.relay.net.Tls;
 import io.vmflow.relay.session.SessionBook;
 import io.vmflow.schemas.kafka.DeadLetters;
 import io.vmflow.schemas.kafka.DecodingConsumer;
+import io.vmflow.schemas.metrics.ConsumerLag;
+import io.vmflow.schemas.metrics.Exposition;
 import io.vmflow.schemas.registry.SchemaRegistryClient;
 import io.vmflow.schemas.security.CredentialSeal;
 import io.vmflow.schemas.serde.WireFormat;
@@ -106,43 +108,25 @@ public final class TransportRelay implements AutoCloseable {
 
     /** Prometheus text exposition of the relay's counters. */
     String metrics() {
-        StringBuilder b = new StringBuilder();
-        String host = "{host=\"" + config.hostId() + "\"}";
-        gauge(b, "vmflow_relay_up", "1 while the relay runs", host, 1);
-        counter(b, "vmflow_relay_bytes_received_total", "bytes delivered to this host's hypervisor", host,
-                relay.bytesIn());
-        counter(b, "vmflow_relay_bytes_sent_total", "bytes sent from this host's hypervisor to other relays", host,
-                relay.bytesOut());
-        counter(b, "vmflow_relay_streams_accepted_total", "incoming streams accepted", host, relay.streamsAccepted());
-        counter(b, "vmflow_relay_streams_completed_total", "streams that ended whole", host,
-                relay.streamsCompleted());
-        counter(b, "vmflow_relay_streams_cut_total", "streams that failed before their end", host, relay.streamsCut());
-        gauge(b, "vmflow_relay_streams_live", "streams running now", host, relay.streamsLive());
-        gauge(b, "vmflow_relay_sessions_outgoing", "outgoing sessions with an open local endpoint", host,
-                relay.outgoingSessions());
-        gauge(b, "vmflow_relay_uptime_seconds", "seconds since start", host,
-                Duration.between(started, Instant.now()).toSeconds());
-        b.append("# HELP vmflow_relay_refused_total connections refused, by reason\n")
-                .append("# TYPE vmflow_relay_refused_total counter\n");
-        for (Map.Entry<String, Long> e : relay.refusals().entrySet()) {
-            b.append("vmflow_relay_refused_total{host=\"").append(config.hostId()).append("\",reason=\"")
-                    .append(e.getKey()).append("\"} ").append(e.getValue()).append('\n');
-        }
-        b.append("# HELP vmflow_relay_dead_lettered_total session records that could not be acted on\n")
-                .append("# TYPE vmflow_relay_dead_lettered_total counter\n")
-                .append("vmflow_relay_dead_lettered_total").append(host).append(' ')
-                .append(sessions == null ? 0 : sessions.deadLettered()).append('\n');
-        return b.toString();
-    }
-
-    private static void counter(StringBuilder b, String name, String help, String labels, long v) {
-        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
-                .append(" counter\n").append(name).append(labels).append(' ').append(v).append('\n');
-    }
-
-    private static void gauge(StringBuilder b, String name, String help, String labels, long v) {
-        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
-                .append(" gauge\n").append(name).append(labels).append(' ').append(v).append('\n');
+        Map<Map<String, String>, Long> refused = new java.util.TreeMap<>(java.util.Comparator.comparing(Object::toString));
+        relay.refusals().forEach((reason, n) -> refused.put(Map.of("reason", reason), n));
+        Exposition x = new Exposition(Map.of("host", config.hostId()))
+                .gauge("vmflow_relay_up", "1 while the relay runs", 1)
+                .counter("vmflow_relay_bytes_received_total", "bytes delivered to this host's hypervisor", relay.bytesIn())
+                .counter("vmflow_relay_bytes_sent_total", "bytes sent from this host's hypervisor to other relays",
+                        relay.bytesOut())
+                .counter("vmflow_relay_streams_accepted_total", "incoming streams accepted", relay.streamsAccepted())
+                .counter("vmflow_relay_streams_completed_total", "streams that ended whole", relay.streamsCompleted())
+                .counter("vmflow_relay_streams_cut_total", "streams that failed before their end", relay.streamsCut())
+                .gauge("vmflow_relay_streams_live", "streams running now", relay.streamsLive())
+                .gauge("vmflow_relay_sessions_outgoing", "outgoing sessions with an open local endpoint",
+                        relay.outgoingSessions())
+                .gauge("vmflow_relay_uptime_seconds", "seconds since start",
+                        Duration.between(started, Instant.now()).toSeconds())
+                .labelled("vmflow_relay_refused_total", "connections refused, by reason", "counter", refused)
+                .counter("vmflow_relay_dead_lettered_total", "session records that could not be acted on",
+                        sessions == null ? 0 : sessions.deadLettered());
+        return ConsumerLag.appendTo(x).text();
     }
 
     /** Graceful stop: refuse new work, let running streams end (up to the drain timeout), then cut them. */

@@ -2,6 +2,8 @@ package io.vmflow.agent.management;
 
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
+import io.vmflow.schemas.metrics.ConsumerLag;
+import io.vmflow.schemas.metrics.Exposition;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,7 +16,10 @@ import java.util.function.IntSupplier;
  */
 public final class AgentMetrics {
 
-    private final Map<String, AtomicLong> commands = new ConcurrentHashMap<>();
+    private record Outcome(String type, String outcome) {
+    }
+
+    private final Map<Outcome, AtomicLong> commands = new ConcurrentHashMap<>();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong lastDowntimeMs = new AtomicLong(-1);
     private volatile boolean libvirtUp;
@@ -39,8 +44,8 @@ public final class AgentMetrics {
             return;
         }
         String outcome = r.getKind().name().substring("COMMAND_".length()).toLowerCase();
-        String key = "type=\"" + r.getCommandType() + "\",outcome=\"" + outcome + "\"";
-        commands.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+        commands.computeIfAbsent(new Outcome(String.valueOf(r.getCommandType()), outcome), k -> new AtomicLong())
+                .incrementAndGet();
         if (r.getFigures() != null && r.getKind() == ReportKind.COMMAND_SUCCEEDED) {
             if (r.getFigures().getDataProcessedBytes() != null) {
                 bytes.addAndGet(r.getFigures().getDataProcessedBytes());
@@ -52,27 +57,17 @@ public final class AgentMetrics {
     }
 
     public String scrape(String hostId) {
-        String host = "host=\"" + hostId + "\"";
-        StringBuilder b = new StringBuilder();
-        b.append("# HELP vmflow_agent_commands_total Commands answered, by type and outcome.\n");
-        b.append("# TYPE vmflow_agent_commands_total counter\n");
-        new TreeMap<>(commands).forEach((k, v) ->
-                b.append("vmflow_agent_commands_total{").append(host).append(',').append(k).append("} ")
-                        .append(v.get()).append('\n'));
-        gauge(b, "vmflow_agent_running_migrations", "Migrations this host is sending now.", host, running.getAsInt());
-        b.append("# HELP vmflow_agent_migrated_bytes_total Bytes moved by migrations this host sent.\n");
-        b.append("# TYPE vmflow_agent_migrated_bytes_total counter\n");
-        b.append("vmflow_agent_migrated_bytes_total{").append(host).append("} ").append(bytes.get()).append('\n');
-        gauge(b, "vmflow_agent_last_downtime_ms", "Downtime of the last migration this host sent (-1: none yet).",
-                host, lastDowntimeMs.get());
-        gauge(b, "vmflow_agent_libvirt_up", "Whether the local libvirtd answered the last state publication.", host,
-                libvirtUp ? 1 : 0);
-        return b.toString();
-    }
-
-    private static void gauge(StringBuilder b, String name, String help, String labels, long value) {
-        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        b.append("# TYPE ").append(name).append(" gauge\n");
-        b.append(name).append('{').append(labels).append("} ").append(value).append('\n');
+        Map<Map<String, String>, Long> byTypeAndOutcome = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
+        commands.forEach((k, v) -> byTypeAndOutcome.put(Map.of("type", k.type(), "outcome", k.outcome()), v.get()));
+        Exposition x = new Exposition(Map.of("host", hostId))
+                .labelled("vmflow_agent_commands_total", "Commands answered, by type and outcome.", "counter",
+                        byTypeAndOutcome)
+                .gauge("vmflow_agent_running_migrations", "Migrations this host is sending now.", running.getAsInt())
+                .counter("vmflow_agent_migrated_bytes_total", "Bytes moved by migrations this host sent.", bytes.get())
+                .gauge("vmflow_agent_last_downtime_ms", "Downtime of the last migration this host sent (-1: none yet).",
+                        lastDowntimeMs.get())
+                .gauge("vmflow_agent_libvirt_up", "Whether the local libvirtd answered the last state publication.",
+                        libvirtUp ? 1 : 0);
+        return ConsumerLag.appendTo(x).text();
     }
 }

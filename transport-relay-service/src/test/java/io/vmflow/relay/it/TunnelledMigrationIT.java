@@ -17,6 +17,7 @@ import io.vmflow.avro.TunnelReport;
 import io.vmflow.avro.TunnelReportKind;
 import io.vmflow.schemas.kafka.Endpoints;
 import io.vmflow.schemas.kafka.TopicTail;
+import io.vmflow.schemas.metrics.GrafanaDashboards;
 import io.vmflow.schemas.registry.SchemaRegistryClient;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -125,6 +126,7 @@ class TunnelledMigrationIT {
         assertThat(guest.observe(h.hostA)).isEmpty();
         assertCarriedWhole(id, 8L << 20);
         assertThat(relayB.metrics()).containsPattern("vmflow_relay_streams_completed_total\\{host=\"hostB\"} [1-9]");
+        GrafanaDashboards.assertQueriesExported(GrafanaDashboards.named("transport-relays"), relayB.metrics());
     }
 
     @Test
