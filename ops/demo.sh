@@ -25,6 +25,7 @@ fi
 "$VMFLOW_ROOT/ops/relays.sh" up
 "$VMFLOW_ROOT/ops/agents.sh" up
 "$VMFLOW_ROOT/ops/coordinator.sh" up
+say "live dashboard: http://127.0.0.1:8080/dashboard (open it now: it follows the scenarios as they run)"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
 export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
 

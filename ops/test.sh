@@ -3,7 +3,7 @@
 # Debian: builds vmflow, starts a private stack for the tests (real Kafka + real registry on ports of
 # their own, data in .vmflow/test, wiped first) and two real libvirt test hosts (installing libvirt
 # and QEMU from Debian when missing), runs the unit tests (surefire, *Test) and the integration tests
-# (failsafe, *IT) against them, and stops everything it started, also on failure or Ctrl-C; then
+# (failsafe, *IT) against them (the dashboard's in Debian's Chromium, installed when missing), and stops everything it started, also on failure or Ctrl-C; then
 # checks that the hosts script left nothing running.
 # Extra arguments go to Maven, e.g. ops/test.sh -Dit.test=DeadLetterIT
 set -euo pipefail
@@ -17,6 +17,17 @@ export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
 export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
 
 require_java
+# the dashboard's browser test drives Debian's Chromium with playwright-core from npm
+browser_missing=()
+[ -x /usr/bin/chromium ] || browser_missing+=(chromium)
+command -v node > /dev/null || browser_missing+=(nodejs)
+command -v npm > /dev/null || browser_missing+=(npm)
+if [ ${#browser_missing[@]} -gt 0 ]; then
+  say "installing ${browser_missing[*]} for the dashboard's browser test"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${browser_missing[@]}" > /dev/null \
+    || die "apt-get install ${browser_missing[*]} failed"
+fi
 cleanup() {
   "$VMFLOW_ROOT/ops/hosts/down.sh" > /dev/null 2>&1 || true
   "$VMFLOW_ROOT/ops/stack/down.sh" --purge

@@ -4,7 +4,10 @@ import io.vmflow.coordinator.config.CoordinatorConfig;
 import io.vmflow.coordinator.engine.ClusterView;
 import io.vmflow.coordinator.engine.Engine;
 import io.vmflow.coordinator.engine.EventIndex;
+import io.vmflow.coordinator.http.Dashboard;
 import io.vmflow.coordinator.http.HttpApi;
+import io.vmflow.coordinator.observe.LogMetrics;
+import io.vmflow.coordinator.observe.RelayTraffic;
 import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.avro.HostState;
 import io.vmflow.schemas.kafka.TopicTail;
@@ -29,6 +32,7 @@ public final class Coordinator implements AutoCloseable {
     private final ClusterView cluster;
     private final WireFormat wire;
     private EventIndex events;
+    private RelayTraffic relays;
     private KafkaProducer<String, byte[]> apiProducer;
     private HttpApi http;
     private int httpPort = -1;
@@ -52,9 +56,13 @@ public final class Coordinator implements AutoCloseable {
         }
         engine.start();
         if (config.http() != null) {
-            events = new EventIndex(config.endpoints(), wire, config.id() + "-events");
+            LogMetrics metrics = new LogMetrics();
+            events = new EventIndex(config.endpoints(), wire, config.id() + "-events", metrics::observe);
+            relays = new RelayTraffic(config.endpoints(), wire, config.id() + "-relays");
             apiProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-http"));
-            http = new HttpApi(engine, events, apiProducer, wire);
+            http = new HttpApi(engine, events, apiProducer, wire,
+                    new Dashboard(config, engine, inventory, events, relays),
+                    () -> metrics.scrape(config.id(), engine.views()));
             String[] hp = config.http().split(":");
             try {
                 httpPort = http.start(hp[0], Integer.parseInt(hp[1]));
@@ -86,6 +94,7 @@ public final class Coordinator implements AutoCloseable {
             http.close();
             apiProducer.close();
             events.close();
+            relays.close();
         }
         engine.close();
         cluster.close();

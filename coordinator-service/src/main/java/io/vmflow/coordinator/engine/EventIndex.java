@@ -18,6 +18,7 @@ import java.util.Map;
 public final class EventIndex implements AutoCloseable {
 
     private static final int KEEP = 10_000;
+    private static final int RECENT = 100;
 
     private final Map<String, List<MigrationEvent>> byMigration = Collections.synchronizedMap(
             new LinkedHashMap<>(1024, 0.75f, false) {
@@ -26,15 +27,25 @@ public final class EventIndex implements AutoCloseable {
                     return size() > KEEP;
                 }
             });
+    private final java.util.ArrayDeque<MigrationEvent> recent = new java.util.ArrayDeque<>();
     private final TopicTail<MigrationEvent> tail;
 
-    public EventIndex(Endpoints endpoints, WireFormat wire, String clientId) {
+    /** {@code observer} sees every committed event once, in log order, on the reading thread. */
+    public EventIndex(Endpoints endpoints, WireFormat wire, String clientId,
+            java.util.function.Consumer<MigrationEvent> observer) {
         this.tail = new TopicTail<>(clientId, endpoints, TopicCatalogue.MIGRATION_EVENTS.name(),
                 TopicTail.From.BEGINNING, wire, MigrationEvent.class, (r, e) -> {
                     List<MigrationEvent> l = byMigration.computeIfAbsent(e.getMigrationId(), k -> new ArrayList<>());
                     synchronized (l) {
                         l.add(e);
                     }
+                    synchronized (recent) {
+                        recent.addFirst(e);
+                        if (recent.size() > RECENT) {
+                            recent.removeLast();
+                        }
+                    }
+                    observer.accept(e);
                 }, key -> { }).start();
     }
 
@@ -46,6 +57,13 @@ public final class EventIndex implements AutoCloseable {
         }
         synchronized (l) {
             return List.copyOf(l);
+        }
+    }
+
+    /** The latest events of all migrations, newest first. */
+    public List<MigrationEvent> recent() {
+        synchronized (recent) {
+            return List.copyOf(recent);
         }
     }
 

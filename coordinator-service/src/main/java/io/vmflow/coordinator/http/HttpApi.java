@@ -3,6 +3,7 @@ package io.vmflow.coordinator.http;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +26,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -40,25 +43,38 @@ public final class HttpApi implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpApi.class);
 
     public static final String PRINCIPAL_HEADER = "X-Vmflow-Principal";
+    private static final int MAX_STREAMS = 64;
 
     private final Vertx vertx;
     private final Engine engine;
     private final EventIndex events;
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
+    private final Dashboard dashboard;
+    private final Supplier<String> metrics;
+    private final AtomicInteger streams = new AtomicInteger();
+    private final String page;
     private final String openapi;
     private HttpServer server;
 
-    public HttpApi(Engine engine, EventIndex events, Producer<String, byte[]> producer, WireFormat wire) {
+    public HttpApi(Engine engine, EventIndex events, Producer<String, byte[]> producer, WireFormat wire,
+            Dashboard dashboard, Supplier<String> metrics) {
+        this.dashboard = dashboard;
+        this.metrics = metrics;
         this.vertx = Vertx.vertx();
         this.engine = engine;
         this.events = events;
         this.producer = producer;
         this.wire = wire;
-        try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.yaml")) {
-            this.openapi = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        this.openapi = resource("/openapi.yaml");
+        this.page = resource("/dashboard/index.html");
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("openapi.yaml missing from the coordinator's jar", e);
+            throw new IllegalStateException(name + " missing from the coordinator's jar", e);
         }
     }
 
@@ -72,6 +88,13 @@ public final class HttpApi implements AutoCloseable {
         r.post("/migrations/:id/cancel").handler(this::cancel);
         r.get("/migrations/:id/events").handler(this::events);
         r.get("/openapi.yaml").handler(c -> c.response().putHeader("Content-Type", "application/yaml").end(openapi));
+        r.get("/").handler(c -> c.redirect("/dashboard"));
+        r.get("/dashboard").handler(c -> c.response().putHeader("Content-Type", "text/html; charset=utf-8")
+                .putHeader("Cache-Control", "no-cache").end(page));
+        r.get("/dashboard/board").handler(c -> json(c, 200, Dashboard.stamped(dashboard.board())));
+        r.get("/dashboard/stream").handler(this::stream);
+        r.get("/metrics").handler(c -> c.response().putHeader("Content-Type", "text/plain; version=0.0.4")
+                .end(metrics.get()));
         r.get("/health").handler(c -> c.response().end("UP\n"));
         r.get("/ready").handler(c -> c.response().setStatusCode(engine.isRunning() ? 200 : 503)
                 .end(engine.isRunning() ? "READY\n" : "NOT READY\n"));
@@ -136,6 +159,39 @@ public final class HttpApi implements AutoCloseable {
         json(c, 200, new JsonObject().put("migrations", a));
     }
 
+    /**
+     * Server-sent events for the dashboard: the board whenever it changes (looked at four times a
+     * second) and at least every five seconds; a client that does not keep up skips boards.
+     */
+    private void stream(RoutingContext c) {
+        if (streams.incrementAndGet() > MAX_STREAMS) {
+            streams.decrementAndGet();
+            error(c, 503, "TOO_MANY_VIEWERS", MAX_STREAMS + " dashboards are open on this coordinator; close one"
+                    + " or poll /dashboard/board");
+            return;
+        }
+        HttpServerResponse res = c.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
+                .putHeader("Cache-Control", "no-cache");
+        res.write("retry: 2000\n\n");
+        String[] shown = {null};
+        long[] shownAt = {0};
+        long timer = vertx.setPeriodic(0, 250, t -> {
+            JsonObject board = dashboard.board();
+            String text = board.encode();
+            long now = System.currentTimeMillis();
+            if ((text.equals(shown[0]) && now - shownAt[0] < 5000) || res.writeQueueFull()) {
+                return;
+            }
+            shown[0] = text;
+            shownAt[0] = now;
+            res.write("event: board\ndata: " + Dashboard.stamped(board).encode() + "\n\n");
+        });
+        res.closeHandler(v -> {
+            vertx.cancelTimer(timer);
+            streams.decrementAndGet();
+        });
+    }
+
     private void cancel(RoutingContext c) {
         String id = c.pathParam("id");
         var v = engine.view(id);
@@ -174,7 +230,7 @@ public final class HttpApi implements AutoCloseable {
         json(c, 200, new JsonObject().put("migrationId", id).put("events", RequestJson.events(l)));
     }
 
-    private static JsonObject view(MigrationView v) {
+    static JsonObject view(MigrationView v) {
         return new JsonObject().put("migrationId", v.id()).put("phase", v.phase().name())
                 .put("final", v.phase().isFinal()).put("sequence", v.sequence()).put("principal", v.principal())
                 .put("createdAt", v.createdAt().toString()).put("priority", v.priority())

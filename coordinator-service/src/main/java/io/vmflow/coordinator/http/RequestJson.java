@@ -93,7 +93,7 @@ final class RequestJson {
     }
 
     static JsonObject event(MigrationEvent e) {
-        return new JsonObject().put("sequence", e.getSequence())
+        return new JsonObject().put("migrationId", e.getMigrationId()).put("sequence", e.getSequence())
                 .put("previousPhase", e.getPreviousPhase() == null ? null : e.getPreviousPhase().name())
                 .put("phase", e.getPhase().name()).put("occurredAt", e.getOccurredAt().toString())
                 .put("actor", e.getActor().name()).put("actorId", e.getActorId()).put("hostId", e.getHostId())

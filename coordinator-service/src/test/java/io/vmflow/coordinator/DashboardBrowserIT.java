@@ -1,0 +1,128 @@
+package io.vmflow.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.avro.Phase;
+import io.vmflow.schemas.metrics.GrafanaDashboards;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The live dashboard in a real browser: Debian's Chromium, driven by playwright-core
+ * ({@code src/test/browser/dashboard.mjs}), watches the page while a migration it starts through the
+ * HTTP API moves a guest between the two real test hosts; the page must show the migration appear,
+ * pass through in-flight phases and end SUCCEEDED, agreeing with the audit log on Kafka. The
+ * screenshot stays in {@code target/dashboard-screenshots/}.
+ */
+class DashboardBrowserIT {
+
+    static final Path BROWSER = Path.of("target", "browser");
+    static final List<String> IN_FLIGHT = List.of("SCHEDULED", "PREPARING_TARGET", "TARGET_READY", "RUNNING",
+            "SWITCHING_OVER", "FINISHING", "CONFIRMING");
+
+    static CoordinatorFixture system;
+
+    @BeforeAll
+    static void start() throws Exception {
+        installPlaywright();
+        system = CoordinatorFixture.start("it-dashboard", Map.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        system.close();
+    }
+
+    @Test
+    void aMigrationStartedWhileWatchingAppearsMovesThroughItsPhasesAndEndsSucceededOnThePage() throws Exception {
+        TestGuest guest = new TestGuest("dash-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
+        Path screenshot = Path.of("target", "dashboard-screenshots", "dashboard-" + guest.name() + ".png");
+        Files.createDirectories(screenshot.getParent());
+        try {
+            guest.start(system.agents.hostA, false);
+            system.awaitGuest("hostA", guest.name());
+
+            Run run = run(List.of("node", "dashboard.mjs", "http://127.0.0.1:" + system.coordinator.httpPort(),
+                    guest.name(), "hostA", "hostB", screenshot.toAbsolutePath().toString()), Duration.ofMinutes(5));
+
+            System.out.println("browser test: " + run.output());
+            assertThat(run.exit()).as("the browser test said:\n%s", run.output()).isZero();
+            JsonObject seen = new JsonObject(run.output().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+                    .orElseThrow(() -> new AssertionError("no result line from the browser test:\n" + run.output())));
+            String id = seen.getString("migrationId");
+            List<Object> phases = seen.getJsonArray("phasesSeen").getList();
+            assertThat(phases).as("phases the page showed for %s", id).last().isEqualTo("SUCCEEDED");
+            assertThat(phases).as("the page showed %s while it was in flight", id).containsAnyElementsOf(IN_FLIGHT);
+            assertThat(seen.getJsonArray("timeline").getList()).containsSubsequence("REQUESTED", "ACCEPTED",
+                    "SCHEDULED", "PREPARING_TARGET", "TARGET_READY", "RUNNING", "FINISHING", "SUCCEEDED");
+            assertThat(Files.size(screenshot)).as("screenshot %s", screenshot).isPositive();
+
+            assertThat(system.events.awaitFinal(id, Duration.ofMinutes(1)).getPhase()).isEqualTo(Phase.SUCCEEDED);
+            guest.assertRunningIntact(system.agents.hostB);
+
+            String metrics = get("/metrics");
+            assertThat(metrics).containsPattern(
+                    "vmflow_migrations_finished_total\\{instance=\"it-coordinator\",outcome=\"SUCCEEDED\"} [1-9]")
+                    .containsPattern("vmflow_migration_downtime_seconds_count\\{instance=\"it-coordinator\"} [1-9]")
+                    .contains("vmflow_kafka_consumer_lag_records{instance=\"it-coordinator\",client=\"it-coordinator-events\"");
+            GrafanaDashboards.assertQueriesExported(GrafanaDashboards.named("coordinator"), metrics);
+        } finally {
+            guest.remove(system.agents.hostA);
+            guest.remove(system.agents.hostB);
+        }
+    }
+
+    static String get(String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + system.coordinator.httpPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET %s", path).isEqualTo(200);
+        return r.body();
+    }
+
+    /** Copies the browser test beside its own node_modules in target/ and installs playwright-core there. */
+    static void installPlaywright() throws Exception {
+        Files.createDirectories(BROWSER);
+        for (String f : List.of("package.json", "dashboard.mjs")) {
+            Files.copy(Path.of("src", "test", "browser", f), BROWSER.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+        assertThat(Path.of("/usr/bin/chromium")).as("Debian's chromium package (ops/test.sh installs it)").exists();
+        if (!Files.isDirectory(BROWSER.resolve("node_modules/playwright-core"))) {
+            Run npm = run(List.of("npm", "install", "--no-audit", "--no-fund", "--no-package-lock"),
+                    Duration.ofMinutes(5));
+            assertThat(npm.exit()).as("npm install playwright-core:\n%s", npm.output()).isZero();
+        }
+    }
+
+    record Run(int exit, String output) {
+    }
+
+    /** Runs a command in target/browser; the limit only guards against a hung browser. */
+    static Run run(List<String> command, Duration limit) throws Exception {
+        Path log = Files.createTempFile("vmflow-browser", ".log");
+        Process p = new ProcessBuilder(command).directory(BROWSER.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Run(-1, Files.readString(log, StandardCharsets.UTF_8) + "\n(killed after " + limit + ")");
+        }
+        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    }
+}
