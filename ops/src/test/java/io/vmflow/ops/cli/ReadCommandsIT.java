@@ -53,4 +53,31 @@ class ReadCommandsIT {
         assertThat(unknown.exit()).isEqualTo(1);
         assertThat(unknown.out()).contains("no events for migration 'no-such-migration'");
     }
+
+    @Test
+    void eventsAsJsonLinesCarryEveryFieldOfOneMigration() throws Exception {
+        Matcher succeeded = Pattern.compile("(?m)^(\\S+)\\s+\\S+\\s+SUCCEEDED ").matcher(vmflow("list", "--all").out());
+        assertThat(succeeded.find()).isTrue();
+        String id = succeeded.group(1);
+
+        Run json = vmflow("events", "--json", "--migration", id);
+
+        assertThat(json.exit()).as(json.out()).isZero();
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var lines = json.out().lines().toList();
+        assertThat(lines).hasSizeGreaterThan(3);
+        var first = mapper.readTree(lines.get(0));
+        var last = mapper.readTree(lines.get(lines.size() - 1));
+        assertThat(first.path("migrationId").asText()).isEqualTo(id);
+        assertThat(first.path("phase").asText()).isEqualTo("REQUESTED");
+        assertThat(first.path("occurredAt").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+        assertThat(last.path("phase").asText()).isEqualTo("SUCCEEDED");
+        assertThat(last.path("spec").path("guest").isTextual()).isTrue();
+    }
+
+    @Test
+    void fromBeginningWithoutFollowIsRefusedWithWhatToDo() {
+        Run r = vmflow("events", "--from-beginning");
+        assertThat(r.exit()).isEqualTo(2);
+    }
 }
