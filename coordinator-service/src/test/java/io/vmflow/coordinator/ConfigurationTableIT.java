@@ -1,7 +1,6 @@
 package io.vmflow.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
 import io.vmflow.agent.testhosts.TestGuest;
@@ -9,17 +8,10 @@ import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
-import io.vmflow.coordinator.config.CoordinatorConfig;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.registry.SchemaRegistryClient;
-import io.vmflow.schemas.serde.WireFormat;
-import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,30 +26,21 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class ConfigurationTableIT {
 
+    static CoordinatorFixture system;
     static AgentHarness h;
-    static Coordinator coordinator;
-    static KafkaProducer<String, byte[]> producer;
-    static WireFormat wire;
     static Events events;
 
     @BeforeAll
     static void start() throws Exception {
-        Endpoints endpoints = Endpoints.fromEnvironment();
         // host state every second: each row waits for the coordinator to see its new guest
-        h = new AgentHarness(host -> Map.of("VMFLOW_AGENT_STATE_INTERVAL_MS", "1000"));
-        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
-        events = new Events(endpoints, wire);
-        producer = new KafkaProducer<>(endpoints.producer("it-config-table"));
-        coordinator = new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
-                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"), endpoints)).start();
+        system = CoordinatorFixture.start("it-operator", Map.of("VMFLOW_AGENT_STATE_INTERVAL_MS", "1000"));
+        h = system.agents;
+        events = system.events;
     }
 
     @AfterAll
-    static void stop() {
-        coordinator.close();
-        producer.close();
-        events.close();
-        h.close();
+    static void stop() throws Exception {
+        system.close();
     }
 
     @ParameterizedTest(name = "row {0}: {1} src={2} dst={3} undefineSource={4} persist={5} -> {6} src={7} dst={8}")
@@ -94,14 +77,10 @@ class ConfigurationTableIT {
             MigrationSpec s = MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
                     .setDestinationHost("hostB").setControlFlow(flow)
                     .setUndefineSource(undefineSource == 'Y').setPersistDest(persist == 'Y').build();
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> coordinator.inventory().guest("hostA", guest.name()).isPresent());
+            system.awaitGuest("hostA", guest.name());
 
             String id = "cfg-" + UUID.randomUUID().toString().substring(0, 8);
-            producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
-                    wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(),
-                            new MigrationRequest(id, s, "it-operator", "it", "config table row " + row, 0,
-                                    Instant.now())))).get();
+            system.send(new MigrationRequest(id, s, "it-operator", "it", "config table row " + row, 0, Instant.now()));
 
             assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase()).as("row %d (%s): %s", row, flow,
                     events.of(id)).isEqualTo(Phase.SUCCEEDED);

@@ -75,10 +75,14 @@ final class CoordinatorFixture implements AutoCloseable {
     /** Publishes a request on the requests topic as {@link #principal}; returns its id. */
     String request(MigrationSpec spec) throws Exception {
         String id = principal + "-" + UUID.randomUUID().toString().substring(0, 8);
-        MigrationRequest r = new MigrationRequest(id, spec, principal, "it", "testing", 0, Instant.now());
-        producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
-                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
+        send(new MigrationRequest(id, spec, principal, "it", "testing", 0, Instant.now()));
         return id;
+    }
+
+    /** Publishes a request as it is (its own id, principal and reason). */
+    void send(MigrationRequest r) throws Exception {
+        producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), r.getRequestId(),
+                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
     }
 
     /** Waits until the coordinator's inventory shows the guest on the host (agents publish periodically). */

@@ -11,18 +11,13 @@ import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
-import io.vmflow.coordinator.config.CoordinatorConfig;
 import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.registry.SchemaRegistryClient;
-import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,37 +28,26 @@ import org.junit.jupiter.api.Test;
  */
 class CoordinatorFlowsIT {
 
+    static CoordinatorFixture system;
     static AgentHarness agents;
     static Coordinator coordinator;
-    static KafkaProducer<String, byte[]> producer;
-    static WireFormat wire;
     static Events events;
 
     @BeforeAll
     static void start() throws Exception {
-        Endpoints endpoints = Endpoints.fromEnvironment();
-        agents = new AgentHarness();
-        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
-        events = new Events(endpoints, wire);
-        producer = new KafkaProducer<>(endpoints.producer("it-requests"));
-        coordinator = new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
-                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"), endpoints)).start();
+        system = CoordinatorFixture.start("it-alice", Map.of());
+        agents = system.agents;
+        coordinator = system.coordinator;
+        events = system.events;
     }
 
     @AfterAll
-    static void stop() {
-        coordinator.close();
-        producer.close();
-        events.close();
-        agents.close();
+    static void stop() throws Exception {
+        system.close();
     }
 
     static String request(MigrationSpec spec) throws Exception {
-        String id = "req-" + UUID.randomUUID().toString().substring(0, 8);
-        MigrationRequest r = new MigrationRequest(id, spec, "it-alice", "it", "testing", 0, Instant.now());
-        producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
-                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
-        return id;
+        return system.request(spec);
     }
 
     static void assertCompleteAndOrdered(String id) {
@@ -371,8 +355,7 @@ class CoordinatorFlowsIT {
                     .setSourceHost("hostA").setDestinationHost("hostB").build(), "it-alice", "it", null, 0,
                     Instant.now());
             for (int i = 0; i < 2; i++) {
-                producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
-                        wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
+                system.send(r);
             }
             assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase()).isEqualTo(Phase.SUCCEEDED);
             var again = http("POST", "/migrations", "{\"requestId\":\"" + id + "\",\"guest\":\"" + guest.name()
@@ -399,7 +382,6 @@ class CoordinatorFlowsIT {
 
     /** Waits until hostA's published state lists the guest (agents publish every 5 s by default). */
     static void awaitInventory(TestGuest guest) {
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> coordinator.inventory().guest("hostA", guest.name()).isPresent());
+        system.awaitGuest("hostA", guest.name());
     }
 }

@@ -9,26 +9,15 @@ import io.vmflow.agent.testhosts.TestGuest;
 import io.vmflow.agent.testhosts.TestHost;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
-import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
 import io.vmflow.avro.Transport;
-import io.vmflow.coordinator.config.CoordinatorConfig;
 import io.vmflow.relay.it.RelayProcess;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.registry.SchemaRegistryClient;
-import io.vmflow.schemas.serde.WireFormat;
-import io.vmflow.schemas.topics.TopicCatalogue;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,38 +64,26 @@ class SeedScenariosIT {
      */
     static final long TCG_TUNNEL_DOWNTIME_MS = 2000;
 
-    static Path pki;
+    static CoordinatorFixture system;
     static RelayProcess relayA;
     static RelayProcess relayB;
     static AgentHarness agents;
     static Coordinator coordinator;
-    static KafkaProducer<String, byte[]> producer;
-    static WireFormat wire;
     static Events events;
 
     @BeforeAll
     static void start() throws Exception {
-        Endpoints endpoints = Endpoints.fromEnvironment();
-        pki = RelayProcess.devPki(Path.of(".."), "hostA", "hostB");
-        relayA = RelayProcess.forTestHost(TestHost.load("hostA"), pki).start();
-        relayB = RelayProcess.forTestHost(TestHost.load("hostB"), pki).start();
-        Map<String, RelayProcess> relays = Map.of("hostA", relayA, "hostB", relayB);
-        agents = new AgentHarness(h -> relays.get(h.id()).agentEnv(pki));
-        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
-        events = new Events(endpoints, wire);
-        producer = new KafkaProducer<>(endpoints.producer("it-scenarios"));
-        coordinator = new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
-                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"), endpoints)).start();
+        system = CoordinatorFixture.startWithRelays("it-operator");
+        relayA = system.relay("hostA");
+        relayB = system.relay("hostB");
+        agents = system.agents;
+        coordinator = system.coordinator;
+        events = system.events;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        coordinator.close();
-        producer.close();
-        events.close();
-        agents.close();
-        relayA.close();
-        relayB.close();
+        system.close();
     }
 
     static Stream<Arguments> scenariosBothWays() {
@@ -189,10 +166,6 @@ class SeedScenariosIT {
     }
 
     static String request(MigrationSpec spec) throws Exception {
-        String id = "seed-" + UUID.randomUUID().toString().substring(0, 8);
-        MigrationRequest r = new MigrationRequest(id, spec, "it-operator", "it", "acceptance", 0, Instant.now());
-        producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
-                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
-        return id;
+        return system.request(spec);
     }
 }

@@ -43,8 +43,11 @@ final class ListCommand implements Callable<Integer> {
                 });
         var sorted = latest.values().stream().sorted(Comparator.comparing(MigrationSnapshot::getUpdatedAt).reversed())
                 .toList();
-        System.out.printf("%-14s %-18s %-17s %-14s %-22s %-9s %s%n", "migration", "guest", "phase", "hosts",
-                "flow", "transport", "updated");
+        // ids and guest names are the requester's: the columns fit the longest shown
+        int idWidth = Math.max(14, sorted.stream().mapToInt(s -> s.getMigrationId().length()).max().orElse(0));
+        int guestWidth = Math.max(18, sorted.stream().mapToInt(s -> s.getSpec().getGuest().length()).max().orElse(0));
+        String row = "%-" + idWidth + "s %-" + guestWidth + "s %-17s %-14s %-22s %-9s %s%n";
+        System.out.printf(row, "migration", "guest", "phase", "hosts", "flow", "transport", "updated");
         int ended = 0;
         for (MigrationSnapshot s : sorted) {
             boolean done = MigrateCommand.FINAL.contains(s.getPhase());
@@ -54,7 +57,7 @@ final class ListCommand implements Callable<Integer> {
             var spec = s.getSpec();
             String hosts = spec.getSourceHost() + ">" + (spec.getDestinationHost() != null ? spec.getDestinationHost()
                     : spec.getDestinationUri() != null ? "uri" : spec.getMigrationUri() != null ? "qemu" : "?");
-            System.out.printf("%-14s %-18s %-17s %-14s %-22s %-9s %s%n", s.getMigrationId(), spec.getGuest(),
+            System.out.printf(row, s.getMigrationId(), spec.getGuest(),
                     s.getPhase(), hosts, spec.getControlFlow(), spec.getTransport(), s.getUpdatedAt());
         }
         if (sorted.isEmpty()) {
