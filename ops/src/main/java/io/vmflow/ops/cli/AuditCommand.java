@@ -3,9 +3,7 @@ package io.vmflow.ops.cli;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.ops.audit.AuditCheck;
 import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.registry.SchemaRegistryClient;
-import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.concurrent.Callable;
@@ -21,18 +19,9 @@ final class AuditCommand implements Callable<Integer> {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         AuditCheck check = new AuditCheck();
-        long[] undecodable = {0};
-        String topic = TopicCatalogue.MIGRATION_EVENTS.name();
-        TopicTail.readToEnd(endpoints, "vmflow-cli-audit", TopicTail.partitions(endpoints, "vmflow-cli-audit", topic),
-                r -> {
-                    try {
-                        check.accept(wire.decode(r.value(), MigrationEvent.class));
-                    } catch (UndecodableRecordException e) {
-                        undecodable[0]++;
-                        check.problems().add("undecodable record at " + r.partition() + "@" + r.offset() + ": "
-                                + e.getMessage());
-                    }
-                });
+        new LogReader<>(endpoints, wire, "vmflow-cli-audit", TopicCatalogue.MIGRATION_EVENTS.name(), MigrationEvent.class)
+                .each((r, e) -> check.accept(e), (r, e) -> check.problems().add("undecodable record at "
+                        + LogReader.at(r) + ": " + e.getMessage()));
         System.out.printf("%d events, %d migrations: %d still open, ended %s%n", check.events(), check.migrations(),
                 check.open(), check.byFinalPhase());
         check.problems().forEach(p -> System.out.println("PROBLEM " + p));

@@ -2,13 +2,10 @@ package io.vmflow.ops.cli;
 
 import io.vmflow.avro.MigrationSnapshot;
 import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.registry.SchemaRegistryClient;
-import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,21 +23,8 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
-        Map<String, MigrationSnapshot> latest = new HashMap<>();
-        String topic = TopicCatalogue.MIGRATION_SNAPSHOTS.name();
-        TopicTail.readToEnd(endpoints, "vmflow-cli-list", TopicTail.partitions(endpoints, "vmflow-cli-list", topic),
-                r -> {
-                    if (r.value() == null) {
-                        latest.remove(r.key());
-                        return;
-                    }
-                    try {
-                        MigrationSnapshot s = wire.decode(r.value(), MigrationSnapshot.class);
-                        latest.put(s.getMigrationId(), s);
-                    } catch (UndecodableRecordException e) {
-                        // skipped: the CLI reads, it does not judge
-                    }
-                });
+        Map<String, MigrationSnapshot> latest = new LogReader<>(endpoints, wire, "vmflow-cli-list",
+                TopicCatalogue.MIGRATION_SNAPSHOTS.name(), MigrationSnapshot.class).latest();
         var sorted = latest.values().stream().sorted(Comparator.comparing(MigrationSnapshot::getUpdatedAt).reversed())
                 .toList();
         // ids and guest names are the requester's: the columns fit the longest shown

@@ -2,9 +2,7 @@ package io.vmflow.ops.cli;
 
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.registry.SchemaRegistryClient;
-import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
@@ -27,16 +25,14 @@ final class ShowCommand implements Callable<Integer> {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         List<MigrationEvent> timeline = new ArrayList<>();
-        String topic = TopicCatalogue.MIGRATION_EVENTS.name();
-        TopicTail.readToEnd(endpoints, "vmflow-cli-show", TopicTail.partitions(endpoints, "vmflow-cli-show", topic),
-                r -> {
-                    if (!id.equals(r.key()) || r.value() == null) {
-                        return;
+        new LogReader<>(endpoints, wire, "vmflow-cli-show", TopicCatalogue.MIGRATION_EVENTS.name(), MigrationEvent.class)
+                .each((r, e) -> {
+                    if (id.equals(r.key())) {
+                        timeline.add(e);
                     }
-                    try {
-                        timeline.add(wire.decode(r.value(), MigrationEvent.class));
-                    } catch (UndecodableRecordException e) {
-                        System.out.println("(undecodable event at " + r.partition() + "@" + r.offset() + ")");
+                }, (r, e) -> {
+                    if (id.equals(r.key())) {
+                        System.out.println("(undecodable event at " + LogReader.at(r) + ")");
                     }
                 });
         if (timeline.isEmpty()) {

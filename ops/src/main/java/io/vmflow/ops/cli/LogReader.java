@@ -1,0 +1,70 @@
+package io.vmflow.ops.cli;
+
+import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.TopicTail;
+import io.vmflow.schemas.serde.UndecodableRecordException;
+import io.vmflow.schemas.serde.WireFormat;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * How the read commands read a topic: from its beginning to its end as of now, each value decoded.
+ * A record that does not decode is reported to the caller, never thrown: the CLI reads, it does not
+ * judge (the services dead-letter such records).
+ */
+final class LogReader<V extends SpecificRecord> {
+
+    private final Endpoints endpoints;
+    private final WireFormat wire;
+    private final String clientId;
+    private final String topic;
+    private final Class<V> type;
+
+    LogReader(Endpoints endpoints, WireFormat wire, String clientId, String topic, Class<V> type) {
+        this.endpoints = endpoints;
+        this.wire = wire;
+        this.clientId = clientId;
+        this.topic = topic;
+        this.type = type;
+    }
+
+    /** Every record with a value, in order per partition; tombstones are skipped. */
+    void each(BiConsumer<ConsumerRecord<String, byte[]>, V> value,
+            BiConsumer<ConsumerRecord<String, byte[]>, UndecodableRecordException> undecodable) {
+        TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId, topic), r -> {
+            if (r.value() == null) {
+                return;
+            }
+            try {
+                value.accept(r, wire.decode(r.value(), type));
+            } catch (UndecodableRecordException e) {
+                undecodable.accept(r, e);
+            }
+        });
+    }
+
+    /** The latest value of each key of a compacted topic (a tombstone removes its key). */
+    Map<String, V> latest() {
+        Map<String, V> latest = new HashMap<>();
+        TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId, topic), r -> {
+            if (r.value() == null) {
+                latest.remove(r.key());
+                return;
+            }
+            try {
+                latest.put(r.key(), wire.decode(r.value(), type));
+            } catch (UndecodableRecordException e) {
+                // an undecodable latest value: the key shows as it was before, if at all
+            }
+        });
+        return latest;
+    }
+
+    /** Where a record is, for messages. */
+    static String at(ConsumerRecord<?, ?> r) {
+        return r.topic() + " " + r.partition() + "@" + r.offset();
+    }
+}
