@@ -7,15 +7,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 AGENTS_DIR="$VMFLOW_HOME/agents"
-JAR="$VMFLOW_ROOT/host-agent-service/target/vmflow-host-agent-service-0.1.0-SNAPSHOT.jar"
 
 case "${1:-}" in
   up)
     require_java
-    if [ ! -f "$JAR" ] || [ -n "$(find "$VMFLOW_ROOT/host-agent-service/src/main" "$VMFLOW_ROOT/schemas/src/main" -newer "$JAR" -type f | head -1)" ]; then
-      say "building the host agent"
-      (cd "$VMFLOW_ROOT" && mvn_cmd -pl host-agent-service -am install -DskipTests) || die "building the host agent failed"
-    fi
+    build_if_stale host-agent-service "the host agent"
     mkdir -p "$AGENTS_DIR"
     port=9181
     found=0
@@ -33,20 +29,13 @@ case "${1:-}" in
           relay_env=(VMFLOW_AGENT_RELAY_ENDPOINT="$(cat "$VMFLOW_HOME/relays/$id.endpoint")"
                      VMFLOW_AGENT_RELAY_CERT="$VMFLOW_HOME/pki/$id.crt")
         fi
-        env "${relay_env[@]}" \
-        VMFLOW_AGENT_HOST_ID="$id" \
-        VMFLOW_AGENT_LIBVIRT_URI="$(sed -n 's/^libvirtUri=//p' "$props")" \
-        VMFLOW_AGENT_MIGRATION_ADDRESSES="$(sed -n 's/^migrationAddress=//p' "$props")" \
-        VMFLOW_AGENT_MANAGEMENT="127.0.0.1:$port" \
-        VMFLOW_AGENT_PROGRESS_INTERVAL_MS="${VMFLOW_AGENT_PROGRESS_INTERVAL_MS:-250}" \
-        KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT" \
-        SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7" \
-          setsid nohup java -Xmx256m -cp "$JAR:$VMFLOW_ROOT/host-agent-service/target/lib/*" io.vmflow.agent.Main \
-          > "$AGENTS_DIR/$id.log" 2>&1 < /dev/null &
-        echo $! > "$AGENTS_DIR/$id.pid"
-        readyport=$port
-        wait_for 120 "the agent of $id" "$AGENTS_DIR/$id.log" "$AGENTS_DIR/$id.pid" \
-          curl -sf "http://127.0.0.1:$readyport/ready" -o /dev/null
+        start_service "the agent of $id" "$AGENTS_DIR/$id" host-agent-service io.vmflow.agent.Main \
+          "http://127.0.0.1:$port/ready" "${relay_env[@]}" \
+          VMFLOW_AGENT_HOST_ID="$id" \
+          VMFLOW_AGENT_LIBVIRT_URI="$(sed -n 's/^libvirtUri=//p' "$props")" \
+          VMFLOW_AGENT_MIGRATION_ADDRESSES="$(sed -n 's/^migrationAddress=//p' "$props")" \
+          VMFLOW_AGENT_MANAGEMENT="127.0.0.1:$port" \
+          VMFLOW_AGENT_PROGRESS_INTERVAL_MS="${VMFLOW_AGENT_PROGRESS_INTERVAL_MS:-250}"
       fi
       port=$((port + 1))
     done

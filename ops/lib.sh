@@ -70,6 +70,32 @@ stop_pidfile() {
   rm -f "$file"
 }
 
+# build_if_stale MODULE DESCRIPTION: builds a service module (and what it needs) when its jar is
+# missing or older than its own sources or the schemas'.
+build_if_stale() {
+  local module=$1 what=$2
+  local jar="$VMFLOW_ROOT/$module/target/vmflow-$module-0.1.0-SNAPSHOT.jar"
+  if [ ! -f "$jar" ] || [ -n "$(find "$VMFLOW_ROOT/$module/src/main" "$VMFLOW_ROOT/schemas/src/main" -newer "$jar" -type f | head -1)" ]; then
+    say "building $what"
+    (cd "$VMFLOW_ROOT" && mvn_cmd -pl "$module" -am install -DskipTests) || die "building $what failed"
+  fi
+}
+
+# start_service DESCRIPTION FILES MODULE MAIN READY_URL [VAR=VALUE...]: starts a service's JVM in the
+# background with the stack's Kafka and registry and the given settings, its pid in FILES.pid and
+# its log in FILES.log, and waits until READY_URL answers.
+start_service() {
+  local what=$1 files=$2 module=$3 main=$4 ready=$5
+  shift 5
+  env "$@" \
+    KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT" \
+    SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7" \
+    setsid nohup java -Xmx256m -cp "$VMFLOW_ROOT/$module/target/vmflow-$module-0.1.0-SNAPSHOT.jar:$VMFLOW_ROOT/$module/target/lib/*" \
+    "$main" > "$files.log" 2>&1 < /dev/null &
+  echo $! > "$files.pid"
+  wait_for 120 "$what" "$files.log" "$files.pid" curl -sf "$ready" -o /dev/null
+}
+
 # The vmflow command line, rebuilt when its sources changed.
 vmflow_cli_ready() {
   local jar="$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar"

@@ -13,15 +13,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RELAYS_DIR="$VMFLOW_HOME/relays"
 PKI_DIR="$VMFLOW_HOME/pki"
-JAR="$VMFLOW_ROOT/transport-relay-service/target/vmflow-transport-relay-service-0.1.0-SNAPSHOT.jar"
 
 case "${1:-}" in
   up)
     require_java
-    if [ ! -f "$JAR" ] || [ -n "$(find "$VMFLOW_ROOT/transport-relay-service/src/main" "$VMFLOW_ROOT/schemas/src/main" -newer "$JAR" -type f | head -1)" ]; then
-      say "building the transport relay"
-      (cd "$VMFLOW_ROOT" && mvn_cmd -pl transport-relay-service -am install -DskipTests) || die "building the transport relay failed"
-    fi
+    build_if_stale transport-relay-service "the transport relay"
     mkdir -p "$RELAYS_DIR"
     i=1
     found=0
@@ -38,19 +34,14 @@ case "${1:-}" in
         say "$id: relay already running (pid $(cat "$RELAYS_DIR/$id.pid"))"
       else
         say "$id: starting its transport relay (TLS 127.0.0.1:$tls_port, log $RELAYS_DIR/$id.log, management http://127.0.0.1:$mgmt_port)"
-        VMFLOW_RELAY_HOST_ID="$id" \
-        VMFLOW_RELAY_LISTEN="127.0.0.1:$tls_port" \
-        VMFLOW_RELAY_SOCKET_DIR="$dir/run/vmflow-relay" \
-        VMFLOW_RELAY_TLS_DIR="$PKI_DIR" \
-        VMFLOW_RELAY_MANAGEMENT="127.0.0.1:$mgmt_port" \
-        VMFLOW_RELAY_DRAIN_SECONDS="${VMFLOW_RELAY_DRAIN_SECONDS:-20}" \
-        KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT" \
-        SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7" \
-          setsid nohup java -Xmx256m -cp "$JAR:$VMFLOW_ROOT/transport-relay-service/target/lib/*" io.vmflow.relay.Main \
-          > "$RELAYS_DIR/$id.log" 2>&1 < /dev/null &
-        echo $! > "$RELAYS_DIR/$id.pid"
-        wait_for 120 "the relay of $id" "$RELAYS_DIR/$id.log" "$RELAYS_DIR/$id.pid" \
-          curl -sf "http://127.0.0.1:$mgmt_port/ready" -o /dev/null
+        start_service "the relay of $id" "$RELAYS_DIR/$id" transport-relay-service io.vmflow.relay.Main \
+          "http://127.0.0.1:$mgmt_port/ready" \
+          VMFLOW_RELAY_HOST_ID="$id" \
+          VMFLOW_RELAY_LISTEN="127.0.0.1:$tls_port" \
+          VMFLOW_RELAY_SOCKET_DIR="$dir/run/vmflow-relay" \
+          VMFLOW_RELAY_TLS_DIR="$PKI_DIR" \
+          VMFLOW_RELAY_MANAGEMENT="127.0.0.1:$mgmt_port" \
+          VMFLOW_RELAY_DRAIN_SECONDS="${VMFLOW_RELAY_DRAIN_SECONDS:-20}"
       fi
       i=$((i + 1))
     done
