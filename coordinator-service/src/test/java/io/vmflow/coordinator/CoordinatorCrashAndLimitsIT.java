@@ -56,7 +56,7 @@ class CoordinatorCrashAndLimitsIT {
         env.put("KAFKA_BOOTSTRAP_SERVERS", endpoints.bootstrapServers());
         env.put("SCHEMA_REGISTRY_URL", endpoints.registryUrl());
         env.put("VMFLOW_COORDINATOR_ID", "it-coordinator");
-        env.put("VMFLOW_COORDINATOR_HTTP", "off");
+        env.put("VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"); // the tests ask it what it knows
         env.put("VMFLOW_COORDINATOR_LEASE_TTL_MS", "3000");
         env.put("VMFLOW_COORDINATOR_LEASE_GRACE_MS", "2000");
         env.put("VMFLOW_COORDINATOR_OUTBOUND_LIMIT", "2");
@@ -91,9 +91,9 @@ class CoordinatorCrashAndLimitsIT {
                 .until(() -> events.of(id).stream().anyMatch(e -> phases.contains(e.getPhase())));
     }
 
-    static void awaitListed(CoordinatorProcess c, TestGuest g) {
-        // the agents publish their inventory every 5 s; the coordinator reads it continuously
-        await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ofSeconds(6)).until(() -> true);
+    /** Until the coordinator lists the guests on hostA (the agents publish their inventory every 5 s). */
+    static void awaitListed(CoordinatorProcess c, List<TestGuest> guests) {
+        c.awaitGuests("hostA", guests.stream().map(TestGuest::name).toList());
     }
 
     @Test
@@ -102,7 +102,7 @@ class CoordinatorCrashAndLimitsIT {
         try {
             guest.start(agents.hostA, false);
             CoordinatorProcess first = CoordinatorProcess.start(env);
-            awaitListed(first, guest);
+            awaitListed(first, List.of(guest));
             // capped so that the copy outlasts the lease; it is aborted, so the source keeps the guest intact
             String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
                     .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_DIRECT).setBandwidthMiBps(2L)
@@ -132,7 +132,7 @@ class CoordinatorCrashAndLimitsIT {
         try {
             guest.start(agents.hostA, false);
             CoordinatorProcess first = CoordinatorProcess.start(env);
-            awaitListed(first, guest);
+            awaitListed(first, List.of(guest));
             String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
                     .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build());
             awaitPhase(id, EnumSet.of(Phase.SCHEDULED));
@@ -162,7 +162,7 @@ class CoordinatorCrashAndLimitsIT {
                 g.start(agents.hostA, false);
                 guests.add(g);
             }
-            awaitListed(c, guests.get(0));
+            awaitListed(c, guests);
             List<String> ids = new ArrayList<>();
             for (TestGuest g : guests) {
                 ids.add(request(MigrationSpec.newBuilder().setGuest(g.name()).setSourceHost("hostA")

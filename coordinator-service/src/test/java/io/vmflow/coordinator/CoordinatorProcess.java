@@ -41,6 +41,23 @@ final class CoordinatorProcess implements AutoCloseable {
                 .until(() -> log().matches("(?s).*restored .* for partitions \\[[0-9].*"));
     }
 
+    /** Waits until this instance's inventory lists every one of the guests on the host (asked over its HTTP API). */
+    void awaitGuests(String hostId, java.util.Collection<String> guests) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("HTTP API on http://[^:]+:(\\d+)").matcher(log());
+            if (!m.find()) {
+                throw new IllegalStateException("the coordinator serves no HTTP API (VMFLOW_COORDINATOR_HTTP=off?)");
+            }
+            var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + m.group(1) + "/dashboard/board")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            var hosts = new io.vertx.core.json.JsonObject(response.body()).getJsonArray("hosts");
+            return hosts.stream().map(io.vertx.core.json.JsonObject.class::cast)
+                    .filter(h -> hostId.equals(h.getString("hostId")))
+                    .anyMatch(h -> h.getJsonArray("guests").getList().containsAll(guests));
+        });
+    }
+
     String log() throws IOException {
         return Files.readString(log);
     }

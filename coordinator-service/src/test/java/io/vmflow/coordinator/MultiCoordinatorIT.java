@@ -66,7 +66,7 @@ class MultiCoordinatorIT {
         env.put("KAFKA_BOOTSTRAP_SERVERS", endpoints.bootstrapServers());
         env.put("SCHEMA_REGISTRY_URL", endpoints.registryUrl());
         env.put("VMFLOW_COORDINATOR_ID", id);
-        env.put("VMFLOW_COORDINATOR_HTTP", "off");
+        env.put("VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"); // the test asks each what it knows
         return env;
     }
 
@@ -108,7 +108,9 @@ class MultiCoordinatorIT {
                     g.start(agents.hostA, false);
                     guests.add(g);
                 }
-                await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).until(() -> true);
+                List<String> names = guests.stream().map(TestGuest::name).toList();
+                one.awaitGuests("hostA", names);
+                two.awaitGuests("hostA", names);
                 List<String> ids = new ArrayList<>();
                 for (int p = 0; p < TopicCatalogue.MIGRATION_REQUESTS.partitions(); p++) {
                     ids.add(idOnPartition(p));

@@ -66,7 +66,8 @@ public final class Dashboard {
             hosts.add(new JsonObject().put("hostId", h.getHostId()).put("liveness", h.getLiveness().name())
                     .put("heartbeatAt", h.getReportedAt().toString()).put("outbound", out)
                     .put("outboundLimit", config.outboundPerHost()).put("inbound", in)
-                    .put("inboundLimit", config.inboundPerHost()).put("guests", h.getGuests().size())
+                    .put("inboundLimit", config.inboundPerHost())
+                    .put("guests", new JsonArray(h.getGuests().stream().map(g -> g.getName()).sorted().toList()))
                     .put("relay", h.getRelayEndpoint()).put("libvirtVersion", h.getLibvirtVersion()));
         });
         JsonArray relayHosts = new JsonArray();
