@@ -132,16 +132,19 @@ public final class TransportRelay implements AutoCloseable {
     /** Graceful stop: refuse new work, let running streams end (up to the drain timeout), then cut them. */
     @Override
     public void close() {
-        relay.drain();
-        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
-        while (relay.streamsLive() > 0 && System.nanoTime() < deadline) {
-            LOG.info("draining: {} stream(s) still running", relay.streamsLive());
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        var drained = relay.drain();
+        if (relay.streamsLive() > 0) {
+            LOG.info("draining: waiting up to {} s for {} running stream(s) to end", config.drainTimeout().toSeconds(),
+                    relay.streamsLive());
+        }
+        try {
+            drained.get(config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("drain timeout: cutting {} stream(s) still running", relay.streamsLive());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.warn("draining failed: {}", e.getCause().toString());
         }
         if (sessions != null) {
             sessions.close();

@@ -285,7 +285,8 @@ class RelayTest {
         try (Socket hypervisor = new Socket("127.0.0.1", Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)))) {
             hypervisor.getOutputStream().write(data, 0, 1 << 20);
             await().atMost(Duration.ofSeconds(30)).until(() -> draining.streamsLive() == 1);
-            draining.drain(); // SIGTERM: from now on nothing new
+            var drained = draining.drain(); // SIGTERM: from now on nothing new
+            assertThat(drained).as("a stream still runs").isNotDone();
             var client = vertx.createNetClient(as(pki, "hostA"));
             NetSocket late = client.connect(port, "127.0.0.1").toCompletionStage().toCompletableFuture()
                     .get(20, TimeUnit.SECONDS);
@@ -299,6 +300,7 @@ class RelayTest {
         }
         assertThat(sinkDigests.get(before)).as("the stream that was running finished whole")
                 .isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
+        assertThat(draining.drain()).as("drained once the last stream ended").succeedsWithin(Duration.ofSeconds(30));
         sender.drain();
         assertThat(sender.openOutgoing(new Relay.Outgoing("s-late", "mig-late", "hostB", "x", "127.0.0.1:" + port,
                 "127.0.0.1:0", 0, expires)).toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(5));

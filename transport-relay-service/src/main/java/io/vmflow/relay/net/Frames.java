@@ -1,8 +1,9 @@
 package io.vmflow.relay.net;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,45 +30,48 @@ final class Frames {
      * the migration stream one way, QEMU's return path the other. Each direction ends with its end
      * frame; the stream is whole when both did, and cut if the TLS connection goes before that. The
      * hypervisor is paused while the TLS socket's queue is full and while it is ahead of the
-     * bandwidth cap (0: none); the TLS socket while the hypervisor's queue is full.
+     * bandwidth cap (0: none); the TLS socket while the hypervisor's queue is full. What either
+     * socket held before the join is delivered first. Buffers go through as Netty read them.
      *
-     * @param outgoing    this relay is the source: the stream's bytes are what its hypervisor sends
-     * @param heldUp      bytes the hypervisor sent before the join (and whether it ended already)
-     * @param heldDown    bytes the other relay sent before the join (and whether it closed already)
+     * @param outgoing this relay is the source: the stream's bytes are what its hypervisor sends
      */
-    static void join(Vertx vertx, NetSocket hypervisor, NetSocket relay, Stream stream, boolean outgoing, long cap,
-            Buffer heldUp, boolean upEnded, Buffer heldDown, boolean downClosed) {
+    static void join(Vertx vertx, RawSocket hypervisor, RawSocket relay, Stream stream, boolean outgoing, long cap) {
         boolean[] sent = {false};
         boolean[] received = {false};
         Runnable maybeWhole = () -> {
             if (sent[0] && received[0] && !stream.ended()) {
                 stream.complete();
-                relay.close();
+                relay.socket.close();
             }
         };
+        ByteBufAllocator alloc = relay.alloc();
         // hypervisor -> other relay
         Pacing pacing = new Pacing(vertx, hypervisor, cap);
-        Consumer<Buffer> up = b -> {
+        Consumer<ByteBuf> up = b -> {
+            if (stream.ended()) {
+                b.release();
+                return;
+            }
+            int n = b.readableBytes();
             if (outgoing) {
-                stream.carried(b.length());
+                stream.carried(n);
             }
-            // header and payload as two writes: the TLS layer coalesces them, the payload is not copied
-            for (int off = 0; off < b.length(); off += MAX_FRAME) {
-                Buffer chunk = off == 0 && b.length() <= MAX_FRAME ? b
-                        : b.slice(off, Math.min(b.length(), off + MAX_FRAME));
-                relay.write(Buffer.buffer(4).appendInt(chunk.length()));
-                relay.write(chunk);
+            // header and payload as one composite write: nothing copied, and one flush (one run of TLS
+            // records, one syscall) per read; Vert.x flushes every write made outside the socket's own read
+            while (b.readableBytes() > MAX_FRAME) {
+                relay.write(frame(alloc, b.readRetainedSlice(MAX_FRAME)));
             }
-            if (relay.writeQueueFull()) {
+            relay.write(frame(alloc, b));
+            if (relay.socket.writeQueueFull()) {
                 pacing.hold(Pacing.QUEUE);
-                relay.drainHandler(v -> pacing.release(Pacing.QUEUE));
+                relay.socket.drainHandler(v -> pacing.release(Pacing.QUEUE));
             }
-            pacing.account(b.length());
+            pacing.account(n);
         };
         Runnable upEnd = () -> {
             if (!sent[0] && !stream.ended()) {
                 sent[0] = true;
-                relay.write(Buffer.buffer(4).appendInt(0)).onComplete(x -> {
+                relay.write(alloc.buffer(4).writeInt(0)).onComplete(x -> {
                     if (x.succeeded()) {
                         maybeWhole.run();
                     } else {
@@ -76,71 +80,71 @@ final class Frames {
                 });
             }
         };
-        hypervisor.handler(up::accept);
-        // the end handler, not the close handler: Vert.x 5 calls a socket's close handler as soon as the
-        // connection closes, before the data still queued in a paused socket; the end comes after it
-        hypervisor.endHandler(v -> upEnd.run());
-        hypervisor.exceptionHandler(e -> {
+        hypervisor.socket.exceptionHandler(e -> {
             LOG.warn("session {}: the hypervisor's socket failed: {}", stream.sessionId, e.toString());
             stream.cut("HYPERVISOR_ERROR");
         });
         // other relay -> hypervisor: a state machine over the frames, payload slices written as they come
-        Buffer[] head = {Buffer.buffer(4)};
+        int[] header = {0, 0}; // the header's bytes so far, and how many
         int[] remaining = {-1}; // bytes left in the current frame's payload; -1: reading a header
         @SuppressWarnings("unchecked")
         io.vertx.core.Future<Void>[] lastWrite = new io.vertx.core.Future[] {io.vertx.core.Future.succeededFuture()};
-        Consumer<Buffer> down = b -> {
-            int pos = 0;
-            int n = b.length();
-            while (pos < n && !received[0] && !stream.ended()) {
-                if (remaining[0] < 0) {
-                    Buffer header = head[0];
-                    int take = Math.min(4 - header.length(), n - pos);
-                    header.appendBuffer(b, pos, take);
-                    pos += take;
-                    if (header.length() < 4) {
-                        break;
-                    }
-                    int len = header.getInt(0);
-                    if (len < 0 || len > MAX_FRAME) {
-                        String text = header.appendBuffer(b, pos, Math.min(60, n - pos)).toString("US-ASCII");
-                        if (outgoing && text.startsWith("REFUSED ")) { // the destination relay's answer to our preamble
-                            String why = text.substring(8).split("\\s")[0];
-                            LOG.warn("session {}: the destination relay refused the stream: {}", stream.sessionId, why);
-                            stream.cut("REFUSED_" + why);
+        Consumer<ByteBuf> down = b -> {
+            try {
+                while (b.isReadable() && !received[0] && !stream.ended()) {
+                    if (remaining[0] < 0) {
+                        while (header[1] < 4 && b.isReadable()) {
+                            header[0] = (header[0] << 8) | b.readUnsignedByte();
+                            header[1]++;
+                        }
+                        if (header[1] < 4) {
+                            break;
+                        }
+                        int len = header[0];
+                        header[0] = 0;
+                        header[1] = 0;
+                        if (len < 0 || len > MAX_FRAME) {
+                            String text = new String(new byte[] {(byte) (len >>> 24), (byte) (len >>> 16),
+                                    (byte) (len >>> 8), (byte) len}, StandardCharsets.US_ASCII)
+                                    + b.toString(b.readerIndex(), Math.min(56, b.readableBytes()), StandardCharsets.US_ASCII);
+                            if (outgoing && text.startsWith("REFUSED ")) { // the destination relay's answer to our preamble
+                                String why = text.substring(8).split("\\s")[0];
+                                LOG.warn("session {}: the destination relay refused the stream: {}", stream.sessionId, why);
+                                stream.cut("REFUSED_" + why);
+                                return;
+                            }
+                            LOG.warn("session {}: bad frame length {}; cutting the stream", stream.sessionId, len);
+                            stream.cut("BAD_FRAME");
                             return;
                         }
-                        LOG.warn("session {}: bad frame length {}; cutting the stream", stream.sessionId, len);
-                        stream.cut("BAD_FRAME");
-                        return;
-                    }
-                    head[0] = Buffer.buffer(4);
-                    if (len == 0) {
-                        received[0] = true;
-                        // closing at once would drop what still waits in the socket's outbound buffer
-                        lastWrite[0].onComplete(x -> {
-                            hypervisor.end();
-                            maybeWhole.run();
-                        });
-                        break;
-                    }
-                    remaining[0] = len;
-                } else {
-                    int take = Math.min(remaining[0], n - pos);
-                    if (!outgoing) {
-                        stream.carried(take);
-                    }
-                    lastWrite[0] = hypervisor.write(take == n ? b : b.slice(pos, pos + take));
-                    pos += take;
-                    remaining[0] -= take;
-                    if (remaining[0] == 0) {
-                        remaining[0] = -1;
+                        if (len == 0) {
+                            received[0] = true;
+                            // closing at once would drop what still waits in the socket's outbound buffer
+                            lastWrite[0].onComplete(x -> {
+                                hypervisor.socket.end();
+                                maybeWhole.run();
+                            });
+                            break;
+                        }
+                        remaining[0] = len;
+                    } else {
+                        int take = Math.min(remaining[0], b.readableBytes());
+                        if (!outgoing) {
+                            stream.carried(take);
+                        }
+                        lastWrite[0] = hypervisor.write(b.readRetainedSlice(take));
+                        remaining[0] -= take;
+                        if (remaining[0] == 0) {
+                            remaining[0] = -1;
+                        }
                     }
                 }
+            } finally {
+                b.release();
             }
-            if (hypervisor.writeQueueFull()) {
+            if (hypervisor.socket.writeQueueFull()) {
                 relay.pause();
-                hypervisor.drainHandler(v -> relay.resume());
+                hypervisor.socket.drainHandler(v -> relay.resume());
             }
         };
         Runnable downClosedEarly = () -> {
@@ -150,23 +154,18 @@ final class Frames {
                 stream.cut(outgoing ? "REMOTE_CLOSED" : "CUT");
             }
         };
-        relay.handler(down::accept);
-        relay.endHandler(v -> downClosedEarly.run());
-        relay.exceptionHandler(e -> LOG.warn("session {}: tunnel error: {}", stream.sessionId, e.toString()));
-        if (heldDown.length() > 0) {
-            down.accept(heldDown);
-        }
-        if (heldUp.length() > 0) {
-            up.accept(heldUp);
-        }
-        if (upEnded) {
-            upEnd.run();
-        }
-        if (downClosed) {
-            downClosedEarly.run();
-        }
+        relay.socket.exceptionHandler(e -> LOG.warn("session {}: tunnel error: {}", stream.sessionId, e.toString()));
+        // the ends come after the last byte (RawSocket), not from close handlers: Vert.x 5 runs a socket's
+        // close handler as soon as the connection closes, before the data still queued in a paused socket
+        relay.handlers(down, downClosedEarly);
+        hypervisor.handlers(up, upEnd);
         pacing.resumeUnlessHeld();
         relay.resume();
+    }
+
+    private static ByteBuf frame(ByteBufAllocator alloc, ByteBuf payload) {
+        return alloc.compositeDirectBuffer(2).addComponents(true, alloc.directBuffer(4).writeInt(payload.readableBytes()),
+                payload);
     }
 
     /** Pauses a socket for several independent reasons and resumes it when none is left. */
@@ -174,13 +173,13 @@ final class Frames {
         static final int QUEUE = 1;
         static final int CAP = 2;
         private final Vertx vertx;
-        private final NetSocket socket;
+        private final RawSocket socket;
         private final long cap;
         private final long startNanos = System.nanoTime();
         private long sent;
         private int holds;
 
-        Pacing(Vertx vertx, NetSocket socket, long cap) {
+        Pacing(Vertx vertx, RawSocket socket, long cap) {
             this.vertx = vertx;
             this.socket = socket;
             this.cap = cap;

@@ -1,9 +1,9 @@
 package io.vmflow.relay.net;
 
+import io.netty.buffer.CompositeByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -82,6 +83,7 @@ public final class Relay implements AutoCloseable {
     private final Map<String, AtomicLong> refused = new ConcurrentHashMap<>();
     private final Map<String, Local> outgoing = new ConcurrentHashMap<>();
     private final Map<String, Stream> live = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
     private final AtomicLong streamsAccepted = new AtomicLong();
@@ -120,63 +122,87 @@ public final class Relay implements AutoCloseable {
     }
 
     private void incoming(NetSocket socket) {
+        RawSocket raw = new RawSocket(socket);
         String address = String.valueOf(socket.remoteAddress());
         if (shuttingDown) {
-            refuse(socket, address, null, null, "SHUTTING_DOWN");
+            refuse(raw, address, null, null, "SHUTTING_DOWN");
             return;
         }
         String peer;
         try {
             peer = commonName((X509Certificate) socket.peerCertificates().get(0));
         } catch (Exception e) {
-            refuse(socket, address, null, null, "NO_CLIENT_CERTIFICATE");
+            refuse(raw, address, null, null, "NO_CLIENT_CERTIFICATE");
             return;
         }
-        Buffer preamble = Buffer.buffer();
-        long timer = vertx.setTimer(PREAMBLE_TIMEOUT_MS, t -> refuse(socket, peer, null, null, "PREAMBLE_TIMEOUT"));
-        socket.handler(b -> {
-            preamble.appendBuffer(b);
-            int nl = indexOf(preamble, (byte) '\n');
+        CompositeByteBuf preamble = raw.alloc().compositeBuffer(Integer.MAX_VALUE);
+        boolean[] over = {false}; // the preamble was answered (accepted, refused) or the client went
+        Runnable give = () -> {
+            over[0] = true;
+            preamble.release();
+        };
+        long timer = vertx.setTimer(PREAMBLE_TIMEOUT_MS, t -> {
+            if (!over[0]) {
+                give.run();
+                refuse(raw, peer, null, null, "PREAMBLE_TIMEOUT");
+            }
+        });
+        raw.handlers(b -> {
+            if (over[0]) {
+                b.release();
+                return;
+            }
+            preamble.addComponent(true, b);
+            int nl = preamble.indexOf(preamble.readerIndex(), preamble.writerIndex(), (byte) '\n');
             if (nl < 0) {
-                if (preamble.length() > MAX_PREAMBLE) {
+                if (preamble.readableBytes() > MAX_PREAMBLE) {
                     vertx.cancelTimer(timer);
-                    refuse(socket, peer, null, null, "BAD_PREAMBLE");
+                    give.run();
+                    refuse(raw, peer, null, null, "BAD_PREAMBLE");
                 }
                 return;
             }
             vertx.cancelTimer(timer);
-            String[] words = preamble.getString(0, nl, StandardCharsets.US_ASCII.name()).trim().split(" ");
-            Buffer rest = preamble.getBuffer(nl + 1, preamble.length());
+            over[0] = true;
+            String[] words = preamble.toString(preamble.readerIndex(), nl - preamble.readerIndex(),
+                    StandardCharsets.US_ASCII).trim().split(" ");
+            preamble.readerIndex(nl + 1); // what follows the line is the stream's first bytes
             if (words.length != 3 || !words[0].equals(PROTOCOL)) {
-                refuse(socket, peer, null, null, "BAD_PREAMBLE");
+                preamble.release();
+                refuse(raw, peer, null, null, "BAD_PREAMBLE");
                 return;
             }
             SessionBook.Claim claim = book.claim(words[1], words[2], peer);
             if (!claim.ok()) {
+                preamble.release();
                 String migration = book.migrationOf(words[1]);
                 LOG.warn("refused a stream from {} for session {}: {}", peer, printable(words[1]), claim.refusal());
-                refuse(socket, peer, printable(words[1]), migration, claim.refusal().name());
+                refuse(raw, peer, printable(words[1]), migration, claim.refusal().name());
                 return;
             }
-            deliver(socket, new Holding(socket, rest), claim.session());
+            raw.holdFromNow(preamble);
+            deliver(raw, claim.session());
+        }, () -> {
+            if (!over[0]) {
+                vertx.cancelTimer(timer);
+                give.run();
+            }
         });
     }
 
-    private void deliver(NetSocket socket, Holding holding, Session session) {
+    private void deliver(RawSocket tunnel, Session session) {
         plainClient.connect(endpoint(session.target()))
                 .onSuccess(hypervisor -> {
                     streamsAccepted.incrementAndGet();
                     Stream stream = track(session.id(), session.migrationId(), Stream.Side.DESTINATION, session.sourceHost(),
                             bytesIn);
-                    stream.sockets(hypervisor, socket);
+                    stream.sockets(hypervisor, tunnel.socket);
                     LOG.info("session {}: stream accepted, delivering to {}", session.id(), session.target());
-                    socket.pause();
-                    Frames.join(vertx, hypervisor, socket, stream, false, 0, Buffer.buffer(), false, holding.drain(),
-                            holding.ended());
+                    Frames.join(vertx, new RawSocket(hypervisor), tunnel, stream, false, 0);
                 })
                 .onFailure(e -> {
                     LOG.warn("session {}: target {} unreachable: {}", session.id(), session.target(), e.getMessage());
-                    refuse(socket, session.sourceHost(), session.id(), session.migrationId(), "TARGET_UNREACHABLE");
+                    refuse(tunnel, session.sourceHost(), session.id(), session.migrationId(), "TARGET_UNREACHABLE");
                 });
     }
 
@@ -208,7 +234,7 @@ public final class Relay implements AutoCloseable {
                 hypervisor.close(); // one stream per session
                 return;
             }
-            Holding holding = new Holding(hypervisor, Buffer.buffer());
+            RawSocket source = new RawSocket(hypervisor); // holds the stream's first bytes until the tunnel is up
             Stream stream = track(o.sessionId(), o.migrationId(), Stream.Side.SOURCE, o.destinationHost(), bytesOut);
             tlsClient.connect(endpoint(o.destinationRelay())).onSuccess(remote -> {
                 String peer;
@@ -221,17 +247,19 @@ public final class Relay implements AutoCloseable {
                     LOG.warn("session {}: {} answered as {}, not as {}; not sending the stream", o.sessionId(),
                             o.destinationRelay(), peer, o.destinationHost());
                     remote.close();
+                    source.discard();
                     stream.sockets(hypervisor, null);
                     stream.cut("WRONG_PEER");
                     return;
                 }
                 stream.sockets(hypervisor, remote);
+                RawSocket tunnel = new RawSocket(remote);
                 remote.write(PROTOCOL + " " + o.sessionId() + " " + o.credential() + "\n");
-                Frames.join(vertx, hypervisor, remote, stream, true, o.capBytesPerSecond(), holding.drain(),
-                        holding.ended(), Buffer.buffer(), false);
+                Frames.join(vertx, source, tunnel, stream, true, o.capBytesPerSecond());
             }).onFailure(e -> {
                 LOG.warn("session {}: cannot reach the destination relay {}: {}", o.sessionId(), o.destinationRelay(),
                         e.getMessage());
+                source.discard();
                 stream.sockets(hypervisor, null);
                 stream.cut("DESTINATION_RELAY_UNREACHABLE");
             });
@@ -310,6 +338,9 @@ public final class Relay implements AutoCloseable {
         };
         self[0] = new Stream(sessionId, migrationId, side, peer, counting, total, () -> {
             live.remove(sessionId, self[0]);
+            if (shuttingDown && live.isEmpty()) {
+                drained.complete(null);
+            }
             Local local = outgoing.remove(sessionId);
             if (local != null) {
                 local.close();
@@ -319,11 +350,11 @@ public final class Relay implements AutoCloseable {
         return self[0];
     }
 
-    private void refuse(NetSocket socket, String peer, String sessionId, String migrationId, String reason) {
+    private void refuse(RawSocket socket, String peer, String sessionId, String migrationId, String reason) {
         refused.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
         listener.refused(peer, sessionId, migrationId, reason);
-        socket.handler(null);
-        socket.write("REFUSED " + reason + "\n").onComplete(x -> socket.close());
+        socket.discard();
+        socket.socket.write("REFUSED " + reason + "\n").onComplete(x -> socket.socket.close());
     }
 
     /** "unix:/path" or "host:port". */
@@ -386,9 +417,16 @@ public final class Relay implements AutoCloseable {
         book.forgetExpired(60_000);
     }
 
-    /** Stops taking new sessions and streams; those running go on until they end. */
-    public void drain() {
+    /**
+     * Stops taking new sessions and streams; those running go on until they end. The future
+     * completes when none is left.
+     */
+    public CompletableFuture<Void> drain() {
         shuttingDown = true;
+        if (live.isEmpty()) {
+            drained.complete(null);
+        }
+        return drained;
     }
 
     static String commonName(X509Certificate cert) throws Exception {
@@ -404,14 +442,6 @@ public final class Relay implements AutoCloseable {
         return s.length() > 80 || !s.matches("[\\x21-\\x7e]*") ? "(unprintable)" : s;
     }
 
-    private static int indexOf(Buffer b, byte value) {
-        for (int i = 0; i < b.length(); i++) {
-            if (b.getByte(i) == value) {
-                return i;
-            }
-        }
-        return -1;
-    }
 
     @Override
     public void close() {
