@@ -8,7 +8,9 @@
 #   stunnel       a stunnel pair (TLS 1.3, AES-128-GCM)
 #   vmflow        two vmflow relays (TLS 1.3, mutual authentication, framed streams)
 # Generator (head -c of /dev/zero | socat) and sink (socat to /dev/null) are the same for all and
-# are not counted in the CPU figures. Usage: ops/bench/relays.sh [GIB_PER_RUN=2] [ROUNDS=3]
+# are not counted in the CPU figures. A fresh vmflow relay pair first carries VMFLOW_BENCH_WARM_GIB
+# (default 4) unmeasured GiB: relays run for months, and the JIT compiles their data path in the
+# first GiB. Usage: ops/bench/relays.sh [GIB_PER_RUN=2] [ROUNDS=3]
 # Needs root (an accounting cgroup), socat, stunnel4, openssh-server (installed when missing).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -17,6 +19,7 @@ gib=${1:-2}
 rounds=${2:-3}
 bytes=$((gib * 1073741824))
 IN=26000 MID=26001 SINK=26002 SSHD=26003
+warm_streams=${VMFLOW_BENCH_WARM_GIB:-4} # GiB streamed through a fresh vmflow relay pair before it is measured
 work=$(mktemp -d /tmp/vmflow-bench.XXXXXX)
 CG=/sys/fs/cgroup/cpuacct/vmflow-bench
 [ "$(id -u)" -eq 0 ] || die "the benchmark accounts CPU in a cgroup: run it as root"
@@ -128,11 +131,13 @@ CONF
 setup_vmflow() {
   vm_streams=0
   in_cg java -Xmx512m -cp "$JAR:$VMFLOW_ROOT/transport-relay-service/target/lib/*" io.vmflow.relay.bench.RelayPair \
-    "$P" $IN $SINK 2 > "$work/vmflow.log" 2>&1
+    "$P" $IN $SINK $((warm_streams + 1)) > "$work/vmflow.log" 2>&1
   for _ in $(seq 1 300); do grep -q READY "$work/vmflow.log" && break; sleep 0.1; done
   grep -q READY "$work/vmflow.log" || { cat "$work/vmflow.log" >&2; die "the vmflow relay pair did not start"; }
   say "vmflow: $(grep -m1 'TLS engine' "$work/vmflow.log" || true)"
-  warm vmflow # the relays run for months: one unmeasured stream warms the JIT, as in production
+  # the relays run for months: unmeasured streams first, until the JIT compiled the data path (on 2
+  # busy cores that takes a few GiB: the first GiB run at ~0.2 GB/s, see the relay's README)
+  for _ in $(seq 1 "$warm_streams"); do warm vmflow; done
 }
 per_run() { # KIND: hops that serve exactly one connection
   case $1 in
@@ -166,7 +171,7 @@ one_stream() { # BYTES: generator -> IN ... SINK; prints seconds
   e=$(date +%s.%N)
   echo "$e - $s" | bc
 }
-warm() { per_run "$1"; one_stream 268435456 > /dev/null; }
+warm() { per_run "$1"; one_stream 1073741824 > /dev/null; }
 
 kinds=(socat-plain ssh-gcm socat-tls stunnel vmflow)
 declare -A gbps cpu
