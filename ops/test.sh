@@ -29,6 +29,9 @@ if [ ${#browser_missing[@]} -gt 0 ]; then
     || die "apt-get install ${browser_missing[*]} failed"
 fi
 cleanup() {
+  # service JVMs a test started as child processes (a coordinator to kill -9, a relay) outlive a test
+  # JVM that died: none may stay to join the next run's consumer groups
+  pkill -f -- "-cp $VMFLOW_ROOT/[^ ]*(coordinator|transport-relay|host-agent)-service/target/" 2>/dev/null || true
   "$VMFLOW_ROOT/ops/hosts/down.sh" > /dev/null 2>&1 || true
   "$VMFLOW_ROOT/ops/stack/down.sh" --purge
   rm -rf "$VMFLOW_HOME"

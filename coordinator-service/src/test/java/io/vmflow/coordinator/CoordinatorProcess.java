@@ -27,6 +27,8 @@ final class CoordinatorProcess implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
         CoordinatorProcess p = new CoordinatorProcess(pb.start(), log);
+        // a test that fails before closing it must not leave it running (in the consumer group) for the next
+        Runtime.getRuntime().addShutdownHook(new Thread(p.process::destroyForcibly));
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
                 .until(() -> p.log().contains("restored") || !p.process.isAlive());
         if (!p.process.isAlive()) {

@@ -71,6 +71,9 @@ public final class RelayProcess implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         process = pb.start();
+        Process started = process;
+        // a test that fails before closing it must not leave it running for the next
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).until(() -> {
             if (!process.isAlive()) {
