@@ -37,13 +37,12 @@ public final class RelayTraffic implements AutoCloseable {
     }
 
     /** One relay's totals. */
-    public record Relay(String hostId, long bytes, int open, long refused, Instant lastReport) {
+    public record Relay(String hostId, long bytes, int open, long refused) {
     }
 
     private static final class Totals {
         long bytes;
         long refused;
-        Instant lastReport;
     }
 
     private final Map<String, Totals> totals = new TreeMap<>();
@@ -62,7 +61,6 @@ public final class RelayTraffic implements AutoCloseable {
 
     synchronized void observe(TunnelReport t) {
         Totals sum = totals.computeIfAbsent(t.getHostId(), k -> new Totals());
-        sum.lastReport = t.getReportedAt();
         String key = t.getHostId() + "/" + t.getSessionId();
         Stream s = streams.getOrDefault(key, new Stream(t.getHostId(), t.getSessionId(), t.getMigrationId(),
                 t.getPeer(), null, null, null, 0, null));
@@ -93,7 +91,7 @@ public final class RelayTraffic implements AutoCloseable {
         List<Relay> l = new ArrayList<>();
         totals.forEach((host, t) -> l.add(new Relay(host, t.bytes, (int) streams.values().stream()
                 .filter(s -> s.hostId().equals(host) && s.closed() == null && s.opened() != null
-                        && s.opened().isAfter(lost)).count(), t.refused, t.lastReport)));
+                        && s.opened().isAfter(lost)).count(), t.refused)));
         return l;
     }
 

@@ -50,12 +50,6 @@ public final class Exposition {
         return this;
     }
 
-    /** Appends text another writer produced (already in the format). */
-    public Exposition raw(String text) {
-        out.append(text);
-        return this;
-    }
-
     public String text() {
         return out.toString();
     }
