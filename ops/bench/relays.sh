@@ -6,22 +6,27 @@
 #   ssh-gcm       an SSH port forward, aes128-gcm@openssh.com (as Proxmox tunnels migrations)
 #   socat-tls     two socat OPENSSL hops (TLS 1.3)
 #   stunnel       a stunnel pair (TLS 1.3, AES-128-GCM)
-#   vmflow        two vmflow relays (TLS 1.3, mutual authentication, framed streams)
-# Generator (head -c of /dev/zero | socat) and sink (socat to /dev/null) are the same for all and
-# are not counted in the CPU figures. A fresh vmflow relay pair first carries VMFLOW_BENCH_WARM_GIB
-# (default 4) unmeasured GiB: relays run for months, and the JIT compiles their data path in the
-# first GiB. Usage: ops/bench/relays.sh [GIB_PER_RUN=2] [ROUNDS=3]
+#   vmflow        two vmflow relays (TLS 1.3, mutual authentication, framed streams), each with
+#                 its own Vert.x (as on two hosts), in one JVM
+# Generator (socat reading /dev/zero) and sink (socat writing /dev/null), both with 128 KiB buffers,
+# are the same for all and are not counted in the CPU figures; they share the machine's cores with
+# the hops, so they are kept cheap (a `head | socat` generator and an 8 KiB-buffer sink took more
+# CPU than the hops and capped every kind near the same figure). The vmflow relay pair is started
+# once and first carries VMFLOW_BENCH_WARM_GIB (default 8) unmeasured GiB: relays run for months,
+# and the JIT compiles their data path in the first GiB. Usage: ops/bench/relays.sh [GIB_PER_RUN=2]
+# [ROUNDS=5]
 # Needs root (an accounting cgroup), socat, stunnel4, openssh-server (installed when missing).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 gib=${1:-2}
-rounds=${2:-3}
+rounds=${2:-5}
 bytes=$((gib * 1073741824))
-IN=26000 MID=26001 SINK=26002 SSHD=26003
-warm_streams=${VMFLOW_BENCH_WARM_GIB:-4} # GiB streamed through a fresh vmflow relay pair before it is measured
+IN=26000 MID=26001 SINK=26002 SSHD=26003 VM_IN=26004
+warm_streams=${VMFLOW_BENCH_WARM_GIB:-8} # GiB streamed through the vmflow relay pair before it is measured
 work=$(mktemp -d /tmp/vmflow-bench.XXXXXX)
 CG=/sys/fs/cgroup/cpuacct/vmflow-bench
+CG_VM=/sys/fs/cgroup/cpuacct/vmflow-bench-relays # the vmflow pair runs through all rounds: its own accounting
 [ "$(id -u)" -eq 0 ] || die "the benchmark accounts CPU in a cgroup: run it as root"
 missing=()
 command -v socat > /dev/null || missing+=(socat)
@@ -34,7 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 fi
 [ -d /sys/fs/cgroup/cpuacct ] || die "no cgroup v1 cpuacct hierarchy here: CPU per GB cannot be measured"
-mkdir -p "$CG"
+mkdir -p "$CG" "$CG_VM"
 require_java
 JAR="$VMFLOW_ROOT/transport-relay-service/target/vmflow-transport-relay-service-0.1.0-SNAPSHOT.jar"
 if [ ! -f "$JAR" ] || [ -n "$(find "$VMFLOW_ROOT/transport-relay-service/src/main" -newer "$JAR" -type f | head -1)" ]; then
@@ -42,10 +47,11 @@ if [ ! -f "$JAR" ] || [ -n "$(find "$VMFLOW_ROOT/transport-relay-service/src/mai
 fi
 
 pids=()
+vm_pid=""
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" $vm_pid; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rmdir "$CG" 2>/dev/null || true
+  rmdir "$CG" "$CG_VM" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -55,7 +61,7 @@ in_cg() {
   bash -c 'echo $$ > '"$CG"'/cgroup.procs; exec "$@"' _ "$@" &
   pids+=($!)
 }
-usage_ns() { cat "$CG/cpuacct.usage"; }
+usage_ns() { echo $(($(cat "$CG/cpuacct.usage") + $(cat "$CG_VM/cpuacct.usage"))); }
 # wait_port PORT: until something listens there (without connecting: most hops serve one connection)
 listening() { ss -Htln "sport = :$1" | grep -q .; }
 wait_port() { for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.1; done; die "nothing listens on $1"; }
@@ -128,15 +134,17 @@ CONF
   wait_port $MID
   wait_port $IN
 }
-setup_vmflow() {
+setup_vmflow() { # once: relays run for months, so the pair is warmed and then measured every round
   vm_streams=0
-  in_cg java -Xmx512m -cp "$JAR:$VMFLOW_ROOT/transport-relay-service/target/lib/*" io.vmflow.relay.bench.RelayPair \
-    "$P" $IN $SINK $((warm_streams + 1)) > "$work/vmflow.log" 2>&1
+  bash -c 'echo $$ > '"$CG_VM"'/cgroup.procs; exec "$@"' _ java -Xmx1g \
+    -cp "$JAR:$VMFLOW_ROOT/transport-relay-service/target/lib/*" io.vmflow.relay.bench.RelayPair \
+    "$P" $VM_IN $SINK $((warm_streams + rounds)) > "$work/vmflow.log" 2>&1 &
+  vm_pid=$!
   for _ in $(seq 1 300); do grep -q READY "$work/vmflow.log" && break; sleep 0.1; done
   grep -q READY "$work/vmflow.log" || { cat "$work/vmflow.log" >&2; die "the vmflow relay pair did not start"; }
-  say "vmflow: $(grep -m1 'TLS engine' "$work/vmflow.log" || true)"
-  # the relays run for months: unmeasured streams first, until the JIT compiled the data path (on 2
-  # busy cores that takes a few GiB: the first GiB run at ~0.2 GB/s, see the relay's README)
+  say "vmflow: $(grep -m1 'TLS engine' "$work/vmflow.log" || true); warming it with $warm_streams GiB"
+  # unmeasured streams first, until the JIT compiled the data path: on 2 busy cores that takes several
+  # GiB (the first GiB run at ~0.3 GB/s, see the relay's README)
   for _ in $(seq 1 "$warm_streams"); do warm vmflow; done
 }
 per_run() { # KIND: hops that serve exactly one connection
@@ -160,37 +168,39 @@ per_run() { # KIND: hops that serve exactly one connection
       vm_streams=$((vm_streams + 1)) ;;
   esac
 }
-one_stream() { # BYTES: generator -> IN ... SINK; prints seconds
-  socat -u TCP-LISTEN:$SINK,reuseaddr OPEN:/dev/null &
+one_stream() { # BYTES PORT: generator -> PORT ... SINK; prints seconds
+  socat -u -b 131072 TCP-LISTEN:$SINK,reuseaddr OPEN:/dev/null &
   local sink=$!
   wait_port $SINK
   local s e
   s=$(date +%s.%N)
-  head -c "$1" /dev/zero | socat -u -b 131072 - TCP:127.0.0.1:$IN
+  socat -u -b 131072 OPEN:/dev/zero,readbytes="$1" TCP:127.0.0.1:"$2"
   wait $sink
   e=$(date +%s.%N)
   echo "$e - $s" | bc
 }
-warm() { per_run "$1"; one_stream 1073741824 > /dev/null; }
+in_port() { if [ "$1" = vmflow ]; then echo $VM_IN; else echo $IN; fi; }
+warm() { per_run "$1"; one_stream 1073741824 "$(in_port "$1")" > /dev/null; }
 
 kinds=(socat-plain ssh-gcm socat-tls stunnel vmflow)
 declare -A gbps cpu
 say "benchmark: $gib GiB per run, $rounds rounds, kinds alternating: ${kinds[*]}"
 for k in "${kinds[@]}"; do gbps[$k]=""; cpu[$k]=""; done
+setup_vmflow
+ratios="" # per round: vmflow / that round's fastest encrypted alternative
 for ((r = 1; r <= rounds; r++)); do
   for k in "${kinds[@]}"; do
-    # long-running hops start fresh each round in their own accounting
+    # the other kinds' long-running hops start fresh each round
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
     pids=()
     case $k in
       ssh-gcm) setup_ssh ;;
       stunnel) setup_stunnel ;;
-      vmflow) setup_vmflow ;;
     esac
     per_run "$k"
     before=$(usage_ns)
-    secs=$(one_stream "$bytes")
+    secs=$(one_stream "$bytes" "$(in_port "$k")")
     sleep 0.3
     after=$(usage_ns)
     gb=$(echo "scale=6; $bytes / 1000000000" | bc)
@@ -198,10 +208,15 @@ for ((r = 1; r <= rounds; r++)); do
     cpg=$(echo "scale=3; ($after - $before) / 1000000000 / $gb" | bc)
     gbps[$k]="${gbps[$k]} $rate"
     cpu[$k]="${cpu[$k]} $cpg"
+    case $k in
+      socat-plain) round_best=0 ;;
+      vmflow) ratios="$ratios $(echo "scale=3; $rate / $round_best" | bc)" ;;
+      *) [ "$(echo "$rate > $round_best" | bc)" = 1 ] && round_best=$rate ;;
+    esac
     printf '[vmflow] round %d %-12s %6s GB/s  %6s CPU-s/GB\n' "$r" "$k" "$rate" "$cpg" >&2
   done
 done
-for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+for p in "${pids[@]}" $vm_pid; do kill "$p" 2>/dev/null || true; done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 echo
@@ -221,3 +236,5 @@ eval "best_cpu=\$cpu_$bk"
 echo
 echo "vmflow / best encrypted alternative ($best_enc): throughput $(echo "scale=2; $med_vmflow / $best_enc_rate" | bc)x, CPU per GB $(echo "scale=2; $cpu_vmflow / $best_cpu" | bc)x"
 echo "vmflow / plain socat ceiling: throughput $(echo "scale=2; $med_vmflow / $med_socat_plain" | bc)x"
+rs=$(echo "$ratios" | tr ' ' '\n' | grep -v '^$' | sort -n | tr '\n' ' ')
+echo "per round, vmflow / that round's fastest encrypted alternative: $rs(median $(echo "$ratios" | median)x)"

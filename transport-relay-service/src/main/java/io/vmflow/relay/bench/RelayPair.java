@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * Two vmflow relays, source and destination, in one JVM, for the benchmark (ops/bench/relays.sh):
  * real TLS 1.3 with mutual authentication between them, sessions opened directly instead of from
  * Kafka. Each stream the source's loopback port takes goes to the sink; a new session is opened for
- * each (single-use credentials, as in production). Prints "READY" when listening.
+ * each (single-use credentials, as in production). Prints "READY" when listening. Each relay has a
+ * Vert.x of its own, as on two hosts: with one shared Vert.x, a session's source and destination
+ * sockets could land on the same event loop, one thread carrying both relays' work.
  *
  * <p>Usage: RelayPair PKI_DIR IN_PORT SINK_PORT STREAMS
  */
@@ -31,12 +33,13 @@ public final class RelayPair {
         int inPort = Integer.parseInt(args[1]);
         int sinkPort = Integer.parseInt(args[2]);
         int streams = Integer.parseInt(args[3]);
+        Vertx sourceVertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         System.out.println("TLS engine " + Tls.engineName() + ", native transport " + vertx.isNativeTransportEnabled());
         Relay destination = new Relay(vertx, tls(pki, "hostB"), new SessionBook("hostB", Clock.systemUTC()));
         int tlsPort = destination.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         CountDownLatch done = new CountDownLatch(streams);
-        Relay source = new Relay(vertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()),
+        Relay source = new Relay(sourceVertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()),
                 new Relay.Listener() {
                     @Override
                     public void closed(String sessionId, String migrationId, String peer, long bytes, String reason) {
@@ -62,6 +65,7 @@ public final class RelayPair {
         }
         source.close();
         destination.close();
+        sourceVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
