@@ -83,14 +83,14 @@ build_if_stale() {
 
 # start_service DESCRIPTION FILES MODULE MAIN READY_URL [VAR=VALUE...]: starts a service's JVM in the
 # background with the stack's Kafka and registry and the given settings, its pid in FILES.pid and
-# its log in FILES.log, and waits until READY_URL answers.
+# its log in FILES.log, and waits until READY_URL answers. Heap: JAVA_HEAP (default 256m).
 start_service() {
-  local what=$1 files=$2 module=$3 main=$4 ready=$5
+  local what=$1 files=$2 module=$3 main=$4 ready=$5 heap=${JAVA_HEAP:-256m}
   shift 5
   env "$@" \
     KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT" \
     SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7" \
-    setsid nohup java -Xmx256m -cp "$VMFLOW_ROOT/$module/target/vmflow-$module-0.1.0-SNAPSHOT.jar:$VMFLOW_ROOT/$module/target/lib/*" \
+    setsid nohup java -Xmx"$heap" -cp "$VMFLOW_ROOT/$module/target/vmflow-$module-0.1.0-SNAPSHOT.jar:$VMFLOW_ROOT/$module/target/lib/*" \
     "$main" > "$files.log" 2>&1 < /dev/null &
   echo $! > "$files.pid"
   wait_for 120 "$what" "$files.log" "$files.pid" curl -sf "$ready" -o /dev/null

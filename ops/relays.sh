@@ -34,7 +34,8 @@ case "${1:-}" in
         say "$id: relay already running (pid $(cat "$RELAYS_DIR/$id.pid"))"
       else
         say "$id: starting its transport relay (TLS 127.0.0.1:$tls_port, log $RELAYS_DIR/$id.log, management http://127.0.0.1:$mgmt_port)"
-        start_service "the relay of $id" "$RELAYS_DIR/$id" transport-relay-service io.vmflow.relay.Main \
+        # a heap above 512 MiB: below, Netty's allocator pools no large buffer (see the relay's README)
+        JAVA_HEAP=1g start_service "the relay of $id" "$RELAYS_DIR/$id" transport-relay-service io.vmflow.relay.Main \
           "http://127.0.0.1:$mgmt_port/ready" \
           VMFLOW_RELAY_HOST_ID="$id" \
           VMFLOW_RELAY_LISTEN="127.0.0.1:$tls_port" \

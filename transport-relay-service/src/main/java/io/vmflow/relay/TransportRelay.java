@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TransportRelay implements AutoCloseable {
 
+    /** At or below this heap Netty's adaptive allocator runs in its low-memory mode (see start). */
+    private static final long LOW_MEMORY_HEAP = 512L << 20;
     private static final Logger LOG = LoggerFactory.getLogger(TransportRelay.class);
 
     private final RelayConfig config;
@@ -65,6 +67,11 @@ public final class TransportRelay implements AutoCloseable {
 
     public TransportRelay start() throws Exception {
         LOG.info("transport relay starting: {}", config.describe());
+        if (Runtime.getRuntime().maxMemory() <= LOW_MEMORY_HEAP) {
+            // Netty's adaptive allocator decides at start, from the heap's size alone, whether to pool
+            LOG.warn("heap of {} MiB: Netty pools no buffer above 16 KiB with a heap of 512 MiB or less, and the "
+                    + "relay carries about a fifth less; start it with -Xmx1g", Runtime.getRuntime().maxMemory() >> 20);
+        }
         // the hypervisor binds its incoming socket there (destination) and connects to ours (source)
         java.nio.file.Files.createDirectories(config.socketDir());
         String[] hp = config.listen().split(":");

@@ -25,6 +25,8 @@ final class RawSocket {
 
     private static final int HOLD_BOUND = 4 << 20;
     private static final int MAX_READ = 256 << 10;
+    /** Outbound bytes queued before the socket reports full (the default 64 KiB is less than one read). */
+    private static final int WRITE_QUEUE = 1 << 20;
 
     final NetSocket socket;
     private final NetSocketInternal internal;
@@ -41,9 +43,11 @@ final class RawSocket {
         this.internal = (NetSocketInternal) socket;
         this.loop = internal.channelHandlerContext().channel().eventLoop();
         this.data = this::hold;
-        // reads of up to 256 KiB (Netty's default stops at 64 KiB): fewer reads, TLS calls and flushes per GB
+        // reads of up to 256 KiB (Netty's default stops at 64 KiB): fewer reads, TLS calls and flushes per GB;
+        // and a write queue of a few reads, so that the reading side is not paused after every read
         internal.channelHandlerContext().channel().config()
                 .setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(4096, 65536, MAX_READ));
+        socket.setWriteQueueMaxSize(WRITE_QUEUE);
         internal.messageHandler(msg -> {
             if (msg instanceof ByteBuf b && b.isReadable()) {
                 data.accept(b);

@@ -67,7 +67,7 @@ public final class RelayProcess implements AutoCloseable {
 
     public RelayProcess start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.vmflow.relay.Main")
+                "-Xmx1g", "-cp", System.getProperty("java.class.path"), "io.vmflow.relay.Main")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         process = pb.start();
