@@ -5,21 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonObject;
 import io.vmflow.agent.testhosts.TestGuest;
 import io.vmflow.avro.Phase;
+import io.vmflow.schemas.NodeProgram;
 import io.vmflow.schemas.metrics.GrafanaDashboards;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,15 +31,16 @@ import org.junit.jupiter.api.Test;
  */
 class DashboardBrowserIT {
 
-    static final Path BROWSER = Path.of("target", "browser");
     static final List<String> IN_FLIGHT = List.of("SCHEDULED", "PREPARING_TARGET", "TARGET_READY", "RUNNING",
             "SWITCHING_OVER", "FINISHING", "CONFIRMING");
 
     static CoordinatorFixture system;
+    static NodeProgram browser;
 
     @BeforeAll
     static void start() throws Exception {
-        installPlaywright();
+        assertThat(Path.of("/usr/bin/chromium")).as("Debian's chromium package (ops/test.sh installs it)").exists();
+        browser = NodeProgram.install("browser", List.of("package.json", "dashboard.mjs"), "playwright-core");
         system = CoordinatorFixture.start("it-dashboard", Map.of());
     }
 
@@ -59,7 +58,7 @@ class DashboardBrowserIT {
             guest.start(system.agents.hostA, false);
             system.awaitGuest("hostA", guest.name());
 
-            Run run = run(List.of("node", "dashboard.mjs", "http://127.0.0.1:" + system.coordinator.httpPort(),
+            NodeProgram.Run run = browser.run(List.of("node", "dashboard.mjs", "http://127.0.0.1:" + system.coordinator.httpPort(),
                     guest.name(), "hostA", "hostB", screenshot.toAbsolutePath().toString()), Duration.ofMinutes(5));
 
             System.out.println("browser test: " + run.output());
@@ -95,34 +94,5 @@ class DashboardBrowserIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("GET %s", path).isEqualTo(200);
         return r.body();
-    }
-
-    /** Copies the browser test beside its own node_modules in target/ and installs playwright-core there. */
-    static void installPlaywright() throws Exception {
-        Files.createDirectories(BROWSER);
-        for (String f : List.of("package.json", "dashboard.mjs")) {
-            Files.copy(Path.of("src", "test", "browser", f), BROWSER.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-        }
-        assertThat(Path.of("/usr/bin/chromium")).as("Debian's chromium package (ops/test.sh installs it)").exists();
-        if (!Files.isDirectory(BROWSER.resolve("node_modules/playwright-core"))) {
-            Run npm = run(List.of("npm", "install", "--no-audit", "--no-fund", "--no-package-lock"),
-                    Duration.ofMinutes(5));
-            assertThat(npm.exit()).as("npm install playwright-core:\n%s", npm.output()).isZero();
-        }
-    }
-
-    record Run(int exit, String output) {
-    }
-
-    /** Runs a command in target/browser; the limit only guards against a hung browser. */
-    static Run run(List<String> command, Duration limit) throws Exception {
-        Path log = Files.createTempFile("vmflow-browser", ".log");
-        Process p = new ProcessBuilder(command).directory(BROWSER.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Run(-1, Files.readString(log, StandardCharsets.UTF_8) + "\n(killed after " + limit + ")");
-        }
-        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
     }
 }

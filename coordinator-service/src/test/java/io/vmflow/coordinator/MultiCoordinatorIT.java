@@ -1,7 +1,6 @@
 package io.vmflow.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
 import io.vmflow.agent.testhosts.TestGuest;
@@ -108,9 +107,10 @@ class MultiCoordinatorIT {
                     g.start(agents.hostA, false);
                     guests.add(g);
                 }
-                // asking each child over /dashboard/board (as CoordinatorCrashAndLimitsIT does) timed out for
-                // the second instance in CI twice and never here; until that is understood, the old wait
-                await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).until(() -> true);
+                // both instances must know the guests before the requests (agents publish inventory every 5 s)
+                List<String> names = guests.stream().map(TestGuest::name).toList();
+                one.awaitGuests("hostA", names);
+                two.awaitGuests("hostA", names);
                 List<String> ids = new ArrayList<>();
                 for (int p = 0; p < TopicCatalogue.MIGRATION_REQUESTS.partitions(); p++) {
                     ids.add(idOnPartition(p));
