@@ -8,6 +8,7 @@ import io.vmflow.coordinator.engine.EventIndex;
 import io.vmflow.coordinator.engine.MigrationView;
 import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.coordinator.observe.RelayTraffic;
+import io.vmflow.coordinator.statemachine.MigrationPhase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -37,6 +38,30 @@ public final class Dashboard {
         this.inventory = inventory;
         this.events = events;
         this.relays = relays;
+    }
+
+    /** How long one computed board serves every open stream. */
+    static final long TICK_MS = 250;
+
+    /**
+     * A board as the streams send it: {@code text} without its timestamp (equal texts, equal pages),
+     * {@code event} the server-sent event with it.
+     */
+    record Frame(String text, String event, long computedAtNanos) {
+    }
+
+    private volatile Frame frame;
+
+    /** The current board for the streams: computed at most once per tick, however many viewers there are. */
+    Frame frame() {
+        Frame f = frame;
+        long now = System.nanoTime();
+        if (f == null || now - f.computedAtNanos() >= TICK_MS * 1_000_000L) {
+            JsonObject board = board();
+            f = new Frame(board.encode(), "event: board\ndata: " + stamped(board).encode() + "\n\n", now);
+            frame = f;
+        }
+        return f;
     }
 
     /** The board without its timestamp: two boards are equal exactly when the page would show the same. */
@@ -71,7 +96,7 @@ public final class Dashboard {
                     .put("relay", h.getRelayEndpoint()).put("libvirtVersion", h.getLibvirtVersion()));
         });
         JsonArray relayHosts = new JsonArray();
-        relays.relays().forEach(r -> relayHosts.add(new JsonObject().put("hostId", r.hostId())
+        relays.relays(this::ended).forEach(r -> relayHosts.add(new JsonObject().put("hostId", r.hostId())
                 .put("bytes", r.bytes()).put("open", r.open()).put("refused", r.refused())));
         JsonArray streams = new JsonArray();
         relays.recent().stream().limit(12).forEach(s -> streams.add(new JsonObject().put("hostId", s.hostId())
@@ -85,6 +110,12 @@ public final class Dashboard {
                         .put("inboundPerHost", config.inboundPerHost()).put("cluster", config.clusterWide()))
                 .put("inFlight", flying).put("waiting", waiting).put("ended", ended).put("hosts", hosts)
                 .put("relays", relayHosts).put("streams", streams).put("events", latest);
+    }
+
+    /** Whether the audit log says the migration ended (or no longer knows it). */
+    private boolean ended(String migrationId) {
+        List<MigrationEvent> l = events.of(migrationId);
+        return l.isEmpty() || MigrationPhase.valueOf(l.get(l.size() - 1).getPhase().name()).isFinal();
     }
 
     static JsonObject stamped(JsonObject board) {

@@ -175,16 +175,15 @@ public final class HttpApi implements AutoCloseable {
         res.write("retry: 2000\n\n");
         String[] shown = {null};
         long[] shownAt = {0};
-        long timer = vertx.setPeriodic(0, 250, t -> {
-            JsonObject board = dashboard.board();
-            String text = board.encode();
+        long timer = vertx.setPeriodic(0, Dashboard.TICK_MS, t -> {
+            Dashboard.Frame f = dashboard.frame(); // one computation per tick shared by all viewers
             long now = System.currentTimeMillis();
-            if ((text.equals(shown[0]) && now - shownAt[0] < 5000) || res.writeQueueFull()) {
+            if ((f.text().equals(shown[0]) && now - shownAt[0] < 5000) || res.writeQueueFull()) {
                 return;
             }
-            shown[0] = text;
+            shown[0] = f.text();
             shownAt[0] = now;
-            res.write("event: board\ndata: " + Dashboard.stamped(board).encode() + "\n\n");
+            res.write(f.event());
         });
         res.closeHandler(v -> {
             vertx.cancelTimer(timer);

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * What the relays report of their tunnels, for the dashboard: per relay host the bytes carried,
@@ -20,7 +21,6 @@ import java.util.TreeMap;
 public final class RelayTraffic implements AutoCloseable {
 
     private static final int RECENT = 50;
-    private static final java.time.Duration LOST = java.time.Duration.ofMinutes(30);
 
     /** One relay's side of one session. */
     public record Stream(String hostId, String sessionId, String migrationId, String peer, Instant opened,
@@ -84,14 +84,14 @@ public final class RelayTraffic implements AutoCloseable {
 
     /**
      * Per relay host: bytes carried by closed streams, streams open now, connections refused. A stream
-     * whose relay never said CLOSED (it was killed) stops counting as open after {@link #LOST}.
+     * is open until its CLOSED report or until its migration ended: a relay killed mid-stream never
+     * says CLOSED, but the migration then fails.
      */
-    public synchronized List<Relay> relays() {
-        Instant lost = Instant.now().minus(LOST);
+    public synchronized List<Relay> relays(Predicate<String> migrationEnded) {
         List<Relay> l = new ArrayList<>();
         totals.forEach((host, t) -> l.add(new Relay(host, t.bytes, (int) streams.values().stream()
                 .filter(s -> s.hostId().equals(host) && s.closed() == null && s.opened() != null
-                        && s.opened().isAfter(lost)).count(), t.refused)));
+                        && !migrationEnded.test(s.migrationId())).count(), t.refused)));
         return l;
     }
 
