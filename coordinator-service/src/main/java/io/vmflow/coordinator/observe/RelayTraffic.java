@@ -59,6 +59,11 @@ public final class RelayTraffic implements AutoCloseable {
                 TopicTail.From.BEGINNING, wire, TunnelReport.class, (r, t) -> observe(t), key -> { }).start();
     }
 
+    /** Fed by {@link #observe} alone (tests). */
+    RelayTraffic() {
+        this.tail = null;
+    }
+
     synchronized void observe(TunnelReport t) {
         Totals sum = totals.computeIfAbsent(t.getHostId(), k -> new Totals());
         String key = t.getHostId() + "/" + t.getSessionId();
@@ -104,6 +109,8 @@ public final class RelayTraffic implements AutoCloseable {
 
     @Override
     public void close() {
-        tail.close();
+        if (tail != null) {
+            tail.close();
+        }
     }
 }
