@@ -1,7 +1,6 @@
 package io.vmflow.ops.cli;
 
 import io.vmflow.avro.CommandType;
-import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.HostState;
@@ -24,6 +23,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,38 +41,14 @@ final class CommandCommand implements Callable<Integer> {
     @Option(names = "--type", required = true, description = "BEGIN, PREPARE, PERFORM, FINISH, CONFIRM, ABORT, HANDOFF_PEER_TO_PEER, HANDOFF_UNMANAGED.")
     CommandType type;
 
-    @Option(names = "--guest", required = true, description = "The guest's name.")
-    String guest;
+    @Mixin
+    SpecOptions options;
 
     @Option(names = "--source", description = "Source host id (default: --host).")
     String source;
 
-    @Option(names = "--destination", description = "Destination host id.")
-    String destination;
-
     @Option(names = "--peer", description = "The other vmflow host of the migration (p2p: the destination agent to drive).")
     String peer;
-
-    @Option(names = "--flow", defaultValue = "MANAGED_PEER_TO_PEER", description = "MANAGED_DIRECT, MANAGED_PEER_TO_PEER or UNMANAGED_DIRECT (default ${DEFAULT-VALUE}).")
-    ControlFlow flow;
-
-    @Option(names = "--destination-uri", description = "Destination libvirt URI (default: from the destination's host state).")
-    String destinationUri;
-
-    @Option(names = "--migration-uri", description = "Hypervisor migration URI (seed URI 3), e.g. tcp://10.251.0.2:49200.")
-    String migrationUri;
-
-    @Option(names = "--persist-dest", description = "Write the destination config after success.")
-    boolean persistDest;
-
-    @Option(names = "--undefine-source", description = "Remove the source config after success.")
-    boolean undefineSource;
-
-    @Option(names = "--offline", description = "Offline migration (the guest's config only).")
-    boolean offline;
-
-    @Option(names = "--bandwidth", description = "Bandwidth limit in MiB/s.")
-    Long bandwidth;
 
     @Option(names = "--migration-id", description = "Default: a new id.")
     String migrationId;
@@ -83,28 +59,30 @@ final class CommandCommand implements Callable<Integer> {
     @Option(names = "--no-wait", description = "Send and return without following the reports.")
     boolean noWait;
 
+    /** The command's spec, as the flags describe it (the transport of a hand-driven command is native). */
+    MigrationSpec spec() {
+        return options.spec(source != null ? source : host).setTransport(Transport.NATIVE).build();
+    }
+
     @Override
     public Integer call() throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         String id = migrationId != null ? migrationId : "cli-" + UUID.randomUUID().toString().substring(0, 8);
-        if (destinationUri == null && destination != null) {
-            HostState d = HostLookup.all(endpoints, wire).get(destination);
+        if (options.destinationUri == null && options.destination != null) {
+            HostState d = HostLookup.all(endpoints, wire).get(options.destination);
             if (d == null) {
-                System.err.println("no host state for '" + destination + "' on " + TopicCatalogue.HOST_STATE.name()
+                System.err.println("no host state for '" + options.destination + "' on " + TopicCatalogue.HOST_STATE.name()
                         + ": is its agent running? (or give --destination-uri)");
                 return 2;
             }
-            destinationUri = d.getLibvirtUri();
+            options.destinationUri = d.getLibvirtUri();
         }
-        MigrationSpec spec = MigrationSpec.newBuilder().setGuest(guest).setSourceHost(source != null ? source : host)
-                .setDestinationHost(destination).setControlFlow(flow).setTransport(Transport.NATIVE)
-                .setDestinationUri(destinationUri).setMigrationUri(migrationUri).setLive(!offline)
-                .setPersistDest(persistDest).setUndefineSource(undefineSource).setBandwidthMiBps(bandwidth).build();
+        MigrationSpec spec = spec();
         HostCommand c = HostCommand.newBuilder().setCommandId(id + ":" + type.name().toLowerCase() + ":" + host)
                 .setMigrationId(id).setHostId(host).setType(type).setEpoch(epoch)
                 .setIssuer("cli:" + System.getProperty("user.name")).setIssuedAt(Instant.now()).setSpec(spec)
-                .setPeerHost(peer).setMigrationUri(migrationUri).build();
+                .setPeerHost(peer).setMigrationUri(options.migrationUri).build();
 
         try (KafkaConsumer<String, byte[]> reports = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-reports"));
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {

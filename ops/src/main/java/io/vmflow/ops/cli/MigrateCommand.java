@@ -1,6 +1,5 @@
 package io.vmflow.ops.cli;
 
-import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
@@ -24,6 +23,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Asks vmflow to migrate a guest (a request on the requests topic) and prints its events as they happen. */
@@ -34,42 +34,17 @@ final class MigrateCommand implements Callable<Integer> {
     static final Set<Phase> FINAL = EnumSet.of(Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.REJECTED,
             Phase.GUEST_LEFT_PAUSED);
 
-    @Option(names = "--guest", required = true, description = "The guest's name (or UUID).")
-    String guest;
+    @Mixin
+    SpecOptions options;
 
     @Option(names = "--source", required = true, description = "Source host id.")
     String source;
-
-    @Option(names = "--destination", description = "Destination host id (default: the coordinator chooses).")
-    String destination;
-
-    @Option(names = "--flow", defaultValue = "MANAGED_PEER_TO_PEER",
-            description = "MANAGED_DIRECT, MANAGED_PEER_TO_PEER or UNMANAGED_DIRECT (default ${DEFAULT-VALUE}).")
-    ControlFlow flow;
 
     @Option(names = "--transport", defaultValue = "NATIVE", description = "NATIVE or TUNNELLED (default ${DEFAULT-VALUE}).")
     Transport transport;
 
     @Option(names = "--source-uri", description = "Seed URI 1: the source's libvirt URI (default: its registration).")
     String sourceUri;
-
-    @Option(names = "--destination-uri", description = "Seed URI 2: the destination's libvirt URI (a libvirt host without vmflow, for peer-to-peer).")
-    String destinationUri;
-
-    @Option(names = "--migration-uri", description = "Seed URI 3: the hypervisor migration URI, tcp://HOST[:PORT].")
-    String migrationUri;
-
-    @Option(names = "--offline", description = "Migrate the guest's config only.")
-    boolean offline;
-
-    @Option(names = "--persist-dest", description = "Write the destination config after success.")
-    boolean persistDest;
-
-    @Option(names = "--undefine-source", description = "Remove the source config after success.")
-    boolean undefineSource;
-
-    @Option(names = "--bandwidth", description = "Bandwidth limit, MiB/s.")
-    Long bandwidth;
 
     @Option(names = "--max-downtime", description = "Maximum downtime, ms.")
     Long maxDowntime;
@@ -98,17 +73,19 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = {"--detach", "--no-wait"}, description = "Send the request and return its id.")
     boolean noWait;
 
+    /** The request's spec, as the flags describe it. */
+    MigrationSpec spec() {
+        return options.spec(source).setTransport(transport).setSourceUri(sourceUri).setMaxDowntimeMs(maxDowntime)
+                .setCompletionTimeoutSecondsPerGiB(timeoutPerGiB).setAutoConverge(autoConverge).setPostCopy(postCopy)
+                .setOnTimeout(onTimeout).build();
+    }
+
     @Override
     public Integer call() throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         String requestId = id != null ? id : "mig-" + UUID.randomUUID().toString().substring(0, 8);
-        MigrationSpec spec = MigrationSpec.newBuilder().setGuest(guest).setSourceHost(source)
-                .setDestinationHost(destination).setControlFlow(flow).setTransport(transport).setSourceUri(sourceUri)
-                .setDestinationUri(destinationUri).setMigrationUri(migrationUri).setLive(!offline)
-                .setPersistDest(persistDest).setUndefineSource(undefineSource).setBandwidthMiBps(bandwidth)
-                .setMaxDowntimeMs(maxDowntime).setCompletionTimeoutSecondsPerGiB(timeoutPerGiB)
-                .setAutoConverge(autoConverge).setPostCopy(postCopy).setOnTimeout(onTimeout).build();
+        MigrationSpec spec = spec();
         MigrationRequest request = new MigrationRequest(requestId, spec, System.getProperty("user.name"), "vmflow-cli",
                 reason, priority, Instant.now());
         String topic = TopicCatalogue.MIGRATION_EVENTS.name();
@@ -120,8 +97,8 @@ final class MigrateCommand implements Callable<Integer> {
             events.seekToBeginning(tps); // the same id again: show what already happened too
             producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), requestId,
                     wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), request))).get();
-            System.out.println("requested migration " + requestId + " of " + guest + " from " + source
-                    + (destination == null ? "" : " to " + destination) + " (" + flow + ", " + transport + ")");
+            System.out.println("requested migration " + requestId + " of " + spec.getGuest() + " from " + source
+                    + (spec.getDestinationHost() == null ? "" : " to " + spec.getDestinationHost()) + " (" + spec.getControlFlow() + ", " + transport + ")");
             if (noWait) {
                 return 0;
             }
