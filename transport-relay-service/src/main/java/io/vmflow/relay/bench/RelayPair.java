@@ -34,9 +34,10 @@ public final class RelayPair {
         int sinkPort = Integer.parseInt(args[2]);
         int streams = Integer.parseInt(args[3]);
         Vertx sourceVertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-        System.out.println("TLS engine " + Tls.engineName() + ", native transport " + vertx.isNativeTransportEnabled());
-        Relay destination = new Relay(vertx, tls(pki, "hostB"), new SessionBook("hostB", Clock.systemUTC()));
+        Vertx destinationVertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        System.out.println("TLS engine " + Tls.engineName() + ", native transport "
+                + destinationVertx.isNativeTransportEnabled());
+        Relay destination = new Relay(destinationVertx, tls(pki, "hostB"), new SessionBook("hostB", Clock.systemUTC()));
         int tlsPort = destination.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         CountDownLatch done = new CountDownLatch(streams);
         Relay source = new Relay(sourceVertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()),
@@ -57,7 +58,7 @@ public final class RelayPair {
             long before = done.getCount();
             source.openOutgoing(new Relay.Outgoing(id, id, "hostB", credential, "127.0.0.1:" + tlsPort,
                     "127.0.0.1:" + inPort, 0, expires)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            System.out.println("READY " + id + " native=" + vertx.isNativeTransportEnabled());
+            System.out.println("READY " + id + " native=" + sourceVertx.isNativeTransportEnabled());
             while (done.getCount() == before) {
                 Thread.sleep(20);
             }
@@ -66,7 +67,7 @@ public final class RelayPair {
         source.close();
         destination.close();
         sourceVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        destinationVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     private static Tls tls(Path pki, String host) {
