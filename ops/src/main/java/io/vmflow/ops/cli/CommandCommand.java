@@ -69,20 +69,20 @@ final class CommandCommand implements Callable<Integer> {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         String id = migrationId != null ? migrationId : "cli-" + UUID.randomUUID().toString().substring(0, 8);
-        if (options.destinationUri == null && options.destination != null) {
-            HostState d = HostLookup.all(endpoints, wire).get(options.destination);
+        MigrationSpec spec = spec();
+        if (spec.getDestinationUri() == null && spec.getDestinationHost() != null) {
+            HostState d = HostLookup.all(endpoints, wire).get(spec.getDestinationHost());
             if (d == null) {
-                System.err.println("no host state for '" + options.destination + "' on " + TopicCatalogue.HOST_STATE.name()
-                        + ": is its agent running? (or give --destination-uri)");
+                System.err.println("no host state for '" + spec.getDestinationHost() + "' on "
+                        + TopicCatalogue.HOST_STATE.name() + ": is its agent running? (or give --destination-uri)");
                 return 2;
             }
-            options.destinationUri = d.getLibvirtUri();
+            spec.setDestinationUri(d.getLibvirtUri());
         }
-        MigrationSpec spec = spec();
         HostCommand c = HostCommand.newBuilder().setCommandId(id + ":" + type.name().toLowerCase() + ":" + host)
                 .setMigrationId(id).setHostId(host).setType(type).setEpoch(epoch)
                 .setIssuer("cli:" + System.getProperty("user.name")).setIssuedAt(Instant.now()).setSpec(spec)
-                .setPeerHost(peer).setMigrationUri(options.migrationUri).build();
+                .setPeerHost(peer).setMigrationUri(spec.getMigrationUri()).build();
 
         try (KafkaConsumer<String, byte[]> reports = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-reports"));
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {

@@ -98,7 +98,8 @@ final class MigrateCommand implements Callable<Integer> {
             producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), requestId,
                     wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), request))).get();
             System.out.println("requested migration " + requestId + " of " + spec.getGuest() + " from " + source
-                    + (spec.getDestinationHost() == null ? "" : " to " + spec.getDestinationHost()) + " (" + spec.getControlFlow() + ", " + transport + ")");
+                    + (spec.getDestinationHost() == null ? "" : " to " + spec.getDestinationHost())
+                    + " (" + spec.getControlFlow() + ", " + transport + ")");
             if (noWait) {
                 return 0;
             }
