@@ -131,6 +131,11 @@ public final class Dashboard {
                 last = e.getPhase().name();
             }
         }
+        // the engine knows a phase a moment before the audit log's reader has read its event: the
+        // timeline ends with the phase the row shows, stamped now until the event is read
+        if (!v.phase().name().equals(last)) {
+            timeline.add(new JsonObject().put("phase", v.phase().name()).put("at", Instant.now().toString()));
+        }
         return HttpApi.view(v).put("timeline", timeline);
     }
 }
