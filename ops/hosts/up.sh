@@ -6,7 +6,8 @@
 #   ops/hosts/up.sh [N] [--migration-network]
 # --migration-network adds a second interface per host on 10.251.0.0/24 (a separate migration
 # network, the seed's "multiple NICs" case); libvirt's migration_host then points there.
-# Installs libvirt and QEMU from Debian when missing (needs root). Idempotent; ops/hosts/down.sh
+# Installs libvirt 11 and QEMU 10 from Debian's bookworm-backports when missing or older (needs root;
+# VMFLOW_HOSTS_SUITE=stable keeps Debian 12's own). Idempotent; ops/hosts/down.sh
 # stops everything it started.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -27,22 +28,63 @@ IDS=(hostA hostB hostC hostD)
 BR0=vmflow-br0
 BR1=vmflow-br1
 
+# The hypervisors come from Debian's bookworm-backports (QEMU 10, libvirt 11) by default: Debian 12's
+# own QEMU 7.2 loses dirty pages in multi-pass and bandwidth-capped migrations of TCG guests (3 of 8
+# multi-pass migrations corrupt, 8 of 8 intact on QEMU 10; ops/README.md). VMFLOW_HOSTS_SUITE=stable
+# keeps Debian 12's libvirt 9.0 / QEMU 7.2, which the agent still supports.
+HOST_PACKAGES=(qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-daemon-system)
+
+qemu_major() { qemu-system-x86_64 --version 2> /dev/null | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p'; }
+
+ensure_backports_source() {
+  local list=/etc/apt/sources.list.d/vmflow-bookworm-backports.sources
+  [ -f "$list" ] && return 0
+  grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+  cat > "$list" <<SRC
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+}
+
 ensure_packages() {
+  local suite="${VMFLOW_HOSTS_SUITE:-backports}"
   local missing=()
   command -v libvirtd > /dev/null || missing+=(libvirt-daemon libvirt-daemon-driver-qemu)
   command -v virsh > /dev/null || missing+=(libvirt-clients)
   command -v qemu-system-x86_64 > /dev/null || missing+=(qemu-system-x86)
   command -v ip > /dev/null || missing+=(iproute2)
   command -v unshare > /dev/null || missing+=(util-linux)
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]} from Debian"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null \
-      || die "apt-get install ${missing[*]} failed"
-  fi
+  case "$suite" in
+    backports)
+      if [ ${#missing[@]} -gt 0 ] || [ "$(qemu_major)" -lt 10 ] 2> /dev/null; then
+        ensure_backports_source
+        say "installing QEMU and libvirt from Debian's bookworm-backports"
+        apt-get update -qq
+        # libvirt-daemon-system's scripts would start the machine-wide daemons; the test hosts run their own
+        DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends iproute2 util-linux > /dev/null
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t bookworm-backports "${HOST_PACKAGES[@]}" > /dev/null \
+          || { rm -f /usr/sbin/policy-rc.d; die "apt-get install -t bookworm-backports ${HOST_PACKAGES[*]} failed"; }
+        rm -f /usr/sbin/policy-rc.d
+      fi ;;
+    stable)
+      if [ ${#missing[@]} -gt 0 ]; then
+        say "installing ${missing[*]} from Debian"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null \
+          || die "apt-get install ${missing[*]} failed"
+      fi ;;
+    *) die "VMFLOW_HOSTS_SUITE must be backports or stable, not '$suite'" ;;
+  esac
   # libvirt's QEMU driver refuses to start without these, even when told to run guests as root
   getent group libvirt-qemu > /dev/null || groupadd -r libvirt-qemu
   getent passwd libvirt-qemu > /dev/null || useradd -r -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+  QEMU_VERSION="$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([^ ]*\).*/\1/p')"
+  LIBVIRT_VERSION="$(libvirtd --version | awk '{print $NF}')"
+  say "hypervisors: QEMU $QEMU_VERSION, libvirt $LIBVIRT_VERSION (VMFLOW_HOSTS_SUITE=$suite)"
 }
 
 ensure_bridge() { # NAME CIDR
@@ -97,6 +139,8 @@ address=$ip
 migrationAddress=$mip
 dir=$d
 namespace=vmflow-$id
+qemuVersion=$QEMU_VERSION
+libvirtVersion=$LIBVIRT_VERSION
 CONF
 }
 
