@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Stops what ops/stack/up.sh started. Idempotent. --purge also deletes their data
 # ($VMFLOW_HOME/kafka and $VMFLOW_HOME/registry; the test hosts' state is ops/hosts/down.sh --purge's).
+# --only kafka|registry stops that one alone (an outage, for the tests); ops/stack/up.sh starts it again.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
+if [ "${1:-}" = "--only" ]; then
+  case "${2:-}" in
+    registry) stop_pidfile "$VMFLOW_HOME/registry/registry.pid" "the schema registry" ;;
+    kafka) stop_pidfile "$VMFLOW_HOME/kafka/kafka.pid" "Kafka" ;;
+    *) die "usage: ops/stack/down.sh [--purge | --only kafka|registry]" ;;
+  esac
+  exit 0
+fi
 stop_pidfile "$VMFLOW_HOME/registry/registry.pid" "the schema registry"
 stop_pidfile "$VMFLOW_HOME/kafka/kafka.pid" "Kafka"
 if [ "${1:-}" = "--purge" ]; then

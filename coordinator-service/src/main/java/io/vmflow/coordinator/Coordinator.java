@@ -10,6 +10,8 @@ import io.vmflow.coordinator.observe.LogMetrics;
 import io.vmflow.coordinator.observe.RelayTraffic;
 import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.avro.HostState;
+import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.schemas.kafka.Loops;
 import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import io.vmflow.coordinator.statemachine.MigrationMachine;
@@ -31,6 +33,9 @@ public final class Coordinator implements AutoCloseable {
     private final Inventory inventory;
     private final ClusterView cluster;
     private final WireFormat wire;
+    private final Loops loops;
+    private final KafkaProducer<String, byte[]> deadLetterProducer;
+    private final DeadLetters deadLetters;
     private EventIndex events;
     private RelayTraffic relays;
     private KafkaProducer<String, byte[]> apiProducer;
@@ -40,13 +45,17 @@ public final class Coordinator implements AutoCloseable {
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        this.loops = Loops.exitingOnDeath("coordinator " + config.id());
+        this.deadLetterProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-dead-letters"));
+        this.deadLetters = new DeadLetters(deadLetterProducer, config.id());
         this.inventory = new Inventory();
         this.inventoryReader = new TopicTail<>(config.id() + "-inventory", config.endpoints(),
                 TopicCatalogue.HOST_STATE.name(), TopicTail.From.BEGINNING, wire, HostState.class,
-                (r, s) -> inventory.update(s), inventory::remove).start();
-        MigrationMachine machine = MigrationMachine.withDefaults(config.leaseGrace());
-        this.cluster = new ClusterView(config.endpoints(), wire, config.id() + "-cluster");
-        this.engine = new Engine(config, machine, inventory, wire, cluster);
+                (r, s) -> inventory.update(s), inventory::remove, loops, deadLetters).start();
+        MigrationMachine machine = MigrationMachine.withDefaults(config.leaseGrace(), config.stepTimeout(),
+                config.queueTimeout());
+        this.cluster = new ClusterView(config.endpoints(), wire, config.id() + "-cluster", loops, deadLetters);
+        this.engine = new Engine(config, machine, inventory, wire, cluster, loops);
     }
 
     public Coordinator start() throws InterruptedException {
@@ -57,10 +66,11 @@ public final class Coordinator implements AutoCloseable {
         engine.start();
         if (config.http() != null) {
             LogMetrics metrics = new LogMetrics();
-            events = new EventIndex(config.endpoints(), wire, config.id() + "-events", metrics::observe);
-            relays = new RelayTraffic(config.endpoints(), wire, config.id() + "-relays");
+            events = new EventIndex(config.endpoints(), wire, config.id() + "-events", metrics::observe, loops,
+                    deadLetters);
+            relays = new RelayTraffic(config.endpoints(), wire, config.id() + "-relays", loops, deadLetters);
             apiProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-http"));
-            http = new HttpApi(engine, events, apiProducer, wire,
+            http = new HttpApi(engine, this::readiness, events, apiProducer, wire,
                     new Dashboard(config, engine, inventory, events, relays),
                     () -> metrics.scrape(config.id(), engine.views()));
             String[] hp = config.http().split(":");
@@ -73,6 +83,12 @@ public final class Coordinator implements AutoCloseable {
             LOG.info("HTTP API on http://{}:{} (OpenAPI at /openapi.yaml)", hp[0], httpPort);
         }
         return this;
+    }
+
+    /** Ready when every loop beats and the engine serves (not while it connects or waits out an outage). */
+    public Loops.Check readiness() {
+        return loops.check().and(engine.isServing(), "engine: " + (engine.isServing() ? "serving"
+                : "not serving (connecting, or waiting for the broker or the registry)"));
     }
 
     /** The HTTP API's port, or -1 when it is off. */
@@ -99,6 +115,7 @@ public final class Coordinator implements AutoCloseable {
         engine.close();
         cluster.close();
         inventoryReader.close();
+        deadLetterProducer.close(Duration.ofSeconds(5));
         LOG.info("coordinator {} stopped", config.id());
     }
 }

@@ -30,7 +30,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class CoordinatorFixture implements AutoCloseable {
 
     final AgentHarness agents;
-    final Coordinator coordinator;
+    Coordinator coordinator;
     final Events events;
     final WireFormat wire;
     private final KafkaProducer<String, byte[]> producer;
@@ -54,8 +54,29 @@ final class CoordinatorFixture implements AutoCloseable {
         wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         events = new Events(endpoints, wire);
         producer = new KafkaProducer<>(endpoints.producer("it-" + principal));
-        coordinator = new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
-                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"), endpoints)).start();
+        coordinator = newCoordinator();
+    }
+
+    private static Coordinator newCoordinator() throws InterruptedException {
+        return new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
+                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"), Endpoints.fromEnvironment())).start();
+    }
+
+    /** Stops the coordinator and starts a new one with the same id (cold: nothing cached). */
+    void restartCoordinator() throws Exception {
+        coordinator.close();
+        coordinator = newCoordinator();
+    }
+
+    /** Stops every service (coordinator, agents, relays) and starts them again, as after a host reboot. */
+    void restartAll() throws Exception {
+        coordinator.close();
+        agents.restartAgents();
+        for (RelayProcess r : relays) {
+            r.close();
+            r.start();
+        }
+        coordinator = newCoordinator();
     }
 
     /** Agents only; {@code agentEnv} is added to both agents' configuration. */

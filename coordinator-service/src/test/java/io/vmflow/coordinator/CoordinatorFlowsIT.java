@@ -344,6 +344,38 @@ class CoordinatorFlowsIT {
         }
     }
 
+    /**
+     * The hypervisor runs an unmanaged migration alone, but it can still be stopped through it: the
+     * source agent cancels QEMU's job on its monitor (a slow link keeps it copying until then).
+     */
+    @Test
+    void anUnmanagedMigrationIsCancelledThroughQemuAndTheGuestStaysIntactOnTheSource() throws Exception {
+        TestGuest guest = new TestGuest("c-unm-cancel-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=32");
+        int port = 49180 + (int) (Math.random() * 30);
+        guest.start(agents.hostA, false);
+        try (var destination = io.vmflow.agent.testhosts.IncomingQemu.start(agents.hostB, guest.xml(), port);
+                AutoCloseable slow = agents.hostA.slowMigrationLink(24)) {
+            awaitInventory(guest);
+            await().atMost(Duration.ofSeconds(30)).until(destination::listening);
+            String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
+                    .setControlFlow(ControlFlow.UNMANAGED_DIRECT)
+                    .setMigrationUri("tcp://" + agents.hostB.migrationAddress() + ":" + port).build());
+            await().atMost(Duration.ofMinutes(2)).until(() -> events.phases(id).contains(Phase.RUNNING));
+
+            var cancelled = http("POST", "/migrations/" + id + "/cancel", "{\"reason\":\"window closed\"}");
+            assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(202);
+            MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(2));
+
+            assertThat(last.getPhase()).as("%s", events.of(id)).isEqualTo(Phase.ABORTED);
+            assertThat(last.getReason().getCode()).isEqualTo("CANCELLED");
+            assertThat(events.phases(id)).containsSubsequence(Phase.RUNNING, Phase.ABORTING, Phase.ABORTED);
+            assertCompleteAndOrdered(id);
+            guest.assertRunningIntact(agents.hostA);
+        } finally {
+            guest.remove(agents.hostA);
+        }
+    }
+
     @Test
     void theSameRequestIdTwiceIsOneMigration() throws Exception {
         TestGuest guest = new TestGuest("c-dup-" + UUID.randomUUID().toString().substring(0, 6), 64, "idle");

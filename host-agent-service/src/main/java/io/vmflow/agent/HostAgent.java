@@ -21,6 +21,7 @@ import io.vmflow.avro.Liveness;
 import io.vmflow.schemas.kafka.DeadLetters;
 import io.vmflow.agent.tunnel.Tunnels;
 import io.vmflow.schemas.kafka.DecodingConsumer;
+import io.vmflow.schemas.kafka.Loops;
 import io.vmflow.schemas.security.CredentialSeal;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
@@ -64,7 +65,10 @@ public final class HostAgent implements AutoCloseable {
     private final Hypervisor hypervisor;
     private final KafkaProducer<String, byte[]> producer;
     private final WireFormat wire;
+    /** Migrations (PERFORM and the hand-offs), which run as long as the hypervisor copies. */
     private final ExecutorService workers;
+    /** The short steps around them (BEGIN, PREPARE, FINISH, CONFIRM): never queued behind a migration. */
+    private final ExecutorService steps;
     private final ExecutorService urgent;
     /** Progress samples and unmanaged observations. */
     private final ScheduledExecutorService scheduler;
@@ -79,6 +83,8 @@ public final class HostAgent implements AutoCloseable {
     private final CommandLedger ledger = new CommandLedger();
     private final LeaseWatch leases;
     private final AgentMetrics metrics = new AgentMetrics();
+    private final Loops loops;
+    private final DeadLetters deadLetters;
     private ManagementServer management;
     private PeerLink peer;
     private DecodingConsumer<HostCommand> consumer;
@@ -91,21 +97,25 @@ public final class HostAgent implements AutoCloseable {
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
         this.workers = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(256), named("agent-worker-" + config.hostId()));
+        this.steps = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(256), named("agent-step-" + config.hostId()));
         this.urgent = Executors.newSingleThreadExecutor(named("agent-abort-" + config.hostId()));
         this.scheduler = Executors.newScheduledThreadPool(1, named("agent-progress-" + config.hostId()));
         this.leaseTimer = Executors.newScheduledThreadPool(1, named("agent-lease-" + config.hostId()));
         this.stateTimer = Executors.newScheduledThreadPool(1, named("agent-state-" + config.hostId()));
         this.inventoryConnection = new Hypervisor(config.libvirtUri());
         this.reporter = new Reporter(config.hostId(), producer, wire, metrics);
+        this.loops = Loops.exitingOnDeath("agent " + config.hostId());
+        this.deadLetters = new DeadLetters(producer, "vmflow-agent-" + config.hostId());
         this.leases = new LeaseWatch(config.hostId(), config.endpoints(), wire, hypervisor, reporter, leaseTimer,
-                Clock.systemUTC());
+                Clock.systemUTC(), loops, deadLetters);
         this.tunnels = new Tunnels(config.hostId(), config.endpoints(), producer, wire, relayKey(config),
-                config.relaySocketDir());
+                config.relaySocketDir(), loops);
         SourceSide source = new SourceSide(hypervisor,
                 new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()), leases,
                 new UnmanagedHandoff(hypervisor, reporter, scheduler, config.progressInterval()), tunnels);
-        this.peer = new PeerLink(config.hostId(), config.endpoints(), producer, wire);
-        this.processor = new CommandProcessor(config.hostId(), ledger, reporter, workers, urgent,
+        this.peer = new PeerLink(config.hostId(), config.endpoints(), producer, wire, loops);
+        this.processor = new CommandProcessor(config.hostId(), ledger, reporter, workers, steps, urgent,
                 source, new DestinationSide(hypervisor, config.migrationAddresses()),
                 new PeerToPeerSource(config.hostId(), hypervisor, source, peer, config.peerTimeout()));
         this.state = new HostStatePublisher(config, inventoryConnection, producer, wire, processor::runningMigrations,
@@ -126,13 +136,12 @@ public final class HostAgent implements AutoCloseable {
         String group = "vmflow-agent-" + config.hostId();
         consumer = new DecodingConsumer<>("agent-commands-" + config.hostId(),
                 new KafkaConsumer<>(config.endpoints().consumer(group, group)), List.of(commands.name()), wire,
-                HostCommand.class, processor::accept, new DeadLetters(producer, group), Duration.ofSeconds(60))
-                .start();
+                HostCommand.class, processor::accept, deadLetters, loops).start();
         if (config.management() != null) {
             String[] hp = config.management().split(":");
             try {
                 management = new ManagementServer(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])),
-                        () -> consumer != null && metrics.libvirtUp(), () -> metrics.scrape(config.hostId()));
+                        this::readiness, () -> metrics.scrape(config.hostId()));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot open the management port " + config.management()
                         + " (set VMFLOW_AGENT_MANAGEMENT to a free HOST:PORT, or 'off'): " + e.getMessage(), e);
@@ -159,6 +168,13 @@ public final class HostAgent implements AutoCloseable {
         }
     }
 
+    /** Ready when every loop beats and libvirt answers. */
+    public Loops.Check readiness() {
+        boolean libvirt = metrics.libvirtUp();
+        return loops.check().and(consumer != null, "commands: " + (consumer != null ? "consuming" : "not started"))
+                .and(libvirt, "libvirt: " + (libvirt ? "answers" : "does not answer at " + config.libvirtUri()));
+    }
+
     /** Where /health, /ready and /metrics are served, or null when off. */
     public InetSocketAddress managementAddress() {
         return management == null ? null : management.address();
@@ -177,9 +193,11 @@ public final class HostAgent implements AutoCloseable {
             consumer.close();
         }
         workers.shutdown();
+        steps.shutdown();
         urgent.shutdown();
         try {
             workers.awaitTermination(5, TimeUnit.MINUTES);
+            steps.awaitTermination(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -33,6 +33,38 @@ public final class RealStack {
         return Admin.create(endpoints().admin());
     }
 
+    /**
+     * Stops the broker ("kafka") or the registry ("registry") of the test stack, as an outage would
+     * (ops/stack/down.sh --only); {@link #startAgain()} brings it back with the same data.
+     */
+    public static void stop(String which) {
+        script("ops/stack/down.sh", "--only", which);
+    }
+
+    /** Starts whatever of the test stack is not running (ops/stack/up.sh; idempotent). */
+    public static void startAgain() {
+        script("ops/stack/up.sh");
+    }
+
+    private static void script(String... command) {
+        java.nio.file.Path root = java.nio.file.Path.of("..").toAbsolutePath().normalize();
+        try {
+            Process p = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+                    .command(java.util.stream.Stream.concat(java.util.stream.Stream.of(root.resolve(command[0]).toString()),
+                            java.util.Arrays.stream(command).skip(1)).toList())
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                fail(String.join(" ", command) + " failed:\n" + out);
+            }
+        } catch (java.io.IOException e) {
+            fail(String.join(" ", command) + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+    }
+
     /** Creates a topic of the test's own (auto-creation is off on vmflow's broker). */
     public static String scratchTopic(String prefix) {
         String name = "it." + prefix + "." + UUID.randomUUID().toString().substring(0, 8);

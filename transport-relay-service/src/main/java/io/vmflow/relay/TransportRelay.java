@@ -12,6 +12,7 @@ import io.vmflow.relay.net.Tls;
 import io.vmflow.relay.session.SessionBook;
 import io.vmflow.schemas.kafka.DeadLetters;
 import io.vmflow.schemas.kafka.DecodingConsumer;
+import io.vmflow.schemas.kafka.Loops;
 import io.vmflow.schemas.metrics.ConsumerLag;
 import io.vmflow.schemas.metrics.Exposition;
 import io.vmflow.schemas.registry.SchemaRegistryClient;
@@ -50,11 +51,13 @@ public final class TransportRelay implements AutoCloseable {
     private final SessionFeed feed;
     private final Instant started = Instant.now();
     private DecodingConsumer<TunnelSession> sessions;
+    private final Loops loops;
     private HttpServer management;
     private int port;
 
     public TransportRelay(RelayConfig config) throws Exception {
         this.config = config;
+        this.loops = Loops.exitingOnDeath("relay " + config.hostId());
         this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-relay-" + config.hostId()));
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
@@ -83,14 +86,16 @@ public final class TransportRelay implements AutoCloseable {
         props.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, group);
         sessions = new DecodingConsumer<>("relay-sessions-" + config.hostId(), new KafkaConsumer<>(props),
                 List.of(TopicCatalogue.TUNNEL_SESSIONS.name()), wire, TunnelSession.class, feed::accept,
-                new DeadLetters(producer, group), Duration.ofSeconds(60)).start();
+                new DeadLetters(producer, group), loops).start();
         if (config.management() != null) {
             String[] m = config.management().split(":");
             management = vertx.createHttpServer().requestHandler(req -> {
                 switch (req.path()) {
                     case "/health" -> req.response().end("UP\n");
-                    case "/ready" -> req.response().setStatusCode(sessions != null ? 200 : 503)
-                            .end(sessions != null ? "READY\n" : "NOT READY\n");
+                    case "/ready" -> {
+                        Loops.Check check = readiness();
+                        req.response().setStatusCode(check.ok() ? 200 : 503).end(check.text());
+                    }
                     case "/metrics" -> req.response().putHeader("Content-Type", "text/plain; version=0.0.4")
                             .end(metrics());
                     default -> req.response().setStatusCode(404).end("try /health, /ready or /metrics\n");
@@ -102,6 +107,11 @@ public final class TransportRelay implements AutoCloseable {
                 TopicCatalogue.TUNNEL_SESSIONS.name());
         vertx.setPeriodic(60_000, t -> relay.forgetExpired());
         return this;
+    }
+
+    /** Ready when the session loop beats. */
+    public Loops.Check readiness() {
+        return loops.check().and(sessions != null, "sessions: " + (sessions != null ? "consuming" : "not started"));
     }
 
     /** The bound TLS port. */

@@ -19,15 +19,19 @@ import java.util.Set;
  * @param leaseInterval    how often the managed-direct lease is renewed
  * @param leaseTtl         how long a lease stays valid after a renewal
  * @param leaseGrace       how long after expiry the source agents wait before aborting
+ * @param stepTimeout      how long a phase may wait for one agent's answer (docs/phases.md)
+ * @param queueTimeout     how long a request may wait for an admission slot
  * @param http             host:port of the HTTP API, or null when off
  * @param endpoints        Kafka and the registry
  */
 public record CoordinatorConfig(String id, int outboundPerHost, int inboundPerHost, int clusterWide,
-        Duration leaseInterval, Duration leaseTtl, Duration leaseGrace, String http, Endpoints endpoints) {
+        Duration leaseInterval, Duration leaseTtl, Duration leaseGrace, Duration stepTimeout, Duration queueTimeout,
+        String http, Endpoints endpoints) {
 
     private static final Set<String> KEYS = Set.of("VMFLOW_COORDINATOR_ID", "VMFLOW_COORDINATOR_OUTBOUND_LIMIT",
             "VMFLOW_COORDINATOR_INBOUND_LIMIT", "VMFLOW_COORDINATOR_CLUSTER_LIMIT", "VMFLOW_COORDINATOR_LEASE_TTL_MS",
-            "VMFLOW_COORDINATOR_LEASE_GRACE_MS", "VMFLOW_COORDINATOR_HTTP");
+            "VMFLOW_COORDINATOR_LEASE_GRACE_MS", "VMFLOW_COORDINATOR_STEP_TIMEOUT_MS",
+            "VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS", "VMFLOW_COORDINATOR_HTTP");
 
     public CoordinatorConfig {
         if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
@@ -35,6 +39,11 @@ public record CoordinatorConfig(String id, int outboundPerHost, int inboundPerHo
         }
         if (outboundPerHost < 1 || inboundPerHost < 1 || clusterWide < 1) {
             throw new IllegalArgumentException("admission limits must be at least 1");
+        }
+        if (stepTimeout.toSeconds() < 5 || stepTimeout.toDays() > 1 || queueTimeout.toSeconds() < 5
+                || queueTimeout.toDays() > 30) {
+            throw new IllegalArgumentException("VMFLOW_COORDINATOR_STEP_TIMEOUT_MS must be 5 s to a day and"
+                    + " VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS 5 s to 30 days");
         }
         if (http != null && !http.matches("[^:]+:[0-9]{1,5}")) {
             throw new IllegalArgumentException("VMFLOW_COORDINATOR_HTTP must be HOST:PORT or 'off', got " + http);
@@ -53,6 +62,8 @@ public record CoordinatorConfig(String id, int outboundPerHost, int inboundPerHo
                 (int) number(env, "VMFLOW_COORDINATOR_CLUSTER_LIMIT", 5),
                 Duration.ofMillis(Math.max(500, ttl / 3)), Duration.ofMillis(ttl),
                 Duration.ofMillis(number(env, "VMFLOW_COORDINATOR_LEASE_GRACE_MS", 10000)),
+                Duration.ofMillis(number(env, "VMFLOW_COORDINATOR_STEP_TIMEOUT_MS", 120_000)),
+                Duration.ofMillis(number(env, "VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS", 3_600_000)),
                 "off".equals(env.get("VMFLOW_COORDINATOR_HTTP")) ? null
                         : env.getOrDefault("VMFLOW_COORDINATOR_HTTP", "127.0.0.1:8080"),
                 endpoints);
@@ -63,6 +74,7 @@ public record CoordinatorConfig(String id, int outboundPerHost, int inboundPerHo
         m.put("id", id);
         m.put("limits", "outbound " + outboundPerHost + ", inbound " + inboundPerHost + ", cluster " + clusterWide);
         m.put("lease", "renew every " + leaseInterval + ", ttl " + leaseTtl + ", grace " + leaseGrace);
+        m.put("deadlines", "step " + stepTimeout + ", queue " + queueTimeout);
         m.put("http", http == null ? "off" : http);
         m.put("kafka", endpoints.bootstrapServers());
         m.put("registry", endpoints.registryUrl());

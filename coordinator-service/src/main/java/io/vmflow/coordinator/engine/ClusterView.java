@@ -3,6 +3,8 @@ package io.vmflow.coordinator.engine;
 import io.vmflow.avro.MigrationSnapshot;
 import io.vmflow.coordinator.statemachine.Migration;
 import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.schemas.kafka.Loops;
 import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -21,10 +23,10 @@ public final class ClusterView implements AutoCloseable {
     private final Map<String, Tracked> all = new ConcurrentHashMap<>();
     private final TopicTail<MigrationSnapshot> tail;
 
-    public ClusterView(Endpoints endpoints, WireFormat wire, String clientId) {
+    public ClusterView(Endpoints endpoints, WireFormat wire, String clientId, Loops loops, DeadLetters deadLetters) {
         this.tail = new TopicTail<>(clientId, endpoints, TopicCatalogue.MIGRATION_SNAPSHOTS.name(),
                 TopicTail.From.BEGINNING, wire, MigrationSnapshot.class,
-                (r, s) -> all.put(s.getMigrationId(), Tracked.of(s)), all::remove).start();
+                (r, s) -> all.put(s.getMigrationId(), Tracked.of(s)), all::remove, loops, deadLetters).start();
     }
 
     public Map<String, Migration> migrations() {

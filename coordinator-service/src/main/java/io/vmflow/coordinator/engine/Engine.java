@@ -23,6 +23,9 @@ import io.vmflow.coordinator.statemachine.Migration;
 import io.vmflow.coordinator.statemachine.MigrationMachine;
 import io.vmflow.coordinator.statemachine.MigrationPhase;
 import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.schemas.kafka.DecodingConsumer;
+import io.vmflow.schemas.kafka.Loops;
+import io.vmflow.schemas.registry.RegistryUnavailableException;
 import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
@@ -45,6 +48,7 @@ import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.RangeAssignor;
@@ -53,6 +57,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.utils.Utils;
@@ -80,22 +85,25 @@ public final class Engine implements AutoCloseable {
     private final Validator validator;
     private final Planner planner;
     private final Admission admission;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaProducer<String, byte[]> producer;
+    private KafkaConsumer<String, byte[]> consumer;
+    private KafkaProducer<String, byte[]> producer;
     private final Map<String, Tracked> migrations = new ConcurrentHashMap<>();
     private final ClusterView cluster;
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private final List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    /** What each migration was before the record being processed touched it (null: it did not exist). */
+    private final Map<String, Optional<Tracked>> undo = new HashMap<>();
+    private final Loops.Loop loop;
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile Throwable failure;
+    private volatile boolean serving;
     private Instant nextLease = Instant.EPOCH;
     private Instant nextTick = Instant.EPOCH;
     private boolean leaseWasEmpty = true;
 
     public Engine(CoordinatorConfig config, MigrationMachine machine, Inventory inventory, WireFormat wire,
-            ClusterView cluster) {
+            ClusterView cluster, Loops loops) {
         this.config = config;
         this.cluster = cluster;
         this.machine = machine;
@@ -105,24 +113,30 @@ public final class Engine implements AutoCloseable {
         this.planner = new Planner(inventory, host -> (int) allMigrations().stream()
                 .filter(m -> m.phase().isInFlight() && host.equals(m.destinationHost())).count());
         this.admission = new Admission(config.outboundPerHost(), config.inboundPerHost(), config.clusterWide());
+        this.loop = loops.register("coordinator-engine");
+        this.thread = new Thread(this::run, "coordinator-engine");
+    }
+
+    /** Starts the engine's thread; it connects, restores its partitions and serves, and reconnects after outages. */
+    public Engine start() {
+        thread.start();
+        return this;
+    }
+
+    /** A consumer in the coordinators' group and a transactional producer: one session of the engine. */
+    private void connect() {
         Properties c = config.endpoints().consumer(GROUP, config.id());
         c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         // static membership: a restarted instance takes its partitions back at once, without a rebalance
         c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.id());
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15_000);
-        this.consumer = new KafkaConsumer<>(c);
         Properties p = config.endpoints().producer(config.id());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "vmflow-coordinator-" + config.id());
-        this.producer = new KafkaProducer<>(p);
-        this.thread = new Thread(this::run, "coordinator-engine");
-    }
-
-    public Engine start() {
+        producer = new KafkaProducer<>(p);
+        consumer = new KafkaConsumer<>(c);
         producer.initTransactions();
         consumer.subscribe(List.of(TopicCatalogue.MIGRATION_REQUESTS.name(), TopicCatalogue.CANCEL_REQUESTS.name(),
                 TopicCatalogue.HOST_REPORTS.name()), new Rebalance());
-        thread.start();
-        return this;
     }
 
     /** Every migration of the cluster, this instance's own as it knows them now (for the API). */
@@ -138,51 +152,140 @@ public final class Engine implements AutoCloseable {
         return t != null ? Optional.of(MigrationView.of(t)) : cluster.view(id);
     }
 
-    public boolean isRunning() {
-        return thread.isAlive() && failure == null;
+    /** Whether the engine is connected and serving (false while it waits out an outage). */
+    public boolean isServing() {
+        return serving;
     }
 
+    /**
+     * Sessions, one after another: an outage of the broker or the registry ends a session, which
+     * drops its uncommitted work (nothing was decided that is not in the log) and starts again from
+     * the last commit after a pause. Only fencing (another instance with this id) or a bug ends it.
+     */
     private void run() {
+        long backoffMs = 500;
         try {
             while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    MDC.put("migrationId", r.key());
+                try {
                     try {
-                        dispatch(r);
-                    } finally {
-                        MDC.remove("migrationId");
+                        connect();
+                    } catch (ProducerFencedException | FencedInstanceIdException e) {
+                        throw e;
+                    } catch (KafkaException e) {
+                        throw new Outage("cannot connect to Kafka: " + e, e);
                     }
-                    offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                    serve();
+                } catch (Outage e) {
+                    if (!running) {
+                        break;
+                    }
+                    serving = false;
+                    loop.note("waiting: " + e.getMessage());
+                    LOG.warn("{}; reconnecting in {} ms and resuming from the last commit", e.getMessage(), backoffMs);
+                    disconnect(false);
+                    pause(backoffMs);
+                    backoffMs = Math.min(backoffMs * 2, 5000);
+                    continue;
                 }
-                Instant now = Instant.now();
-                if (!now.isBefore(nextTick)) {
-                    tick(now);
-                    nextTick = now.plusSeconds(1);
-                }
-                admit(now);
-                lease(now);
-                commit();
+                break;
             }
         } catch (WakeupException e) {
             if (running) {
-                failure = e;
+                loop.died(e);
             }
-        } catch (ProducerFencedException e) {
-            failure = e;
+        } catch (ProducerFencedException | FencedInstanceIdException e) {
             LOG.error("another coordinator instance with id {} took over; this one stops", config.id());
-        } catch (RuntimeException e) {
-            failure = e;
-            LOG.error("coordinator engine failed", e);
+            loop.died(e);
+        } catch (RuntimeException | Error e) {
+            loop.died(e);
         } finally {
-            // a clean stop hands the partitions over at once (static members otherwise keep them a session)
-            consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                    .withTimeout(Duration.ofSeconds(10)));
-            producer.close(Duration.ofSeconds(5));
+            serving = false;
+            loop.stopped();
+            disconnect(true);
+        }
+    }
+
+    private void serve() {
+        while (running) {
+            loop.beat();
+            ConsumerRecords<String, byte[]> records;
+            try {
+                records = consumer.poll(Duration.ofMillis(200));
+            } catch (WakeupException | FencedInstanceIdException e) {
+                throw e;
+            } catch (KafkaException e) {
+                throw new Outage("polling failed: " + e, e);
+            }
+            serving = true;
+            loop.note(null);
+            for (ConsumerRecord<String, byte[]> r : records) {
+                MDC.put("migrationId", r.key());
+                try {
+                    isolated(r.key(), () -> dispatch(r), e -> deadLetter(r, DecodingConsumer.PROCESSING_FAILED,
+                            e.toString(), e));
+                } finally {
+                    MDC.remove("migrationId");
+                }
+                offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+            }
+            Instant now = Instant.now();
+            if (!now.isBefore(nextTick)) {
+                tick(now);
+                nextTick = now.plusSeconds(1);
+            }
+            admit(now);
+            lease(now);
+            commit();
+        }
+    }
+
+    /**
+     * Runs one unit of work (one record, or one migration's tick) so that its failure touches nothing
+     * else: the records it added and the migrations it changed are rolled back, every migration it
+     * touched ends FAILED with INTERNAL_ERROR, and the caller may dead-letter the record. An outage is
+     * not the work's fault and ends the session instead.
+     */
+    private void isolated(String what, Runnable work, java.util.function.Consumer<Throwable> onFailure) {
+        int mark = out.size();
+        undo.clear();
+        try {
+            work.run();
+        } catch (RuntimeException | StackOverflowError e) {
+            Outage outage = Outage.of(e);
+            if (outage != null) {
+                throw outage;
+            }
+            LOG.error("processing {} failed; the migrations it touched end FAILED (INTERNAL_ERROR)", what, e);
+            out.subList(mark, out.size()).clear();
+            Map<String, Optional<Tracked>> touched = Map.copyOf(undo);
+            touched.forEach((id, before) -> before.ifPresentOrElse(t -> migrations.put(id, t),
+                    () -> migrations.remove(id)));
+            onFailure.accept(e);
+            for (Optional<Tracked> before : touched.values()) {
+                before.ifPresent(t -> failInternally(t, e));
+            }
+        } finally {
+            undo.clear();
+        }
+    }
+
+    private void failInternally(Tracked t, Throwable cause) {
+        int mark = out.size();
+        try {
+            apply(t, machine.internalError(t.m(), cause.toString()));
+        } catch (RuntimeException e) {
+            Outage outage = Outage.of(e);
+            if (outage != null) {
+                throw outage;
+            }
+            out.subList(mark, out.size()).clear();
+            LOG.error("{}: could not even record its internal error", t.m().id(), e);
         }
     }
 
     private void dispatch(ConsumerRecord<String, byte[]> r) {
         if (r.value() == null) {
+            deadLetter(r, UndecodableRecordException.Reason.NULL_VALUE.name(), "the record has no value", null);
             return;
         }
         String topic = r.topic();
@@ -195,6 +298,9 @@ public final class Engine implements AutoCloseable {
                 onReport(wire.decode(r.value(), HostReport.class));
             }
         } catch (UndecodableRecordException e) {
+            if (e.isTransient()) {
+                throw new Outage("the schema registry is unavailable: " + e.getMessage(), e);
+            }
             deadLetter(r, e.reason().name(), e.getMessage(), e);
             if (topic.equals(TopicCatalogue.MIGRATION_REQUESTS.name()) && r.key() != null
                     && Validator.ID.matcher(r.key()).matches() && !migrations.containsKey(r.key())) {
@@ -216,7 +322,8 @@ public final class Engine implements AutoCloseable {
             LOG.info("request {} seen again: it is migration {} already ({})", id, id, migrations.get(id).m().phase());
             return;
         }
-        Tracked t = new Tracked(null, Instant.now(), req.getPriority(), null, null);
+        undo.putIfAbsent(id, Optional.empty());
+        Tracked t = new Tracked(null, Instant.now(), req.getPriority(), null, null, Instant.now());
         t = apply(t, machine.request(id, id, req.getPrincipal(), req.getSpec()));
         Optional<io.vmflow.avro.Reason> invalid = validator.check(req);
         Input next = invalid.<Input>map(Input.Invalid::new).orElseGet(() -> planner.plan(req.getSpec()));
@@ -246,8 +353,13 @@ public final class Engine implements AutoCloseable {
 
     private void tick(Instant now) {
         for (Tracked t : List.copyOf(migrations.values())) {
-            if (t.m().phase() == MigrationPhase.RUNNING) {
-                apply(t, machine.on(t.m(), new Input.Tick(now)));
+            if (!t.m().phase().isFinal()) {
+                isolated(t.m().id(), () -> {
+                    MigrationMachine.Step s = machine.on(t.m(), new Input.Tick(now, t.phaseSince()));
+                    if (!s.effects().isEmpty() || !s.migration().equals(t.m())) {
+                        apply(t, s);
+                    }
+                }, e -> { });
             }
         }
     }
@@ -258,9 +370,10 @@ public final class Engine implements AutoCloseable {
                         m -> migrations.get(m.id()).createdAt().toEpochMilli()).compare(a.m(), b.m()))
                 .toList();
         for (Tracked t : waiting) {
-            Collection<Migration> all = allMigrations();
-            Optional<String> blocker = admission.blocker(t.m(), all);
-            apply(t, machine.on(t.m(), blocker.<Input>map(Input.Queued::new).orElse(new Input.Admitted(now))));
+            isolated(t.m().id(), () -> {
+                Optional<String> blocker = admission.blocker(t.m(), allMigrations());
+                apply(t, machine.on(t.m(), blocker.<Input>map(Input.Queued::new).orElse(new Input.Admitted(now))));
+            }, e -> { });
         }
     }
 
@@ -297,6 +410,7 @@ public final class Engine implements AutoCloseable {
                 LOG.warn("refused: {}", r.why());
             }
         }
+        undo.putIfAbsent(m.id(), Optional.ofNullable(migrations.get(m.id())));
         migrations.put(m.id(), t);
         out.add(record(TopicCatalogue.MIGRATION_SNAPSHOTS, m.id(), t.snapshot(config.id())));
         return t;
@@ -379,6 +493,11 @@ public final class Engine implements AutoCloseable {
                 .filter(m -> m.spec().getGuest().equals(guest)).map(Migration::id).findFirst();
     }
 
+    /**
+     * Writes this round's records and offsets in one transaction. A transaction the broker refuses is
+     * aborted and the engine rewinds to the last commit; one that cannot even be aborted (the broker
+     * gone for longer than the client waits) ends the session: a new producer resumes from the commit.
+     */
     private void commit() {
         if (out.isEmpty() && offsets.isEmpty()) {
             return;
@@ -392,19 +511,25 @@ public final class Engine implements AutoCloseable {
                 producer.sendOffsetsToTransaction(Map.copyOf(offsets), consumer.groupMetadata());
             }
             producer.commitTransaction();
-        } catch (ProducerFencedException e) {
+        } catch (ProducerFencedException | FencedInstanceIdException e) {
             throw e;
         } catch (KafkaException e) {
             LOG.warn("transaction failed ({}); rewinding to the last committed state", e.toString());
-            producer.abortTransaction();
-            restore(new HashSet<>(owned));
-            for (TopicPartition tp : consumer.assignment()) {
-                OffsetAndMetadata committed = consumer.committed(Set.of(tp)).get(tp);
-                if (committed != null) {
-                    consumer.seek(tp, committed);
-                } else {
-                    consumer.seekToBeginning(List.of(tp));
+            try {
+                producer.abortTransaction();
+                restore(new HashSet<>(owned));
+                for (TopicPartition tp : consumer.assignment()) {
+                    OffsetAndMetadata committed = consumer.committed(Set.of(tp)).get(tp);
+                    if (committed != null) {
+                        consumer.seek(tp, committed);
+                    } else {
+                        consumer.seekToBeginning(List.of(tp));
+                    }
                 }
+            } catch (ProducerFencedException | FencedInstanceIdException f) {
+                throw f;
+            } catch (KafkaException f) {
+                throw new Outage("the broker did not take a transaction (" + e + ") nor its abort (" + f + ")", f);
             }
         } finally {
             out.clear();
@@ -429,7 +554,16 @@ public final class Engine implements AutoCloseable {
                         Tracked t = Tracked.of(wire.decode(r.value(), MigrationSnapshot.class));
                         migrations.put(t.m().id(), t);
                     } catch (UndecodableRecordException e) {
-                        LOG.error("undecodable snapshot {}@{}: {}", r.partition(), r.offset(), e.getMessage());
+                        if (e.isTransient()) {
+                            throw new Outage("the schema registry is unavailable restoring snapshots: "
+                                    + e.getMessage(), e);
+                        }
+                        // not ours (anyone can write to a topic): the migration's last good snapshot stands
+                        LOG.error("skipping undecodable snapshot {}@{} of {}: {}", r.partition(), r.offset(), r.key(),
+                                e.getMessage());
+                    } catch (RuntimeException e) {
+                        LOG.error("skipping unusable snapshot {}@{} of {}: {}", r.partition(), r.offset(), r.key(),
+                                e.toString());
                     }
                 });
         long open = migrations.values().stream().filter(t -> !t.m().phase().isFinal()).count();
@@ -461,14 +595,83 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    private void disconnect(boolean leaveGroup) {
+        KafkaConsumer<String, byte[]> c = consumer;
+        KafkaProducer<String, byte[]> p = producer;
+        consumer = null;
+        producer = null;
+        out.clear();
+        offsets.clear();
+        if (c != null) {
+            try {
+                // a clean stop hands the partitions over at once (static members otherwise keep them a session)
+                c.close(leaveGroup
+                        ? CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                                .withTimeout(Duration.ofSeconds(10))
+                        : CloseOptions.timeout(Duration.ofSeconds(5)));
+            } catch (RuntimeException e) {
+                LOG.warn("closing the consumer: {}", e.toString());
+            }
+        }
+        if (p != null) {
+            try {
+                p.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.warn("closing the producer: {}", e.toString());
+            }
+        }
+        if (!leaveGroup) {
+            // what this session held is rebuilt from the snapshots by the next one
+            migrations.clear();
+            owned.clear();
+        }
+    }
+
+    private void pause(long ms) {
+        long until = System.nanoTime() + ms * 1_000_000;
+        while (running && System.nanoTime() < until) {
+            loop.beat();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WakeupException();
+            }
+        }
+    }
+
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
         try {
             thread.join(30_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The broker or the registry cannot be reached: not any record's fault; the session starts again. */
+    static final class Outage extends RuntimeException {
+        Outage(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        /** The outage a failure amounts to, or null when it is the work's own fault. */
+        static Outage of(Throwable e) {
+            if (e instanceof Outage o) {
+                return o;
+            }
+            if (e instanceof RegistryUnavailableException) {
+                return new Outage("the schema registry is unavailable: " + e.getMessage(), e);
+            }
+            if (e instanceof UndecodableRecordException u && u.isTransient()) {
+                return new Outage("the schema registry is unavailable: " + e.getMessage(), e);
+            }
+            return null;
         }
     }
 }

@@ -2,6 +2,8 @@ package io.vmflow.coordinator.engine;
 
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.schemas.kafka.Loops;
 import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -32,7 +34,7 @@ public final class EventIndex implements AutoCloseable {
 
     /** {@code observer} sees every committed event once, in log order, on the reading thread. */
     public EventIndex(Endpoints endpoints, WireFormat wire, String clientId,
-            java.util.function.Consumer<MigrationEvent> observer) {
+            java.util.function.Consumer<MigrationEvent> observer, Loops loops, DeadLetters deadLetters) {
         this.tail = new TopicTail<>(clientId, endpoints, TopicCatalogue.MIGRATION_EVENTS.name(),
                 TopicTail.From.BEGINNING, wire, MigrationEvent.class, (r, e) -> {
                     List<MigrationEvent> l = byMigration.computeIfAbsent(e.getMigrationId(), k -> new ArrayList<>());
@@ -46,7 +48,7 @@ public final class EventIndex implements AutoCloseable {
                         }
                     }
                     observer.accept(e);
-                }, key -> { }).start();
+                }, key -> { }, loops, deadLetters).start();
     }
 
     /** The events of a migration committed so far, in order. */

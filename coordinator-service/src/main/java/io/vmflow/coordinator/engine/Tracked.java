@@ -8,16 +8,23 @@ import io.vmflow.coordinator.statemachine.Migration;
 import io.vmflow.coordinator.statemachine.MigrationPhase;
 import java.time.Instant;
 
-/** A migration with what the coordinator keeps beside the state machine's view (for the API and admission). */
-record Tracked(Migration m, Instant createdAt, int priority, Reason lastReason, JobFigures lastFigures) {
+/**
+ * A migration with what the coordinator keeps beside the state machine's view (for the API, admission
+ * and the phase deadlines).
+ *
+ * @param phaseSince when the migration entered its current phase, by the coordinator's clock
+ */
+record Tracked(Migration m, Instant createdAt, int priority, Reason lastReason, JobFigures lastFigures,
+        Instant phaseSince) {
 
     Tracked with(Migration next) {
-        return new Tracked(next, createdAt, priority, lastReason, lastFigures);
+        return new Tracked(next, createdAt, priority, lastReason, lastFigures,
+                m == null || next.phase() != m.phase() ? Instant.now() : phaseSince);
     }
 
     Tracked with(Reason reason, JobFigures figures) {
         return new Tracked(m, createdAt, priority, reason != null ? reason : lastReason,
-                figures != null ? figures : lastFigures);
+                figures != null ? figures : lastFigures, phaseSince);
     }
 
     MigrationSnapshot snapshot(String coordinatorId) {
@@ -30,7 +37,8 @@ record Tracked(Migration m, Instant createdAt, int priority, Reason lastReason, 
                 .setLastProgressAtMs(m.lastProgressAt() == null ? null : m.lastProgressAt().toEpochMilli())
                 .setLastRemainingBytes(m.lastRemaining()).setTuned(m.tuned()).setAbortReason(m.abortReason())
                 .setLastReason(lastReason).setLastFigures(lastFigures).setCreatedAt(createdAt)
-                .setUpdatedAt(Instant.now()).setCoordinatorId(coordinatorId).setPriority(priority).build();
+                .setUpdatedAt(Instant.now()).setCoordinatorId(coordinatorId).setPriority(priority)
+                .setPhaseSinceMs(phaseSince == null ? null : phaseSince.toEpochMilli()).build();
     }
 
     static Tracked of(MigrationSnapshot s) {
@@ -40,6 +48,8 @@ record Tracked(Migration m, Instant createdAt, int priority, Reason lastReason, 
                 s.getRunningSinceMs() == null ? null : Instant.ofEpochMilli(s.getRunningSinceMs()),
                 s.getLastProgressAtMs() == null ? null : Instant.ofEpochMilli(s.getLastProgressAtMs()),
                 s.getLastRemainingBytes(), s.getTuned(), s.getAbortReason());
-        return new Tracked(m, s.getCreatedAt(), s.getPriority(), s.getLastReason(), s.getLastFigures());
+        // a snapshot from before phaseSinceMs existed: the phase's deadline counts from its last update
+        Instant since = s.getPhaseSinceMs() != null ? Instant.ofEpochMilli(s.getPhaseSinceMs()) : s.getUpdatedAt();
+        return new Tracked(m, s.getCreatedAt(), s.getPriority(), s.getLastReason(), s.getLastFigures(), since);
     }
 }

@@ -13,6 +13,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vmflow.avro.CancelRequest;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.coordinator.engine.Engine;
+import io.vmflow.schemas.kafka.Loops;
 import io.vmflow.coordinator.engine.EventIndex;
 import io.vmflow.coordinator.engine.MigrationView;
 import io.vmflow.coordinator.intake.Validator;
@@ -47,6 +48,7 @@ public final class HttpApi implements AutoCloseable {
 
     private final Vertx vertx;
     private final Engine engine;
+    private final java.util.function.Supplier<Loops.Check> readiness;
     private final EventIndex events;
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
@@ -57,12 +59,13 @@ public final class HttpApi implements AutoCloseable {
     private final String openapi;
     private HttpServer server;
 
-    public HttpApi(Engine engine, EventIndex events, Producer<String, byte[]> producer, WireFormat wire,
+    public HttpApi(Engine engine, java.util.function.Supplier<Loops.Check> readiness, EventIndex events, Producer<String, byte[]> producer, WireFormat wire,
             Dashboard dashboard, Supplier<String> metrics) {
         this.dashboard = dashboard;
         this.metrics = metrics;
         this.vertx = Vertx.vertx();
         this.engine = engine;
+        this.readiness = readiness;
         this.events = events;
         this.producer = producer;
         this.wire = wire;
@@ -96,8 +99,10 @@ public final class HttpApi implements AutoCloseable {
         r.get("/metrics").handler(c -> c.response().putHeader("Content-Type", "text/plain; version=0.0.4")
                 .end(metrics.get()));
         r.get("/health").handler(c -> c.response().end("UP\n"));
-        r.get("/ready").handler(c -> c.response().setStatusCode(engine.isRunning() ? 200 : 503)
-                .end(engine.isRunning() ? "READY\n" : "NOT READY\n"));
+        r.get("/ready").handler(c -> {
+            Loops.Check check = readiness.get();
+            c.response().setStatusCode(check.ok() ? 200 : 503).putHeader("Content-Type", "text/plain").end(check.text());
+        });
         server = vertx.createHttpServer().requestHandler(r).listen(port, host)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         return server.actualPort();

@@ -10,6 +10,7 @@ import io.vmflow.avro.Reason;
 import io.vmflow.avro.Transport;
 import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.schemas.reasons.ReasonCode;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -55,10 +56,9 @@ public final class Validator {
         if (r.getPrincipal() == null || r.getPrincipal().isBlank()) {
             return no(ReasonCode.INVALID_REQUEST, "principal is required: who asks for this migration");
         }
-        if (negative(s.getBandwidthMiBps()) || negative(s.getMaxDowntimeMs())
-                || negative(s.getCompletionTimeoutSecondsPerGiB())) {
-            return no(ReasonCode.INVALID_REQUEST, "bandwidthMiBps, maxDowntimeMs and completionTimeoutSecondsPerGiB"
-                    + " must be positive when given");
+        Optional<Reason> bounds = checkBounds(r);
+        if (bounds.isPresent()) {
+            return bounds;
         }
         Optional<Reason> uris = checkUris(s);
         if (uris.isPresent()) {
@@ -179,6 +179,39 @@ public final class Validator {
         return Optional.empty();
     }
 
+    /**
+     * Every number of a request within bounds that keep the arithmetic on it exact (a timeout of
+     * Long.MAX_VALUE seconds would overflow every deadline computed from it) and that the hypervisor
+     * accepts; every free text within a length.
+     */
+    static final Map<String, long[]> BOUNDS = Map.of(
+            "spec.bandwidthMiBps", new long[] {1, 1_048_576},             // up to 1 TiB/s
+            "spec.maxDowntimeMs", new long[] {1, 2_000_000},              // QEMU's own limit: 2000 s
+            "spec.completionTimeoutSecondsPerGiB", new long[] {1, 86_400}, // up to a day per GiB
+            "priority", new long[] {-1000, 1000});
+
+    private static Optional<Reason> checkBounds(MigrationRequest r) {
+        MigrationSpec s = r.getSpec();
+        Map<String, Long> given = new java.util.LinkedHashMap<>();
+        given.put("spec.bandwidthMiBps", s.getBandwidthMiBps());
+        given.put("spec.maxDowntimeMs", s.getMaxDowntimeMs());
+        given.put("spec.completionTimeoutSecondsPerGiB", s.getCompletionTimeoutSecondsPerGiB());
+        given.put("priority", (long) r.getPriority());
+        for (Map.Entry<String, Long> e : given.entrySet()) {
+            long[] b = BOUNDS.get(e.getKey());
+            if (e.getValue() != null && (e.getValue() < b[0] || e.getValue() > b[1])) {
+                return no(ReasonCode.VALUE_OUT_OF_RANGE, e.getKey() + " is " + e.getValue() + "; it must be "
+                        + b[0] + " to " + b[1] + " when given");
+            }
+        }
+        if (r.getPrincipal().length() > 200 || r.getRequester() != null && r.getRequester().length() > 200
+                || r.getReason() != null && r.getReason().length() > 1000) {
+            return no(ReasonCode.VALUE_OUT_OF_RANGE, "principal and requester may be at most 200 characters,"
+                    + " reason at most 1000");
+        }
+        return Optional.empty();
+    }
+
     private static Optional<Reason> checkFlags(MigrationSpec s) {
         if (!s.getLive() && (s.getPostCopy() || s.getAutoConverge())) {
             return no(ReasonCode.CONFLICTING_FLAGS, "postCopy and autoConverge apply to live migrations only");
@@ -204,10 +237,6 @@ public final class Validator {
         TreeSet<String> ids = new TreeSet<>();
         inventory.hosts().forEach(h -> ids.add(h.getHostId()));
         return ids.toString();
-    }
-
-    private static boolean negative(Long v) {
-        return v != null && v <= 0;
     }
 
     private static Optional<Reason> no(ReasonCode code, String message) {

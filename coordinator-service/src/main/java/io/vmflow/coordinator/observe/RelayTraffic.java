@@ -2,6 +2,8 @@ package io.vmflow.coordinator.observe;
 
 import io.vmflow.avro.TunnelReport;
 import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.schemas.kafka.Loops;
 import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -54,9 +56,10 @@ public final class RelayTraffic implements AutoCloseable {
     };
     private final TopicTail<TunnelReport> tail;
 
-    public RelayTraffic(Endpoints endpoints, WireFormat wire, String clientId) {
+    public RelayTraffic(Endpoints endpoints, WireFormat wire, String clientId, Loops loops, DeadLetters deadLetters) {
         this.tail = new TopicTail<>(clientId, endpoints, TopicCatalogue.TUNNEL_REPORTS.name(),
-                TopicTail.From.BEGINNING, wire, TunnelReport.class, (r, t) -> observe(t), key -> { }).start();
+                TopicTail.From.BEGINNING, wire, TunnelReport.class, (r, t) -> observe(t), key -> { }, loops,
+                deadLetters).start();
     }
 
     /** Fed by {@link #observe} alone (tests). */

@@ -39,7 +39,14 @@ public sealed interface Input {
     record Cancel(String principal, String why, Instant now) implements Input {
     }
 
-    /** Time passed (timeouts and stall detection). */
-    record Tick(Instant now) implements Input {
+    /**
+     * Time passed (deadlines, timeouts and stall detection).
+     *
+     * @param phaseSince when the migration entered its current phase (null: unknown, no phase deadline)
+     */
+    record Tick(Instant now, Instant phaseSince) implements Input {
+        public Tick(Instant now) {
+            this(now, null);
+        }
     }
 }

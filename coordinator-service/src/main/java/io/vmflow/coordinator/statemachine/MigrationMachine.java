@@ -21,6 +21,7 @@ import io.vmflow.avro.JobFigures;
 import io.vmflow.avro.Reason;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.avro.TimeoutPolicy;
+import io.vmflow.schemas.reasons.ReasonCode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,29 +49,45 @@ public final class MigrationMachine {
     public static final String COMPLETION_TIMEOUT = "COMPLETION_TIMEOUT";
     public static final String STALLED = "STALLED";
     public static final String INFERRED = "INFERRED";
+    /** A step (BEGIN, PREPARE, FINISH, CONFIRM, ABORT, a hand-off's start) got no answer in time. */
+    public static final String STEP_TIMEOUT = "STEP_TIMEOUT";
+    /** A request waited for an admission slot longer than the queue timeout. */
+    public static final String QUEUE_TIMEOUT = "QUEUE_TIMEOUT";
+    /** The migration was cancelled or timed out, but the guest had already arrived. */
+    public static final String ABORT_TOO_LATE = "ABORT_TOO_LATE";
 
     private final Duration timeoutPerGiB;
     private final Duration minimumTimeout;
     private final Duration stallTimeout;
     private final long leaseGraceMs;
+    private final Duration stepTimeout;
+    private final Duration queueTimeout;
 
     public MigrationMachine(Duration timeoutPerGiB, Duration minimumTimeout, Duration stallTimeout,
-            Duration leaseGrace) {
+            Duration leaseGrace, Duration stepTimeout, Duration queueTimeout) {
         this.timeoutPerGiB = timeoutPerGiB;
         this.minimumTimeout = minimumTimeout;
         this.stallTimeout = stallTimeout;
         this.leaseGraceMs = leaseGrace.toMillis();
+        this.stepTimeout = stepTimeout;
+        this.queueTimeout = queueTimeout;
     }
 
-    /** KubeVirt's 150 s per GiB (at least a minute), its 150 s progress timeout, a 10 s lease grace. */
+    /**
+     * KubeVirt's 150 s per GiB (at least a minute), its 150 s progress timeout, a 10 s lease grace,
+     * 120 s for a step (twice the agents' 60 s wait for a peer), an hour in the admission queue.
+     */
     public static MigrationMachine withDefaults() {
-        return withDefaults(Duration.ofSeconds(10));
+        return withDefaults(Duration.ofSeconds(10), DEFAULT_STEP_TIMEOUT, DEFAULT_QUEUE_TIMEOUT);
     }
 
-    /** The default timeouts with a lease grace of one's own (the coordinator's configured one). */
-    public static MigrationMachine withDefaults(Duration leaseGrace) {
+    public static final Duration DEFAULT_STEP_TIMEOUT = Duration.ofSeconds(120);
+    public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofHours(1);
+
+    /** The default timeouts with a lease grace, step and queue timeout of one's own (the coordinator's). */
+    public static MigrationMachine withDefaults(Duration leaseGrace, Duration stepTimeout, Duration queueTimeout) {
         return new MigrationMachine(Duration.ofSeconds(150), Duration.ofSeconds(60), Duration.ofSeconds(150),
-                leaseGrace);
+                leaseGrace, stepTimeout, queueTimeout);
     }
 
     public long leaseGraceMs() {
@@ -155,6 +172,29 @@ public final class MigrationMachine {
             return tick(s, t);
         }
         throw new IllegalArgumentException("unknown input " + in);
+    }
+
+    /**
+     * A migration whose processing threw (a bug, or an input nobody foresaw): it ends FAILED with
+     * INTERNAL_ERROR holding what was thrown (REJECTED while still a request), and a source that may be
+     * migrating the guest is told to abort, so that the guest stays where it runs.
+     */
+    public Step internalError(Migration m, String what) {
+        Step s = new Step(m);
+        Reason why = new Reason(ReasonCode.INTERNAL_ERROR.name(), "processing failed: " + what);
+        if (m.phase().isFinal()) {
+            return s.refuse(m.id() + " is " + m.phase() + " (final); internal error not recorded: " + what);
+        }
+        if (m.phase() == MigrationPhase.REQUESTED) {
+            return s.move(REJECTED, why, null, null, false);
+        }
+        boolean mayMigrate = m.phase() == SCHEDULED || m.phase() == PREPARING_TARGET || m.phase() == TARGET_READY
+                || m.phase() == RUNNING || m.phase() == MigrationPhase.SWITCHING_OVER || m.phase() == ABORTING;
+        if (mayMigrate && m.sourceHost() != null) {
+            why = new Reason(why.getCode(), why.getMessage() + "; " + m.sourceHost() + " was told to abort");
+            s.send(m.sourceHost(), CommandType.ABORT, m.destinationHost(), null, null, why);
+        }
+        return s.move(FAILED, why, null, null, false);
     }
 
     private Step planned(Step s, Input.Planned p) {
@@ -331,6 +371,9 @@ public final class MigrationMachine {
             }
             if (k == ReportKind.COMMAND_SUCCEEDED) {
                 s.update(m.performing(false, r.at()));
+                if (m.phase() == ABORTING) {
+                    return s.move(SUCCEEDED, tooLate(m), r.figures(), r.hostId(), true);
+                }
                 if (m.phase() != FINISHING && m.phase() != RUNNING) {
                     inferUpTo(s, SUCCEEDED, r);
                 }
@@ -351,6 +394,19 @@ public final class MigrationMachine {
 
     private Step unmanaged(Step s, Input.Report r) {
         Migration m = s.m;
+        if (r.commandType() == CommandType.ABORT) {
+            return abortReport(s, r);
+        }
+        if (r.commandType() == CommandType.HANDOFF_UNMANAGED && r.kind() == ReportKind.LIFECYCLE
+                && m.phase() == ABORTING) {
+            // the hypervisor's own verdict on a migration whose abort was asked
+            String status = r.details() == null ? null : r.details().get("hypervisorMigrationStatus");
+            if ("completed".equals(status)) {
+                s.move(CONFIRMING, tooLate(m), r.figures(), r.hostId(), true);
+                return s.send(m.sourceHost(), CommandType.CONFIRM, null, null, null, null);
+            }
+            return s.move(ABORTED, m.abortReason(), r.figures(), r.hostId(), true);
+        }
         if (r.commandType() == CommandType.HANDOFF_UNMANAGED) {
             if (r.kind() == ReportKind.COMMAND_SUCCEEDED && m.phase() == SCHEDULED) {
                 return s.move(RUNNING, new Reason("HANDED_OFF", "the hypervisor migrates the guest on its own"),
@@ -398,10 +454,6 @@ public final class MigrationMachine {
             return s.refuse("too late to cancel " + m.id() + ": the guest already runs on "
                     + m.destinationHost() + " (" + m.phase() + ")");
         }
-        if (m.spec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT && m.phase() == RUNNING) {
-            return s.refuse(m.id() + " was handed to the hypervisor (unmanaged direct): nobody supervises it,"
-                    + " it cannot be cancelled through vmflow");
-        }
         s.update(m.aborting(why));
         s.move(ABORTING, why, null, null, false);
         return s.send(m.sourceHost(), CommandType.ABORT, m.destinationHost(), null, null, why);
@@ -415,9 +467,7 @@ public final class MigrationMachine {
             s.update(s.m.performing(false, r.at()));
             if (r.kind() == ReportKind.COMMAND_SUCCEEDED) {
                 // too late: the migration completed before the abort landed
-                s.move(SUCCEEDED, new Reason("ABORT_TOO_LATE", "the migration completed before the abort"),
-                        r.figures(), r.hostId(), true);
-                return s;
+                return s.move(SUCCEEDED, tooLate(s.m), r.figures(), r.hostId(), true);
             }
             return s.move(ABORTED, s.m.abortReason(), r.figures(), r.hostId(), true);
         }
@@ -445,10 +495,71 @@ public final class MigrationMachine {
         return s; // the migration's own failure (MIGRATION_ABORTED) follows and ends it
     }
 
+    /**
+     * Deadlines, one per phase (docs/phases.md has the table): no phase that waits for someone else
+     * lasts for ever. Before the guest can have left, a missed deadline aborts (the source keeps the
+     * guest); after it can only have arrived, the outcome the hosts last reported stands, and the
+     * reason says which answer never came.
+     */
     private Step tick(Step s, Input.Tick t) {
         Migration m = s.m;
-        if (m.phase() != RUNNING || !m.performing() || m.runningSince() == null
-                || m.spec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT) {
+        boolean over = t.phaseSince() != null && t.now().isAfter(t.phaseSince().plus(deadlineOf(m)));
+        return switch (m.phase()) {
+            case ACCEPTED, QUEUED -> over ? abort(s, new Reason(QUEUE_TIMEOUT, "no admission slot within "
+                    + queueTimeout.toMinutes() + " min")) : s;
+            case SCHEDULED, PREPARING_TARGET, TARGET_READY -> over ? abort(s, new Reason(STEP_TIMEOUT, "no answer to "
+                    + waitingFor(m) + " within " + stepTimeout.toSeconds() + " s")) : s;
+            case RUNNING, SWITCHING_OVER -> m.spec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT
+                    ? (over ? abort(s, new Reason(COMPLETION_TIMEOUT, "the hypervisor did not finish within "
+                            + deadlineOf(m).toSeconds() + " s (limit for " + (m.guestMemoryBytes() >> 20) + " MiB)"))
+                            : s)
+                    : running(s, t);
+            case FINISHING -> over ? s.move(FAILED, new Reason(STEP_TIMEOUT, "no answer to " + waitingFor(m)
+                    + " within " + stepTimeout.toSeconds() + " s: the guest may run on " + m.destinationHost()
+                    + "; check both hosts before acting"), null, null, false) : s;
+            case CONFIRMING -> over ? s.move(SUCCEEDED, new Reason(STEP_TIMEOUT, "the guest runs on "
+                    + (m.destinationHost() == null ? "the destination" : m.destinationHost()) + " (its agent said so);"
+                    + " " + m.sourceHost() + " did not confirm the clean-up within " + stepTimeout.toSeconds()
+                    + " s: check it for a leftover copy"), null, null, false) : s;
+            case ABORTING -> over ? s.move(FAILED, new Reason(STEP_TIMEOUT, m.sourceHost() + " did not answer the"
+                    + " abort within " + stepTimeout.toSeconds() + " s (asked because: "
+                    + (m.abortReason() == null ? "?" : m.abortReason().getMessage()) + "); where the guest runs"
+                    + " was not confirmed: check " + m.sourceHost() + " and " + m.destinationHost()), null, null,
+                    false) : s;
+            default -> s;
+        };
+    }
+
+    /** How long a migration may stay in its current phase. */
+    public Duration deadlineOf(Migration m) {
+        return switch (m.phase()) {
+            case ACCEPTED, QUEUED -> queueTimeout;
+            case RUNNING, SWITCHING_OVER -> completionTimeout(m).multipliedBy(2); // managed flows time out earlier
+            default -> stepTimeout;
+        };
+    }
+
+    /** The answer a phase waits for, in words, for the reason of a missed deadline. */
+    private static String waitingFor(Migration m) {
+        boolean direct = m.spec().getControlFlow() == ControlFlow.MANAGED_DIRECT;
+        return switch (m.phase()) {
+            case SCHEDULED -> direct ? "BEGIN from " + m.sourceHost()
+                    : (m.spec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT ? "the unmanaged hand-off"
+                            : "the peer-to-peer hand-off") + " from " + m.sourceHost();
+            case PREPARING_TARGET, TARGET_READY -> "PREPARE from " + m.destinationHost();
+            case FINISHING -> direct ? "FINISH from " + m.destinationHost() : "the hand-off's end from " + m.sourceHost();
+            default -> m.phase().name();
+        };
+    }
+
+    private static Reason tooLate(Migration m) {
+        return new Reason(ABORT_TOO_LATE, "the guest arrived before the abort took effect"
+                + (m.abortReason() == null ? "" : " (asked because: " + m.abortReason().getMessage() + ")"));
+    }
+
+    private Step running(Step s, Input.Tick t) {
+        Migration m = s.m;
+        if (!m.performing() || m.runningSince() == null) {
             return s;
         }
         if (m.lastProgressAt() != null && t.now().isAfter(m.lastProgressAt().plus(stallTimeout))) {
@@ -479,14 +590,5 @@ public final class MigrationMachine {
         return scaled.compareTo(minimumTimeout) < 0 ? minimumTimeout : scaled;
     }
 
-    /** When a migration must be looked at again (for the runtime's timer), or null. */
-    public Instant nextDeadline(Migration m) {
-        if (m.phase() != RUNNING || m.runningSince() == null) {
-            return null;
-        }
-        Instant completion = m.runningSince().plus(completionTimeout(m));
-        Instant stall = m.lastProgressAt() == null ? completion : m.lastProgressAt().plus(stallTimeout);
-        return completion.isBefore(stall) ? completion : stall;
-    }
 
 }

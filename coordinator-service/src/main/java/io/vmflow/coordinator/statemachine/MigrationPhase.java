@@ -35,7 +35,10 @@ public enum MigrationPhase {
     SUCCEEDED,
     /** The migration did not happen; the guest runs on the source (the reason says so). Final. */
     FAILED,
-    /** An abort was asked of the source (cancel, timeout, lost lease). Next: ABORTED, FAILED, GUEST_LEFT_PAUSED, SUCCEEDED (too late to abort). */
+    /**
+     * An abort was asked of the source (cancel, timeout, lost lease). Next: ABORTED, FAILED,
+     * GUEST_LEFT_PAUSED, SUCCEEDED or CONFIRMING (too late to abort: the guest arrived).
+     */
     ABORTING,
     /** Aborted; the guest runs on the source. Final. */
     ABORTED,
@@ -65,7 +68,8 @@ public enum MigrationPhase {
             case SWITCHING_OVER -> next == FINISHING || next == FAILED || next == ABORTING || next == GUEST_LEFT_PAUSED;
             case FINISHING -> next == CONFIRMING || next == SUCCEEDED || next == FAILED;
             case CONFIRMING -> next == SUCCEEDED || next == FAILED;
-            case ABORTING -> next == ABORTED || next == FAILED || next == GUEST_LEFT_PAUSED || next == SUCCEEDED;
+            case ABORTING -> next == ABORTED || next == FAILED || next == GUEST_LEFT_PAUSED || next == SUCCEEDED
+                    || next == CONFIRMING;
             default -> false;
         };
     }

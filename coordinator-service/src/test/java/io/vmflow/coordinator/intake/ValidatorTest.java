@@ -12,6 +12,8 @@ import io.vmflow.avro.Liveness;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ValidatorTest {
 
@@ -45,7 +47,7 @@ class ValidatorTest {
     @Test
     void everyRuleHasItsOwnCode() {
         assertThat(code("bad id with spaces", ok())).isEqualTo("INVALID_REQUEST");
-        assertThat(code("r", ok().setBandwidthMiBps(-1L))).isEqualTo("INVALID_REQUEST");
+        assertThat(code("r", ok().setBandwidthMiBps(-1L))).isEqualTo("VALUE_OUT_OF_RANGE");
         assertThat(code("r", ok().setSourceHost("z"))).isEqualTo("UNKNOWN_SOURCE_HOST");
         assertThat(code("r", ok().setDestinationHost("z"))).isEqualTo("UNKNOWN_DESTINATION_HOST");
         assertThat(code("r", ok().setDestinationHost("a"))).isEqualTo("SAME_HOST");
@@ -72,6 +74,36 @@ class ValidatorTest {
             assertThat(r.getCode()).isEqualTo("ALREADY_MIGRATING");
             assertThat(r.getMessage()).contains("mig-9");
         });
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource({"spec.bandwidthMiBps, 0", "spec.bandwidthMiBps, 1048577", "spec.maxDowntimeMs, 0",
+            "spec.maxDowntimeMs, 2000001", "spec.completionTimeoutSecondsPerGiB, 0",
+            "spec.completionTimeoutSecondsPerGiB, 9223372036854775807", "priority, 1001", "priority, -2147483648"})
+    void numbersOutsideTheirBoundsAreRefusedWithTheirName(String field, long value) {
+        MigrationSpec.Builder s = ok();
+        int priority = 0;
+        switch (field) {
+            case "spec.bandwidthMiBps" -> s.setBandwidthMiBps(value);
+            case "spec.maxDowntimeMs" -> s.setMaxDowntimeMs(value);
+            case "spec.completionTimeoutSecondsPerGiB" -> s.setCompletionTimeoutSecondsPerGiB(value);
+            default -> priority = (int) value;
+        }
+        Optional<Reason> r = v.check(new MigrationRequest("r", s.build(), "alice", "t", null, priority, Instant.EPOCH));
+        assertThat(r).hasValueSatisfying(reason -> {
+            assertThat(reason.getCode()).isEqualTo("VALUE_OUT_OF_RANGE");
+            assertThat(reason.getMessage()).startsWith(field + " is " + value);
+        });
+        long[] b = Validator.BOUNDS.get(field);
+        MigrationSpec.Builder edge = ok();
+        switch (field) {
+            case "spec.bandwidthMiBps" -> edge.setBandwidthMiBps(b[1]);
+            case "spec.maxDowntimeMs" -> edge.setMaxDowntimeMs(b[1]);
+            case "spec.completionTimeoutSecondsPerGiB" -> edge.setCompletionTimeoutSecondsPerGiB(b[1]);
+            default -> { }
+        }
+        assertThat(v.check(new MigrationRequest("r", edge.build(), "alice", "t", null, (int) b[0], Instant.EPOCH)))
+                .as("the bounds themselves pass").isEmpty();
     }
 
     @Test

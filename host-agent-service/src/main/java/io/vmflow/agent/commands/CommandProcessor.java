@@ -19,8 +19,11 @@ import org.slf4j.MDC;
 /**
  * Takes each command addressed to this host: refuses what is not for it or comes from a stale
  * epoch, answers a repeated command with its first reply (one effect), reports acceptance, and runs
- * the work on a bounded pool (ABORT on a pool of its own, so it never waits behind the migration it
- * must stop).
+ * the work on bounded pools: migrations on one, the short steps around them (BEGIN, PREPARE, FINISH,
+ * CONFIRM) on another, and ABORT and TUNE on a third, so that nothing waits behind a migration it
+ * must stop or that waits for it. A peer-to-peer hand-off on host A waits for B's PREPARE while it
+ * holds one of A's migration workers; with one pool, two hand-offs each way filled both hosts'
+ * pools and every PREPARE queued behind them until the peer timeout.
  */
 public final class CommandProcessor {
 
@@ -30,6 +33,7 @@ public final class CommandProcessor {
     private final CommandLedger ledger;
     private final Reporter reporter;
     private final ExecutorService workers;
+    private final ExecutorService steps;
     private final ExecutorService urgent;
     private final SourceSide source;
     private final DestinationSide destination;
@@ -37,11 +41,12 @@ public final class CommandProcessor {
     private final AtomicInteger runningMigrations = new AtomicInteger();
 
     public CommandProcessor(String hostId, CommandLedger ledger, Reporter reporter, ExecutorService workers,
-            ExecutorService urgent, SourceSide source, DestinationSide destination, PeerToPeerSource peerToPeer) {
+            ExecutorService steps, ExecutorService urgent, SourceSide source, DestinationSide destination, PeerToPeerSource peerToPeer) {
         this.hostId = hostId;
         this.ledger = ledger;
         this.reporter = reporter;
         this.workers = workers;
+        this.steps = steps;
         this.urgent = urgent;
         this.source = source;
         this.destination = destination;
@@ -86,13 +91,21 @@ public final class CommandProcessor {
     private void start(HostCommand c) {
         reporter.send(reporter.accepted(c));
         try {
-            (c.getType() == CommandType.ABORT || c.getType() == CommandType.TUNE ? urgent : workers).execute(() -> run(c));
+            poolFor(c.getType()).execute(() -> run(c));
         } catch (RejectedExecutionException e) {
             HostReport r = reporter.about(c, Outcome.refused(ReasonCode.INTERNAL_ERROR.reason(
                     "agent " + hostId + " is shutting down or has too many queued commands; retry later")));
             reporter.send(r);
             ledger.finish(c.getCommandId(), r);
         }
+    }
+
+    private ExecutorService poolFor(CommandType t) {
+        return switch (t) {
+            case ABORT, TUNE -> urgent;
+            case PERFORM, HANDOFF_PEER_TO_PEER, HANDOFF_UNMANAGED -> workers;
+            default -> steps;
+        };
     }
 
     private void run(HostCommand c) {

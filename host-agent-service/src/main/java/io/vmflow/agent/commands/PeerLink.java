@@ -4,6 +4,7 @@ import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.Loops;
 import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
@@ -30,7 +31,8 @@ public final class PeerLink implements AutoCloseable {
     private final Map<String, CompletableFuture<HostReport>> waiting = new ConcurrentHashMap<>();
     private final TopicTail<HostReport> reports;
 
-    public PeerLink(String hostId, Endpoints endpoints, Producer<String, byte[]> producer, WireFormat wire) {
+    public PeerLink(String hostId, Endpoints endpoints, Producer<String, byte[]> producer, WireFormat wire,
+            Loops loops) {
         this.producer = producer;
         this.wire = wire;
         this.reports = new TopicTail<>("peer-link-" + hostId, endpoints, TopicCatalogue.HOST_REPORTS.name(),
@@ -40,7 +42,7 @@ public final class PeerLink implements AutoCloseable {
                     if (f != null && isFinal(report.getKind())) {
                         f.complete(report);
                     }
-                }, key -> { });
+                }, key -> { }, loops, null); // the coordinator's engine dead-letters host reports
     }
 
     public PeerLink start() {

@@ -5,6 +5,7 @@ import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.JobFigures;
 import io.vmflow.avro.ReportKind;
+import io.vmflow.schemas.registry.RegistryUnavailableException;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
@@ -17,6 +18,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Writes this agent's reports to the host-reports topic, keyed by migration id. */
 public final class Reporter {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Reporter.class);
 
     private final String hostId;
     private final Producer<String, byte[]> producer;
@@ -59,26 +62,49 @@ public final class Reporter {
                 .setCommandType(c.getType()).setFigures(f).build();
     }
 
-    /** Sends a report and waits until the broker has it (reports are the agent's only memory). */
+    /**
+     * Sends a report and waits until the broker has it (reports are the agent's only memory). An
+     * outage of the registry or the broker is waited out: the report is what the coordinator decides
+     * from, so it is retried until stored (or the agent is stopped, which interrupts the wait).
+     */
     public void send(HostReport r) {
         String key = r.getMigrationId() != null ? r.getMigrationId() : r.getHostId();
-        byte[] value = wire.encode(TopicCatalogue.HOST_REPORTS.valueSubject(), r);
-        try {
-            producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key, value)).get(60,
-                    TimeUnit.SECONDS);
-            metrics.record(r);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted sending a report", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot write report for " + key + " to Kafka: " + e, e);
+        long backoffMs = 500;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                byte[] value = wire.encode(TopicCatalogue.HOST_REPORTS.valueSubject(), r);
+                producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key, value)).get(60,
+                        TimeUnit.SECONDS);
+                metrics.record(r);
+                if (attempt > 1) {
+                    LOG.info("report {} {} for {} stored after {} attempts", r.getKind(), r.getCommandType(), key, attempt);
+                }
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted sending a report", e);
+            } catch (RegistryUnavailableException | ExecutionException | TimeoutException e) {
+                LOG.warn("cannot store report {} {} for {} yet ({}); retrying in {} ms", r.getKind(),
+                        r.getCommandType(), key, e.getCause() == null ? e : e.getCause(), backoffMs);
+            }
+            try {
+                Thread.sleep(backoffMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting to send a report", e);
+            }
+            backoffMs = Math.min(backoffMs * 2, 5000);
         }
     }
 
     /** Sends a report without waiting (progress samples: the next one supersedes a lost one). */
     public void sendAsync(HostReport r) {
         String key = r.getMigrationId() != null ? r.getMigrationId() : r.getHostId();
-        producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key,
-                wire.encode(TopicCatalogue.HOST_REPORTS.valueSubject(), r)));
+        try {
+            producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key,
+                    wire.encode(TopicCatalogue.HOST_REPORTS.valueSubject(), r)));
+        } catch (RegistryUnavailableException | org.apache.kafka.common.KafkaException e) {
+            LOG.debug("progress sample for {} not sent: {}", key, e.toString());
+        }
     }
 }

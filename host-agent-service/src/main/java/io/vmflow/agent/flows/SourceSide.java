@@ -3,6 +3,7 @@ package io.vmflow.agent.flows;
 import io.vmflow.agent.commands.Outcome;
 import io.vmflow.agent.lease.LeaseWatch;
 import io.vmflow.agent.libvirt.Hypervisor;
+import io.vmflow.agent.libvirt.QemuMonitor;
 import io.vmflow.agent.libvirt.HypervisorException;
 import io.vmflow.agent.libvirt.MigrationOptions;
 import io.vmflow.avro.ControlFlow;
@@ -179,10 +180,29 @@ public final class SourceSide {
             throw new HypervisorException(ReasonCode.GUEST_NOT_FOUND, "guest '" + c.getSpec().getGuest()
                     + "' is not on the source any more: the migration may already have completed");
         }
+        if (c.getSpec().getControlFlow() == io.vmflow.avro.ControlFlow.UNMANAGED_DIRECT) {
+            return abortUnmanaged(c, d.get());
+        }
         boolean aborted = hypervisor.abortJob(d.get());
         String state = hypervisor.ensureRunning(d.get());
         return Outcome.succeeded().guest(hypervisor.observe(c.getSpec().getGuest()))
                 .detail("jobAborted", Boolean.toString(aborted)).detail("guestOnSource", state);
+    }
+
+    /**
+     * An unmanaged migration runs in QEMU without libvirt knowing of a job, so its abort goes to QEMU
+     * itself (the seed: the hypervisor's own management layer). When QEMU says it had completed, the
+     * guest left: reported as GUEST_NOT_FOUND, so that the migration's own result decides.
+     */
+    private Outcome abortUnmanaged(HostCommand c, Domain d) throws HypervisorException {
+        QemuMonitor.Status s = QemuMonitor.cancel(d, java.time.Duration.ofSeconds(30));
+        if (s.status().equals("completed")) {
+            throw new HypervisorException(ReasonCode.GUEST_NOT_FOUND, "QEMU had completed the migration of '"
+                    + c.getSpec().getGuest() + "' before the abort: the guest left this host");
+        }
+        String state = hypervisor.ensureRunning(d);
+        return Outcome.succeeded().guest(hypervisor.observe(c.getSpec().getGuest()))
+                .detail("hypervisorMigrationStatus", s.status()).detail("guestOnSource", state);
     }
 
     /**

@@ -8,6 +8,8 @@ import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.DeadLetters;
+import io.vmflow.schemas.kafka.Loops;
 import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.serde.WireFormat;
@@ -31,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * issuer's lease covers the migration. When the lease has lapsed for longer than the command's
  * grace, the agent aborts the job, makes sure the guest runs on the source, and reports what it did
  * (LEASE_LAPSED). If the guest cannot be resumed it says so: GUEST_LEFT_PAUSED, naming the host.
+ *
+ * <p>A lapse is believed only when the broker proves it: the lease topic was read to its end after
+ * the grace ran out, while the broker had been answering for a whole grace. While the broker does not
+ * answer, the coordinator may well be alive and renewing (a broker outage is not the client's
+ * crash), so nothing is aborted; once it answers again, the coordinator has a grace to renew.
  */
 public final class LeaseWatch implements AutoCloseable {
 
@@ -43,13 +50,14 @@ public final class LeaseWatch implements AutoCloseable {
     private final Map<String, CoordinatorLease> leases = new ConcurrentHashMap<>();
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
     private final Map<String, Boolean> lapsedCommands = new ConcurrentHashMap<>();
+    private final java.util.Set<String> unprovenLogged = ConcurrentHashMap.newKeySet();
     private final TopicTail<CoordinatorLease> tail;
 
     private record Watched(HostCommand command, Domain domain, Instant since) {
     }
 
     public LeaseWatch(String hostId, Endpoints endpoints, WireFormat wire, Hypervisor hypervisor, Reporter reporter,
-            ScheduledExecutorService scheduler, Clock clock) {
+            ScheduledExecutorService scheduler, Clock clock, Loops loops, DeadLetters deadLetters) {
         this.hostId = hostId;
         this.hypervisor = hypervisor;
         this.reporter = reporter;
@@ -57,7 +65,7 @@ public final class LeaseWatch implements AutoCloseable {
         this.tail = new TopicTail<>("lease-watch-" + hostId, endpoints, TopicCatalogue.COORDINATOR_LEASES.name(),
                 TopicTail.From.BEGINNING, wire, CoordinatorLease.class,
                 (r, l) -> leases.merge(l.getCoordinatorId(), l, (old, neu) -> neu.getEpoch() >= old.getEpoch() ? neu : old),
-                leases::remove).start();
+                leases::remove, loops, deadLetters).start();
         scheduler.scheduleAtFixedRate(this::check, 250, 250, TimeUnit.MILLISECONDS);
     }
 
@@ -109,9 +117,22 @@ public final class LeaseWatch implements AutoCloseable {
         Instant now = clock.instant();
         for (Watched w : watched.values()) {
             Instant until = coveredUntil(w);
-            if (now.isAfter(until.plusMillis(w.command().getLeaseGraceMs()))) {
+            long grace = w.command().getLeaseGraceMs();
+            Instant deadline = until.plusMillis(grace);
+            if (!now.isAfter(deadline)) {
+                continue;
+            }
+            Instant reachable = tail.reachableSince();
+            Instant caughtUp = tail.caughtUpAt();
+            boolean provenSilent = reachable != null && caughtUp != null && caughtUp.isAfter(deadline)
+                    && !caughtUp.isBefore(reachable.plusMillis(grace));
+            if (provenSilent) {
                 watched.remove(w.command().getCommandId());
                 lapse(w, until);
+            } else if (unprovenLogged.add(w.command().getCommandId())) {
+                LOG.warn("lease of {} over migration {} ran out at {}, but the broker has not answered for a whole"
+                        + " grace since: not aborting until it does (the coordinator may be alive)", holder(w.command()),
+                        w.command().getMigrationId(), until);
             }
         }
     }

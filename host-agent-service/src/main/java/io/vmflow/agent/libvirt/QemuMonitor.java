@@ -32,6 +32,31 @@ public final class QemuMonitor {
         }
     }
 
+    /**
+     * Cancels QEMU's outgoing migration (QMP "migrate_cancel") and waits, up to {@code wait}, until
+     * QEMU says how it ended: "cancelled" (the guest stays here), "completed" (too late: it arrived),
+     * or "failed". Returns QEMU's last status.
+     */
+    public static Status cancel(Domain d, java.time.Duration wait) throws HypervisorException {
+        JsonNode answer = call(d, "{\"execute\":\"migrate_cancel\"}");
+        if (answer.has("error")) {
+            throw new HypervisorException(ReasonCode.HYPERVISOR_ERROR, "QEMU refused to cancel the migration: "
+                    + answer.path("error").path("desc").asText());
+        }
+        long until = System.nanoTime() + wait.toNanos();
+        Status s = status(d);
+        while (!s.isFinal() && !s.status().equals("none") && System.nanoTime() < until) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HypervisorException(ReasonCode.INTERNAL_ERROR, "interrupted waiting for QEMU's cancel");
+            }
+            s = status(d);
+        }
+        return s;
+    }
+
     /** QMP "query-migrate": QEMU's migration status and figures. */
     public static Status status(Domain d) throws HypervisorException {
         JsonNode r = call(d, "{\"execute\":\"query-migrate\"}").path("return");

@@ -7,7 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
+import io.vmflow.schemas.kafka.Loops;
 import java.util.function.Supplier;
 
 /**
@@ -19,13 +19,13 @@ public final class ManagementServer implements AutoCloseable {
 
     private final HttpServer server;
 
-    public ManagementServer(InetSocketAddress address, BooleanSupplier ready, Supplier<String> metrics)
+    public ManagementServer(InetSocketAddress address, Supplier<Loops.Check> ready, Supplier<String> metrics)
             throws IOException {
         server = HttpServer.create(address, 16);
         server.createContext("/health", ex -> answer(ex, 200, "text/plain", "UP\n"));
         server.createContext("/ready", ex -> {
-            boolean r = ready.getAsBoolean();
-            answer(ex, r ? 200 : 503, "text/plain", r ? "READY\n" : "NOT READY\n");
+            Loops.Check r = ready.get();
+            answer(ex, r.ok() ? 200 : 503, "text/plain", r.text());
         });
         server.createContext("/metrics", ex -> answer(ex, 200, "text/plain; version=0.0.4", metrics.get()));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {

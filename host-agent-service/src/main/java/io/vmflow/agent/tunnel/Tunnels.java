@@ -7,6 +7,7 @@ import io.vmflow.avro.TunnelReport;
 import io.vmflow.avro.TunnelReportKind;
 import io.vmflow.avro.TunnelSession;
 import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.schemas.kafka.Loops;
 import io.vmflow.schemas.kafka.TopicTail;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.security.CredentialSeal;
@@ -57,14 +58,16 @@ public final class Tunnels implements AutoCloseable {
     private final TopicTail<TunnelReport> reports;
 
     public Tunnels(String hostId, Endpoints endpoints, Producer<String, byte[]> producer, WireFormat wire,
-            PublicKey relayKey, String socketDir) {
+            PublicKey relayKey, String socketDir, Loops loops) {
         this.hostId = hostId;
         this.producer = producer;
         this.wire = wire;
         this.relayKey = relayKey;
         this.socketDir = socketDir;
         this.reports = new TopicTail<>("tunnels-" + hostId, endpoints, TopicCatalogue.TUNNEL_REPORTS.name(),
-                TopicTail.From.END, wire, TunnelReport.class, (r, report) -> observe(report), key -> { });
+                TopicTail.From.END, wire, TunnelReport.class, (r, report) -> observe(report), key -> { }, loops,
+                null); // the coordinator dead-letters what relays report
+
     }
 
     public Tunnels start() {

@@ -31,7 +31,7 @@ public final class AgentHarness implements AutoCloseable {
     public final TestHost hostB = TestHost.load("hostB");
     public final Reports reports;
     private HostAgent agentA;
-    private final HostAgent agentB;
+    private HostAgent agentB;
     private final KafkaProducer<String, byte[]> producer;
     private final WireFormat wire;
     private final long epoch = System.currentTimeMillis();
@@ -90,8 +90,19 @@ public final class AgentHarness implements AutoCloseable {
         agentA = new HostAgent(config(hostA)).start();
     }
 
+    /** Stops both agents and starts new ones. */
+    public void restartAgents() throws InterruptedException {
+        restartAgentA();
+        agentB.close();
+        agentB = new HostAgent(config(hostB)).start();
+    }
+
     public HostAgent agentA() {
         return agentA;
+    }
+
+    public HostAgent agentB() {
+        return agentB;
     }
 
     public long epoch() {

@@ -54,6 +54,34 @@ public record TestHost(String id, String libvirtUri, String address, String migr
         }
     }
 
+    /**
+     * Caps what this host sends on its migration network at {@code mbit} Mbit/s (tc's token bucket on
+     * the interface, inside the host's namespace), until the returned handle is closed: a slow link,
+     * so that migrations need several passes or last long enough to be cancelled.
+     */
+    public AutoCloseable slowMigrationLink(int mbit) {
+        String dev = hasMigrationNetwork() ? "eth1" : "eth0";
+        tc("qdisc", "replace", "dev", dev, "root", "tbf", "rate", mbit + "mbit", "burst", "64kb", "latency", "200ms");
+        return () -> tc("qdisc", "del", "dev", dev, "root");
+    }
+
+    private void tc(String... args) {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("ip", "netns", "exec", "vmflow-" + id, "tc"));
+        cmd.addAll(java.util.List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(String.join(" ", cmd) + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     /** Where this host's QEMU writes a guest's serial console. */
     public Path serialLog(String guest) {
         return dir.resolve("log").resolve("qemu").resolve(guest + ".serial");

@@ -10,6 +10,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends a record that could not be decoded or validated to the dead-letter topic, byte for byte as it
@@ -27,6 +29,8 @@ public final class DeadLetters {
     public static final String EXCEPTION = "vmflow.dlt.exception";
     public static final String AT = "vmflow.dlt.at";
 
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+
     private final Producer<String, byte[]> producer;
     private final String consumerName;
 
@@ -43,6 +47,19 @@ public final class DeadLetters {
     public Future<RecordMetadata> send(ConsumerRecord<String, byte[]> record, String reasonCode, String message,
             Throwable cause) {
         return producer.send(record(record, reasonCode, message, cause, consumerName));
+    }
+
+    /**
+     * Dead-letters a record without waiting, for readers that commit nothing (a tail): a failure to
+     * store it is logged with the record's coordinates, so it can be found on its topic.
+     */
+    public void sendLogged(ConsumerRecord<String, byte[]> record, String reasonCode, String message, Throwable cause) {
+        producer.send(record(record, reasonCode, message, cause, consumerName), (md, e) -> {
+            if (e != null) {
+                LOG.error("could not dead-letter {}-{}@{} ({} {}): {}", record.topic(), record.partition(),
+                        record.offset(), reasonCode, message, e.toString());
+            }
+        });
     }
 
     /** The dead-letter record for a consumed record (for callers that send it in their own transaction). */

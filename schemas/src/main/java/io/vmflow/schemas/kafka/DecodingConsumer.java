@@ -2,6 +2,8 @@ package io.vmflow.schemas.kafka;
 
 import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.Topic;
+import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -15,16 +17,20 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A consumer loop on its own thread that reads raw records, decodes them from the wire format, hands
- * them to a handler and commits, at least once. Nothing is dropped: a record that cannot be decoded,
- * that the handler refuses ({@link InvalidRecordException}) or that the handler fails on goes to the
- * dead-letter topic with the reason, and its offset is committed only once the dead letter is stored.
- * A registry outage is retried (the record is probably good) for a bounded time before dead-lettering.
+ * them to a handler and commits, at least once. Nothing is dropped and nothing stops it: a record that
+ * cannot be decoded, that the handler refuses ({@link InvalidRecordException}) or that the handler
+ * fails on goes to the dead-letter topic with the reason, and its offset is committed only once the
+ * dead letter is stored. Outages are waited out, never blamed on a record: while the registry cannot
+ * be reached the record is retried (it is probably good), and while the broker cannot take a dead
+ * letter or a commit the loop retries, beating its {@link Loops.Loop} all the while. A loop that
+ * fails anyway (a bug) is reported dead, which ends the process.
  */
 public final class DecodingConsumer<V extends SpecificRecord> implements AutoCloseable {
 
@@ -36,26 +42,26 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
 
     private static final Logger LOG = LoggerFactory.getLogger(DecodingConsumer.class);
     public static final String PROCESSING_FAILED = "PROCESSING_FAILED";
+    private static final long MAX_BACKOFF_MS = 5000;
 
     private final Consumer<String, byte[]> consumer;
     private final WireFormat wire;
     private final Class<V> type;
     private final Handler<V> handler;
     private final DeadLetters deadLetters;
-    private final Duration registryRetryBound;
+    private final Loops.Loop loop;
     private final Thread thread;
     private final AtomicLong deadLettered = new AtomicLong();
     private volatile boolean running = true;
 
     public DecodingConsumer(String name, Consumer<String, byte[]> consumer, Collection<String> topics,
-            WireFormat wire, Class<V> type, Handler<V> handler, DeadLetters deadLetters,
-            Duration registryRetryBound) {
+            WireFormat wire, Class<V> type, Handler<V> handler, DeadLetters deadLetters, Loops loops) {
         this.consumer = consumer;
         this.wire = wire;
         this.type = type;
         this.handler = handler;
         this.deadLetters = deadLetters;
-        this.registryRetryBound = registryRetryBound;
+        this.loop = loops.register(name);
         consumer.subscribe(List.copyOf(topics));
         this.thread = new Thread(this::run, name);
     }
@@ -73,6 +79,7 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
     private void run() {
         try {
             while (running) {
+                loop.beat();
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(250));
                 for (ConsumerRecord<String, byte[]> record : records) {
                     if (!running) {
@@ -81,81 +88,123 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
                     process(record);
                 }
                 if (!records.isEmpty()) {
-                    consumer.commitSync();
+                    commit();
                 }
             }
         } catch (WakeupException e) {
             if (running) {
-                throw e;
+                loop.died(e);
+            }
+        } catch (RuntimeException | Error e) {
+            if (running) {
+                loop.died(e);
             }
         } finally {
+            loop.stopped();
             consumer.close();
         }
     }
 
+    /** Commits what was processed; a broker that cannot take it now gets it with the next batch. */
+    private void commit() {
+        try {
+            consumer.commitSync(Duration.ofSeconds(30));
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // a rebalance or an outage: the records are read again, and every handler is idempotent
+            LOG.warn("could not commit offsets ({}); the records since the last commit will be read again", e.toString());
+        }
+    }
+
     private void process(ConsumerRecord<String, byte[]> record) {
-        if (record.value() == null) {
+        if (record.value() == null && TopicCatalogue.byName(record.topic()).map(Topic::isCompacted).orElse(false)) {
             return; // a tombstone on a compacted topic: nothing to decode
         }
         V value;
         try {
-            value = decodeRetryingRegistry(record);
+            value = decodeWaitingForRegistry(record);
         } catch (UndecodableRecordException e) {
             deadLetter(record, e.reason().name(), e.getMessage(), e);
             return;
+        } catch (RuntimeException | StackOverflowError e) {
+            deadLetter(record, UndecodableRecordException.Reason.MALFORMED_AVRO.name(), e.toString(), e);
+            return;
+        }
+        if (value == null) {
+            return; // closing while the registry was away: the record stays uncommitted
         }
         try {
             handler.handle(record, value);
         } catch (InvalidRecordException e) {
             deadLetter(record, e.code(), e.getMessage(), e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
             LOG.error("handler failed on {}-{}@{}; dead-lettering it", record.topic(), record.partition(),
                     record.offset(), e);
             deadLetter(record, PROCESSING_FAILED, e.toString(), e);
         }
     }
 
-    private V decodeRetryingRegistry(ConsumerRecord<String, byte[]> record) {
-        long deadline = System.nanoTime() + registryRetryBound.toNanos();
+    /** Decodes a record; while the registry is unreachable, waits (the record is probably good). */
+    private V decodeWaitingForRegistry(ConsumerRecord<String, byte[]> record) {
         long backoffMs = 250;
-        while (true) {
+        while (running) {
             try {
-                return wire.decode(record.value(), type);
+                V value = wire.decode(record.value(), type);
+                loop.note(null);
+                return value;
             } catch (UndecodableRecordException e) {
-                if (!e.isTransient() || System.nanoTime() > deadline || !running) {
+                if (!e.isTransient()) {
                     throw e;
                 }
+                loop.note("waiting for the schema registry");
                 LOG.warn("schema registry unavailable decoding {}-{}@{}, retrying in {} ms: {}", record.topic(),
                         record.partition(), record.offset(), backoffMs, e.getMessage());
-                sleep(backoffMs);
-                backoffMs = Math.min(backoffMs * 2, 5000);
+                backoffMs = pause(backoffMs);
             }
         }
+        return null;
     }
 
+    /** Stores a dead letter, retrying while the broker cannot take it: the offset moves only once it is stored. */
     private void deadLetter(ConsumerRecord<String, byte[]> record, String code, String message, Throwable cause) {
         LOG.warn("dead-lettering {}-{}@{}: {} {}", record.topic(), record.partition(), record.offset(), code,
                 message);
-        Future<RecordMetadata> sent = deadLetters.send(record, code, message, cause);
-        try {
-            sent.get(30, TimeUnit.SECONDS);
-            deadLettered.incrementAndGet();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while dead-lettering; the offset stays uncommitted", e);
-        } catch (ExecutionException | TimeoutException e) {
-            // not committing the offset: the record will be read again rather than lost
-            throw new IllegalStateException("could not store a dead letter for " + record.topic() + "-"
-                    + record.partition() + "@" + record.offset() + "; stopping without committing it", e);
+        long backoffMs = 250;
+        while (running) {
+            Future<RecordMetadata> sent = deadLetters.send(record, code, message, cause);
+            try {
+                sent.get(30, TimeUnit.SECONDS);
+                deadLettered.incrementAndGet();
+                loop.note(null);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while dead-lettering; the offset stays uncommitted", e);
+            } catch (ExecutionException | TimeoutException e) {
+                loop.note("waiting for the broker to take a dead letter");
+                LOG.warn("could not store a dead letter for {}-{}@{} ({}); retrying in {} ms", record.topic(),
+                        record.partition(), record.offset(), e.getCause() == null ? e : e.getCause(), backoffMs);
+                backoffMs = pause(backoffMs);
+            }
         }
+        // closing: the offset stays uncommitted, the record is read again after the restart
+        throw new WakeupException();
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Sleeps, beating the loop (waiting on purpose is not being stuck); returns the next backoff. */
+    private long pause(long ms) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        while (running && System.nanoTime() < until) {
+            loop.beat();
+            try {
+                Thread.sleep(Math.min(250, ms));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WakeupException();
+            }
         }
+        return Math.min(ms * 2, MAX_BACKOFF_MS);
     }
 
     @Override

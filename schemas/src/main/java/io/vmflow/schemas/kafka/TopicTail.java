@@ -2,7 +2,10 @@ package io.vmflow.schemas.kafka;
 
 import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.schemas.topics.Topic;
+import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -12,6 +15,7 @@ import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -20,9 +24,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows every partition of one topic on a thread of its own, without a consumer group (each reader
  * sees everything), from the beginning (to rebuild a view, e.g. of a compacted topic) or from the end
- * (to hear only what comes after it started). Decoded values go to a handler; tombstones to another;
- * undecodable records are skipped with a warning, since dead-lettering is the job of the topic's
- * owning consumer, not of its many readers.
+ * (to hear only what comes after it started). Decoded values go to a handler; tombstones to another.
+ * A record that cannot be decoded, or that the handler fails on, is skipped with a warning; the
+ * reader that owns the topic's dead letters (one per topic, given {@link DeadLetters}) also
+ * dead-letters it, when it arrives after the tail started (what was there before was dead-lettered
+ * by whoever read it live, so a restart does not repeat it). An outage of the broker is waited out,
+ * one of the registry retried; the tail beats its {@link Loops.Loop} and dies only of a bug.
  */
 public final class TopicTail<V extends SpecificRecord> implements AutoCloseable {
 
@@ -31,15 +38,48 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     /** Where a tail starts. */
     public enum From { BEGINNING, END }
 
+    private final String name;
     private final KafkaConsumer<String, byte[]> consumer;
+    private final WireFormat wire;
+    private final Class<V> type;
+    private final BiConsumer<ConsumerRecord<String, byte[]>, V> onValue;
+    private final Consumer<String> onTombstone;
+    private final DeadLetters deadLetters;
+    private final boolean compacted;
+    private final Loops.Loop loop;
     private final Thread thread;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private final List<TopicPartition> tps;
+    private final Map<TopicPartition, Long> end;
     private volatile boolean running = true;
+    /** Since when the broker has answered without a break (null: it does not answer now). */
+    private volatile Instant reachableSince;
+    /** The last time everything written to the topic before then had been handed over. */
+    private volatile Instant caughtUpAt;
+    private long nextProbe;
 
+    /** A tail for a tool or a test: it dead-letters nothing and its death ends nothing but itself. */
     public TopicTail(String name, Endpoints endpoints, String topic, From from, WireFormat wire, Class<V> type,
             BiConsumer<ConsumerRecord<String, byte[]>, V> onValue, Consumer<String> onTombstone) {
+        this(name, endpoints, topic, from, wire, type, onValue, onTombstone, Loops.unsupervised(name), null);
+    }
+
+    /**
+     * @param deadLetters where this tail dead-letters what it cannot read, or {@code null} when another
+     *                    reader of the topic owns that duty
+     */
+    public TopicTail(String name, Endpoints endpoints, String topic, From from, WireFormat wire, Class<V> type,
+            BiConsumer<ConsumerRecord<String, byte[]>, V> onValue, Consumer<String> onTombstone, Loops loops,
+            DeadLetters deadLetters) {
+        this.name = name;
+        this.wire = wire;
+        this.type = type;
+        this.onValue = onValue;
+        this.onTombstone = onTombstone;
+        this.deadLetters = deadLetters;
+        this.compacted = TopicCatalogue.byName(topic).map(Topic::isCompacted).orElse(false);
         this.consumer = new KafkaConsumer<>(endpoints.consumer(null, name));
-        List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
+        this.tps = consumer.partitionsFor(topic).stream()
                 .map(p -> new TopicPartition(topic, p.partition())).toList();
         consumer.assign(tps);
         if (from == From.BEGINNING) {
@@ -48,33 +88,150 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
             consumer.seekToEnd(tps);
         }
         tps.forEach(consumer::position); // fix the starting point now, before the caller acts
-        Map<TopicPartition, Long> end = consumer.endOffsets(tps);
-        this.thread = new Thread(() -> {
-            try {
-                while (running) {
+        this.end = consumer.endOffsets(tps);
+        this.loop = loops.register(name);
+        this.thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                loop.beat();
+                try {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        if (r.value() == null) {
-                            onTombstone.accept(r.key());
-                            continue;
-                        }
-                        try {
-                            onValue.accept(r, wire.decode(r.value(), type));
-                        } catch (UndecodableRecordException e) {
-                            LOG.warn("{}: skipping undecodable {}-{}@{}: {}", name, r.topic(), r.partition(),
-                                    r.offset(), e.getMessage());
-                        }
+                        handle(r);
                     }
                     if (caughtUp.getCount() > 0 && tps.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
                         caughtUp.countDown();
                     }
+                    probe();
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (KafkaException e) {
+                    // the broker away: poll again, Kafka's client reconnects on its own
+                    LOG.warn("{}: {}; retrying", name, e.toString());
+                    sleep(1000);
                 }
-            } catch (WakeupException e) {
-                // closing
-            } finally {
-                consumer.close();
             }
-        }, name);
-        thread.setDaemon(true);
+        } catch (WakeupException e) {
+            if (running) {
+                loop.died(e);
+            }
+        } catch (RuntimeException | Error e) {
+            if (running) {
+                loop.died(e);
+            }
+        } finally {
+            loop.stopped();
+            consumer.close();
+        }
+    }
+
+    /**
+     * Once a second, asks the broker where the topic ends: whether it answers, and whether this tail
+     * has handed over everything up to there. A reader that must tell "nothing was written" from "the
+     * broker could not be asked" (the lease watch) reads both.
+     */
+    private void probe() {
+        if (System.nanoTime() < nextProbe) {
+            return;
+        }
+        nextProbe = System.nanoTime() + 1_000_000_000L;
+        Instant asked = Instant.now();
+        try {
+            Map<TopicPartition, Long> ends = consumer.endOffsets(tps, Duration.ofSeconds(1));
+            if (reachableSince == null) {
+                reachableSince = asked;
+            }
+            if (tps.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp))) {
+                caughtUpAt = asked;
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            if (reachableSince != null) {
+                LOG.warn("{}: the broker does not answer", name);
+            }
+            reachableSince = null;
+        }
+    }
+
+    /** Since when the broker has answered this tail without a break, or null while it does not. */
+    public Instant reachableSince() {
+        return reachableSince;
+    }
+
+    /** When this tail last had everything written to its topic before that moment, or null. */
+    public Instant caughtUpAt() {
+        return caughtUpAt;
+    }
+
+    private void handle(ConsumerRecord<String, byte[]> r) {
+        if (r.value() == null && compacted) {
+            onTombstone.accept(r.key());
+            return;
+        }
+        V value;
+        try {
+            value = decodeWaitingForRegistry(r);
+        } catch (UndecodableRecordException e) {
+            skip(r, e.reason().name(), e.getMessage(), e);
+            return;
+        } catch (RuntimeException | StackOverflowError e) {
+            skip(r, UndecodableRecordException.Reason.MALFORMED_AVRO.name(), e.toString(), e);
+            return;
+        }
+        if (value == null) {
+            return;
+        }
+        try {
+            onValue.accept(r, value);
+        } catch (RuntimeException e) {
+            LOG.error("{}: handler failed on {}-{}@{}", name, r.topic(), r.partition(), r.offset(), e);
+            skip(r, DecodingConsumer.PROCESSING_FAILED, e.toString(), e);
+        }
+    }
+
+    private V decodeWaitingForRegistry(ConsumerRecord<String, byte[]> r) {
+        while (running) {
+            try {
+                V value = wire.decode(r.value(), type);
+                loop.note(null);
+                return value;
+            } catch (UndecodableRecordException e) {
+                if (!e.isTransient()) {
+                    throw e;
+                }
+                loop.note("waiting for the schema registry");
+                LOG.warn("{}: schema registry unavailable decoding {}-{}@{}; retrying: {}", name, r.topic(),
+                        r.partition(), r.offset(), e.getMessage());
+                sleep(2000);
+            }
+        }
+        return null;
+    }
+
+    private void skip(ConsumerRecord<String, byte[]> r, String code, String message, Throwable cause) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        boolean live = r.offset() >= end.getOrDefault(tp, 0L);
+        if (deadLetters == null || !live) {
+            LOG.warn("{}: skipping {}-{}@{}: {} {}", name, r.topic(), r.partition(), r.offset(), code, message);
+            return;
+        }
+        LOG.warn("{}: dead-lettering {}-{}@{}: {} {}", name, r.topic(), r.partition(), r.offset(), code, message);
+        deadLetters.sendLogged(r, code, message, cause);
+    }
+
+    private void sleep(long ms) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        while (running && System.nanoTime() < until) {
+            loop.beat();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WakeupException();
+            }
+        }
     }
 
     public TopicTail<V> start() {

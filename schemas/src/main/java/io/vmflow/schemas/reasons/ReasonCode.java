@@ -18,6 +18,8 @@ public enum ReasonCode {
     MISSING_HYPERVISOR_URI,
     MALFORMED_URI,
     PORT_OUT_OF_RANGE,
+    /** A number outside its documented bounds (Validator.BOUNDS), or a text longer than its limit. */
+    VALUE_OUT_OF_RANGE,
     CONFLICTING_FLAGS,
     ALREADY_MIGRATING,
     NO_DESTINATION,

@@ -32,6 +32,10 @@ public final class SchemaRegistryClient {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final int ATTEMPTS = 3;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+    /** The status of a {@link SchemaRegistryException} for an answer this client cannot use. */
+    public static final int UNUSABLE = 422;
+    /** vmflow's schemas are a few KiB; a writer's schema far beyond that is not one of them. */
+    static final int MAX_SCHEMA_CHARS = 1 << 20;
 
     private final URI base;
     private final HttpClient http;
@@ -69,14 +73,34 @@ public final class SchemaRegistryClient {
         return id;
     }
 
-    /** The schema with a global id; throws {@link SchemaRegistryException} with status 404 when unknown. */
+    /**
+     * The Avro schema with a global id; throws {@link SchemaRegistryException} with status 404 when
+     * unknown, and with {@link #UNUSABLE} when the id names something this client cannot use as a
+     * writer's schema (a JSON or Protobuf schema, an oversized or unparseable one): any producer can
+     * frame a record with any id, so the registry's answer is checked like any other input.
+     */
     public Schema schemaById(int id) {
         Schema cached = schemasById.get(id);
         if (cached != null) {
             return cached;
         }
         JsonNode answer = send("GET", "schemas/ids/" + id, null);
-        Schema schema = new Schema.Parser().parse(answer.path("schema").asText());
+        String type = answer.path("schemaType").asText("AVRO");
+        if (!type.isEmpty() && !"AVRO".equals(type)) {
+            throw new SchemaRegistryException("schema id " + id + " is a " + type + " schema, not Avro", UNUSABLE, -1);
+        }
+        String text = answer.path("schema").asText("");
+        if (text.length() > MAX_SCHEMA_CHARS) {
+            throw new SchemaRegistryException("schema id " + id + " is " + text.length() + " characters long, over the "
+                    + MAX_SCHEMA_CHARS + " this client accepts", UNUSABLE, -1);
+        }
+        Schema schema;
+        try {
+            schema = new Schema.Parser().parse(text);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new SchemaRegistryException("schema id " + id + " is not a valid Avro schema: " + e.getMessage(),
+                    UNUSABLE, -1);
+        }
         schemasById.putIfAbsent(id, schema);
         return schema;
     }

@@ -10,19 +10,26 @@ public class UndecodableRecordException extends SerializationException {
 
     /** Why the bytes could not be decoded. */
     public enum Reason {
+        /** No value at all (a null value on a topic that has no tombstones). */
+        NULL_VALUE,
         /** Fewer than the 5 bytes of the wire-format header. */
         TRUNCATED,
         /** The first byte is not the wire format's magic byte 0. */
         BAD_MAGIC_BYTE,
         /** The registry does not know the schema id in the header. */
         UNKNOWN_SCHEMA_ID,
+        /** The schema id names a schema that is not Avro, or not usable as one (JSON, Protobuf, oversized). */
+        NOT_AN_AVRO_SCHEMA,
         /** The registry could not be reached; transient, so callers may retry before dead-lettering. */
         REGISTRY_UNAVAILABLE,
         /** The writer's schema names a record type this program has no class for. */
         UNKNOWN_RECORD_TYPE,
         /** A record type other than the one this topic carries. */
         WRONG_RECORD_TYPE,
-        /** The Avro body does not match the writer's schema (cut short, trailing bytes, bad values). */
+        /**
+         * The Avro body does not match the writer's schema: cut short, trailing bytes, a length or count
+         * beyond the record's end, a union branch or enum symbol that does not exist.
+         */
         MALFORMED_AVRO;
     }
 

@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -27,6 +26,7 @@ public final class WireFormat {
 
     public static final byte MAGIC_BYTE = 0;
     public static final int HEADER_LENGTH = 5;
+    private static final String VMFLOW_NAMESPACE = "io.vmflow.avro";
 
     private final SchemaRegistryClient registry;
 
@@ -57,6 +57,9 @@ public final class WireFormat {
 
     /** The schema id in a record's header, without decoding the body. */
     public static int schemaId(byte[] bytes) {
+        if (bytes == null) {
+            throw new UndecodableRecordException(UndecodableRecordException.Reason.NULL_VALUE, "the record has no value");
+        }
         checkHeader(bytes);
         return ByteBuffer.wrap(bytes, 1, 4).getInt();
     }
@@ -80,13 +83,20 @@ public final class WireFormat {
                 throw new UndecodableRecordException(UndecodableRecordException.Reason.UNKNOWN_SCHEMA_ID, id,
                         "schema id " + id + " is not in the registry at " + registry.baseUrl(), e);
             }
+            if (e.status() == SchemaRegistryClient.UNUSABLE) {
+                throw new UndecodableRecordException(UndecodableRecordException.Reason.NOT_AN_AVRO_SCHEMA, id,
+                        e.getMessage(), e);
+            }
             throw new UndecodableRecordException(UndecodableRecordException.Reason.UNKNOWN_SCHEMA_ID, id,
                     "registry refused schema id " + id + ": " + e.getMessage(), e);
         }
-        Class<?> type = writer.getType() == Schema.Type.RECORD ? SpecificData.get().getClass(writer) : null;
+        // only vmflow's own generated classes are ever looked up: a writer's schema may name any class
+        boolean ours = writer.getType() == Schema.Type.RECORD && VMFLOW_NAMESPACE.equals(writer.getNamespace());
+        Class<?> type = ours ? SpecificData.get().getClass(writer) : null;
         if (type == null || !SpecificRecord.class.isAssignableFrom(type)) {
             throw new UndecodableRecordException(UndecodableRecordException.Reason.UNKNOWN_RECORD_TYPE, id,
-                    "schema id " + id + " is " + writer.getFullName() + ", which this program has no class for",
+                    "schema id " + id + " is " + (writer.getType() == Schema.Type.RECORD ? writer.getFullName()
+                            : "a " + writer.getType().getName() + " schema") + ", which this program has no class for",
                     null);
         }
         if (expected != null && !expected.equals(type)) {
@@ -94,6 +104,13 @@ public final class WireFormat {
                     "expected " + expected.getName() + " but schema id " + id + " is " + writer.getFullName(), null);
         }
         Schema reader = SpecificData.get().getSchema(type);
+        try {
+            // Avro's reader allocates whatever a length or count prefix claims: check them first
+            AvroBounds.check(writer, bytes, HEADER_LENGTH);
+        } catch (IllegalArgumentException e) {
+            throw new UndecodableRecordException(UndecodableRecordException.Reason.MALFORMED_AVRO, id,
+                    "body is not a valid " + writer.getFullName() + ": " + e.getMessage(), null);
+        }
         BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH,
                 bytes.length - HEADER_LENGTH, null);
         try {
@@ -104,8 +121,10 @@ public final class WireFormat {
                         "bytes left over after a whole " + writer.getFullName(), null);
             }
             return record;
-        } catch (IOException | AvroRuntimeException | ClassCastException | IndexOutOfBoundsException
-                 | NegativeArraySizeException e) {
+        } catch (UndecodableRecordException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // values the bounds cannot see (an unresolvable writer schema, a bad default): still this record's fault
             throw new UndecodableRecordException(UndecodableRecordException.Reason.MALFORMED_AVRO, id,
                     "body is not a valid " + writer.getFullName() + ": " + e, e);
         }

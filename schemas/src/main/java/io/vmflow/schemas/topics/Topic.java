@@ -36,6 +36,11 @@ public record Topic(
     }
 
     /** The schema-registry subject of the values (Confluent's TopicNameStrategy). */
+    /** Whether the topic is compacted, so that a null value is a tombstone rather than a bad record. */
+    public boolean isCompacted() {
+        return "compact".equals(config.get("cleanup.policy"));
+    }
+
     public String valueSubject() {
         return name + "-value";
     }

@@ -43,16 +43,23 @@ class DeadLetterIT {
                 .setRequestId("invalid").build());
         byte[] unknownId = ByteBuffer.allocate(9).put((byte) 0).putInt(987_654_321).putInt(7).array();
         byte[] wrongType = wire.encode(TopicCatalogue.MIGRATION_EVENTS.valueSubject(), SampleRecords.event());
-        Map<String, byte[]> sent = Map.of(
-                "good", good,
-                "invalid", invalid,
-                "json", "{\"guest\":\"web-1\"}".getBytes(StandardCharsets.UTF_8),
-                "short", new byte[] {0, 0, 1},
-                "unknown-id", unknownId,
-                "cut-avro", Arrays.copyOf(good, good.length - 10),
-                "trailing", ByteBuffer.allocate(good.length + 3).put(good).put(new byte[] {1, 2, 3}).array(),
-                "wrong-type", wrongType);
+        byte[] hugeString = ByteBuffer.allocate(10).put((byte) 0).putInt(WireFormat.schemaId(good))
+                .put(new byte[] {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}).array(); // 2^31-1 bytes
+        byte[] random = new byte[900 * 1024];
+        new java.util.Random(13).nextBytes(random);
+        random[0] = 0;
+        Map<String, byte[]> sent = Map.ofEntries(Map.entry("good", good),
+                Map.entry("huge-string", hugeString), Map.entry("random-900k", random),
+                Map.entry("invalid", invalid),
+                Map.entry("json", "{\"guest\":\"web-1\"}".getBytes(StandardCharsets.UTF_8)),
+                Map.entry("short", new byte[] {0, 0, 1}),
+                Map.entry("unknown-id", unknownId),
+                Map.entry("cut-avro", Arrays.copyOf(good, good.length - 10)),
+                Map.entry("trailing", ByteBuffer.allocate(good.length + 3).put(good).put(new byte[] {1, 2, 3}).array()),
+                Map.entry("wrong-type", wrongType));
         Map<String, String> expectedReasons = Map.of(
+                "huge-string", "MALFORMED_AVRO",
+                "random-900k", "UNKNOWN_SCHEMA_ID",
                 "invalid", "TEST_INVALID",
                 "json", "BAD_MAGIC_BYTE",
                 "short", "TRUNCATED",
@@ -71,6 +78,8 @@ class DeadLetterIT {
         }
 
         List<String> handled = new CopyOnWriteArrayList<>();
+        List<Throwable> deaths = new CopyOnWriteArrayList<>();
+        Loops loops = new Loops("it", java.time.Clock.systemUTC(), Loops.DEFAULT_STUCK_AFTER, (l, e) -> deaths.add(e));
         KafkaProducer<String, byte[]> dltProducer = new KafkaProducer<>(endpoints.producer("it-dlt"));
         String group = "it-dlt-" + UUID.randomUUID();
         try (DecodingConsumer<MigrationRequest> consumer = new DecodingConsumer<>("it-consumer",
@@ -80,7 +89,7 @@ class DeadLetterIT {
                         throw new InvalidRecordException("TEST_INVALID", "request id 'invalid' is refused");
                     }
                     handled.add(raw.key());
-                }, new DeadLetters(dltProducer, group), Duration.ofSeconds(5)).start()) {
+                }, new DeadLetters(dltProducer, group), loops).start()) {
 
             Map<String, ConsumerRecord<String, byte[]>> dead = new ConcurrentHashMap<>();
             try (KafkaConsumer<String, byte[]> dlt = new KafkaConsumer<>(endpoints.consumer(null, "it-dlt-reader"))) {
@@ -97,6 +106,8 @@ class DeadLetterIT {
             }
 
             assertThat(handled).containsExactly("good");
+            assertThat(deaths).isEmpty();
+            assertThat(loops.check().ok()).isTrue();
             assertThat(consumer.deadLettered()).isEqualTo(expectedReasons.size());
             assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(expectedReasons.keySet());
             Map<String, String> reasons = dead.values().stream().collect(Collectors.toMap(ConsumerRecord::key,

@@ -94,6 +94,18 @@ public final class RelayProcess implements AutoCloseable {
         return "127.0.0.1:" + tlsPort;
     }
 
+    /** Its /ready answer: the status code, then the body. */
+    public String ready() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + managementPort + "/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body();
+    }
+
+    /** Whether its process runs. */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
     /** Its Prometheus metrics. */
     public String metrics() throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
