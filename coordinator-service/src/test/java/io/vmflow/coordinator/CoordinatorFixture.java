@@ -36,10 +36,13 @@ final class CoordinatorFixture implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final String principal;
     private final List<RelayProcess> relays;
+    private final Map<String, String> coordinatorEnv;
 
-    private CoordinatorFixture(String principal, boolean withRelays, Map<String, String> agentEnv) throws Exception {
+    private CoordinatorFixture(String principal, boolean withRelays, Map<String, String> agentEnv,
+            Map<String, String> coordinatorEnv) throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
         this.principal = principal;
+        this.coordinatorEnv = coordinatorEnv;
         if (withRelays) {
             Path pki = RelayProcess.devPki(Path.of(".."), "hostA", "hostB");
             RelayProcess a = RelayProcess.forTestHost(TestHost.load("hostA"), pki).start();
@@ -57,9 +60,11 @@ final class CoordinatorFixture implements AutoCloseable {
         coordinator = newCoordinator();
     }
 
-    private static Coordinator newCoordinator() throws InterruptedException {
-        return new Coordinator(CoordinatorConfig.from(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
-                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"), Endpoints.fromEnvironment())).start();
+    private Coordinator newCoordinator() throws InterruptedException {
+        Map<String, String> env = new HashMap<>(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
+                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"));
+        env.putAll(coordinatorEnv);
+        return new Coordinator(CoordinatorConfig.from(env, Endpoints.fromEnvironment())).start();
     }
 
     /** Stops the coordinator and starts a new one with the same id (cold: nothing cached). */
@@ -81,12 +86,18 @@ final class CoordinatorFixture implements AutoCloseable {
 
     /** Agents only; {@code agentEnv} is added to both agents' configuration. */
     static CoordinatorFixture start(String principal, Map<String, String> agentEnv) throws Exception {
-        return new CoordinatorFixture(principal, false, agentEnv);
+        return new CoordinatorFixture(principal, false, agentEnv, Map.of());
+    }
+
+    /** Agents only, and a coordinator with more configuration ({@code VMFLOW_COORDINATOR_*}). */
+    static CoordinatorFixture start(String principal, Map<String, String> agentEnv, Map<String, String> coordinatorEnv)
+            throws Exception {
+        return new CoordinatorFixture(principal, false, agentEnv, coordinatorEnv);
     }
 
     /** Agents and a relay process per test host, the agents pointed at their relay. */
     static CoordinatorFixture startWithRelays(String principal) throws Exception {
-        return new CoordinatorFixture(principal, true, Map.of());
+        return new CoordinatorFixture(principal, true, Map.of(), Map.of());
     }
 
     RelayProcess relay(String hostId) {
@@ -104,6 +115,14 @@ final class CoordinatorFixture implements AutoCloseable {
     void send(MigrationRequest r) throws Exception {
         producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), r.getRequestId(),
                 wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
+    }
+
+    /** Publishes a cancel request on the cancel topic as {@link #principal}. */
+    void cancel(String migrationId, String reason) throws Exception {
+        io.vmflow.avro.CancelRequest c = new io.vmflow.avro.CancelRequest("cancel-" + UUID.randomUUID(), migrationId,
+                principal, reason, Instant.now());
+        producer.send(new ProducerRecord<>(TopicCatalogue.CANCEL_REQUESTS.name(), migrationId,
+                wire.encode(TopicCatalogue.CANCEL_REQUESTS.valueSubject(), c))).get();
     }
 
     /** Waits until the coordinator's inventory shows the guest on the host (agents publish periodically). */

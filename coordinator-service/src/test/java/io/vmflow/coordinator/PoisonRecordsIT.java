@@ -189,6 +189,49 @@ class PoisonRecordsIT {
         }
     }
 
+    /**
+     * A migration whose state makes the coordinator's processing throw (here a completion timeout so
+     * large that computing its deadline overflows, as a snapshot from before the request bounds could
+     * hold): it alone ends FAILED with INTERNAL_ERROR naming the exception, its source is told to
+     * abort, and the coordinator stays ready; before, the tick threw on every round and the engine died.
+     */
+    @Test
+    void aMigrationWhoseProcessingThrowsEndsFailedAndTheCoordinatorGoesOn() throws Exception {
+        WireFormat wire = system.wire;
+        String id = "poisoned-state-" + UUID.randomUUID().toString().substring(0, 6);
+        MigrationSpec spec = MigrationSpec.newBuilder().setGuest("ghost-" + id).setSourceHost("hostA")
+                .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                .setCompletionTimeoutSecondsPerGiB(Long.MAX_VALUE).build(); // its milliseconds overflow a long
+        java.time.Instant now = java.time.Instant.now();
+        List<io.vmflow.avro.Phase> path = List.of(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED, Phase.RUNNING);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("it-poisoned-state"))) {
+            for (int i = 0; i < path.size(); i++) {
+                MigrationEvent e = MigrationEvent.newBuilder().setEventId(id + "#" + (i + 1)).setMigrationId(id)
+                        .setSequence(i + 1).setPreviousPhase(i == 0 ? null : path.get(i - 1)).setPhase(path.get(i))
+                        .setOccurredAt(now).setActor(io.vmflow.avro.Actor.COORDINATOR).setActorId("it-coordinator")
+                        .setPrincipal("it-poison").setRequestId(id).setSpec(spec).build();
+                producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_EVENTS.name(), id,
+                        wire.encode(TopicCatalogue.MIGRATION_EVENTS.valueSubject(), e))).get();
+            }
+            io.vmflow.avro.MigrationSnapshot snapshot = io.vmflow.avro.MigrationSnapshot.newBuilder()
+                    .setMigrationId(id).setRequestId(id).setPrincipal("it-poison").setSpec(spec)
+                    .setPhase(Phase.RUNNING).setSequence(path.size()).setGuestMemoryBytes(1L << 30)
+                    .setPerforming(true).setRunningSinceMs(now.toEpochMilli()).setLastProgressAtMs(now.toEpochMilli())
+                    .setCreatedAt(now).setUpdatedAt(now).setCoordinatorId("it-coordinator").build();
+            producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_SNAPSHOTS.name(), id,
+                    wire.encode(TopicCatalogue.MIGRATION_SNAPSHOTS.valueSubject(), snapshot))).get();
+        }
+        system.restartCoordinator(); // it resumes the migration from its snapshot, and ticks it
+
+        MigrationEvent last = system.events.awaitFinal(id, Duration.ofMinutes(2));
+        assertThat(last.getPhase()).isEqualTo(Phase.FAILED);
+        assertThat(last.getSequence()).isEqualTo(path.size() + 1);
+        assertThat(last.getReason().getCode()).isEqualTo("INTERNAL_ERROR");
+        assertThat(last.getReason().getMessage()).contains("ArithmeticException").contains("hostA was told to abort");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(system.coordinator.readiness().ok())
+                .as(system.coordinator.readiness().text()).isTrue());
+    }
+
     private static void assertEveryServiceReady() throws Exception {
         await("every service ready").atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
             assertThat(system.coordinator.readiness().ok()).as(system.coordinator.readiness().text()).isTrue();

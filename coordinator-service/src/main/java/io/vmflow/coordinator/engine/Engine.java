@@ -100,6 +100,10 @@ public final class Engine implements AutoCloseable {
     private volatile boolean serving;
     private Instant nextLease = Instant.EPOCH;
     private Instant nextTick = Instant.EPOCH;
+    /** Where each assigned partition ended when it was assigned: caught up once read that far. */
+    private volatile Map<TopicPartition, Long> catchUpTo;
+    /** Since when this session has seen every report (null: still reading the backlog). */
+    private Instant observingSince;
     private boolean leaseWasEmpty = true;
 
     public Engine(CoordinatorConfig config, MigrationMachine machine, Inventory inventory, WireFormat wire,
@@ -183,7 +187,7 @@ public final class Engine implements AutoCloseable {
                     loop.note("waiting: " + e.getMessage());
                     LOG.warn("{}; reconnecting in {} ms and resuming from the last commit", e.getMessage(), backoffMs);
                     disconnect(false);
-                    pause(backoffMs);
+                    loop.pause(backoffMs, () -> running);
                     backoffMs = Math.min(backoffMs * 2, 5000);
                     continue;
                 }
@@ -229,7 +233,11 @@ public final class Engine implements AutoCloseable {
                 offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
             }
             Instant now = Instant.now();
-            if (!now.isBefore(nextTick)) {
+            if (observingSince == null && caughtUp()) {
+                observingSince = now;
+                LOG.info("caught up with every report of partitions {}: deadlines count from now", owned);
+            }
+            if (observingSince != null && !now.isBefore(nextTick)) {
                 tick(now);
                 nextTick = now.plusSeconds(1);
             }
@@ -241,13 +249,15 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Runs one unit of work (one record, or one migration's tick) so that its failure touches nothing
-     * else: the records it added and the migrations it changed are rolled back, every migration it
-     * touched ends FAILED with INTERNAL_ERROR, and the caller may dead-letter the record. An outage is
-     * not the work's fault and ends the session instead.
+     * else: the records it added and the migrations it changed are rolled back, the migration it is
+     * about ({@code id}: a record's key, a ticked migration) and every one it touched end FAILED with
+     * INTERNAL_ERROR, and the caller may dead-letter the record. An outage is not the work's fault and
+     * ends the session instead.
      */
-    private void isolated(String what, Runnable work, java.util.function.Consumer<Throwable> onFailure) {
+    private void isolated(String id, Runnable work, java.util.function.Consumer<Throwable> onFailure) {
         int mark = out.size();
         undo.clear();
+        Tracked concerned = id == null ? null : migrations.get(id);
         try {
             work.run();
         } catch (RuntimeException | StackOverflowError e) {
@@ -255,15 +265,18 @@ public final class Engine implements AutoCloseable {
             if (outage != null) {
                 throw outage;
             }
-            LOG.error("processing {} failed; the migrations it touched end FAILED (INTERNAL_ERROR)", what, e);
+            LOG.error("processing {} failed; the migrations it concerns end FAILED (INTERNAL_ERROR)", id, e);
             out.subList(mark, out.size()).clear();
-            Map<String, Optional<Tracked>> touched = Map.copyOf(undo);
-            touched.forEach((id, before) -> before.ifPresentOrElse(t -> migrations.put(id, t),
-                    () -> migrations.remove(id)));
-            onFailure.accept(e);
-            for (Optional<Tracked> before : touched.values()) {
-                before.ifPresent(t -> failInternally(t, e));
+            Map<String, Tracked> failing = new HashMap<>();
+            undo.forEach((touched, before) -> before.ifPresentOrElse(t -> {
+                migrations.put(touched, t);
+                failing.put(touched, t);
+            }, () -> migrations.remove(touched)));
+            if (concerned != null) {
+                failing.putIfAbsent(id, concerned);
             }
+            onFailure.accept(e);
+            failing.values().forEach(t -> failInternally(t, e));
         } finally {
             undo.clear();
         }
@@ -295,7 +308,7 @@ public final class Engine implements AutoCloseable {
             } else if (topic.equals(TopicCatalogue.CANCEL_REQUESTS.name())) {
                 onCancel(r, wire.decode(r.value(), CancelRequest.class));
             } else {
-                onReport(wire.decode(r.value(), HostReport.class));
+                onReport(r, wire.decode(r.value(), HostReport.class));
             }
         } catch (UndecodableRecordException e) {
             if (e.isTransient()) {
@@ -342,20 +355,49 @@ public final class Engine implements AutoCloseable {
                 deadLetter(raw, "CANCEL_REFUSED", ((Effect.Refused) e).why(), null));
     }
 
-    private void onReport(HostReport r) {
-        Tracked t = r.getMigrationId() == null ? null : migrations.get(r.getMigrationId());
-        if (t == null || r.getCommandType() == null) {
-            return; // about a migration this instance does not own (or about none)
+    private void onReport(ConsumerRecord<String, byte[]> raw, HostReport r) {
+        if (r.getMigrationId() == null || r.getCommandType() == null) {
+            return; // about the host, not a migration
+        }
+        Tracked t = migrations.get(r.getMigrationId());
+        if (t == null) {
+            // reports are partitioned like requests: this instance owns every migration its partitions hold
+            deadLetter(raw, "UNKNOWN_MIGRATION", "no migration " + r.getMigrationId() + " on this coordinator's"
+                    + " partitions (a command sent by hand, or a migration whose snapshot could not be read)", null);
+            return;
         }
         apply(t, machine.on(t.m(), new Input.Report(r.getHostId(), r.getCommandType(), r.getKind(), r.getReason(),
                 r.getFigures(), r.getDetails(), r.getMigrationUri(), r.getDomainXml(), r.getReportedAt())));
+    }
+
+    /**
+     * Whether this session has read every record its partitions held when they were assigned: before
+     * that, a deadline could pass on a migration whose answer is waiting in the backlog (after a
+     * restart or an outage), so no clock ticks until then.
+     */
+    private boolean caughtUp() {
+        Map<TopicPartition, Long> targets = catchUpTo;
+        if (targets == null) {
+            return false;
+        }
+        try {
+            for (Map.Entry<TopicPartition, Long> e : targets.entrySet()) {
+                if (consumer.assignment().contains(e.getKey())
+                        && consumer.position(e.getKey(), Duration.ofSeconds(1)) < e.getValue()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (KafkaException e) {
+            return false; // the broker away: asked again next round
+        }
     }
 
     private void tick(Instant now) {
         for (Tracked t : List.copyOf(migrations.values())) {
             if (!t.m().phase().isFinal()) {
                 isolated(t.m().id(), () -> {
-                    MigrationMachine.Step s = machine.on(t.m(), new Input.Tick(now, t.phaseSince()));
+                    MigrationMachine.Step s = machine.on(t.m(), new Input.Tick(now, t.phaseSince(), observingSince));
                     if (!s.effects().isEmpty() || !s.migration().equals(t.m())) {
                         apply(t, s);
                     }
@@ -528,7 +570,9 @@ public final class Engine implements AutoCloseable {
                 }
             } catch (ProducerFencedException | FencedInstanceIdException f) {
                 throw f;
-            } catch (KafkaException f) {
+            } catch (KafkaException | IllegalStateException f) {
+                // e.g. a commit that timed out: Kafka's producer then refuses the abort until the commit is
+                // retried; a new producer (its initTransactions aborts this one's transaction) is simpler
                 throw new Outage("the broker did not take a transaction (" + e + ") nor its abort (" + f + ")", f);
             }
         } finally {
@@ -583,6 +627,8 @@ public final class Engine implements AutoCloseable {
                     .forEach(tp -> fresh.add(tp.partition()));
             owned.addAll(fresh);
             restore(fresh);
+            observingSince = null;
+            catchUpTo = consumer.endOffsets(consumer.assignment());
         }
 
         @Override
@@ -624,19 +670,6 @@ public final class Engine implements AutoCloseable {
             // what this session held is rebuilt from the snapshots by the next one
             migrations.clear();
             owned.clear();
-        }
-    }
-
-    private void pause(long ms) {
-        long until = System.nanoTime() + ms * 1_000_000;
-        while (running && System.nanoTime() < until) {
-            loop.beat();
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new WakeupException();
-            }
         }
     }
 

@@ -42,11 +42,13 @@ public sealed interface Input {
     /**
      * Time passed (deadlines, timeouts and stall detection).
      *
-     * @param phaseSince when the migration entered its current phase (null: unknown, no phase deadline)
+     * @param phaseSince     when the migration entered its current phase (null: unknown, no phase deadline)
+     * @param observingSince since when the coordinator has seen every report without a break (after its
+     *                       start or an outage); no clock counts time it could not see (null: always)
      */
-    record Tick(Instant now, Instant phaseSince) implements Input {
+    record Tick(Instant now, Instant phaseSince, Instant observingSince) implements Input {
         public Tick(Instant now) {
-            this(now, null);
+            this(now, null, null);
         }
     }
 }

@@ -503,10 +503,11 @@ public final class MigrationMachine {
      */
     private Step tick(Step s, Input.Tick t) {
         Migration m = s.m;
-        boolean over = t.phaseSince() != null && t.now().isAfter(t.phaseSince().plus(deadlineOf(m)));
+        Instant phaseClock = later(t.phaseSince(), t.observingSince());
+        boolean over = t.phaseSince() != null && t.now().isAfter(phaseClock.plus(deadlineOf(m)));
         return switch (m.phase()) {
             case ACCEPTED, QUEUED -> over ? abort(s, new Reason(QUEUE_TIMEOUT, "no admission slot within "
-                    + queueTimeout.toMinutes() + " min")) : s;
+                    + queueTimeout.toSeconds() + " s")) : s;
             case SCHEDULED, PREPARING_TARGET, TARGET_READY -> over ? abort(s, new Reason(STEP_TIMEOUT, "no answer to "
                     + waitingFor(m) + " within " + stepTimeout.toSeconds() + " s")) : s;
             case RUNNING, SWITCHING_OVER -> m.spec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT
@@ -544,8 +545,11 @@ public final class MigrationMachine {
         boolean direct = m.spec().getControlFlow() == ControlFlow.MANAGED_DIRECT;
         return switch (m.phase()) {
             case SCHEDULED -> direct ? "BEGIN from " + m.sourceHost()
-                    : (m.spec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT ? "the unmanaged hand-off"
-                            : "the peer-to-peer hand-off") + " from " + m.sourceHost();
+                    : m.spec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT
+                            ? "the unmanaged hand-off from " + m.sourceHost()
+                            : "the peer-to-peer hand-off (" + m.sourceHost() + " starting it, "
+                                    + (m.destinationHost() == null ? "the destination" : m.destinationHost())
+                                    + " accepting its PREPARE)";
             case PREPARING_TARGET, TARGET_READY -> "PREPARE from " + m.destinationHost();
             case FINISHING -> direct ? "FINISH from " + m.destinationHost() : "the hand-off's end from " + m.sourceHost();
             default -> m.phase().name();
@@ -562,24 +566,31 @@ public final class MigrationMachine {
         if (!m.performing() || m.runningSince() == null) {
             return s;
         }
-        if (m.lastProgressAt() != null && t.now().isAfter(m.lastProgressAt().plus(stallTimeout))) {
+        Instant progressClock = later(m.lastProgressAt(), t.observingSince());
+        if (progressClock != null && t.now().isAfter(progressClock.plus(stallTimeout))) {
             return abort(s, new Reason(STALLED, "no progress for " + stallTimeout.toSeconds() + " s"));
         }
         Duration limit = completionTimeout(m);
-        if (t.now().isAfter(m.runningSince().plus(limit))) {
+        Instant runningClock = later(m.runningSince(), t.observingSince());
+        if (t.now().isAfter(runningClock.plus(limit))) {
             TimeoutPolicy policy = m.spec().getOnTimeout();
             if (policy != TimeoutPolicy.ABORT && !m.tuned()) {
                 s.update(m.withTuned());
                 return s.send(m.sourceHost(), CommandType.TUNE, m.destinationHost(), null, null,
                         new Reason(COMPLETION_TIMEOUT, "not done after " + limit.toSeconds() + " s: " + policy));
             }
-            if (policy == TimeoutPolicy.ABORT || t.now().isAfter(m.runningSince().plus(limit.multipliedBy(2)))) {
+            if (policy == TimeoutPolicy.ABORT || t.now().isAfter(runningClock.plus(limit.multipliedBy(2)))) {
                 return abort(s, new Reason(COMPLETION_TIMEOUT, "not done after "
                         + Duration.between(m.runningSince(), t.now()).toSeconds() + " s (limit " + limit.toSeconds()
                         + " s for " + (m.guestMemoryBytes() >> 20) + " MiB)"));
             }
         }
         return s;
+    }
+
+    /** The later of two moments, either of which may be unknown. */
+    private static Instant later(Instant a, Instant b) {
+        return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
     }
 
     /** The completion timeout: per GiB of guest memory (the request's or the default), at least the minimum. */

@@ -306,6 +306,28 @@ class MigrationMachineTest {
     }
 
     @Test
+    void anInternalErrorEndsOnlyThatMigrationAndStopsASourceThatMayBeCopying() {
+        Run running = new Run(ControlFlow.MANAGED_PEER_TO_PEER).start()
+                .progress("hostA", CommandType.HANDOFF_PEER_TO_PEER, 900, T0.plusSeconds(1));
+        MigrationMachine.Step s = machine.internalError(running.m, "java.lang.ArithmeticException: long overflow");
+        assertThat(s.migration().phase()).isEqualTo(FAILED);
+        assertThat(s.effects()).filteredOn(e -> e instanceof Effect.Command).singleElement()
+                .satisfies(e -> assertThat(((Effect.Command) e).type()).isEqualTo(CommandType.ABORT));
+        assertThat(s.effects()).filteredOn(e -> e instanceof Effect.Transition).singleElement().satisfies(e -> {
+            assertThat(((Effect.Transition) e).reason().getCode()).isEqualTo("INTERNAL_ERROR");
+            assertThat(((Effect.Transition) e).reason().getMessage()).contains("long overflow")
+                    .contains("hostA was told to abort");
+        });
+
+        Run request = new Run(ControlFlow.MANAGED_DIRECT);
+        request.in(new Input.Planned(request.m.spec(), null, 1L << 30));
+        Run fresh = new Run(ControlFlow.MANAGED_DIRECT);
+        assertThat(machine.internalError(fresh.m, "x").migration().phase()).as("still a request").isEqualTo(REJECTED);
+        assertThat(machine.internalError(request.m, "x").effects()).as("nothing was sent: nothing to abort")
+                .noneMatch(e -> e instanceof Effect.Command);
+    }
+
+    @Test
     void validationFailureIsRejectedAndFinal() {
         Run r = new Run(ControlFlow.MANAGED_DIRECT).in(new Input.Invalid(new Reason("UNKNOWN_GUEST", "no such guest")))
                 .in(new Input.Admitted(T0));

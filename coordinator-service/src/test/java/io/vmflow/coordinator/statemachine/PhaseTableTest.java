@@ -136,13 +136,41 @@ class PhaseTableTest {
             MigrationPhase outcome, String code, List<String> commands) {
         At at = new At(flow, phase);
         Duration deadline = machine.deadlineOf(at.m);
-        at.in(new Input.Tick(T0.plus(deadline).minusSeconds(1), T0));
+        at.in(new Input.Tick(T0.plus(deadline).minusSeconds(1), T0, T0));
         assertThat(at.m.phase()).as("before the deadline").isEqualTo(phase);
-        at.in(new Input.Tick(T0.plus(deadline).plusSeconds(1), T0));
+        at.in(new Input.Tick(T0.plus(deadline).plusSeconds(1), T0, T0));
         assertThat(at.m.phase()).isEqualTo(outcome);
         assertThat(at.lastReason()).as("the outcome says why").isNotNull();
         assertThat(at.lastReason().getCode()).isEqualTo(code);
         assertThat(at.commands()).isEqualTo(commands);
+    }
+
+    /**
+     * A coordinator that was away (restarted, or cut off by an outage) saw no report meanwhile: no
+     * clock counts that time, so nothing times out on the strength of reports it has not read yet.
+     */
+    @ParameterizedTest(name = "{0} {1}: the coordinator away for ten minutes")
+    @MethodSource("deadlines")
+    void noDeadlineCountsTheTimeTheCoordinatorCouldNotSee(ControlFlow flow, MigrationPhase phase,
+            MigrationPhase outcome, String code, List<String> commands) {
+        At at = new At(flow, phase);
+        Duration deadline = machine.deadlineOf(at.m);
+        Instant back = T0.plus(deadline).plusSeconds(600);
+        at.in(new Input.Tick(back.plusSeconds(1), T0, back));
+        assertThat(at.m.phase()).as("just back").isEqualTo(phase);
+        at.in(new Input.Tick(back.plus(deadline).plusSeconds(1), T0, back));
+        assertThat(at.m.phase()).as("a whole deadline after it came back").isEqualTo(outcome);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRunningMigrationIsNotStalledOrTimedOutByTheCoordinatorsOwnAbsence() {
+        At at = new At(ControlFlow.MANAGED_PEER_TO_PEER, RUNNING);
+        Instant back = T0.plusSeconds(900);
+        at.in(new Input.Tick(back.plusSeconds(5), T0, back));
+        assertThat(at.m.phase()).isEqualTo(RUNNING);
+        at.in(new Input.Tick(back.plusSeconds(155), T0, back));
+        assertThat(at.m.phase()).as("no progress for 150 s it could see").isEqualTo(ABORTING);
+        assertThat(at.lastReason().getCode()).isEqualTo(MigrationMachine.STALLED);
     }
 
     static Stream<Arguments> cancels() {

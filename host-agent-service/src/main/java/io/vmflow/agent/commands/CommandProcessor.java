@@ -145,7 +145,12 @@ public final class CommandProcessor {
             case PERFORM -> source.performDirect(c);
             case FINISH -> destination.finish(c);
             case CONFIRM -> source.confirm(c);
-            case ABORT -> source.abort(c);
+            case ABORT -> {
+                if (c.getSpec().getControlFlow() == io.vmflow.avro.ControlFlow.MANAGED_PEER_TO_PEER) {
+                    peerToPeer.abandon(c.getMigrationId());
+                }
+                yield source.abort(c);
+            }
             case HANDOFF_PEER_TO_PEER -> peerToPeer.run(c);
             case HANDOFF_UNMANAGED -> source.handOffUnmanaged(c);
             case TUNE -> source.tune(c);

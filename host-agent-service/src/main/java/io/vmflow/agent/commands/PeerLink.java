@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 
 /**
  * How a peer-to-peer source agent talks to the destination agent: it writes commands to the
@@ -26,9 +27,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class PeerLink implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PeerLink.class);
+
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
     private final Map<String, CompletableFuture<HostReport>> waiting = new ConcurrentHashMap<>();
+    /** Migrations whose abort arrived, and when: their calls to the peer end at once. */
+    private final Map<String, java.time.Instant> abandoned = new ConcurrentHashMap<>();
     private final TopicTail<HostReport> reports;
 
     public PeerLink(String hostId, Endpoints endpoints, Producer<String, byte[]> producer, WireFormat wire,
@@ -50,19 +55,79 @@ public final class PeerLink implements AutoCloseable {
         return this;
     }
 
-    /** Sends a command to another host's agent and waits for its final report. */
-    public HostReport call(HostCommand command, Duration timeout) throws TimeoutException, InterruptedException {
+    /**
+     * Sends a command to another host's agent and waits for its final report. While the broker (or the
+     * registry) cannot take the command it is sent again, for at most {@code deliverWithin} (null: until
+     * it is delivered, or this thread is interrupted); then the answer is awaited for {@code answerWithin}.
+     *
+     * @throws TimeoutException saying whether the command was not delivered or not answered
+     */
+    public HostReport call(HostCommand command, Duration deliverWithin, Duration answerWithin)
+            throws TimeoutException, InterruptedException, Abandoned {
         CompletableFuture<HostReport> f = waiting.computeIfAbsent(command.getCommandId(), id -> new CompletableFuture<>());
         Topic topic = TopicCatalogue.hostCommands(command.getHostId());
+        long giveUp = deliverWithin == null ? Long.MAX_VALUE : System.nanoTime() + deliverWithin.toNanos();
+        long backoffMs = 500;
         try {
-            producer.send(new ProducerRecord<>(topic.name(), command.getMigrationId(),
-                    wire.encode(topic.valueSubject(), command))).get(30, TimeUnit.SECONDS);
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot send " + command.getType() + " to " + command.getHostId() + ": "
-                    + e.getCause(), e.getCause());
+            while (true) {
+                if (abandoned(command.getMigrationId())) {
+                    throw new Abandoned(command.getType() + " for " + command.getMigrationId());
+                }
+                try {
+                    producer.send(new ProducerRecord<>(topic.name(), command.getMigrationId(),
+                            wire.encode(topic.valueSubject(), command))).get(30, TimeUnit.SECONDS);
+                    break;
+                } catch (ExecutionException | TimeoutException | KafkaException e) {
+                    Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                    if (System.nanoTime() > giveUp) {
+                        throw new TimeoutException("could not deliver " + command.getType() + " to "
+                                + command.getHostId() + "'s agent within " + deliverWithin.toSeconds() + " s: " + cause);
+                    }
+                    LOG.warn("cannot deliver {} to {} yet ({}); retrying in {} ms", command.getType(),
+                            command.getHostId(), cause, backoffMs);
+                    Thread.sleep(backoffMs);
+                    backoffMs = Math.min(backoffMs * 2, 5000);
+                }
+            }
+            try {
+                return f.get(answerWithin.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new TimeoutException(command.getHostId() + "'s agent did not answer " + command.getType()
+                        + " within " + answerWithin.toSeconds() + " s");
+            } catch (java.util.concurrent.CancellationException e) {
+                throw new Abandoned(command.getType() + " for " + command.getMigrationId());
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("waiting for " + command.getType() + ": " + e.getCause(), e.getCause());
+            }
         } finally {
             waiting.remove(command.getCommandId());
+        }
+    }
+
+    /**
+     * An ABORT arrived for this migration: a call waiting for the peer ends now, and no later one
+     * starts, so a hand-off never goes on to migrate a guest whose migration was aborted. Kept an hour.
+     */
+    public void abandon(String migrationId) {
+        java.time.Instant now = java.time.Instant.now();
+        abandoned.values().removeIf(at -> at.isBefore(now.minusSeconds(3600)));
+        abandoned.put(migrationId, now);
+        waiting.forEach((commandId, f) -> {
+            if (commandId.startsWith(migrationId + ":")) {
+                f.cancel(false);
+            }
+        });
+    }
+
+    /** Whether an ABORT arrived for this migration. */
+    public boolean abandoned(String migrationId) {
+        return abandoned.containsKey(migrationId);
+    }
+
+    /** The migration was aborted while a call to the peer was under way. */
+    public static final class Abandoned extends Exception {
+        Abandoned(String what) {
+            super("aborted while talking to the destination agent (" + what + ")");
         }
     }
 

@@ -47,26 +47,38 @@ public final class PeerToPeerSource {
         this.peerTimeout = peerTimeout;
     }
 
+    /** An ABORT arrived: a hand-off of this migration that waits for its peer, or has not started, ends. */
+    public void abandon(String migrationId) {
+        peer.abandon(migrationId);
+    }
+
     public Outcome run(HostCommand c) throws HypervisorException {
         String migrationUri = c.getMigrationUri();
         boolean managedPeer = c.getPeerHost() != null;
         if (managedPeer) {
             String xml = hypervisor.migratableXml(hypervisor.require(c.getSpec().getGuest()));
-            HostReport prepared = call(c, CommandType.PREPARE, xml);
+            // nothing has happened yet: a destination that cannot be reached in a peer timeout fails it
+            HostReport prepared = call(c, CommandType.PREPARE, xml, peerTimeout);
             if (migrationUri == null) {
                 migrationUri = prepared.getMigrationUri();
             }
         }
+        if (peer.abandoned(c.getMigrationId())) {
+            throw new HypervisorException(ReasonCode.MIGRATION_ABORTED, "aborted before the migration started: the"
+                    + " guest stays on " + hostId);
+        }
         Outcome o = source.performPeerToPeer(c, migrationUri);
         if (managedPeer) {
-            HostReport finished = call(c, CommandType.FINISH, null);
+            // the guest has left: FINISH is delivered whenever the broker can take it, however long that is
+            HostReport finished = call(c, CommandType.FINISH, null, null);
             o.guest(finished.getGuest());
             finished.getDetails().forEach((k, v) -> o.detail("destination." + k, v));
         }
         return o;
     }
 
-    private HostReport call(HostCommand parent, CommandType type, String domainXml) throws HypervisorException {
+    private HostReport call(HostCommand parent, CommandType type, String domainXml, Duration deliverWithin)
+            throws HypervisorException {
         HostCommand sub = HostCommand.newBuilder(parent)
                 .setCommandId(parent.getCommandId() + ":" + type.name().toLowerCase())
                 // on the issuer's behalf, with its epoch: fencing stays per coordinator generation
@@ -74,10 +86,11 @@ public final class PeerToPeerSource {
                 .setIssuedAt(Instant.now()).setPeerHost(hostId).setDomainXml(domainXml).build();
         HostReport r;
         try {
-            r = peer.call(sub, peerTimeout);
+            r = peer.call(sub, deliverWithin, peerTimeout);
         } catch (TimeoutException e) {
-            throw new HypervisorException(ReasonCode.PEER_TIMEOUT, "destination agent " + parent.getPeerHost()
-                    + " did not answer " + type + " within " + peerTimeout.toSeconds() + " s");
+            throw new HypervisorException(ReasonCode.PEER_TIMEOUT, e.getMessage());
+        } catch (PeerLink.Abandoned e) {
+            throw new HypervisorException(ReasonCode.MIGRATION_ABORTED, e.getMessage() + "; the guest stays on " + hostId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HypervisorException(ReasonCode.INTERNAL_ERROR, "interrupted waiting for " + type);

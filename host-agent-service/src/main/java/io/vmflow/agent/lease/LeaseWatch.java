@@ -129,10 +129,12 @@ public final class LeaseWatch implements AutoCloseable {
             if (provenSilent) {
                 watched.remove(w.command().getCommandId());
                 lapse(w, until);
-            } else if (unprovenLogged.add(w.command().getCommandId())) {
-                LOG.warn("lease of {} over migration {} ran out at {}, but the broker has not answered for a whole"
-                        + " grace since: not aborting until it does (the coordinator may be alive)", holder(w.command()),
-                        w.command().getMigrationId(), until);
+            } else if ((reachable == null || reachable.plusMillis(grace).isAfter(now))
+                    && unprovenLogged.add(w.command().getCommandId())) {
+                LOG.warn("lease of {} over migration {} ran out at {}, but the broker {}: not aborting until it has"
+                        + " answered for a whole grace (the coordinator may be alive)", holder(w.command()),
+                        w.command().getMigrationId(), until, reachable == null ? "does not answer"
+                                : "answers again only since " + reachable);
             }
         }
     }

@@ -1,6 +1,5 @@
 package io.vmflow.schemas.kafka;
 
-import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -45,11 +44,10 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
     private static final long MAX_BACKOFF_MS = 5000;
 
     private final Consumer<String, byte[]> consumer;
-    private final WireFormat wire;
-    private final Class<V> type;
     private final Handler<V> handler;
     private final DeadLetters deadLetters;
     private final Loops.Loop loop;
+    private final RecordDecoding<V> decoding;
     private final Thread thread;
     private final AtomicLong deadLettered = new AtomicLong();
     private volatile boolean running = true;
@@ -57,11 +55,10 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
     public DecodingConsumer(String name, Consumer<String, byte[]> consumer, Collection<String> topics,
             WireFormat wire, Class<V> type, Handler<V> handler, DeadLetters deadLetters, Loops loops) {
         this.consumer = consumer;
-        this.wire = wire;
-        this.type = type;
         this.handler = handler;
         this.deadLetters = deadLetters;
         this.loop = loops.register(name);
+        this.decoding = new RecordDecoding<>(name, wire, type, loop);
         consumer.subscribe(List.copyOf(topics));
         this.thread = new Thread(this::run, name);
     }
@@ -121,16 +118,12 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
         if (record.value() == null && TopicCatalogue.byName(record.topic()).map(Topic::isCompacted).orElse(false)) {
             return; // a tombstone on a compacted topic: nothing to decode
         }
-        V value;
-        try {
-            value = decodeWaitingForRegistry(record);
-        } catch (UndecodableRecordException e) {
-            deadLetter(record, e.reason().name(), e.getMessage(), e);
-            return;
-        } catch (RuntimeException | StackOverflowError e) {
-            deadLetter(record, UndecodableRecordException.Reason.MALFORMED_AVRO.name(), e.toString(), e);
+        RecordDecoding.Result<V> decoded = decoding.decode(record, () -> running);
+        if (decoded.refused()) {
+            deadLetter(record, decoded.code(), decoded.message(), decoded.cause());
             return;
         }
+        V value = decoded.value();
         if (value == null) {
             return; // closing while the registry was away: the record stays uncommitted
         }
@@ -143,27 +136,6 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
                     record.offset(), e);
             deadLetter(record, PROCESSING_FAILED, e.toString(), e);
         }
-    }
-
-    /** Decodes a record; while the registry is unreachable, waits (the record is probably good). */
-    private V decodeWaitingForRegistry(ConsumerRecord<String, byte[]> record) {
-        long backoffMs = 250;
-        while (running) {
-            try {
-                V value = wire.decode(record.value(), type);
-                loop.note(null);
-                return value;
-            } catch (UndecodableRecordException e) {
-                if (!e.isTransient()) {
-                    throw e;
-                }
-                loop.note("waiting for the schema registry");
-                LOG.warn("schema registry unavailable decoding {}-{}@{}, retrying in {} ms: {}", record.topic(),
-                        record.partition(), record.offset(), backoffMs, e.getMessage());
-                backoffMs = pause(backoffMs);
-            }
-        }
-        return null;
     }
 
     /** Stores a dead letter, retrying while the broker cannot take it: the offset moves only once it is stored. */
@@ -185,26 +157,14 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
                 loop.note("waiting for the broker to take a dead letter");
                 LOG.warn("could not store a dead letter for {}-{}@{} ({}); retrying in {} ms", record.topic(),
                         record.partition(), record.offset(), e.getCause() == null ? e : e.getCause(), backoffMs);
-                backoffMs = pause(backoffMs);
+                if (!loop.pause(backoffMs, () -> running)) {
+                    break;
+                }
+                backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
             }
         }
         // closing: the offset stays uncommitted, the record is read again after the restart
         throw new WakeupException();
-    }
-
-    /** Sleeps, beating the loop (waiting on purpose is not being stuck); returns the next backoff. */
-    private long pause(long ms) {
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-        while (running && System.nanoTime() < until) {
-            loop.beat();
-            try {
-                Thread.sleep(Math.min(250, ms));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new WakeupException();
-            }
-        }
-        return Math.min(ms * 2, MAX_BACKOFF_MS);
     }
 
     @Override

@@ -133,6 +133,24 @@ public final class Loops {
             note = what;
         }
 
+        /**
+         * Waits on purpose (backing off from an outage), beating all the while: waiting is not being
+         * stuck. Returns false when told to stop meanwhile, or interrupted (the flag is kept).
+         */
+        public boolean pause(long ms, java.util.function.BooleanSupplier keepGoing) {
+            long until = System.nanoTime() + ms * 1_000_000;
+            while (keepGoing.getAsBoolean() && System.nanoTime() < until) {
+                beat();
+                try {
+                    Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return keepGoing.getAsBoolean();
+        }
+
         /** The loop ended because it was told to. */
         public void stopped() {
             stopped = true;

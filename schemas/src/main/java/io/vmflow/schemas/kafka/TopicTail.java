@@ -1,6 +1,5 @@
 package io.vmflow.schemas.kafka;
 
-import io.vmflow.schemas.serde.UndecodableRecordException;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -40,13 +39,12 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
 
     private final String name;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final WireFormat wire;
-    private final Class<V> type;
     private final BiConsumer<ConsumerRecord<String, byte[]>, V> onValue;
     private final Consumer<String> onTombstone;
     private final DeadLetters deadLetters;
     private final boolean compacted;
     private final Loops.Loop loop;
+    private final RecordDecoding<V> decoding;
     private final Thread thread;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final List<TopicPartition> tps;
@@ -72,8 +70,6 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
             BiConsumer<ConsumerRecord<String, byte[]>, V> onValue, Consumer<String> onTombstone, Loops loops,
             DeadLetters deadLetters) {
         this.name = name;
-        this.wire = wire;
-        this.type = type;
         this.onValue = onValue;
         this.onTombstone = onTombstone;
         this.deadLetters = deadLetters;
@@ -90,6 +86,7 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
         tps.forEach(consumer::position); // fix the starting point now, before the caller acts
         this.end = consumer.endOffsets(tps);
         this.loop = loops.register(name);
+        this.decoding = new RecordDecoding<>(name, wire, type, loop);
         this.thread = new Thread(this::run, name);
         thread.setDaemon(true);
     }
@@ -111,7 +108,7 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
                 } catch (KafkaException e) {
                     // the broker away: poll again, Kafka's client reconnects on its own
                     LOG.warn("{}: {}; retrying", name, e.toString());
-                    sleep(1000);
+                    loop.pause(1000, () -> running);
                 }
             }
         } catch (WakeupException e) {
@@ -170,16 +167,12 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
             onTombstone.accept(r.key());
             return;
         }
-        V value;
-        try {
-            value = decodeWaitingForRegistry(r);
-        } catch (UndecodableRecordException e) {
-            skip(r, e.reason().name(), e.getMessage(), e);
-            return;
-        } catch (RuntimeException | StackOverflowError e) {
-            skip(r, UndecodableRecordException.Reason.MALFORMED_AVRO.name(), e.toString(), e);
+        RecordDecoding.Result<V> decoded = decoding.decode(r, () -> running);
+        if (decoded.refused()) {
+            skip(r, decoded.code(), decoded.message(), decoded.cause());
             return;
         }
+        V value = decoded.value();
         if (value == null) {
             return;
         }
@@ -191,25 +184,6 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
         }
     }
 
-    private V decodeWaitingForRegistry(ConsumerRecord<String, byte[]> r) {
-        while (running) {
-            try {
-                V value = wire.decode(r.value(), type);
-                loop.note(null);
-                return value;
-            } catch (UndecodableRecordException e) {
-                if (!e.isTransient()) {
-                    throw e;
-                }
-                loop.note("waiting for the schema registry");
-                LOG.warn("{}: schema registry unavailable decoding {}-{}@{}; retrying: {}", name, r.topic(),
-                        r.partition(), r.offset(), e.getMessage());
-                sleep(2000);
-            }
-        }
-        return null;
-    }
-
     private void skip(ConsumerRecord<String, byte[]> r, String code, String message, Throwable cause) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         boolean live = r.offset() >= end.getOrDefault(tp, 0L);
@@ -219,19 +193,6 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
         }
         LOG.warn("{}: dead-lettering {}-{}@{}: {} {}", name, r.topic(), r.partition(), r.offset(), code, message);
         deadLetters.sendLogged(r, code, message, cause);
-    }
-
-    private void sleep(long ms) {
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-        while (running && System.nanoTime() < until) {
-            loop.beat();
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new WakeupException();
-            }
-        }
     }
 
     public TopicTail<V> start() {
