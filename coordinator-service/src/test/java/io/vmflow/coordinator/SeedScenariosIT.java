@@ -56,14 +56,6 @@ class SeedScenariosIT {
         }
     }
 
-    /**
-     * The test hosts' QEMU 7.2 runs guests under TCG, and TCG loses dirty pages on the later passes of
-     * a slow migration (a whole working-set generation arrives stale; seen with bandwidth caps, and
-     * once in two tunnelled runs at the relays' ~0.2 GB/s). A max downtime that lets the slower
-     * tunnelled copy switch over after its first pass keeps the check about the tunnel, not TCG.
-     */
-    static final long TCG_TUNNEL_DOWNTIME_MS = 2000;
-
     static CoordinatorFixture system;
     static RelayProcess relayA;
     static RelayProcess relayB;
@@ -114,9 +106,6 @@ class SeedScenariosIT {
                 spec.setDestinationUri(destination.libvirtUri());
             } else {
                 spec.setDestinationHost(to);
-            }
-            if (s.transport == Transport.TUNNELLED) {
-                spec.setMaxDowntimeMs(TCG_TUNNEL_DOWNTIME_MS);
             }
             long relayedBefore = streamsCompleted(relayA) + streamsCompleted(relayB);
             long migrationNetBefore = destination.hasMigrationNetwork() ? destination.migrationNetworkRxBytes() : 0;

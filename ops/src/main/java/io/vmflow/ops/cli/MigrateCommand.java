@@ -123,12 +123,15 @@ final class MigrateCommand implements Callable<Integer> {
         }
     }
 
-    /** The last line: "result: SUCCEEDED in 4.2 s; 139 MiB copied; downtime 31 ms" (scripts read it). */
+    /** The last line: "result: SUCCEEDED in 4.2 s; 139 MiB copied; 3 passes; downtime 31 ms" (scripts read it). */
     static String result(MigrationEvent last, Duration took, io.vmflow.avro.JobFigures f) {
         StringBuilder b = new StringBuilder("result: ").append(last.getPhase())
                 .append(String.format(" in %.1f s", took.toMillis() / 1000.0));
         if (f != null && f.getDataProcessedBytes() != null) {
             b.append("; ").append(f.getDataProcessedBytes() >> 20).append(" MiB copied");
+        }
+        if (f != null && f.getIteration() != null) {
+            b.append("; ").append(f.getIteration()).append(f.getIteration() == 1 ? " pass" : " passes");
         }
         if (f != null && f.getDowntimeMs() != null) {
             b.append("; downtime ").append(f.getDowntimeMs()).append(" ms");
