@@ -1,5 +1,7 @@
 package io.vmflow.coordinator;
 
+import static io.vmflow.schemas.serde.AvroBytes.concat;
+import static io.vmflow.schemas.serde.AvroBytes.varint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -16,7 +18,6 @@ import io.vmflow.schemas.kafka.Endpoints;
 import io.vmflow.schemas.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -265,24 +266,5 @@ class PoisonRecordsIT {
 
     private static byte[] header(int schemaId) {
         return ByteBuffer.allocate(WireFormat.HEADER_LENGTH).put(WireFormat.MAGIC_BYTE).putInt(schemaId).array();
-    }
-
-    private static byte[] varint(long v) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long z = (v << 1) ^ (v >> 63);
-        while ((z & ~0x7fL) != 0) {
-            out.write((int) ((z & 0x7f) | 0x80));
-            z >>>= 7;
-        }
-        out.write((int) z);
-        return out.toByteArray();
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
     }
 }

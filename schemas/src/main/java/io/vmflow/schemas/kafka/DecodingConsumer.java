@@ -88,12 +88,8 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
                     commit();
                 }
             }
-        } catch (WakeupException e) {
-            if (running) {
-                loop.died(e);
-            }
         } catch (RuntimeException | Error e) {
-            if (running) {
+            if (running) { // a wakeup or any failure while told to stop is the stop itself
                 loop.died(e);
             }
         } finally {

@@ -111,12 +111,8 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
                     loop.pause(1000, () -> running);
                 }
             }
-        } catch (WakeupException e) {
-            if (running) {
-                loop.died(e);
-            }
         } catch (RuntimeException | Error e) {
-            if (running) {
+            if (running) { // a wakeup or any failure while told to stop is the stop itself
                 loop.died(e);
             }
         } finally {

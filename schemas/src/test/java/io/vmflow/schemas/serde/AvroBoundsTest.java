@@ -1,5 +1,6 @@
 package io.vmflow.schemas.serde;
 
+import static io.vmflow.schemas.serde.AvroBytes.varint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,17 +28,6 @@ class AvroBoundsTest {
         BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
         new SpecificDatumWriter<SpecificRecord>(r.getSchema()).write(r, e);
         e.flush();
-        return out.toByteArray();
-    }
-
-    private static byte[] varint(long v) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long z = (v << 1) ^ (v >> 63);
-        while ((z & ~0x7fL) != 0) {
-            out.write((int) ((z & 0x7f) | 0x80));
-            z >>>= 7;
-        }
-        out.write((int) z);
         return out.toByteArray();
     }
 
