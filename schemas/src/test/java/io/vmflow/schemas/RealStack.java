@@ -49,10 +49,9 @@ public final class RealStack {
     private static void script(String... command) {
         java.nio.file.Path root = java.nio.file.Path.of("..").toAbsolutePath().normalize();
         try {
-            Process p = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
-                    .command(java.util.stream.Stream.concat(java.util.stream.Stream.of(root.resolve(command[0]).toString()),
-                            java.util.Arrays.stream(command).skip(1)).toList())
-                    .start();
+            String[] argv = command.clone();
+            argv[0] = root.resolve(command[0]).toString();
+            Process p = new ProcessBuilder(argv).directory(root.toFile()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             if (p.waitFor() != 0) {
                 fail(String.join(" ", command) + " failed:\n" + out);

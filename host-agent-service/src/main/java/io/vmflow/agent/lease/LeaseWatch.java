@@ -65,7 +65,7 @@ public final class LeaseWatch implements AutoCloseable {
         this.tail = new TopicTail<>("lease-watch-" + hostId, endpoints, TopicCatalogue.COORDINATOR_LEASES.name(),
                 TopicTail.From.BEGINNING, wire, CoordinatorLease.class,
                 (r, l) -> leases.merge(l.getCoordinatorId(), l, (old, neu) -> neu.getEpoch() >= old.getEpoch() ? neu : old),
-                leases::remove, loops, deadLetters).start();
+                leases::remove, loops, deadLetters).probingTheBroker().start();
         scheduler.scheduleAtFixedRate(this::check, 250, 250, TimeUnit.MILLISECONDS);
     }
 

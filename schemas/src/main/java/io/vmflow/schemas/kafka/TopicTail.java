@@ -24,10 +24,9 @@ import org.slf4j.LoggerFactory;
  * Follows every partition of one topic on a thread of its own, without a consumer group (each reader
  * sees everything), from the beginning (to rebuild a view, e.g. of a compacted topic) or from the end
  * (to hear only what comes after it started). Decoded values go to a handler; tombstones to another.
- * A record that cannot be decoded, or that the handler fails on, is skipped with a warning; the
- * reader that owns the topic's dead letters (one per topic, given {@link DeadLetters}) also
- * dead-letters it, when it arrives after the tail started (what was there before was dead-lettered
- * by whoever read it live, so a restart does not repeat it). An outage of the broker is waited out,
+ * A record that cannot be decoded, or that the handler fails on, is skipped with a warning; a tail
+ * given {@link DeadLetters} also dead-letters it, when it arrives after the tail started (what was
+ * there before was dead-lettered by whoever read it live, so a restart does not repeat it). An outage of the broker is waited out,
  * one of the registry retried; the tail beats its {@link Loops.Loop} and dies only of a bug.
  */
 public final class TopicTail<V extends SpecificRecord> implements AutoCloseable {
@@ -55,6 +54,7 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     /** The last time everything written to the topic before then had been handed over. */
     private volatile Instant caughtUpAt;
     private long nextProbe;
+    private volatile boolean probing;
 
     /** A tail for a tool or a test: it dead-letters nothing and its death ends nothing but itself. */
     public TopicTail(String name, Endpoints endpoints, String topic, From from, WireFormat wire, Class<V> type,
@@ -127,7 +127,7 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
      * broker could not be asked" (the lease watch) reads both.
      */
     private void probe() {
-        if (System.nanoTime() < nextProbe) {
+        if (!probing || System.nanoTime() < nextProbe) {
             return;
         }
         nextProbe = System.nanoTime() + 1_000_000_000L;
@@ -146,6 +146,15 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
             }
             reachableSince = null;
         }
+    }
+
+    /**
+     * Makes this tail ask the broker once a second where the topic ends (one ListOffsets request), for
+     * {@link #reachableSince()} and {@link #caughtUpAt()}; tails nobody asks that of do not probe.
+     */
+    public TopicTail<V> probingTheBroker() {
+        probing = true;
+        return this;
     }
 
     /** Since when the broker has answered this tail without a break, or null while it does not. */
