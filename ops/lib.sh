@@ -71,11 +71,11 @@ stop_pidfile() {
 }
 
 # build_if_stale MODULE DESCRIPTION: builds a service module (and what it needs) when its jar is
-# missing or older than its own sources or the schemas'.
+# missing or older than its own sources, the schemas' or the runtime's.
 build_if_stale() {
   local module=$1 what=$2
   local jar="$VMFLOW_ROOT/$module/target/vmflow-$module-0.1.0-SNAPSHOT.jar"
-  if [ ! -f "$jar" ] || [ -n "$(find "$VMFLOW_ROOT/$module/src/main" "$VMFLOW_ROOT/schemas/src/main" -newer "$jar" -type f | head -1)" ]; then
+  if [ ! -f "$jar" ] || [ -n "$(find "$VMFLOW_ROOT/$module/src/main" "$VMFLOW_ROOT/schemas/src/main" "$VMFLOW_ROOT/runtime/src/main" -newer "$jar" -type f | head -1)" ]; then
     say "building $what"
     (cd "$VMFLOW_ROOT" && mvn_cmd -pl "$module" -am install -DskipTests) || die "building $what failed"
   fi
@@ -100,7 +100,7 @@ start_service() {
 vmflow_cli_ready() {
   local jar="$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar"
   if [ ! -f "$jar" ] || [ ! -d "$VMFLOW_ROOT/ops/target/lib" ] || \
-     [ -n "$(find "$VMFLOW_ROOT/schemas/src/main" "$VMFLOW_ROOT/ops/src/main" "$VMFLOW_ROOT/schemas/pom.xml" "$VMFLOW_ROOT/ops/pom.xml" "$VMFLOW_ROOT/pom.xml" -newer "$jar" -type f 2>/dev/null | head -1)" ]; then
+     [ -n "$(find "$VMFLOW_ROOT/schemas/src/main" "$VMFLOW_ROOT/runtime/src/main" "$VMFLOW_ROOT/ops/src/main" "$VMFLOW_ROOT/schemas/pom.xml" "$VMFLOW_ROOT/ops/pom.xml" "$VMFLOW_ROOT/pom.xml" -newer "$jar" -type f 2>/dev/null | head -1)" ]; then
     say "building the vmflow command line (ops module)"
     (cd "$VMFLOW_ROOT" && mvn_cmd -pl ops -am install -DskipTests) || die "building the ops module failed"
   fi

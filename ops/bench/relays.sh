@@ -42,7 +42,7 @@ fi
 mkdir -p "$CG" "$CG_VM"
 require_java
 JAR="$VMFLOW_ROOT/transport-relay-service/target/vmflow-transport-relay-service-0.1.0-SNAPSHOT.jar"
-if [ ! -f "$JAR" ] || [ -n "$(find "$VMFLOW_ROOT/transport-relay-service/src/main" -newer "$JAR" -type f | head -1)" ]; then
+if [ ! -f "$JAR" ] || [ -n "$(find "$VMFLOW_ROOT/transport-relay-service/src" -newer "$JAR" -type f | head -1)" ]; then
   (cd "$VMFLOW_ROOT" && mvn_cmd -pl transport-relay-service -am install -DskipTests) || die "building the relay failed"
 fi
 
@@ -137,7 +137,8 @@ CONF
 setup_vmflow() { # once: relays run for months, so the pair is warmed and then measured every round
   vm_streams=0
   bash -c 'echo $$ > '"$CG_VM"'/cgroup.procs; exec "$@"' _ java -Xmx1g \
-    -cp "$JAR:$VMFLOW_ROOT/transport-relay-service/target/lib/*" io.vmflow.relay.bench.RelayPair \
+    -cp "$JAR:$VMFLOW_ROOT/transport-relay-service/target/test-classes:$VMFLOW_ROOT/transport-relay-service/target/lib/*" \
+    io.vmflow.relay.bench.RelayPair \
     "$P" $VM_IN $SINK $((warm_streams + rounds)) > "$work/vmflow.log" 2>&1 &
   vm_pid=$!
   for _ in $(seq 1 300); do grep -q READY "$work/vmflow.log" && break; sleep 0.1; done

@@ -1,7 +1,7 @@
 package io.vmflow.coordinator;
 
 import io.vmflow.coordinator.config.CoordinatorConfig;
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.kafka.Endpoints;
 import java.util.concurrent.CountDownLatch;
 
 /** Starts the coordinator from the environment; a bad configuration exits 2 with the reason. */

@@ -3,7 +3,7 @@ package io.vmflow.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmflow.agent.testhosts.AgentHarness;
-import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;

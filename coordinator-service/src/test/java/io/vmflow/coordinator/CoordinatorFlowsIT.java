@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
-import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,7 +83,7 @@ class CoordinatorFlowsIT {
         Endpoints endpoints = Endpoints.fromEnvironment();
         List<org.apache.kafka.common.header.Headers> headers = new java.util.ArrayList<>();
         String topic = TopicCatalogue.MIGRATION_EVENTS.name();
-        io.vmflow.schemas.kafka.TopicTail.readToEnd(endpoints, "it-ce", io.vmflow.schemas.kafka.TopicTail
+        io.vmflow.runtime.kafka.TopicTail.readToEnd(endpoints, "it-ce", io.vmflow.runtime.kafka.TopicTail
                 .partitions(endpoints, "it-ce", topic), r -> {
                     if (id.equals(r.key())) {
                         headers.add(r.headers());
@@ -323,7 +323,7 @@ class CoordinatorFlowsIT {
         TestGuest guest = new TestGuest("c-unm-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
         int port = 49180 + (int) (Math.random() * 30); // inside the host's migration port range
         guest.start(agents.hostA, false);
-        try (var destination = io.vmflow.agent.testhosts.IncomingQemu.start(agents.hostB, guest.xml(), port)) {
+        try (var destination = io.vmflow.testsupport.hosts.IncomingQemu.start(agents.hostB, guest.xml(), port)) {
             awaitInventory(guest);
             await().atMost(Duration.ofSeconds(30)).until(destination::listening);
             MigrationSpec spec = MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
@@ -353,7 +353,7 @@ class CoordinatorFlowsIT {
         TestGuest guest = new TestGuest("c-unm-cancel-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=32");
         int port = 49180 + (int) (Math.random() * 30);
         guest.start(agents.hostA, false);
-        try (var destination = io.vmflow.agent.testhosts.IncomingQemu.start(agents.hostB, guest.xml(), port);
+        try (var destination = io.vmflow.testsupport.hosts.IncomingQemu.start(agents.hostB, guest.xml(), port);
                 AutoCloseable slow = agents.hostA.slowMigrationLink(24)) {
             awaitInventory(guest);
             await().atMost(Duration.ofSeconds(30)).until(destination::listening);

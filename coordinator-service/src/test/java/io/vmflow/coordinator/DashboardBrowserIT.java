@@ -3,10 +3,10 @@ package io.vmflow.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
-import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.Phase;
-import io.vmflow.schemas.NodeProgram;
-import io.vmflow.schemas.metrics.GrafanaDashboards;
+import io.vmflow.runtime.NodeProgram;
+import io.vmflow.testsupport.GrafanaDashboards;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

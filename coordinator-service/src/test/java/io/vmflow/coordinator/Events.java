@@ -4,9 +4,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.Phase;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.kafka.TopicTail;
-import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.kafka.TopicTail;
+import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.util.EnumSet;

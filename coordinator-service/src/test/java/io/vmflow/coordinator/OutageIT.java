@@ -3,13 +3,13 @@ package io.vmflow.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
-import io.vmflow.schemas.RealStack;
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.RealStack;
+import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.time.Instant;

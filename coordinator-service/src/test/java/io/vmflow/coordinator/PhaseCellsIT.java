@@ -3,14 +3,14 @@ package io.vmflow.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.HostState;
 import io.vmflow.avro.Liveness;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,7 +96,7 @@ class PhaseCellsIT {
         String silent = "silent-" + run;
         TestGuest guest = new TestGuest("cells-silent-" + run, 64, "idle");
         Endpoints endpoints = Endpoints.fromEnvironment();
-        try (org.apache.kafka.clients.admin.Admin admin = io.vmflow.schemas.RealStack.admin()) {
+        try (org.apache.kafka.clients.admin.Admin admin = io.vmflow.runtime.RealStack.admin()) {
             var t = TopicCatalogue.hostCommands(silent);
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(t.name(),
                     java.util.Optional.of(t.partitions()), java.util.Optional.empty()))).all().get();

@@ -1,11 +1,11 @@
 package io.vmflow.coordinator;
 
-import static io.vmflow.schemas.serde.AvroBytes.concat;
-import static io.vmflow.schemas.serde.AvroBytes.varint;
+import static io.vmflow.runtime.serde.AvroBytes.concat;
+import static io.vmflow.runtime.serde.AvroBytes.varint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;
@@ -13,9 +13,9 @@ import io.vmflow.avro.Phase;
 import io.vmflow.avro.Transport;
 import io.vmflow.relay.it.RelayProcess;
 import io.vmflow.schemas.SampleRecords;
-import io.vmflow.schemas.kafka.DeadLetters;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.runtime.kafka.DeadLetters;
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.net.URI;

@@ -2,7 +2,7 @@ package io.vmflow.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vmflow.agent.testhosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;

@@ -1,7 +1,7 @@
 package io.vmflow.agent;
 
 import io.vmflow.agent.config.AgentConfig;
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.kafka.Endpoints;
 import java.util.concurrent.CountDownLatch;
 
 /** Starts a host agent from the environment; a bad configuration exits 2 with the reason. */

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
-import io.vmflow.agent.testhosts.Reports;
-import io.vmflow.agent.testhosts.TestGuest;
-import io.vmflow.agent.testhosts.TestHost;
+import io.vmflow.testsupport.hosts.Reports;
+import io.vmflow.testsupport.hosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestHost;
 import io.vmflow.avro.CommandType;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.HostCommand;
@@ -253,7 +253,7 @@ class HostAgentFlowsIT {
                 .contains("vmflow_agent_libvirt_up{host=\"hostA\"} 1")
                 .contains("# TYPE vmflow_agent_running_migrations gauge")
                 .contains("# TYPE vmflow_kafka_consumer_lag_records gauge");
-        io.vmflow.schemas.metrics.GrafanaDashboards.assertQueriesExported(
-                io.vmflow.schemas.metrics.GrafanaDashboards.named("host-agents"), metrics);
+        io.vmflow.testsupport.GrafanaDashboards.assertQueriesExported(
+                io.vmflow.testsupport.GrafanaDashboards.named("host-agents"), metrics);
     }
 }

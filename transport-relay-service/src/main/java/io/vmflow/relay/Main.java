@@ -1,7 +1,7 @@
 package io.vmflow.relay;
 
 import io.vmflow.relay.config.RelayConfig;
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.kafka.Endpoints;
 import java.util.concurrent.CountDownLatch;
 
 /** Starts a transport relay from the environment; a bad configuration exits 2 with the reason. */

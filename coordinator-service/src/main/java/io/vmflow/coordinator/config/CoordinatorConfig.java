@@ -1,6 +1,6 @@
 package io.vmflow.coordinator.config;
 
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.kafka.Endpoints;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package io.vmflow.coordinator.engine;
 
 import io.vmflow.avro.MigrationEvent;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.kafka.DeadLetters;
-import io.vmflow.schemas.kafka.Loops;
-import io.vmflow.schemas.kafka.TopicTail;
-import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.kafka.DeadLetters;
+import io.vmflow.runtime.kafka.Loops;
+import io.vmflow.runtime.kafka.TopicTail;
+import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -2,11 +2,11 @@ package io.vmflow.agent.commands;
 
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.kafka.TopicTail;
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.kafka.TopicTail;
 import io.vmflow.schemas.reasons.ReasonCode;
-import io.vmflow.schemas.serde.UndecodableRecordException;
-import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.runtime.serde.UndecodableRecordException;
+import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package io.vmflow.agent.config;
 
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.util.ArrayList;

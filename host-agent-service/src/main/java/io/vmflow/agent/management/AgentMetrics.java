@@ -2,8 +2,8 @@ package io.vmflow.agent.management;
 
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
-import io.vmflow.schemas.metrics.ConsumerLag;
-import io.vmflow.schemas.metrics.Exposition;
+import io.vmflow.runtime.metrics.ConsumerLag;
+import io.vmflow.runtime.metrics.Exposition;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;

@@ -7,7 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
-import io.vmflow.schemas.kafka.Loops;
+import io.vmflow.runtime.kafka.Loops;
 import java.util.function.Supplier;
 
 /**

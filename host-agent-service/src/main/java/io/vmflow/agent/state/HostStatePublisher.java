@@ -6,7 +6,7 @@ import io.vmflow.agent.management.AgentMetrics;
 import io.vmflow.agent.libvirt.HypervisorException;
 import io.vmflow.avro.HostState;
 import io.vmflow.avro.Liveness;
-import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
 import java.util.List;

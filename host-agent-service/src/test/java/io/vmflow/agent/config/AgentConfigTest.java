@@ -3,7 +3,7 @@ package io.vmflow.agent.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.kafka.Endpoints;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

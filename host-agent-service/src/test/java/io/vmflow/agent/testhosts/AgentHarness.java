@@ -1,5 +1,8 @@
 package io.vmflow.agent.testhosts;
 
+import io.vmflow.testsupport.hosts.Reports;
+import io.vmflow.testsupport.hosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestHost;
 import io.vmflow.agent.HostAgent;
 import io.vmflow.agent.config.AgentConfig;
 import io.vmflow.avro.CommandType;
@@ -7,9 +10,9 @@ import io.vmflow.avro.CoordinatorLease;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.MigrationSpec;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.registry.SchemaRegistryClient;
-import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.registry.SchemaRegistryClient;
+import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;

@@ -1,8 +1,8 @@
 package io.vmflow.ops.cli;
 
 import io.vmflow.ops.setup.SchemaSetup;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.ArrayList;
 import java.util.List;

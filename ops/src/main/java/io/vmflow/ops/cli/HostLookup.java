@@ -1,8 +1,8 @@
 package io.vmflow.ops.cli;
 
 import io.vmflow.avro.HostState;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.Map;
 

@@ -2,9 +2,9 @@ package io.vmflow.ops.cli;
 
 import io.vmflow.avro.GuestInfo;
 import io.vmflow.avro.HostState;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.registry.SchemaRegistryClient;
-import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.registry.SchemaRegistryClient;
+import io.vmflow.runtime.serde.WireFormat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;

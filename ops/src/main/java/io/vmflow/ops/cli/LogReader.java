@@ -1,9 +1,9 @@
 package io.vmflow.ops.cli;
 
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.kafka.TopicTail;
-import io.vmflow.schemas.serde.UndecodableRecordException;
-import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.kafka.TopicTail;
+import io.vmflow.runtime.serde.UndecodableRecordException;
+import io.vmflow.runtime.serde.WireFormat;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;

@@ -2,8 +2,8 @@ package io.vmflow.ops.cli;
 
 import io.vmflow.ops.setup.SchemaSetup;
 import io.vmflow.ops.setup.TopicSetup;
-import io.vmflow.schemas.kafka.Endpoints;
-import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.ArrayList;

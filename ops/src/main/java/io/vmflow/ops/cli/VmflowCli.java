@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         description = "Live migration of virtual machines over Kafka: operator commands.",
         subcommands = {SetupCommand.class, CheckSchemasCommand.class, RoundTripCommand.class, EventsCommand.class,
             CommandCommand.class, ReportsCommand.class, MigrateCommand.class, CancelCommand.class,
-            AuditCommand.class, HostsCommand.class, ListCommand.class, ShowCommand.class})
+            AuditCommand.class, HostsCommand.class, ListCommand.class, ShowCommand.class,
+            ReleaseSchemasCommand.class})
 public final class VmflowCli {
 
     public static void main(String[] args) {

@@ -1,7 +1,7 @@
 package io.vmflow.ops.setup;
 
-import io.vmflow.schemas.registry.Compatibility;
-import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.runtime.registry.Compatibility;
+import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.schemas.topics.Topic;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.vmflow.ops.monitoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vmflow.schemas.NodeProgram;
+import io.vmflow.runtime.NodeProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,8 +3,8 @@ package io.vmflow.ops.setup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmflow.avro.HostCommand;
-import io.vmflow.schemas.RealStack;
-import io.vmflow.schemas.registry.SchemaRegistryClient;
+import io.vmflow.runtime.RealStack;
+import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.List;

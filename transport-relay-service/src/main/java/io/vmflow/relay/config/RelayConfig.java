@@ -1,6 +1,6 @@
 package io.vmflow.relay.config;
 
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import io.vmflow.avro.TunnelReport;
 import io.vmflow.avro.TunnelReportKind;
 import io.vmflow.relay.net.Relay;
 import io.vmflow.schemas.reasons.ReasonCode;
-import io.vmflow.schemas.serde.WireFormat;
+import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
 import java.util.UUID;

@@ -83,6 +83,6 @@ public final class SessionBook {
     }
 
     public static byte[] sha256(String credential) {
-        return io.vmflow.schemas.security.CredentialSeal.digest(credential);
+        return io.vmflow.runtime.security.CredentialSeal.digest(credential);
     }
 }

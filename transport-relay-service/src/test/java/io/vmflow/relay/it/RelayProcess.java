@@ -2,7 +2,7 @@ package io.vmflow.relay.it;
 
 import static org.awaitility.Awaitility.await;
 
-import io.vmflow.schemas.kafka.Endpoints;
+import io.vmflow.runtime.kafka.Endpoints;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -54,7 +54,7 @@ public final class RelayProcess implements AutoCloseable {
     }
 
     /** The relay of a test host, as ops/relays.sh configures it (its sockets in the host's /run/libvirt). */
-    public static RelayProcess forTestHost(io.vmflow.agent.testhosts.TestHost host, Path pki) throws IOException {
+    public static RelayProcess forTestHost(io.vmflow.testsupport.hosts.TestHost host, Path pki) throws IOException {
         return new RelayProcess(host.id(), pki, host.dir().resolve("run/vmflow-relay"),
                 Path.of("target", "relay-" + host.id() + ".log"));
     }

@@ -1,0 +1,19 @@
+package io.vmflow.runtime.kafka;
+
+/**
+ * A record that decoded but cannot be acted on (validation failed). A {@link DecodingConsumer}
+ * handler throws it to have the record dead-lettered with {@link #code()} as the reason.
+ */
+public class InvalidRecordException extends RuntimeException {
+
+    private final String code;
+
+    public InvalidRecordException(String code, String message) {
+        super(message);
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+}

@@ -1,0 +1,81 @@
+package io.vmflow.runtime;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.registry.SchemaRegistryClient;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * The real broker and registry the integration tests run against (started by ops/test.sh, found
+ * through KAFKA_BOOTSTRAP_SERVERS / SCHEMA_REGISTRY_URL or the failsafe system properties). A test
+ * that cannot reach them fails, saying how to start them; it never skips.
+ */
+public final class RealStack {
+
+    private RealStack() {
+    }
+
+    public static Endpoints endpoints() {
+        return Endpoints.fromEnvironment();
+    }
+
+    public static SchemaRegistryClient registry() {
+        return new SchemaRegistryClient(endpoints().registryUrl());
+    }
+
+    public static Admin admin() {
+        return Admin.create(endpoints().admin());
+    }
+
+    /**
+     * Stops the broker ("kafka") or the registry ("registry") of the test stack, as an outage would
+     * (ops/stack/down.sh --only); {@link #startAgain()} brings it back with the same data.
+     */
+    public static void stop(String which) {
+        script("ops/stack/down.sh", "--only", which);
+    }
+
+    /** Starts whatever of the test stack is not running (ops/stack/up.sh; idempotent). */
+    public static void startAgain() {
+        script("ops/stack/up.sh");
+    }
+
+    private static void script(String... command) {
+        java.nio.file.Path root = java.nio.file.Path.of("..").toAbsolutePath().normalize();
+        try {
+            String[] argv = command.clone();
+            argv[0] = root.resolve(command[0]).toString();
+            Process p = new ProcessBuilder(argv).directory(root.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                fail(String.join(" ", command) + " failed:\n" + out);
+            }
+        } catch (java.io.IOException e) {
+            fail(String.join(" ", command) + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+    }
+
+    /** Creates a topic of the test's own (auto-creation is off on vmflow's broker). */
+    public static String scratchTopic(String prefix) {
+        String name = "it." + prefix + "." + UUID.randomUUID().toString().substring(0, 8);
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(name, Optional.of(1), Optional.empty()))).all().get();
+        } catch (ExecutionException e) {
+            fail("cannot create topic on Kafka at " + endpoints().bootstrapServers()
+                    + " (start the stack: ops/stack/up.sh, or run the tests with ops/test.sh): " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+        return name;
+    }
+}

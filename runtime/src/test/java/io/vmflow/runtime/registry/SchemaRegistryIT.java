@@ -1,0 +1,71 @@
+package io.vmflow.runtime.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vmflow.avro.MigrationEvent;
+import io.vmflow.runtime.RealStack;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import java.util.UUID;
+import org.apache.avro.Schema;
+import org.junit.jupiter.api.Test;
+
+/** The client against the real registry's Confluent API: ids, caching, compatibility, refusals. */
+class SchemaRegistryIT {
+
+    private final SchemaRegistryClient registry = RealStack.registry();
+
+    private static Schema eventWithExtraField(String fieldJson) {
+        String json = MigrationEvent.SCHEMA$.toString();
+        int at = json.indexOf("\"fields\":[") + "\"fields\":[".length();
+        return new Schema.Parser().parse(json.substring(0, at) + fieldJson + "," + json.substring(at));
+    }
+
+    @Test
+    void registeringTheSameSchemaTwiceGivesTheSameId() {
+        String subject = "it-" + UUID.randomUUID() + "-value";
+        int id = registry.register(subject, MigrationEvent.SCHEMA$);
+        int again = new SchemaRegistryClient(registry.baseUrl()).register(subject, MigrationEvent.SCHEMA$);
+        assertThat(again).isEqualTo(id);
+        assertThat(registry.latest(subject).id()).isEqualTo(id);
+        assertThat(registry.subjects()).contains(subject);
+    }
+
+    @Test
+    void vmflowSubjectsAreBackwardCompatible() {
+        assertThat(registry.compatibility(TopicCatalogue.MIGRATION_EVENTS.valueSubject()))
+                .isEqualTo(Compatibility.BACKWARD);
+        assertThat(registry.globalCompatibility()).isEqualTo(Compatibility.BACKWARD);
+    }
+
+    @Test
+    void anIncompatibleChangeToTheAuditLogIsRefusedByTheRegistry() {
+        String subject = TopicCatalogue.MIGRATION_EVENTS.valueSubject();
+        registry.register(subject, MigrationEvent.SCHEMA$);
+        Schema incompatible = eventWithExtraField("{\"name\":\"tenant\",\"type\":\"string\"}");
+
+        assertThat(registry.isCompatible(subject, incompatible)).isFalse();
+        assertThatThrownBy(() -> registry.register(subject, incompatible))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
+                    assertThat(e.isIncompatible()).isTrue();
+                    assertThat(e.status()).isEqualTo(409);
+                });
+    }
+
+    @Test
+    void aCompatibleChangeIsAcceptedUnderBackward() {
+        String subject = "it-" + UUID.randomUUID() + "-value";
+        registry.setCompatibility(subject, Compatibility.BACKWARD);
+        int v1 = registry.register(subject, MigrationEvent.SCHEMA$);
+        Schema v2 = eventWithExtraField("{\"name\":\"tenant\",\"type\":\"string\",\"default\":\"\"}");
+        assertThat(registry.isCompatible(subject, v2)).isTrue();
+        assertThat(registry.register(subject, v2)).isNotEqualTo(v1);
+        assertThat(registry.latest(subject).schema()).isEqualTo(v2);
+    }
+
+    @Test
+    void anUnknownIdIsNotFound() {
+        assertThatThrownBy(() -> registry.schemaById(987_654_321))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.isNotFound()).isTrue());
+    }
+}
