@@ -1,5 +1,6 @@
 package io.vmflow.coordinator.engine;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.avro.Actor;
 import io.vmflow.avro.CancelRequest;
 import io.vmflow.avro.CommandType;
@@ -22,6 +23,7 @@ import io.vmflow.coordinator.statemachine.Input;
 import io.vmflow.coordinator.statemachine.Migration;
 import io.vmflow.coordinator.statemachine.MigrationMachine;
 import io.vmflow.coordinator.statemachine.MigrationPhase;
+import io.vmflow.coordinator.statemachine.Step;
 import io.vmflow.runtime.kafka.DeadLetters;
 import io.vmflow.runtime.kafka.DecodingConsumer;
 import io.vmflow.runtime.kafka.Loops;
@@ -225,7 +227,7 @@ public final class Engine implements AutoCloseable {
             for (ConsumerRecord<String, byte[]> r : records) {
                 MDC.put("migrationId", r.key());
                 try {
-                    isolated(r.key(), () -> dispatch(r), e -> deadLetter(r, DecodingConsumer.PROCESSING_FAILED,
+                    isolated(r.key(), () -> dispatch(r), e -> deadLetter(r, ReasonCode.PROCESSING_FAILED.name(),
                             e.toString(), e));
                 } finally {
                     MDC.remove("migrationId");
@@ -319,7 +321,7 @@ public final class Engine implements AutoCloseable {
                     && Validator.ID.matcher(r.key()).matches() && !migrations.containsKey(r.key())) {
                 // the migration id is known: say REJECTED where auditors look
                 out.add(event(r.key(), null, null, MigrationPhase.REJECTED, 1,
-                        new io.vmflow.avro.Reason("UNDECODABLE_REQUEST", e.getMessage()), null, null, false,
+                        ReasonCode.UNDECODABLE_REQUEST.reason(e.getMessage()), null, null, false,
                         "unknown", null));
             }
         }
@@ -328,7 +330,7 @@ public final class Engine implements AutoCloseable {
     private void onRequest(ConsumerRecord<String, byte[]> raw, MigrationRequest req) {
         String id = req.getRequestId();
         if (!Validator.ID.matcher(id).matches()) {
-            deadLetter(raw, "INVALID_REQUEST", "requestId '" + id + "' cannot be a migration id", null);
+            deadLetter(raw, ReasonCode.INVALID_REQUEST.name(), "requestId '" + id + "' cannot be a migration id", null);
             return;
         }
         if (migrations.containsKey(id)) {
@@ -346,13 +348,13 @@ public final class Engine implements AutoCloseable {
     private void onCancel(ConsumerRecord<String, byte[]> raw, CancelRequest c) {
         Tracked t = migrations.get(c.getMigrationId());
         if (t == null) {
-            deadLetter(raw, "UNKNOWN_MIGRATION", "no migration " + c.getMigrationId() + " to cancel", null);
+            deadLetter(raw, ReasonCode.UNKNOWN_MIGRATION.name(), "no migration " + c.getMigrationId() + " to cancel", null);
             return;
         }
-        MigrationMachine.Step s = machine.on(t.m(), new Input.Cancel(c.getPrincipal(), c.getReason(), Instant.now()));
+        Step s = machine.on(t.m(), new Input.Cancel(c.getPrincipal(), c.getReason(), Instant.now()));
         apply(t, s);
         s.effects().stream().filter(e -> e instanceof Effect.Refused).findFirst().ifPresent(e ->
-                deadLetter(raw, "CANCEL_REFUSED", ((Effect.Refused) e).why(), null));
+                deadLetter(raw, ReasonCode.CANCEL_REFUSED.name(), ((Effect.Refused) e).why(), null));
     }
 
     private void onReport(ConsumerRecord<String, byte[]> raw, HostReport r) {
@@ -362,7 +364,7 @@ public final class Engine implements AutoCloseable {
         Tracked t = migrations.get(r.getMigrationId());
         if (t == null) {
             // reports are partitioned like requests: this instance owns every migration its partitions hold
-            deadLetter(raw, "UNKNOWN_MIGRATION", "no migration " + r.getMigrationId() + " on this coordinator's"
+            deadLetter(raw, ReasonCode.UNKNOWN_MIGRATION.name(), "no migration " + r.getMigrationId() + " on this coordinator's"
                     + " partitions (a command sent by hand, or a migration whose snapshot could not be read)", null);
             return;
         }
@@ -397,7 +399,7 @@ public final class Engine implements AutoCloseable {
         for (Tracked t : List.copyOf(migrations.values())) {
             if (!t.m().phase().isFinal()) {
                 isolated(t.m().id(), () -> {
-                    MigrationMachine.Step s = machine.on(t.m(), new Input.Tick(now, t.phaseSince(), observingSince));
+                    Step s = machine.on(t.m(), new Input.Tick(now, t.phaseSince(), observingSince));
                     if (!s.effects().isEmpty() || !s.migration().equals(t.m())) {
                         apply(t, s);
                     }
@@ -436,7 +438,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Applies one step: its effects become records of the current transaction, with a new snapshot. */
-    private Tracked apply(Tracked before, MigrationMachine.Step step) {
+    private Tracked apply(Tracked before, Step step) {
         Migration m = step.migration();
         Tracked t = before.with(m);
         for (Effect e : step.effects()) {

@@ -1,5 +1,6 @@
 package io.vmflow.coordinator.http;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -145,7 +146,7 @@ public final class HttpApi implements AutoCloseable {
     private void get(RoutingContext c) {
         String id = c.pathParam("id");
         engine.view(id).ifPresentOrElse(v -> json(c, 200, view(v)),
-                () -> error(c, 404, "UNKNOWN_MIGRATION", "no migration " + id + " here (a new request takes a moment"
+                () -> error(c, 404, ReasonCode.UNKNOWN_MIGRATION.name(), "no migration " + id + " here (a new request takes a moment"
                         + " to be read; with several coordinators, ask the one that owns it)"));
     }
 
@@ -200,7 +201,7 @@ public final class HttpApi implements AutoCloseable {
         String id = c.pathParam("id");
         var v = engine.view(id);
         if (v.isEmpty()) {
-            error(c, 404, "UNKNOWN_MIGRATION", "no migration " + id + " to cancel");
+            error(c, 404, ReasonCode.UNKNOWN_MIGRATION.name(), "no migration " + id + " to cancel");
             return;
         }
         if (v.get().phase().isFinal()) {
@@ -228,7 +229,7 @@ public final class HttpApi implements AutoCloseable {
         String id = c.pathParam("id");
         var l = events.of(id);
         if (l.isEmpty() && engine.view(id).isEmpty()) {
-            error(c, 404, "UNKNOWN_MIGRATION", "no events for " + id);
+            error(c, 404, ReasonCode.UNKNOWN_MIGRATION.name(), "no events for " + id);
             return;
         }
         json(c, 200, new JsonObject().put("migrationId", id).put("events", RequestJson.events(l)));

@@ -6,7 +6,9 @@ import java.util.Set;
 /**
  * The phases of one migration (after libvirt's Begin/Prepare/Perform/Finish/Confirm and KubeVirt's
  * migration phases). Each constant says when it is entered and where it may go next; a transition
- * not listed is refused. The names are the contract's {@code io.vmflow.avro.Phase} symbols.
+ * not listed is refused. The names are the contract's {@code io.vmflow.avro.Phase} symbols (the
+ * contract also keeps SWITCHING_OVER, a phase no vmflow release ever entered: libvirt does not report
+ * the switch-over apart from the job's end, so RUNNING covers it).
  */
 public enum MigrationPhase {
     /** The request was read from intake. Next: ACCEPTED or REJECTED. */
@@ -23,10 +25,8 @@ public enum MigrationPhase {
     PREPARING_TARGET,
     /** The destination is ready. Next: RUNNING, FAILED, ABORTING. */
     TARGET_READY,
-    /** Memory is being copied (progress events carry libvirt's job figures). Next: SWITCHING_OVER, FINISHING, CONFIRMING, SUCCEEDED, FAILED, ABORTING, GUEST_LEFT_PAUSED. */
+    /** Memory is being copied (progress events carry libvirt's job figures). Next: FINISHING, CONFIRMING, SUCCEEDED, FAILED, ABORTING, GUEST_LEFT_PAUSED. */
     RUNNING,
-    /** The guest is paused for the final copy. Next: FINISHING, FAILED, ABORTING, GUEST_LEFT_PAUSED. */
-    SWITCHING_OVER,
     /** The destination confirms the guest runs there. Next: CONFIRMING, SUCCEEDED, FAILED. */
     FINISHING,
     /** The source cleans up. Next: SUCCEEDED, FAILED. */
@@ -63,9 +63,8 @@ public enum MigrationPhase {
             case SCHEDULED -> next == PREPARING_TARGET || next == RUNNING || next == FAILED || next == ABORTING;
             case PREPARING_TARGET -> next == TARGET_READY || next == FAILED || next == ABORTING;
             case TARGET_READY -> next == RUNNING || next == FAILED || next == ABORTING;
-            case RUNNING -> next == RUNNING || next == SWITCHING_OVER || next == FINISHING || next == CONFIRMING
-                    || next == SUCCEEDED || next == FAILED || next == ABORTING || next == GUEST_LEFT_PAUSED;
-            case SWITCHING_OVER -> next == FINISHING || next == FAILED || next == ABORTING || next == GUEST_LEFT_PAUSED;
+            case RUNNING -> next == RUNNING || next == FINISHING || next == CONFIRMING || next == SUCCEEDED
+                    || next == FAILED || next == ABORTING || next == GUEST_LEFT_PAUSED;
             case FINISHING -> next == CONFIRMING || next == SUCCEEDED || next == FAILED;
             case CONFIRMING -> next == SUCCEEDED || next == FAILED;
             case ABORTING -> next == ABORTED || next == FAILED || next == GUEST_LEFT_PAUSED || next == SUCCEEDED
@@ -77,6 +76,6 @@ public enum MigrationPhase {
     /** Whether the guest may be moving (a cancel must abort a job rather than just stop planning). */
     public boolean isInFlight() {
         return this == SCHEDULED || this == PREPARING_TARGET || this == TARGET_READY || this == RUNNING
-                || this == SWITCHING_OVER || this == FINISHING || this == CONFIRMING || this == ABORTING;
+                || this == FINISHING || this == CONFIRMING || this == ABORTING;
     }
 }

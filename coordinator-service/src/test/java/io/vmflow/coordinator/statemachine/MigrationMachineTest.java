@@ -1,5 +1,6 @@
 package io.vmflow.coordinator.statemachine;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 import static io.vmflow.coordinator.statemachine.MigrationPhase.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,7 +41,7 @@ class MigrationMachineTest {
         }
 
         Run in(Input input) {
-            MigrationMachine.Step s = machine.on(m, input);
+            Step s = machine.on(m, input);
             m = s.migration();
             effects.addAll(s.effects());
             return this;
@@ -177,7 +178,7 @@ class MigrationMachineTest {
                 SUCCEEDED);
         assertThat(r.effects).filteredOn(e -> e instanceof Effect.Transition t && t.to() == RUNNING)
                 .singleElement().satisfies(e -> assertThat(((Effect.Transition) e).reason().getCode())
-                        .isEqualTo(MigrationMachine.INFERRED));
+                        .isEqualTo(ReasonCode.INFERRED.name()));
     }
 
     @Test
@@ -280,7 +281,7 @@ class MigrationMachineTest {
         r.progress("hostA", CommandType.HANDOFF_PEER_TO_PEER, 700, T0.plusSeconds(151));
         r.in(new Input.Tick(T0.plusSeconds(152)));
         assertThat(r.m.phase()).isEqualTo(ABORTING);
-        assertThat(r.m.abortReason().getCode()).isEqualTo(MigrationMachine.COMPLETION_TIMEOUT);
+        assertThat(r.m.abortReason().getCode()).isEqualTo(ReasonCode.COMPLETION_TIMEOUT.name());
     }
 
     @Test
@@ -292,7 +293,7 @@ class MigrationMachineTest {
         assertThat(r.m.phase()).isEqualTo(RUNNING);
         r.in(new Input.Tick(T0.plusSeconds(152)));
         assertThat(r.m.phase()).isEqualTo(ABORTING);
-        assertThat(r.m.abortReason().getCode()).isEqualTo(MigrationMachine.STALLED);
+        assertThat(r.m.abortReason().getCode()).isEqualTo(ReasonCode.STALLED.name());
     }
 
     @Test
@@ -309,7 +310,7 @@ class MigrationMachineTest {
     void anInternalErrorEndsOnlyThatMigrationAndStopsASourceThatMayBeCopying() {
         Run running = new Run(ControlFlow.MANAGED_PEER_TO_PEER).start()
                 .progress("hostA", CommandType.HANDOFF_PEER_TO_PEER, 900, T0.plusSeconds(1));
-        MigrationMachine.Step s = machine.internalError(running.m, "java.lang.ArithmeticException: long overflow");
+        Step s = machine.internalError(running.m, "java.lang.ArithmeticException: long overflow");
         assertThat(s.migration().phase()).isEqualTo(FAILED);
         assertThat(s.effects()).filteredOn(e -> e instanceof Effect.Command).singleElement()
                 .satisfies(e -> assertThat(((Effect.Command) e).type()).isEqualTo(CommandType.ABORT));

@@ -1,5 +1,6 @@
 package io.vmflow.coordinator.statemachine;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 import static io.vmflow.coordinator.statemachine.MigrationPhase.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,7 +79,7 @@ class PhaseTableTest {
         }
 
         At in(Input input) {
-            MigrationMachine.Step s = machine.on(m, input);
+            Step s = machine.on(m, input);
             m = s.migration();
             effects.addAll(s.effects());
             return this;
@@ -170,7 +171,7 @@ class PhaseTableTest {
         assertThat(at.m.phase()).isEqualTo(RUNNING);
         at.in(new Input.Tick(back.plusSeconds(155), T0, back));
         assertThat(at.m.phase()).as("no progress for 150 s it could see").isEqualTo(ABORTING);
-        assertThat(at.lastReason().getCode()).isEqualTo(MigrationMachine.STALLED);
+        assertThat(at.lastReason().getCode()).isEqualTo(ReasonCode.STALLED.name());
     }
 
     static Stream<Arguments> cancels() {
@@ -207,7 +208,7 @@ class PhaseTableTest {
             return;
         }
         assertThat(at.m.phase()).isEqualTo(outcome);
-        assertThat(at.lastReason().getCode()).isEqualTo(MigrationMachine.CANCELLED);
+        assertThat(at.lastReason().getCode()).isEqualTo(ReasonCode.CANCELLED.name());
         assertThat(at.commands()).isEqualTo(outcome == ABORTING ? List.of("ABORT@hostA") : List.of());
     }
 
@@ -234,7 +235,7 @@ class PhaseTableTest {
         at.in(new Input.Cancel("bob", null, T0));
         at.report("hostA", CommandType.HANDOFF_PEER_TO_PEER, ReportKind.COMMAND_SUCCEEDED, Map.of());
         assertThat(at.m.phase()).isEqualTo(SUCCEEDED);
-        assertThat(at.lastReason().getCode()).isEqualTo(MigrationMachine.ABORT_TOO_LATE);
+        assertThat(at.lastReason().getCode()).isEqualTo(ReasonCode.ABORT_TOO_LATE.name());
         assertThat(at.lastReason().getMessage()).contains("cancelled by bob");
     }
 }

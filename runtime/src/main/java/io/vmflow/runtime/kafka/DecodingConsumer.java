@@ -1,5 +1,6 @@
 package io.vmflow.runtime.kafka;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -40,7 +41,6 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(DecodingConsumer.class);
-    public static final String PROCESSING_FAILED = "PROCESSING_FAILED";
     private static final long MAX_BACKOFF_MS = 5000;
 
     private final Consumer<String, byte[]> consumer;
@@ -130,7 +130,7 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
         } catch (RuntimeException | StackOverflowError e) {
             LOG.error("handler failed on {}-{}@{}; dead-lettering it", record.topic(), record.partition(),
                     record.offset(), e);
-            deadLetter(record, PROCESSING_FAILED, e.toString(), e);
+            deadLetter(record, ReasonCode.PROCESSING_FAILED.name(), e.toString(), e);
         }
     }
 

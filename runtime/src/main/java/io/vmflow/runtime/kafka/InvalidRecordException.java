@@ -1,5 +1,6 @@
 package io.vmflow.runtime.kafka;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 /**
  * A record that decoded but cannot be acted on (validation failed). A {@link DecodingConsumer}
  * handler throws it to have the record dead-lettered with {@link #code()} as the reason.
@@ -8,9 +9,9 @@ public class InvalidRecordException extends RuntimeException {
 
     private final String code;
 
-    public InvalidRecordException(String code, String message) {
+    public InvalidRecordException(ReasonCode code, String message) {
         super(message);
-        this.code = code;
+        this.code = code.name();
     }
 
     public String code() {

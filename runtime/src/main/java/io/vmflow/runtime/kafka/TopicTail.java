@@ -1,5 +1,6 @@
 package io.vmflow.runtime.kafka;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -185,7 +186,7 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
             onValue.accept(r, value);
         } catch (RuntimeException e) {
             LOG.error("{}: handler failed on {}-{}@{}", name, r.topic(), r.partition(), r.offset(), e);
-            skip(r, DecodingConsumer.PROCESSING_FAILED, e.toString(), e);
+            skip(r, ReasonCode.PROCESSING_FAILED.name(), e.toString(), e);
         }
     }
 

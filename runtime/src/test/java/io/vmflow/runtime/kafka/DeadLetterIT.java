@@ -1,5 +1,6 @@
 package io.vmflow.runtime.kafka;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -86,7 +87,7 @@ class DeadLetterIT {
                 new KafkaConsumer<>(endpoints.consumer(group, "it-consumer")), List.of(topic), wire,
                 MigrationRequest.class, (raw, request) -> {
                     if (request.getRequestId().equals("invalid")) {
-                        throw new InvalidRecordException("TEST_INVALID", "request id 'invalid' is refused");
+                        throw new InvalidRecordException(ReasonCode.INVALID_REQUEST, "request id 'invalid' is refused");
                     }
                     handled.add(raw.key());
                 }, new DeadLetters(dltProducer, group), loops).start()) {

@@ -23,8 +23,31 @@ public enum ReasonCode {
     CONFLICTING_FLAGS,
     ALREADY_MIGRATING,
     NO_DESTINATION,
+    /** The request could not be decoded; it is rejected under the id its key gave. */
+    UNDECODABLE_REQUEST,
     // warnings carried by an ACCEPTED event (the request goes ahead)
     UNUSED_DESTINATION_URI,
+    // what the coordinator decided on its own
+    /** Waiting for an admission slot (the message says which limit). */
+    QUEUED,
+    /** An unmanaged migration was handed to the hypervisor, which migrates the guest on its own. */
+    HANDED_OFF,
+    /** A phase not reported in time but implied by a later report. */
+    INFERRED,
+    /** Cancelled by a principal. */
+    CANCELLED,
+    /** The migration job ran longer than its completion timeout. */
+    COMPLETION_TIMEOUT,
+    /** The migration job made no progress for the stall timeout. */
+    STALLED,
+    /** A step (BEGIN, PREPARE, FINISH, CONFIRM, ABORT, a hand-off's start) got no answer in time. */
+    STEP_TIMEOUT,
+    /** A request waited for an admission slot longer than the queue timeout. */
+    QUEUE_TIMEOUT,
+    /** The migration was cancelled or timed out, but the guest had already arrived. */
+    ABORT_TOO_LATE,
+    /** The source could not abort: the guest may be left paused. */
+    ABORT_FAILED,
     // refusals before any effect
     STALE_EPOCH,
     WRONG_HOST,
@@ -51,7 +74,18 @@ public enum ReasonCode {
     AGENT_RESTARTED,
     GUEST_LEFT_PAUSED,
     HYPERVISOR_ERROR,
-    INTERNAL_ERROR;
+    INTERNAL_ERROR,
+    // dead letters (the vmflow.dlt.reason header) besides the decoding failures of UndecodableRecordException
+    /** A consumer failed on a record it could decode. */
+    PROCESSING_FAILED,
+    /** A report, cancel or HTTP call about a migration this coordinator does not know. */
+    UNKNOWN_MIGRATION,
+    /** A cancel the state machine refused (too late, already aborting). */
+    CANCEL_REFUSED,
+    /** A tunnel session whose fields break the relay's rules. */
+    MALFORMED_SESSION,
+    /** A tunnel session whose sealed credential this relay cannot open. */
+    CREDENTIAL_UNREADABLE;
 
     public Reason reason(String message) {
         return new Reason(name(), message);

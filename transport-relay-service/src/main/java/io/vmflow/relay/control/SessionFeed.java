@@ -1,5 +1,6 @@
 package io.vmflow.relay.control;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.avro.SessionAction;
 import io.vmflow.avro.TunnelSession;
 import io.vmflow.relay.net.Relay;
@@ -56,14 +57,14 @@ public final class SessionFeed {
             return;
         }
         if (!SESSION_ID.matcher(s.getSessionId()).matches()) {
-            throw new InvalidRecordException("MALFORMED_SESSION", "session id must be 1-100 of [A-Za-z0-9._-]");
+            throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, "session id must be 1-100 of [A-Za-z0-9._-]");
         }
         if (s.getAction() == SessionAction.CLOSE) {
             relay.closeSession(s.getSessionId());
             return;
         }
         if (s.getAction() != SessionAction.OPEN) {
-            throw new InvalidRecordException("MALFORMED_SESSION", "unknown session action " + s.getAction());
+            throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, "unknown session action " + s.getAction());
         }
         Instant expires = s.getExpiresAt();
         if (expires.isBefore(clock.instant())) {
@@ -71,13 +72,13 @@ public final class SessionFeed {
             return;
         }
         if (source && destination) {
-            throw new InvalidRecordException("MALFORMED_SESSION", "session " + s.getSessionId()
+            throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, "session " + s.getSessionId()
                     + " has the same source and destination host " + hostId);
         }
         if (destination) {
             byte[] digest = bytes(s.getCredentialSha256());
             if (digest.length != 32) {
-                throw new InvalidRecordException("MALFORMED_SESSION", "credentialSha256 must be 32 bytes");
+                throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, "credentialSha256 must be 32 bytes");
             }
             try {
                 // the destination QEMU binds the session's socket here: the directory must exist (/run is emptied at boot)
@@ -85,21 +86,21 @@ public final class SessionFeed {
                 relay.accept(new Session(s.getSessionId(), s.getMigrationId(), s.getSourceHost(), hostId,
                         endpoint(s.getSessionId()), digest, expires));
             } catch (IllegalArgumentException e) {
-                throw new InvalidRecordException("MALFORMED_SESSION", e.getMessage());
+                throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, e.getMessage());
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot create the socket directory " + socketDir + ": " + e, e);
             }
             return;
         }
         if (s.getSealedCredential() == null) {
-            throw new InvalidRecordException("MALFORMED_SESSION", "session " + s.getSessionId()
+            throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, "session " + s.getSessionId()
                     + " carries no sealed credential for its source relay");
         }
         String credential;
         try {
             credential = CredentialSeal.open(bytes(s.getSealedCredential()), key, s.getSessionId());
         } catch (GeneralSecurityException e) {
-            throw new InvalidRecordException("CREDENTIAL_UNREADABLE", "the credential of session "
+            throw new InvalidRecordException(ReasonCode.CREDENTIAL_UNREADABLE, "the credential of session "
                     + s.getSessionId() + " was not sealed to " + hostId + "'s relay certificate: " + e.getMessage());
         }
         long cap = s.getBandwidthBytesPerSecond() == null ? 0 : s.getBandwidthBytesPerSecond();
