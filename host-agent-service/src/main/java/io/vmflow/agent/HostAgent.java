@@ -3,8 +3,8 @@ package io.vmflow.agent;
 import io.vmflow.agent.commands.CommandLedger;
 import io.vmflow.agent.commands.CommandProcessor;
 import io.vmflow.agent.commands.LedgerRecovery;
-import io.vmflow.agent.commands.PeerLink;
-import io.vmflow.agent.commands.Reporter;
+import io.vmflow.agent.peer.PeerLink;
+import io.vmflow.agent.report.Reporter;
 import io.vmflow.agent.config.AgentConfig;
 import io.vmflow.agent.flows.DestinationSide;
 import io.vmflow.agent.flows.PeerToPeerSource;
@@ -12,7 +12,8 @@ import io.vmflow.agent.flows.ProgressSampler;
 import io.vmflow.agent.flows.SourceSide;
 import io.vmflow.agent.flows.UnmanagedHandoff;
 import io.vmflow.agent.lease.LeaseWatch;
-import io.vmflow.agent.libvirt.Hypervisor;
+import io.vmflow.agent.hypervisor.Hypervisor;
+import io.vmflow.agent.libvirt.LibvirtHypervisor;
 import io.vmflow.agent.management.AgentMetrics;
 import io.vmflow.agent.management.ManagementServer;
 import io.vmflow.agent.state.HostStatePublisher;
@@ -92,7 +93,7 @@ public final class HostAgent implements AutoCloseable {
 
     public HostAgent(AgentConfig config) {
         this.config = config;
-        this.hypervisor = new Hypervisor(config.libvirtUri());
+        this.hypervisor = new LibvirtHypervisor(config.libvirtUri());
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-agent-" + config.hostId()));
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
         this.workers = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
@@ -103,7 +104,7 @@ public final class HostAgent implements AutoCloseable {
         this.scheduler = Executors.newScheduledThreadPool(1, named("agent-progress-" + config.hostId()));
         this.leaseTimer = Executors.newScheduledThreadPool(1, named("agent-lease-" + config.hostId()));
         this.stateTimer = Executors.newScheduledThreadPool(1, named("agent-state-" + config.hostId()));
-        this.inventoryConnection = new Hypervisor(config.libvirtUri());
+        this.inventoryConnection = new LibvirtHypervisor(config.libvirtUri());
         this.reporter = new Reporter(config.hostId(), producer, wire, metrics);
         this.loops = Loops.exitingOnDeath("agent " + config.hostId());
         this.deadLetters = new DeadLetters(producer, "vmflow-agent-" + config.hostId());

@@ -1,9 +1,11 @@
 package io.vmflow.agent.commands;
 
+import io.vmflow.agent.report.Reporter;
+import io.vmflow.agent.report.Outcome;
 import io.vmflow.agent.flows.DestinationSide;
 import io.vmflow.agent.flows.PeerToPeerSource;
 import io.vmflow.agent.flows.SourceSide;
-import io.vmflow.agent.libvirt.HypervisorException;
+import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.avro.CommandType;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;

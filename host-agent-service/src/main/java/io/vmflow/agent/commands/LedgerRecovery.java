@@ -1,5 +1,7 @@
 package io.vmflow.agent.commands;
 
+import io.vmflow.agent.peer.PeerLink;
+import io.vmflow.agent.report.Reporter;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.runtime.kafka.Endpoints;

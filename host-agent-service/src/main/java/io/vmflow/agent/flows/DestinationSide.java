@@ -1,9 +1,10 @@
 package io.vmflow.agent.flows;
 
-import io.vmflow.agent.commands.Outcome;
-import io.vmflow.agent.libvirt.DomainXml;
-import io.vmflow.agent.libvirt.Hypervisor;
-import io.vmflow.agent.libvirt.HypervisorException;
+import io.vmflow.agent.report.Outcome;
+import io.vmflow.agent.hypervisor.DomainXml;
+import io.vmflow.agent.hypervisor.HostFacts;
+import io.vmflow.agent.hypervisor.Hypervisor;
+import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.avro.GuestObservation;
 import io.vmflow.avro.GuestState;
 import io.vmflow.avro.HostCommand;
@@ -40,7 +41,7 @@ public final class DestinationSide {
                     + guest + "' with UUID " + existing.getUuid() + ", not " + xml.uuid()
                     + "; rename or undefine it first");
         }
-        Hypervisor.HostFacts facts = hypervisor.facts();
+        HostFacts facts = hypervisor.facts();
         if (xml != null && xml.memoryBytes() > facts.memoryFreeBytes()) {
             throw new HypervisorException(ReasonCode.INSUFFICIENT_MEMORY, "guest needs " + (xml.memoryBytes() >> 20)
                     + " MiB, the destination has " + (facts.memoryFreeBytes() >> 20) + " MiB free");

@@ -1,9 +1,9 @@
 package io.vmflow.agent.flows;
 
-import io.vmflow.agent.commands.Outcome;
-import io.vmflow.agent.commands.PeerLink;
-import io.vmflow.agent.libvirt.Hypervisor;
-import io.vmflow.agent.libvirt.HypervisorException;
+import io.vmflow.agent.report.Outcome;
+import io.vmflow.agent.peer.PeerLink;
+import io.vmflow.agent.hypervisor.Hypervisor;
+import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.avro.CommandType;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
@@ -56,7 +56,7 @@ public final class PeerToPeerSource {
         String migrationUri = c.getMigrationUri();
         boolean managedPeer = c.getPeerHost() != null;
         if (managedPeer) {
-            String xml = hypervisor.migratableXml(hypervisor.require(c.getSpec().getGuest()));
+            String xml = hypervisor.migratableXml(c.getSpec().getGuest());
             // nothing has happened yet: a destination that cannot be reached in a peer timeout fails it
             HostReport prepared = call(c, CommandType.PREPARE, xml, peerTimeout);
             if (migrationUri == null) {

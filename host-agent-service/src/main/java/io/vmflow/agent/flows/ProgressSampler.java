@@ -1,15 +1,14 @@
 package io.vmflow.agent.flows;
 
-import io.vmflow.agent.commands.Reporter;
-import io.vmflow.agent.libvirt.Hypervisor;
-import io.vmflow.agent.libvirt.HypervisorException;
+import io.vmflow.agent.report.Reporter;
+import io.vmflow.agent.hypervisor.Hypervisor;
+import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.JobFigures;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.libvirt.Domain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,16 +36,17 @@ public final class ProgressSampler {
     }
 
     /** Starts sampling; closing the returned handle stops it. */
-    public AutoCloseable sample(HostCommand command, Domain domain) {
+    public AutoCloseable sample(HostCommand command) {
+        String guest = command.getSpec().getGuest();
         Long maxDowntime = command.getSpec().getMaxDowntimeMs();
         boolean[] downtimeSet = {maxDowntime == null};
         ScheduledFuture<?> f = scheduler.scheduleAtFixedRate(() -> {
             try {
-                JobFigures figures = hypervisor.jobFigures(domain);
+                JobFigures figures = hypervisor.jobFigures(guest);
                 // nothing to say while libvirt is still setting up (no data counted yet)
                 if (figures.getDataTotalBytes() != null && figures.getDataTotalBytes() > 0) {
                     if (!downtimeSet[0]) {
-                        hypervisor.setMaxDowntime(domain, maxDowntime);
+                        hypervisor.setMaxDowntime(guest, maxDowntime);
                         downtimeSet[0] = true;
                     }
                     reporter.sendAsync(reporter.progress(command, figures));

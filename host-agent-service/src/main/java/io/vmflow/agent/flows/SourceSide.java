@@ -1,25 +1,20 @@
 package io.vmflow.agent.flows;
 
-import io.vmflow.agent.commands.Outcome;
+import io.vmflow.agent.report.Outcome;
 import io.vmflow.agent.lease.LeaseWatch;
-import io.vmflow.agent.libvirt.Hypervisor;
-import io.vmflow.agent.libvirt.QemuMonitor;
-import io.vmflow.agent.libvirt.HypervisorException;
-import io.vmflow.agent.libvirt.MigrationOptions;
+import io.vmflow.agent.hypervisor.Hypervisor;
+import io.vmflow.agent.hypervisor.HypervisorException;
+import io.vmflow.agent.hypervisor.MigrationOptions;
+import io.vmflow.agent.hypervisor.MigrationStatus;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.GuestObservation;
 import io.vmflow.avro.GuestState;
 import io.vmflow.avro.HostCommand;
-import io.vmflow.avro.JobFigures;
 import io.vmflow.avro.TimeoutPolicy;
 import io.vmflow.avro.Transport;
 import io.vmflow.agent.tunnel.Tunnels;
 import java.time.Duration;
 import io.vmflow.schemas.reasons.ReasonCode;
-import java.util.Optional;
-import org.libvirt.Connect;
-import org.libvirt.Domain;
-import org.libvirt.LibvirtException;
 
 /**
  * The source host's part of a migration (libvirt's Begin, Perform, Confirm, and the abort that
@@ -79,13 +74,17 @@ public final class SourceSide {
 
     /** BEGIN: the guest's migratable XML, its persistence, and that it can be migrated as asked. */
     public Outcome begin(HostCommand c) throws HypervisorException {
-        Domain d = hypervisor.require(c.getSpec().getGuest());
-        GuestObservation g = hypervisor.observe(c.getSpec().getGuest());
+        String guest = c.getSpec().getGuest();
+        if (!hypervisor.has(guest)) {
+            throw new HypervisorException(ReasonCode.GUEST_NOT_FOUND, "guest '" + guest + "' is not defined on "
+                    + hypervisor.uri());
+        }
+        GuestObservation g = hypervisor.observe(guest);
         if (c.getSpec().getLive() && g.getState() != GuestState.RUNNING && g.getState() != GuestState.PAUSED) {
             throw new HypervisorException(ReasonCode.GUEST_NOT_RUNNING, "guest '" + g.getName()
                     + "' is " + g.getState() + " on the source; a live migration needs it running (or ask offline)");
         }
-        return Outcome.succeeded().guest(g).domainXml(hypervisor.migratableXml(d))
+        return Outcome.succeeded().guest(g).domainXml(hypervisor.migratableXml(guest))
                 .detail("persistent", Boolean.toString(g.getPersistent()));
     }
 
@@ -101,10 +100,10 @@ public final class SourceSide {
 
     private Outcome performDirect(HostCommand c, String migrationUri) throws HypervisorException {
         String destination = requireDestinationUri(c);
-        Domain d = hypervisor.require(c.getSpec().getGuest());
+        String guest = c.getSpec().getGuest();
         MigrationOptions o = MigrationOptions.of(c.getSpec(), migrationUri, false, false);
-        try (AutoCloseable sampling = progress.sample(c, d); LeaseWatch.Handle lease = leases.watch(c, d)) {
-            hypervisor.migrateDirect(d, destination, o);
+        try (AutoCloseable sampling = progress.sample(c); LeaseWatch.Handle lease = leases.watch(c)) {
+            hypervisor.migrateDirect(guest, destination, o);
         } catch (HypervisorException e) {
             if (leases.lapsed(c.getCommandId())) {
                 throw new HypervisorException(ReasonCode.LEASE_LAPSED, "aborted because the lease of "
@@ -114,8 +113,8 @@ public final class SourceSide {
         } catch (Exception e) {
             throw new HypervisorException(ReasonCode.INTERNAL_ERROR, "stopping progress sampling: " + e, e);
         }
-        return Outcome.succeeded().figures(completedFigures(c, d, destination))
-                .guest(hypervisor.observe(c.getSpec().getGuest()))
+        return Outcome.succeeded().figures(hypervisor.completedJobFigures(guest, destination))
+                .guest(hypervisor.observe(guest))
                 .detail("flags", Long.toString(o.flags()));
     }
 
@@ -133,16 +132,16 @@ public final class SourceSide {
     private Outcome performPeerToPeer(HostCommand c, String migrationUri, boolean libvirtTunnel)
             throws HypervisorException {
         String destination = requireDestinationUri(c);
-        Domain d = hypervisor.require(c.getSpec().getGuest());
+        String guest = c.getSpec().getGuest();
         MigrationOptions o = MigrationOptions.of(c.getSpec(), migrationUri, true, libvirtTunnel);
-        try (AutoCloseable sampling = progress.sample(c, d)) {
-            hypervisor.migrateToUri(d, destination, o);
+        try (AutoCloseable sampling = progress.sample(c)) {
+            hypervisor.migrateToUri(guest, destination, o);
         } catch (HypervisorException e) {
             throw e;
         } catch (Exception e) {
             throw new HypervisorException(ReasonCode.INTERNAL_ERROR, "stopping progress sampling: " + e, e);
         }
-        return Outcome.succeeded().figures(completedFigures(c, d, destination))
+        return Outcome.succeeded().figures(hypervisor.completedJobFigures(guest, destination))
                 .detail("flags", Long.toString(o.flags()));
     }
 
@@ -161,9 +160,8 @@ public final class SourceSide {
                     + "' is still " + g.getState() + " on the source; the migration did not complete");
         }
         if (c.getSpec().getUndefineSource() && g.getPersistent()) {
-            Optional<Domain> d = hypervisor.find(c.getSpec().getGuest());
-            if (d.isPresent()) {
-                hypervisor.undefine(d.get());
+            if (hypervisor.has(c.getSpec().getGuest())) {
+                hypervisor.undefine(c.getSpec().getGuest());
                 o.detail("sourceConfig", "undefined by the agent");
             }
         }
@@ -175,16 +173,16 @@ public final class SourceSide {
      * MIGRATION_ABORTED), then make sure the guest runs on the source.
      */
     public Outcome abort(HostCommand c) throws HypervisorException {
-        Optional<Domain> d = hypervisor.find(c.getSpec().getGuest());
-        if (d.isEmpty()) {
+        String guest = c.getSpec().getGuest();
+        if (!hypervisor.has(guest)) {
             throw new HypervisorException(ReasonCode.GUEST_NOT_FOUND, "guest '" + c.getSpec().getGuest()
                     + "' is not on the source any more: the migration may already have completed");
         }
-        if (c.getSpec().getControlFlow() == io.vmflow.avro.ControlFlow.UNMANAGED_DIRECT) {
-            return abortUnmanaged(c, d.get());
+        if (c.getSpec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT) {
+            return abortUnmanaged(c);
         }
-        boolean aborted = hypervisor.abortJob(d.get());
-        String state = hypervisor.ensureRunning(d.get());
+        boolean aborted = hypervisor.abortJob(guest);
+        String state = hypervisor.ensureRunning(guest);
         return Outcome.succeeded().guest(hypervisor.observe(c.getSpec().getGuest()))
                 .detail("jobAborted", Boolean.toString(aborted)).detail("guestOnSource", state);
     }
@@ -194,13 +192,13 @@ public final class SourceSide {
      * itself (the seed: the hypervisor's own management layer). When QEMU says it had completed, the
      * guest left: reported as GUEST_NOT_FOUND, so that the migration's own result decides.
      */
-    private Outcome abortUnmanaged(HostCommand c, Domain d) throws HypervisorException {
-        QemuMonitor.Status s = QemuMonitor.cancel(d, java.time.Duration.ofSeconds(30));
+    private Outcome abortUnmanaged(HostCommand c) throws HypervisorException {
+        MigrationStatus s = hypervisor.cancelHypervisorMigration(c.getSpec().getGuest(), Duration.ofSeconds(30));
         if (s.status().equals("completed")) {
             throw new HypervisorException(ReasonCode.GUEST_NOT_FOUND, "QEMU had completed the migration of '"
                     + c.getSpec().getGuest() + "' before the abort: the guest left this host");
         }
-        String state = hypervisor.ensureRunning(d);
+        String state = hypervisor.ensureRunning(c.getSpec().getGuest());
         return Outcome.succeeded().guest(hypervisor.observe(c.getSpec().getGuest()))
                 .detail("hypervisorMigrationStatus", s.status()).detail("guestOnSource", state);
     }
@@ -217,10 +215,9 @@ public final class SourceSide {
             throw new HypervisorException(ReasonCode.UNSUPPORTED_FLAGS, policy + " cannot be switched on while a"
                     + " migration runs (ask for autoConverge or postCopy in the request itself)");
         }
-        Domain d = hypervisor.require(c.getSpec().getGuest());
         long current = c.getSpec().getMaxDowntimeMs() != null ? c.getSpec().getMaxDowntimeMs() : 300;
         long raised = Math.min(10_000, current * 3);
-        hypervisor.setMaxDowntime(d, raised);
+        hypervisor.setMaxDowntime(c.getSpec().getGuest(), raised);
         return Outcome.succeeded().detail("maxDowntimeMs", Long.toString(raised));
     }
 
@@ -231,23 +228,5 @@ public final class SourceSide {
                     c.getType() + " needs spec.destinationUri, the destination's libvirt connection URI");
         }
         return uri;
-    }
-
-    /** Final figures: from the source domain when libvirt kept it, else from the destination's. */
-    private JobFigures completedFigures(HostCommand c, Domain source, String destinationUri) {
-        JobFigures f = hypervisor.completedJobFigures(source);
-        if (f.getDowntimeMs() != null || f.getDataTotalBytes() != null) {
-            return f;
-        }
-        try {
-            Connect dest = new Connect(destinationUri);
-            try {
-                return hypervisor.completedJobFigures(dest.domainLookupByName(c.getSpec().getGuest()));
-            } finally {
-                dest.close();
-            }
-        } catch (LibvirtException e) {
-            return f;
-        }
     }
 }

@@ -1,11 +1,11 @@
 package io.vmflow.agent.flows;
 
-import io.vmflow.agent.commands.Outcome;
-import io.vmflow.agent.commands.Reporter;
-import io.vmflow.agent.libvirt.Hypervisor;
-import io.vmflow.agent.libvirt.HypervisorException;
-import io.vmflow.agent.libvirt.HypervisorUri;
-import io.vmflow.agent.libvirt.QemuMonitor;
+import io.vmflow.agent.hypervisor.MigrationStatus;
+import io.vmflow.agent.report.Outcome;
+import io.vmflow.agent.report.Reporter;
+import io.vmflow.agent.hypervisor.Hypervisor;
+import io.vmflow.agent.hypervisor.HypervisorException;
+import io.vmflow.agent.hypervisor.HypervisorUri;
 import io.vmflow.avro.GuestState;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
@@ -19,7 +19,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.libvirt.Domain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,19 +54,18 @@ public final class UnmanagedHandoff {
     public Outcome handOff(HostCommand c) throws HypervisorException {
         String uri = HypervisorUri.toQemu(c.getSpec().getMigrationUri() != null ? c.getSpec().getMigrationUri()
                 : c.getMigrationUri());
-        Domain d = hypervisor.require(c.getSpec().getGuest());
-        QemuMonitor.migrate(d, uri);
-        observe(c, d);
+        hypervisor.startHypervisorMigration(c.getSpec().getGuest(), uri);
+        observe(c);
         return Outcome.succeeded().detail("handedOff", "true").detail("hypervisorUri", uri)
                 .guest(hypervisor.observe(c.getSpec().getGuest()));
     }
 
     /** Reads QEMU's status until the migration ends, then reports what it saw once. */
-    private void observe(HostCommand c, Domain d) {
+    private void observe(HostCommand c) {
         AtomicReference<ScheduledFuture<?>> self = new AtomicReference<>();
         self.set(scheduler.scheduleWithFixedDelay(() -> {
             try {
-                QemuMonitor.Status s = QemuMonitor.status(d);
+                MigrationStatus s = hypervisor.hypervisorMigrationStatus(c.getSpec().getGuest());
                 if (!s.isFinal()) {
                     return;
                 }
@@ -97,15 +95,15 @@ public final class UnmanagedHandoff {
      * paused leftover, destroy it (its config stays unless undefineSource was asked).
      */
     public boolean removeCompletedSourceCopy(HostCommand c) throws HypervisorException {
-        var found = hypervisor.find(c.getSpec().getGuest());
-        if (found.isEmpty() || hypervisor.observe(c.getSpec().getGuest()).getState() != GuestState.PAUSED) {
+        String guest = c.getSpec().getGuest();
+        if (!hypervisor.has(guest) || hypervisor.observe(guest).getState() != GuestState.PAUSED) {
             return false;
         }
-        QemuMonitor.Status s = QemuMonitor.status(found.get());
+        MigrationStatus s = hypervisor.hypervisorMigrationStatus(guest);
         if (!s.status().equals("completed")) {
             return false;
         }
-        hypervisor.destroy(found.get());
+        hypervisor.destroy(guest);
         return true;
     }
 }

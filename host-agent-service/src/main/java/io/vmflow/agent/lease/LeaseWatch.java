@@ -1,8 +1,8 @@
 package io.vmflow.agent.lease;
 
-import io.vmflow.agent.commands.Reporter;
-import io.vmflow.agent.libvirt.Hypervisor;
-import io.vmflow.agent.libvirt.HypervisorException;
+import io.vmflow.agent.report.Reporter;
+import io.vmflow.agent.hypervisor.Hypervisor;
+import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.avro.CoordinatorLease;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
@@ -21,7 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.libvirt.Domain;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +45,8 @@ public final class LeaseWatch implements AutoCloseable {
 
     private final String hostId;
     private final Hypervisor hypervisor;
-    private final Reporter reporter;
+    private final Consumer<HostReport> reports;
+    private final BrokerView broker;
     private final Clock clock;
     private final Map<String, CoordinatorLease> leases = new ConcurrentHashMap<>();
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
@@ -53,28 +54,60 @@ public final class LeaseWatch implements AutoCloseable {
     private final java.util.Set<String> unprovenLogged = ConcurrentHashMap.newKeySet();
     private final TopicTail<CoordinatorLease> tail;
 
-    private record Watched(HostCommand command, Domain domain, Instant since) {
+    /** What the reader of the lease topic knows about the broker: since when it answers, when it was read to its end. */
+    interface BrokerView {
+        Instant reachableSince();
+
+        Instant caughtUpAt();
+    }
+
+    private record Watched(HostCommand command, Instant since) {
     }
 
     public LeaseWatch(String hostId, Endpoints endpoints, WireFormat wire, Hypervisor hypervisor, Reporter reporter,
             ScheduledExecutorService scheduler, Clock clock, Loops loops, DeadLetters deadLetters) {
         this.hostId = hostId;
         this.hypervisor = hypervisor;
-        this.reporter = reporter;
+        this.reports = reporter::send;
         this.clock = clock;
         this.tail = new TopicTail<>("lease-watch-" + hostId, endpoints, TopicCatalogue.COORDINATOR_LEASES.name(),
-                TopicTail.From.BEGINNING, wire, CoordinatorLease.class,
-                (r, l) -> leases.merge(l.getCoordinatorId(), l, (old, neu) -> neu.getEpoch() >= old.getEpoch() ? neu : old),
-                leases::remove, loops, deadLetters).probingTheBroker().start();
+                TopicTail.From.BEGINNING, wire, CoordinatorLease.class, (r, l) -> offer(l), leases::remove, loops,
+                deadLetters).probingTheBroker().start();
+        this.broker = new BrokerView() {
+            @Override
+            public Instant reachableSince() {
+                return tail.reachableSince();
+            }
+
+            @Override
+            public Instant caughtUpAt() {
+                return tail.caughtUpAt();
+            }
+        };
         scheduler.scheduleAtFixedRate(this::check, 250, 250, TimeUnit.MILLISECONDS);
     }
 
+    /** A lease watch fed by hand and checked by hand ({@link #offer}, {@link #check}): for unit tests. */
+    LeaseWatch(String hostId, Hypervisor hypervisor, Consumer<HostReport> reports, Clock clock, BrokerView broker) {
+        this.hostId = hostId;
+        this.hypervisor = hypervisor;
+        this.reports = reports;
+        this.clock = clock;
+        this.tail = null;
+        this.broker = broker;
+    }
+
+    /** A lease record read from the topic: the one with the highest epoch of each coordinator counts. */
+    void offer(CoordinatorLease l) {
+        leases.merge(l.getCoordinatorId(), l, (old, neu) -> neu.getEpoch() >= old.getEpoch() ? neu : old);
+    }
+
     /** Watches a running PERFORM until the returned handle is closed; a command without a grace is not watched. */
-    public Handle watch(HostCommand c, Domain d) {
+    public Handle watch(HostCommand c) {
         if (c.getLeaseGraceMs() == null) {
             return new Handle(null);
         }
-        watched.put(c.getCommandId(), new Watched(c, d, clock.instant()));
+        watched.put(c.getCommandId(), new Watched(c, clock.instant()));
         return new Handle(c.getCommandId());
     }
 
@@ -113,7 +146,7 @@ public final class LeaseWatch implements AutoCloseable {
         return c.getLeaseHolder() != null ? c.getLeaseHolder() : c.getIssuer();
     }
 
-    private void check() {
+    void check() {
         Instant now = clock.instant();
         for (Watched w : watched.values()) {
             Instant until = coveredUntil(w);
@@ -122,8 +155,8 @@ public final class LeaseWatch implements AutoCloseable {
             if (!now.isAfter(deadline)) {
                 continue;
             }
-            Instant reachable = tail.reachableSince();
-            Instant caughtUp = tail.caughtUpAt();
+            Instant reachable = broker.reachableSince();
+            Instant caughtUp = broker.caughtUpAt();
             boolean provenSilent = reachable != null && caughtUp != null && caughtUp.isAfter(deadline)
                     && !caughtUp.isBefore(reachable.plusMillis(grace));
             if (provenSilent) {
@@ -149,8 +182,8 @@ public final class LeaseWatch implements AutoCloseable {
                 .setCommandId(c.getCommandId()).setCommandType(c.getType()).setIssuer(c.getIssuer())
                 .setEpoch(c.getEpoch());
         try {
-            boolean aborted = hypervisor.abortJob(w.domain());
-            String state = hypervisor.ensureRunning(w.domain());
+            boolean aborted = hypervisor.abortJob(c.getSpec().getGuest());
+            String state = hypervisor.ensureRunning(c.getSpec().getGuest());
             r.setReason(ReasonCode.LEASE_LAPSED.reason("the lease of " + holder(c) + " lapsed at " + until
                     + "; the migration was aborted and the guest is " + state + " on " + hostId))
                     .setDetails(Map.of("jobAborted", Boolean.toString(aborted), "guestOnSource", state))
@@ -159,11 +192,13 @@ public final class LeaseWatch implements AutoCloseable {
             r.setReason(ReasonCode.GUEST_LEFT_PAUSED.reason("the lease of " + holder(c) + " lapsed and the guest"
                     + " could not be resumed on " + hostId + " (" + e.getMessage() + "); it is left paused there"));
         }
-        reporter.send(r.build());
+        reports.accept(r.build());
     }
 
     @Override
     public void close() {
-        tail.close();
+        if (tail != null) {
+            tail.close();
+        }
     }
 }

@@ -3,6 +3,8 @@ package io.vmflow.agent.libvirt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmflow.agent.hypervisor.HypervisorException;
+import io.vmflow.agent.hypervisor.MigrationStatus;
 import io.vmflow.avro.JobFigures;
 import io.vmflow.schemas.reasons.ReasonCode;
 import java.io.IOException;
@@ -14,7 +16,7 @@ import org.libvirt.LibvirtException;
  * (virDomainQemuMonitorCommand). Used only for the unmanaged direct flow, where the migration is
  * the hypervisor's business and libvirt does not run it.
  */
-public final class QemuMonitor {
+final class QemuMonitor {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -22,7 +24,7 @@ public final class QemuMonitor {
     }
 
     /** Starts QEMU's migration to a hypervisor URI (QMP "migrate"); returns at once, QEMU carries on alone. */
-    public static void migrate(Domain d, String qemuUri) throws HypervisorException {
+    static void migrate(Domain d, String qemuUri) throws HypervisorException {
         ObjectNode cmd = JSON.createObjectNode().put("execute", "migrate");
         cmd.putObject("arguments").put("uri", qemuUri);
         JsonNode answer = call(d, cmd.toString());
@@ -37,14 +39,14 @@ public final class QemuMonitor {
      * QEMU says how it ended: "cancelled" (the guest stays here), "completed" (too late: it arrived),
      * or "failed". Returns QEMU's last status.
      */
-    public static Status cancel(Domain d, java.time.Duration wait) throws HypervisorException {
+    static MigrationStatus cancel(Domain d, java.time.Duration wait) throws HypervisorException {
         JsonNode answer = call(d, "{\"execute\":\"migrate_cancel\"}");
         if (answer.has("error")) {
             throw new HypervisorException(ReasonCode.HYPERVISOR_ERROR, "QEMU refused to cancel the migration: "
                     + answer.path("error").path("desc").asText());
         }
         long until = System.nanoTime() + wait.toNanos();
-        Status s = status(d);
+        MigrationStatus s = status(d);
         while (!s.isFinal() && !s.status().equals("none") && System.nanoTime() < until) {
             try {
                 Thread.sleep(100);
@@ -58,7 +60,7 @@ public final class QemuMonitor {
     }
 
     /** QMP "query-migrate": QEMU's migration status and figures. */
-    public static Status status(Domain d) throws HypervisorException {
+    static MigrationStatus status(Domain d) throws HypervisorException {
         JsonNode r = call(d, "{\"execute\":\"query-migrate\"}").path("return");
         JsonNode ram = r.path("ram");
         JobFigures f = new JobFigures(longOrNull(r, "total-time"), longOrNull(ram, "total"),
@@ -66,14 +68,14 @@ public final class QemuMonitor {
                 longOrNull(ram, "transferred"), longOrNull(ram, "remaining"),
                 ram.has("mbps") ? (long) (ram.path("mbps").asDouble() * 1_000_000 / 8) : null,
                 longOrNull(ram, "dirty-pages-rate"), longOrNull(ram, "dirty-sync-count"), longOrNull(r, "downtime"));
-        return new Status(r.path("status").asText("none"), f, r.path("error-desc").asText(null));
+        return new MigrationStatus(r.path("status").asText("none"), f, r.path("error-desc").asText(null));
     }
 
     private static JsonNode call(Domain d, String command) throws HypervisorException {
         try {
             return JSON.readTree(d.qemuMonitorCommand(command, 0));
         } catch (LibvirtException e) {
-            throw HypervisorException.from("QEMU monitor command failed", e);
+            throw LibvirtErrors.from("QEMU monitor command failed", e);
         } catch (IOException e) {
             throw new HypervisorException(ReasonCode.HYPERVISOR_ERROR, "QEMU monitor answered something that is not JSON");
         }
@@ -81,13 +83,5 @@ public final class QemuMonitor {
 
     private static Long longOrNull(JsonNode n, String field) {
         return n.has(field) && n.get(field).isNumber() ? n.get(field).asLong() : null;
-    }
-
-    /** QEMU's migration status: none, setup, active, completed, failed, cancelled... */
-    public record Status(String status, JobFigures figures, String error) {
-
-        public boolean isFinal() {
-            return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
-        }
     }
 }

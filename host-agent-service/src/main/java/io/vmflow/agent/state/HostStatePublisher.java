@@ -1,9 +1,10 @@
 package io.vmflow.agent.state;
 
 import io.vmflow.agent.config.AgentConfig;
-import io.vmflow.agent.libvirt.Hypervisor;
+import io.vmflow.agent.hypervisor.HostFacts;
+import io.vmflow.agent.hypervisor.Hypervisor;
 import io.vmflow.agent.management.AgentMetrics;
-import io.vmflow.agent.libvirt.HypervisorException;
+import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.avro.HostState;
 import io.vmflow.avro.Liveness;
 import io.vmflow.runtime.serde.WireFormat;
@@ -52,7 +53,7 @@ public final class HostStatePublisher {
                 .setMigrationPortMin(config.portMin()).setMigrationPortMax(config.portMax())
                 .setRelayEndpoint(config.relayEndpoint()).setRunningMigrations(runningMigrations.getAsInt());
         try {
-            Hypervisor.HostFacts f = hypervisor.facts();
+            HostFacts f = hypervisor.facts();
             b.setCpuModel(f.cpuModel()).setCpuArch(f.cpuArch()).setCpus(f.cpus())
                     .setMemoryTotalBytes(f.memoryTotalBytes()).setMemoryFreeBytes(f.memoryFreeBytes())
                     .setLibvirtVersion(f.libvirtVersion()).setGuests(hypervisor.guests());

@@ -1,6 +1,6 @@
 package io.vmflow.agent.tunnel;
 
-import io.vmflow.agent.libvirt.HypervisorException;
+import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.SessionAction;
 import io.vmflow.avro.TunnelReport;

@@ -2,12 +2,27 @@ package io.vmflow.agent.libvirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vmflow.agent.hypervisor.MigrationOptions;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Transport;
 import org.junit.jupiter.api.Test;
 import org.libvirt.Domain.MigrateFlags;
 
+/** The seam's migration options, as the libvirt adapter hands them to libvirt-java. */
 class MigrationOptionsTest {
+
+    @Test
+    void theSeamsFlagValuesAreLibvirtsOwn() {
+        assertThat(MigrationOptions.MigrateFlags.LIVE).isEqualTo(MigrateFlags.LIVE);
+        assertThat(MigrationOptions.MigrateFlags.PEER2PEER).isEqualTo(MigrateFlags.PEER2PEER);
+        assertThat(MigrationOptions.MigrateFlags.TUNNELED).isEqualTo(MigrateFlags.TUNNELED);
+        assertThat(MigrationOptions.MigrateFlags.PERSIST_DEST).isEqualTo(MigrateFlags.PERSIST_DEST);
+        assertThat(MigrationOptions.MigrateFlags.UNDEFINE_SOURCE).isEqualTo(MigrateFlags.UNDEFINE_SOURCE);
+        assertThat(MigrationOptions.MigrateFlags.OFFLINE).isEqualTo(MigrateFlags.OFFLINE);
+        assertThat(MigrationOptions.MigrateFlags.AUTO_CONVERGE).isEqualTo(MigrateFlags.AUTO_CONVERGE);
+        assertThat(MigrationOptions.MigrateFlags.POSTCOPY).isEqualTo(MigrateFlags.POSTCOPY);
+    }
+
 
     private static MigrationSpec.Builder spec() {
         return MigrationSpec.newBuilder().setGuest("g").setSourceHost("a");
@@ -23,7 +38,7 @@ class MigrationOptionsTest {
         assertThat(o.has(MigrateFlags.AUTO_CONVERGE)).isTrue();
         assertThat(o.has(MigrateFlags.PEER2PEER)).isTrue();
         assertThat(o.has(MigrateFlags.TUNNELED)).isFalse();
-        assertThat(o.parameters()).extracting(p -> p.field).containsExactly("destination_name", "migrate_uri");
+        assertThat(LibvirtHypervisor.parameters(o)).extracting(p -> p.field).containsExactly("destination_name", "migrate_uri");
     }
 
     @Test
@@ -31,7 +46,7 @@ class MigrationOptionsTest {
         MigrationOptions o = MigrationOptions.of(spec().build(), null, false, false);
         assertThat(o.has(MigrateFlags.PERSIST_DEST)).isFalse();
         assertThat(o.has(MigrateFlags.UNDEFINE_SOURCE)).isFalse();
-        assertThat(o.parameters()).as("never empty: libvirt-java cannot pass none").hasSize(1);
+        assertThat(LibvirtHypervisor.parameters(o)).as("never empty: libvirt-java cannot pass none").hasSize(1);
     }
 
     @Test
@@ -48,6 +63,6 @@ class MigrationOptionsTest {
                 .build(), "tcp://x", true, true);
         assertThat(o.has(MigrateFlags.TUNNELED)).isTrue();
         assertThat(o.migrationUri()).isNull();
-        assertThat(o.parameters()).extracting(p -> p.field).containsExactly("destination_name", "bandwidth");
+        assertThat(LibvirtHypervisor.parameters(o)).extracting(p -> p.field).containsExactly("destination_name", "bandwidth");
     }
 }

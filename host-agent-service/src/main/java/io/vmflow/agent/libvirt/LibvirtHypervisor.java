@@ -1,5 +1,14 @@
 package io.vmflow.agent.libvirt;
 
+import io.vmflow.agent.hypervisor.HostFacts;
+import io.vmflow.agent.hypervisor.Hypervisor;
+import io.vmflow.agent.hypervisor.HypervisorException;
+import io.vmflow.agent.hypervisor.MigrationOptions;
+import io.vmflow.agent.hypervisor.MigrationStatus;
+import java.time.Duration;
+import org.libvirt.TypedParameter;
+import org.libvirt.TypedStringParameter;
+import org.libvirt.TypedUlongParameter;
 import io.vmflow.avro.GuestInfo;
 import io.vmflow.avro.GuestObservation;
 import io.vmflow.avro.GuestState;
@@ -23,12 +32,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This host's libvirtd, through libvirt-java. Every call is blocking and runs on the agent's worker
- * pool, never on an event loop. The connection is reopened when libvirtd went away and came back.
+ * The libvirt-java adapter behind the agent's {@link Hypervisor} seam: this host's libvirtd, and QEMU's
+ * monitor through it. Every call is blocking and runs on the agent's worker pools, never on an event
+ * loop. The connection is reopened when libvirtd went away and came back.
  */
-public final class Hypervisor implements AutoCloseable {
+public final class LibvirtHypervisor implements Hypervisor {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Hypervisor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LibvirtHypervisor.class);
     private static final int XML_MIGRATABLE = 8; // VIR_DOMAIN_XML_MIGRATABLE
     private static final int JOB_STATS_COMPLETED = 1; // VIR_DOMAIN_JOB_STATS_COMPLETED
     private static final Pattern CPU_MODEL = Pattern.compile("<host>.*?<cpu>.*?<model>([^<]+)</model>", Pattern.DOTALL);
@@ -39,23 +49,24 @@ public final class Hypervisor implements AutoCloseable {
             // libvirt prints every error on stderr by default; vmflow reports them through exceptions
             Connect.setErrorCallback(new org.libvirt.ErrorCallback());
         } catch (LibvirtException e) {
-            LoggerFactory.getLogger(Hypervisor.class).debug("cannot silence libvirt's stderr: {}", e.getMessage());
+            LoggerFactory.getLogger(LibvirtHypervisor.class).debug("cannot silence libvirt's stderr: {}", e.getMessage());
         }
     }
 
     private final String uri;
     private Connect connect;
 
-    public Hypervisor(String uri) {
+    public LibvirtHypervisor(String uri) {
         this.uri = uri;
     }
 
+    @Override
     public String uri() {
         return uri;
     }
 
     /** The open connection, reopened if it died. */
-    public synchronized Connect connection() throws HypervisorException {
+    private synchronized Connect connection() throws HypervisorException {
         try {
             if (connect != null && connect.isAlive()) {
                 return connect;
@@ -67,18 +78,18 @@ public final class Hypervisor implements AutoCloseable {
             connect = new Connect(uri);
             return connect;
         } catch (LibvirtException e) {
-            throw HypervisorException.from("cannot connect to libvirt at " + uri, e);
+            throw LibvirtErrors.from("cannot connect to libvirt at " + uri, e);
         }
     }
 
     /** A guest by name or UUID. */
-    public Optional<Domain> find(String guest) throws HypervisorException {
+    private Optional<Domain> find(String guest) throws HypervisorException {
         Connect c = connection();
         try {
             return Optional.of(c.domainLookupByName(guest));
         } catch (LibvirtException e) {
             if (e.getError() == null || e.getError().getCode() != ErrorNumber.VIR_ERR_NO_DOMAIN) {
-                throw HypervisorException.from("looking up guest " + guest, e);
+                throw LibvirtErrors.from("looking up guest " + guest, e);
             }
         }
         if (guest.matches("[0-9a-fA-F-]{36}")) {
@@ -86,19 +97,24 @@ public final class Hypervisor implements AutoCloseable {
                 return Optional.of(c.domainLookupByUUIDString(guest));
             } catch (LibvirtException e) {
                 if (e.getError() == null || e.getError().getCode() != ErrorNumber.VIR_ERR_NO_DOMAIN) {
-                    throw HypervisorException.from("looking up guest " + guest, e);
+                    throw LibvirtErrors.from("looking up guest " + guest, e);
                 }
             }
         }
         return Optional.empty();
     }
 
-    public Domain require(String guest) throws HypervisorException {
+    private Domain require(String guest) throws HypervisorException {
         return find(guest).orElseThrow(() -> new HypervisorException(ReasonCode.GUEST_NOT_FOUND,
                 "guest '" + guest + "' is not defined on " + uri));
     }
 
-    /** What a guest looks like now; SHUT_OFF/not persistent when it is not on this host at all. */
+    @Override
+    public boolean has(String guest) throws HypervisorException {
+        return find(guest).isPresent();
+    }
+
+    @Override
     public GuestObservation observe(String guest) throws HypervisorException {
         Optional<Domain> d = find(guest);
         if (d.isEmpty()) {
@@ -112,11 +128,11 @@ public final class Hypervisor implements AutoCloseable {
             if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
                 return new GuestObservation(guest, null, GuestState.SHUT_OFF, false); // vanished meanwhile
             }
-            throw HypervisorException.from("observing guest " + guest, e);
+            throw LibvirtErrors.from("observing guest " + guest, e);
         }
     }
 
-    /** Every guest on this host, running or only defined. */
+    @Override
     public List<GuestInfo> guests() throws HypervisorException {
         Connect c = connection();
         List<GuestInfo> out = new ArrayList<>();
@@ -142,11 +158,11 @@ public final class Hypervisor implements AutoCloseable {
             }
             return out;
         } catch (LibvirtException e) {
-            throw HypervisorException.from("listing guests", e);
+            throw LibvirtErrors.from("listing guests", e);
         }
     }
 
-    /** CPU model, architecture, CPUs, memory and libvirt version of this host. */
+    @Override
     public HostFacts facts() throws HypervisorException {
         Connect c = connection();
         try {
@@ -156,19 +172,21 @@ public final class Hypervisor implements AutoCloseable {
             return new HostFacts(match(CPU_MODEL, caps), match(CPU_ARCH, caps), n.cpus, n.memory * 1024,
                     c.getFreeMemory(), (v / 1_000_000) + "." + (v / 1000 % 1000) + "." + (v % 1000));
         } catch (LibvirtException e) {
-            throw HypervisorException.from("reading host facts", e);
+            throw LibvirtErrors.from("reading host facts", e);
         }
     }
 
-    public String migratableXml(Domain d) throws HypervisorException {
+    @Override
+    public String migratableXml(String guest) throws HypervisorException {
+        Domain d = require(guest);
         try {
             return d.getXMLDesc(XML_MIGRATABLE);
         } catch (LibvirtException e) {
-            throw HypervisorException.from("reading the domain XML", e);
+            throw LibvirtErrors.from("reading the domain XML", e);
         }
     }
 
-    /** Whether this host's CPU can run a guest CPU definition (null: nothing to check). */
+    @Override
     public boolean cpuCompatible(String cpuXml) throws HypervisorException {
         if (cpuXml == null) {
             return true;
@@ -177,40 +195,63 @@ public final class Hypervisor implements AutoCloseable {
             CPUCompareResult r = connection().compareCPU(cpuXml);
             return r != CPUCompareResult.VIR_CPU_COMPARE_INCOMPATIBLE && r != CPUCompareResult.VIR_CPU_COMPARE_ERROR;
         } catch (LibvirtException e) {
-            throw HypervisorException.from("comparing CPUs", e);
+            throw LibvirtErrors.from("comparing CPUs", e);
         }
     }
 
-    /** The statistics of the job running on a guest now. */
-    public JobFigures jobFigures(Domain d) {
+    @Override
+    public JobFigures jobFigures(String guest) {
         try {
-            return JobFiguresReader.read(d.getJobStats(0));
-        } catch (LibvirtException e) {
+            return JobFiguresReader.read(require(guest).getJobStats(0));
+        } catch (LibvirtException | HypervisorException e) {
             return new JobFigures();
         }
     }
 
-    /** The statistics of a guest's last completed job (downtime, total time, bytes), if libvirt kept them. */
-    public JobFigures completedJobFigures(Domain d) {
+    @Override
+    public JobFigures completedJobFigures(String guest, String otherUri) {
+        JobFigures f = completedJobFigures(() -> find(guest).orElse(null));
+        if (f.getDowntimeMs() != null || f.getDataTotalBytes() != null || otherUri == null) {
+            return f;
+        }
         try {
-            return JobFiguresReader.read(d.getJobStats(JOB_STATS_COMPLETED));
+            Connect other = new Connect(otherUri);
+            try {
+                return completedJobFigures(() -> other.domainLookupByName(guest));
+            } finally {
+                other.close();
+            }
         } catch (LibvirtException e) {
+            return f;
+        }
+    }
+
+    private interface Lookup {
+        Domain get() throws LibvirtException, HypervisorException;
+    }
+
+    private static JobFigures completedJobFigures(Lookup lookup) {
+        try {
+            Domain d = lookup.get();
+            return d == null ? new JobFigures() : JobFiguresReader.read(d.getJobStats(JOB_STATS_COMPLETED));
+        } catch (LibvirtException | HypervisorException e) {
             return new JobFigures();
         }
     }
 
-    /** Managed direct: this agent holds both connections (virDomainMigrate3). Blocks until done. */
-    public void migrateDirect(Domain d, String destinationUri, MigrationOptions o) throws HypervisorException {
+    @Override
+    public void migrateDirect(String guest, String destinationUri, MigrationOptions o) throws HypervisorException {
+        Domain d = require(guest);
         Connect dest;
         try {
             dest = new Connect(destinationUri);
         } catch (LibvirtException e) {
-            throw HypervisorException.from("cannot connect to the destination libvirt at " + destinationUri, e);
+            throw LibvirtErrors.from("cannot connect to the destination libvirt at " + destinationUri, e);
         }
         try {
-            d.migrate(dest, o.parameters(), o.flags());
+            d.migrate(dest, parameters(o), o.flags());
         } catch (LibvirtException e) {
-            throw HypervisorException.from("migration of " + o.guest() + " to " + destinationUri + " failed", e);
+            throw LibvirtErrors.from("migration of " + o.guest() + " to " + destinationUri + " failed", e);
         } finally {
             try {
                 dest.close();
@@ -220,17 +261,19 @@ public final class Hypervisor implements AutoCloseable {
         }
     }
 
-    /** Peer-to-peer: libvirtd on this host talks to the destination's itself (virDomainMigrateToURI3). */
-    public void migrateToUri(Domain d, String destinationUri, MigrationOptions o) throws HypervisorException {
+    @Override
+    public void migrateToUri(String guest, String destinationUri, MigrationOptions o) throws HypervisorException {
+        Domain d = require(guest);
         try {
-            d.migrateToURI(destinationUri, o.parameters(), (int) o.flags());
+            d.migrateToURI(destinationUri, parameters(o), (int) o.flags());
         } catch (LibvirtException e) {
-            throw HypervisorException.from("migration of " + o.guest() + " to " + destinationUri + " failed", e);
+            throw LibvirtErrors.from("migration of " + o.guest() + " to " + destinationUri + " failed", e);
         }
     }
 
-    /** Aborts the guest's running job; false when there was none. */
-    public boolean abortJob(Domain d) throws HypervisorException {
+    @Override
+    public boolean abortJob(String guest) throws HypervisorException {
+        Domain d = require(guest);
         try {
             d.abortJob();
             return true;
@@ -238,12 +281,13 @@ public final class Hypervisor implements AutoCloseable {
             if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_OPERATION_INVALID) {
                 return false; // no job is active
             }
-            throw HypervisorException.from("aborting the job of the guest", e);
+            throw LibvirtErrors.from("aborting the job of the guest", e);
         }
     }
 
-    /** Makes sure a guest runs: resumes it when paused. Returns what it did. */
-    public String ensureRunning(Domain d) throws HypervisorException {
+    @Override
+    public String ensureRunning(String guest) throws HypervisorException {
+        Domain d = require(guest);
         try {
             GuestState s = state(d.getInfo());
             if (s == GuestState.PAUSED) {
@@ -252,33 +296,66 @@ public final class Hypervisor implements AutoCloseable {
             }
             return s == GuestState.RUNNING ? "running" : "state " + s;
         } catch (LibvirtException e) {
-            throw HypervisorException.from("resuming the guest", e);
+            throw LibvirtErrors.from("resuming the guest", e);
         }
     }
 
-    /** Sets the downtime a running migration may take at its end. */
-    public void setMaxDowntime(Domain d, long ms) throws HypervisorException {
+    @Override
+    public void setMaxDowntime(String guest, long ms) throws HypervisorException {
+        Domain d = require(guest);
         try {
             d.migrateSetMaxDowntime(ms);
         } catch (LibvirtException e) {
-            throw HypervisorException.from("setting the migration's maximum downtime", e);
+            throw LibvirtErrors.from("setting the migration's maximum downtime", e);
         }
     }
 
-    public void destroy(Domain d) throws HypervisorException {
+    @Override
+    public void destroy(String guest) throws HypervisorException {
+        Domain d = require(guest);
         try {
             d.destroy();
         } catch (LibvirtException e) {
-            throw HypervisorException.from("destroying the guest", e);
+            throw LibvirtErrors.from("destroying the guest", e);
         }
     }
 
-    public void undefine(Domain d) throws HypervisorException {
+    @Override
+    public void undefine(String guest) throws HypervisorException {
+        Domain d = require(guest);
         try {
             d.undefine();
         } catch (LibvirtException e) {
-            throw HypervisorException.from("undefining the guest", e);
+            throw LibvirtErrors.from("undefining the guest", e);
         }
+    }
+
+    @Override
+    public void startHypervisorMigration(String guest, String qemuUri) throws HypervisorException {
+        QemuMonitor.migrate(require(guest), qemuUri);
+    }
+
+    @Override
+    public MigrationStatus hypervisorMigrationStatus(String guest) throws HypervisorException {
+        return QemuMonitor.status(require(guest));
+    }
+
+    @Override
+    public MigrationStatus cancelHypervisorMigration(String guest, Duration wait) throws HypervisorException {
+        return QemuMonitor.cancel(require(guest), wait);
+    }
+
+    /** virDomainMigrate3 / virDomainMigrateToURI3 parameters; never empty (libvirt-java cannot pass none). */
+    static TypedParameter[] parameters(MigrationOptions o) {
+        List<TypedParameter> p = new ArrayList<>();
+        p.add(new TypedStringParameter("destination_name", o.guest()));
+        if (o.migrationUri() != null) {
+            p.add(new TypedStringParameter("migrate_uri", o.migrationUri()));
+        }
+        if (o.bandwidthMiBps() != null && o.bandwidthMiBps() > 0) {
+            p.add(new TypedUlongParameter("bandwidth", o.bandwidthMiBps()));
+        }
+        return p.toArray(new TypedParameter[0]);
     }
 
     static GuestState state(DomainInfo info) {
@@ -306,10 +383,5 @@ public final class Hypervisor implements AutoCloseable {
             }
             connect = null;
         }
-    }
-
-    /** What the host state reports about the machine. */
-    public record HostFacts(String cpuModel, String cpuArch, int cpus, long memoryTotalBytes, long memoryFreeBytes,
-            String libvirtVersion) {
     }
 }

@@ -1,4 +1,4 @@
-package io.vmflow.agent.commands;
+package io.vmflow.agent.report;
 
 import io.vmflow.avro.GuestObservation;
 import io.vmflow.avro.JobFigures;
@@ -61,6 +61,26 @@ public final class Outcome {
     public Outcome detail(String key, String value) {
         details.put(key, value);
         return this;
+    }
+
+    public GuestObservation guest() {
+        return guest;
+    }
+
+    public String domainXml() {
+        return domainXml;
+    }
+
+    public String migrationUri() {
+        return migrationUri;
+    }
+
+    public JobFigures figures() {
+        return figures;
+    }
+
+    public Map<String, String> details() {
+        return Map.copyOf(details);
     }
 
     public ReportKind kind() {

@@ -1,4 +1,4 @@
-package io.vmflow.agent.libvirt;
+package io.vmflow.agent.hypervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
-package io.vmflow.agent.commands;
+package io.vmflow.agent.peer;
 
+import io.vmflow.agent.peer.PeerLink;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
@@ -131,7 +132,7 @@ public final class PeerLink implements AutoCloseable {
         }
     }
 
-    static boolean isFinal(ReportKind k) {
+    public static boolean isFinal(ReportKind k) {
         return k == ReportKind.COMMAND_SUCCEEDED || k == ReportKind.COMMAND_FAILED || k == ReportKind.COMMAND_REFUSED;
     }
 

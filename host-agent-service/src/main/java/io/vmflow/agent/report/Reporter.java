@@ -1,4 +1,4 @@
-package io.vmflow.agent.commands;
+package io.vmflow.agent.report;
 
 import io.vmflow.agent.management.AgentMetrics;
 import io.vmflow.avro.HostCommand;

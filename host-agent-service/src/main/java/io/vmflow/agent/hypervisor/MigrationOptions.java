@@ -1,13 +1,7 @@
-package io.vmflow.agent.libvirt;
+package io.vmflow.agent.hypervisor;
 
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Transport;
-import java.util.ArrayList;
-import java.util.List;
-import org.libvirt.Domain.MigrateFlags;
-import org.libvirt.TypedParameter;
-import org.libvirt.TypedStringParameter;
-import org.libvirt.TypedUlongParameter;
 
 /**
  * The libvirt flags and typed parameters for one migration, from the request's spec: LIVE (or
@@ -17,6 +11,21 @@ import org.libvirt.TypedUlongParameter;
  * @param migrationUri the hypervisor-specific URI (seed URI 3), or null to let libvirt choose
  */
 public record MigrationOptions(String guest, long flags, String migrationUri, Long bandwidthMiBps) {
+
+    /** libvirt's virDomainMigrateFlags values (a stable ABI; the adapter's test checks them against libvirt-java). */
+    public static final class MigrateFlags {
+        public static final int LIVE = 1;
+        public static final int PEER2PEER = 1 << 1;
+        public static final int TUNNELED = 1 << 2;
+        public static final int PERSIST_DEST = 1 << 3;
+        public static final int UNDEFINE_SOURCE = 1 << 4;
+        public static final int OFFLINE = 1 << 10;
+        public static final int AUTO_CONVERGE = 1 << 13;
+        public static final int POSTCOPY = 1 << 15;
+
+        private MigrateFlags() {
+        }
+    }
 
     public static MigrationOptions of(MigrationSpec spec, String migrationUri, boolean peerToPeer,
             boolean libvirtTunnel) {
@@ -42,19 +51,6 @@ public record MigrationOptions(String guest, long flags, String migrationUri, Lo
         }
         return new MigrationOptions(spec.getGuest(), flags, libvirtTunnel ? null : migrationUri,
                 spec.getBandwidthMiBps());
-    }
-
-    /** virDomainMigrate3 / virDomainMigrateToURI3 parameters; never empty (libvirt-java cannot pass none). */
-    TypedParameter[] parameters() {
-        List<TypedParameter> p = new ArrayList<>();
-        p.add(new TypedStringParameter("destination_name", guest));
-        if (migrationUri != null) {
-            p.add(new TypedStringParameter("migrate_uri", migrationUri));
-        }
-        if (bandwidthMiBps != null && bandwidthMiBps > 0) {
-            p.add(new TypedUlongParameter("bandwidth", bandwidthMiBps));
-        }
-        return p.toArray(new TypedParameter[0]);
     }
 
     public boolean has(int flag) {

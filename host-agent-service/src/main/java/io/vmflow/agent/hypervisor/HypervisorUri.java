@@ -1,4 +1,4 @@
-package io.vmflow.agent.libvirt;
+package io.vmflow.agent.hypervisor;
 
 import io.vmflow.schemas.reasons.ReasonCode;
 import java.util.regex.Matcher;

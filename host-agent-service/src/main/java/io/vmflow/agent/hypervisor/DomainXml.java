@@ -1,4 +1,4 @@
-package io.vmflow.agent.libvirt;
+package io.vmflow.agent.hypervisor;
 
 import java.io.StringReader;
 import javax.xml.parsers.DocumentBuilderFactory;

@@ -1,35 +1,18 @@
 package io.vmflow.agent.libvirt;
 
-import io.vmflow.avro.Reason;
+import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.schemas.reasons.ReasonCode;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 
-/** A libvirt failure turned into one of vmflow's reason codes, keeping libvirt's own message. */
-public class HypervisorException extends Exception {
+/** libvirt's errors as vmflow's reason codes, keeping libvirt's own message. */
+final class LibvirtErrors {
 
-    private final ReasonCode code;
-
-    public HypervisorException(ReasonCode code, String message) {
-        super(message);
-        this.code = code;
-    }
-
-    public HypervisorException(ReasonCode code, String message, Throwable cause) {
-        super(message, cause);
-        this.code = code;
-    }
-
-    public ReasonCode code() {
-        return code;
-    }
-
-    public Reason reason() {
-        return code.reason(getMessage());
+    private LibvirtErrors() {
     }
 
     /** Classifies a libvirt error by its number and, where libvirt shares a number, by its message. */
-    public static HypervisorException from(String what, LibvirtException e) {
+    static HypervisorException from(String what, LibvirtException e) {
         String msg = e.getError() == null ? String.valueOf(e.getMessage()) : e.getError().getMessage();
         ErrorNumber n = e.getError() == null ? ErrorNumber.VIR_ERR_UNKNOWN : e.getError().getCode();
         String lower = msg == null ? "" : msg.toLowerCase();
