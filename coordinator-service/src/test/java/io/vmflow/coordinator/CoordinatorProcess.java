@@ -63,7 +63,7 @@ final class CoordinatorProcess implements AutoCloseable {
             var hosts = new io.vertx.core.json.JsonObject(response.body()).getJsonArray("hosts");
             return hosts.stream().map(io.vertx.core.json.JsonObject.class::cast)
                     .filter(h -> hostId.equals(h.getString("hostId")))
-                    .anyMatch(h -> h.getJsonArray("guests").getList().containsAll(guests));
+                    .anyMatch(h -> h.getJsonArray("guests").stream().map(String::valueOf).toList().containsAll(guests));
         });
     }
 

@@ -249,7 +249,7 @@ public final class LibvirtHypervisor implements Hypervisor {
             throw LibvirtErrors.from("cannot connect to the destination libvirt at " + destinationUri, e);
         }
         try {
-            d.migrate(dest, parameters(o), o.flags());
+            d.migrate(dest, parameters(o), (int) o.flags()); // the int overload: the long one is deprecated
         } catch (LibvirtException e) {
             throw LibvirtErrors.from("migration of " + o.guest() + " to " + destinationUri + " failed", e);
         } finally {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaFormatter;
 import org.apache.avro.SchemaCompatibility.Incompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
 
@@ -142,7 +143,7 @@ public final class SchemaEvolution {
         try {
             Files.createDirectories(dir);
             for (Map.Entry<String, Schema> e : current().entrySet()) {
-                Files.writeString(dir.resolve(e.getKey() + ".avsc"), e.getValue().toString(true) + "\n");
+                Files.writeString(dir.resolve(e.getKey() + ".avsc"), SchemaFormatter.format("json/pretty", e.getValue()) + "\n");
             }
             Path index = resourcesDir.resolve(INDEX);
             List<String> versions = new ArrayList<>(Files.exists(index) ? Files.readAllLines(index) : List.of());

@@ -2,6 +2,7 @@ package io.vmflow.relay.net;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
@@ -87,8 +88,7 @@ final class Frames {
         // other relay -> hypervisor: a state machine over the frames, payload slices written as they come
         int[] header = {0, 0}; // the header's bytes so far, and how many
         int[] remaining = {-1}; // bytes left in the current frame's payload; -1: reading a header
-        @SuppressWarnings("unchecked")
-        io.vertx.core.Future<Void>[] lastWrite = new io.vertx.core.Future[] {io.vertx.core.Future.succeededFuture()};
+        Last lastWrite = new Last(); // the last payload write, so that the end waits for it (event loop only)
         Consumer<ByteBuf> down = b -> {
             try {
                 while (b.isReadable() && !received[0] && !stream.ended()) {
@@ -120,7 +120,7 @@ final class Frames {
                         if (len == 0) {
                             received[0] = true;
                             // closing at once would drop what still waits in the socket's outbound buffer
-                            lastWrite[0].onComplete(x -> {
+                            lastWrite.write.onComplete(x -> {
                                 hypervisor.socket.end();
                                 maybeWhole.run();
                             });
@@ -132,7 +132,7 @@ final class Frames {
                         if (!outgoing) {
                             stream.carried(take);
                         }
-                        lastWrite[0] = hypervisor.write(b.readRetainedSlice(take));
+                        lastWrite.write = hypervisor.write(b.readRetainedSlice(take));
                         remaining[0] -= take;
                         if (remaining[0] == 0) {
                             remaining[0] = -1;
@@ -217,5 +217,10 @@ final class Frames {
                 vertx.setTimer(aheadMs, t -> release(CAP));
             }
         }
+    }
+
+    /** A holder a lambda can reassign: no atomics, it lives on one event loop. */
+    private static final class Last {
+        Future<Void> write = Future.succeededFuture();
     }
 }
