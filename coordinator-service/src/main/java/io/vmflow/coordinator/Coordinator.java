@@ -1,22 +1,22 @@
 package io.vmflow.coordinator;
 
+import io.vmflow.avro.HostState;
 import io.vmflow.coordinator.config.CoordinatorConfig;
 import io.vmflow.coordinator.engine.ClusterView;
 import io.vmflow.coordinator.engine.Engine;
 import io.vmflow.coordinator.engine.EventIndex;
 import io.vmflow.coordinator.http.Dashboard;
 import io.vmflow.coordinator.http.HttpApi;
+import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.coordinator.observe.LogMetrics;
 import io.vmflow.coordinator.observe.RelayTraffic;
-import io.vmflow.coordinator.inventory.Inventory;
-import io.vmflow.avro.HostState;
+import io.vmflow.coordinator.statemachine.MigrationMachine;
 import io.vmflow.runtime.kafka.DeadLetters;
 import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicTail;
-import io.vmflow.schemas.topics.TopicCatalogue;
-import io.vmflow.coordinator.statemachine.MigrationMachine;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
@@ -49,11 +49,20 @@ public final class Coordinator implements AutoCloseable {
         this.deadLetterProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-dead-letters"));
         this.deadLetters = new DeadLetters(deadLetterProducer, config.id());
         this.inventory = new Inventory();
-        this.inventoryReader = new TopicTail<>(config.id() + "-inventory", config.endpoints(),
-                TopicCatalogue.HOST_STATE.name(), TopicTail.From.BEGINNING, wire, HostState.class,
-                (r, s) -> inventory.update(s), inventory::remove, loops, deadLetters).start();
-        MigrationMachine machine = MigrationMachine.withDefaults(config.leaseGrace(), config.stepTimeout(),
-                config.queueTimeout());
+        this.inventoryReader = new TopicTail<>(
+                        config.id() + "-inventory",
+                        config.endpoints(),
+                        TopicCatalogue.HOST_STATE.name(),
+                        TopicTail.From.BEGINNING,
+                        wire,
+                        HostState.class,
+                        (r, s) -> inventory.update(s),
+                        inventory::remove,
+                        loops,
+                        deadLetters)
+                .start();
+        MigrationMachine machine =
+                MigrationMachine.withDefaults(config.leaseGrace(), config.stepTimeout(), config.queueTimeout());
         this.cluster = new ClusterView(config.endpoints(), wire, config.id() + "-cluster", loops, deadLetters);
         this.engine = new Engine(config, machine, inventory, wire, cluster, loops);
     }
@@ -66,19 +75,26 @@ public final class Coordinator implements AutoCloseable {
         engine.start();
         if (config.http() != null) {
             LogMetrics metrics = new LogMetrics();
-            events = new EventIndex(config.endpoints(), wire, config.id() + "-events", metrics::observe, loops,
-                    deadLetters);
+            events = new EventIndex(
+                    config.endpoints(), wire, config.id() + "-events", metrics::observe, loops, deadLetters);
             relays = new RelayTraffic(config.endpoints(), wire, config.id() + "-relays", loops, deadLetters);
             apiProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-http"));
-            http = new HttpApi(engine, this::readiness, events, apiProducer, wire,
+            http = new HttpApi(
+                    engine,
+                    this::readiness,
+                    events,
+                    apiProducer,
+                    wire,
                     new Dashboard(config, engine, inventory, events, relays),
                     () -> metrics.scrape(config.id(), engine.views()));
             String[] hp = config.http().split(":");
             try {
                 httpPort = http.start(hp[0], Integer.parseInt(hp[1]));
             } catch (Exception e) {
-                throw new IllegalStateException("cannot serve the HTTP API on " + config.http()
-                        + " (set VMFLOW_COORDINATOR_HTTP to a free HOST:PORT, or 'off'): " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "cannot serve the HTTP API on " + config.http()
+                                + " (set VMFLOW_COORDINATOR_HTTP to a free HOST:PORT, or 'off'): " + e.getMessage(),
+                        e);
             }
             LOG.info("HTTP API on http://{}:{} (OpenAPI at /openapi.yaml)", hp[0], httpPort);
         }
@@ -87,8 +103,13 @@ public final class Coordinator implements AutoCloseable {
 
     /** Ready when every loop beats and the engine serves (not while it connects or waits out an outage). */
     public Loops.Check readiness() {
-        return loops.check().and(engine.isServing(), "engine: " + (engine.isServing() ? "serving"
-                : "not serving (connecting, or waiting for the broker or the registry)"));
+        return loops.check()
+                .and(
+                        engine.isServing(),
+                        "engine: "
+                                + (engine.isServing()
+                                        ? "serving"
+                                        : "not serving (connecting, or waiting for the broker or the registry)"));
     }
 
     /** The HTTP API's port, or -1 when it is off. */

@@ -7,8 +7,7 @@ import java.util.concurrent.CountDownLatch;
 /** Starts the coordinator from the environment; a bad configuration exits 2 with the reason. */
 public final class Main {
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) throws Exception {
         CoordinatorConfig config;
@@ -21,10 +20,13 @@ public final class Main {
         }
         Coordinator coordinator = new Coordinator(config).start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            coordinator.close();
-            stopped.countDown();
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            coordinator.close();
+                            stopped.countDown();
+                        },
+                        "shutdown"));
         stopped.await();
     }
 }

@@ -13,11 +13,26 @@ class ArchitectureTest {
 
     @Test
     void theStateMachineIsPureJava() {
-        noClasses().that().resideInAPackage("io.vmflow.coordinator.statemachine..").should().dependOnClassesThat()
-                .resideInAnyPackage("org.apache.kafka..", "io.vertx..", "io.netty..", "org.libvirt..", "java.io..",
-                        "java.net..", "java.nio..", "java.util.concurrent..", "org.slf4j..", "io.vmflow.runtime..",
-                        "io.vmflow.coordinator.engine..", "io.vmflow.coordinator.http..",
-                        "io.vmflow.coordinator.inventory..", "io.vmflow.coordinator.observe..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.vmflow.coordinator.statemachine..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.apache.kafka..",
+                        "io.vertx..",
+                        "io.netty..",
+                        "org.libvirt..",
+                        "java.io..",
+                        "java.net..",
+                        "java.nio..",
+                        "java.util.concurrent..",
+                        "org.slf4j..",
+                        "io.vmflow.runtime..",
+                        "io.vmflow.coordinator.engine..",
+                        "io.vmflow.coordinator.http..",
+                        "io.vmflow.coordinator.inventory..",
+                        "io.vmflow.coordinator.observe..")
                 .because("the state machine is a pure function, tested in microseconds and read in one sitting")
                 .check(MAIN);
     }

@@ -2,12 +2,12 @@ package io.vmflow.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vmflow.testsupport.hosts.TestGuest;
-import io.vmflow.testsupport.hosts.TestHost;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
+import io.vmflow.testsupport.hosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestHost;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,7 +45,8 @@ class ConcurrentMigrationsIT {
         Map<TestGuest, TestHost[]> moves = new LinkedHashMap<>();
         for (int i = 0; i < 4; i++) {
             TestHost from = i % 2 == 0 ? a : b;
-            moves.put(new TestGuest("both-ways-" + i + "-" + run, 128, "ws=8"), new TestHost[] {from, from == a ? b : a});
+            moves.put(
+                    new TestGuest("both-ways-" + i + "-" + run, 128, "ws=8"), new TestHost[] {from, from == a ? b : a});
         }
         try {
             for (Map.Entry<TestGuest, TestHost[]> m : moves.entrySet()) {
@@ -56,15 +57,23 @@ class ConcurrentMigrationsIT {
             }
             Map<String, TestGuest> ids = new LinkedHashMap<>();
             for (Map.Entry<TestGuest, TestHost[]> m : moves.entrySet()) {
-                ids.put(system.request(MigrationSpec.newBuilder().setGuest(m.getKey().name())
-                        .setSourceHost(m.getValue()[0].id()).setDestinationHost(m.getValue()[1].id())
-                        .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build()), m.getKey());
+                ids.put(
+                        system.request(MigrationSpec.newBuilder()
+                                .setGuest(m.getKey().name())
+                                .setSourceHost(m.getValue()[0].id())
+                                .setDestinationHost(m.getValue()[1].id())
+                                .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                                .build()),
+                        m.getKey());
             }
             List<String> outcomes = new ArrayList<>();
             for (Map.Entry<String, TestGuest> e : ids.entrySet()) {
                 MigrationEvent last = system.events.awaitFinal(e.getKey(), Duration.ofMinutes(5));
-                outcomes.add(e.getKey() + " " + last.getPhase() + (last.getReason() == null ? ""
-                        : " " + last.getReason().getCode() + ": " + last.getReason().getMessage()));
+                outcomes.add(e.getKey() + " " + last.getPhase()
+                        + (last.getReason() == null
+                                ? ""
+                                : " " + last.getReason().getCode() + ": "
+                                        + last.getReason().getMessage()));
             }
             assertThat(outcomes).allSatisfy(o -> assertThat(o).contains(" SUCCEEDED"));
             for (Map.Entry<String, TestGuest> e : ids.entrySet()) {

@@ -3,11 +3,11 @@ package io.vmflow.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmflow.agent.testhosts.AgentHarness;
-import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
+import io.vmflow.testsupport.hosts.TestGuest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -45,7 +45,8 @@ class ConfigurationTableIT {
 
     @ParameterizedTest(name = "row {0}: {1} src={2} dst={3} undefineSource={4} persist={5} -> {6} src={7} dst={8}")
     @CsvSource({
-        // row, before: type, source config, dest config; flags: undefine-source, persist; after: type, source config, dest config
+        // row, before: type, source config, dest config; flags: undefine-source, persist; after: type, source config,
+        // dest config
         " 1, T, N, N, N, N, T, N, N",
         " 2, T, N, N, Y, N, T, N, N",
         " 3, T, N, N, N, Y, P, N, Y",
@@ -63,10 +64,19 @@ class ConfigurationTableIT {
         "15, P, Y, Y, N, Y, P, Y, Y",
         "16, P, Y, Y, Y, Y, P, N, Y",
     })
-    void configurationFilesFollowTheSeedsTable(int row, char type, char sourceConfig, char destConfig,
-            char undefineSource, char persist, char typeAfter, char sourceConfigAfter, char destConfigAfter)
+    void configurationFilesFollowTheSeedsTable(
+            int row,
+            char type,
+            char sourceConfig,
+            char destConfig,
+            char undefineSource,
+            char persist,
+            char typeAfter,
+            char sourceConfigAfter,
+            char destConfigAfter)
             throws Exception {
-        TestGuest guest = new TestGuest("cfg" + row + "-" + UUID.randomUUID().toString().substring(0, 4), 64, "idle");
+        TestGuest guest =
+                new TestGuest("cfg" + row + "-" + UUID.randomUUID().toString().substring(0, 4), 64, "idle");
         try {
             guest.start(h.hostA, type == 'P');
             assertThat(sourceConfig == 'Y').isEqualTo(type == 'P');
@@ -74,23 +84,34 @@ class ConfigurationTableIT {
                 guest.define(h.hostB);
             }
             ControlFlow flow = row % 2 == 1 ? ControlFlow.MANAGED_DIRECT : ControlFlow.MANAGED_PEER_TO_PEER;
-            MigrationSpec s = MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
-                    .setDestinationHost("hostB").setControlFlow(flow)
-                    .setUndefineSource(undefineSource == 'Y').setPersistDest(persist == 'Y').build();
+            MigrationSpec s = MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
+                    .setDestinationHost("hostB")
+                    .setControlFlow(flow)
+                    .setUndefineSource(undefineSource == 'Y')
+                    .setPersistDest(persist == 'Y')
+                    .build();
             system.awaitGuest("hostA", guest.name());
 
             String id = "cfg-" + UUID.randomUUID().toString().substring(0, 8);
             system.send(new MigrationRequest(id, s, "it-operator", "it", "config table row " + row, 0, Instant.now()));
 
-            assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase()).as("row %d (%s): %s", row, flow,
-                    events.of(id)).isEqualTo(Phase.SUCCEEDED);
+            assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase())
+                    .as("row %d (%s): %s", row, flow, events.of(id))
+                    .isEqualTo(Phase.SUCCEEDED);
             guest.assertRunningIntact(h.hostB);
             assertThat(guest.observe(h.hostB)).hasValueSatisfying(o -> {
                 assertThat(o.persistent()).as("guest type after (Persistent?)").isEqualTo(typeAfter == 'P');
                 assertThat(o.persistent()).as("destination config after").isEqualTo(destConfigAfter == 'Y');
             });
-            assertThat(guest.observe(h.hostA).isPresent()).as("source config after").isEqualTo(sourceConfigAfter == 'Y');
-            guest.observe(h.hostA).ifPresent(o -> assertThat(o.active()).as("not running on the source").isFalse());
+            assertThat(guest.observe(h.hostA).isPresent())
+                    .as("source config after")
+                    .isEqualTo(sourceConfigAfter == 'Y');
+            guest.observe(h.hostA)
+                    .ifPresent(o -> assertThat(o.active())
+                            .as("not running on the source")
+                            .isFalse());
         } finally {
             guest.remove(h.hostA);
             guest.remove(h.hostB);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
-import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationRequest;
@@ -15,6 +14,7 @@ import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.hosts.TestGuest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -72,22 +72,28 @@ class CoordinatorCrashAndLimitsIT {
     static String request(MigrationSpec spec) throws Exception {
         String id = "req-" + UUID.randomUUID().toString().substring(0, 8);
         MigrationRequest r = new MigrationRequest(id, spec, "it-alice", "it", null, 0, Instant.now());
-        producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
-                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
+        producer.send(new ProducerRecord<>(
+                        TopicCatalogue.MIGRATION_REQUESTS.name(),
+                        id,
+                        wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r)))
+                .get();
         return id;
     }
 
     static void assertNoGapNoDuplicate(String id) {
         List<MigrationEvent> log = events.of(id);
-        assertThat(log.stream().map(MigrationEvent::getSequence).toList()).as("%s", log)
-                .containsExactlyElementsOf(LongStream.rangeClosed(1, log.size()).boxed().toList());
+        assertThat(log.stream().map(MigrationEvent::getSequence).toList())
+                .as("%s", log)
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, log.size()).boxed().toList());
         for (int i = 1; i < log.size(); i++) {
             assertThat(log.get(i).getPreviousPhase()).isEqualTo(log.get(i - 1).getPhase());
         }
     }
 
     static void awaitPhase(String id, Set<Phase> phases) {
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
+        await().atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> events.of(id).stream().anyMatch(e -> phases.contains(e.getPhase())));
     }
 
@@ -98,19 +104,25 @@ class CoordinatorCrashAndLimitsIT {
 
     @Test
     void killedDuringAManagedDirectMigrationTheSourceAbortsAndTheRestartedCoordinatorSaysAborted() throws Exception {
-        TestGuest guest = new TestGuest("crash-direct-" + UUID.randomUUID().toString().substring(0, 4), 128, "ws=8");
+        TestGuest guest =
+                new TestGuest("crash-direct-" + UUID.randomUUID().toString().substring(0, 4), 128, "ws=8");
         try {
             guest.start(agents.hostA, false);
             CoordinatorProcess first = CoordinatorProcess.start(env);
             awaitListed(first, List.of(guest));
             // capped so that the copy outlasts the lease; it is aborted, so the source keeps the guest intact
-            String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
-                    .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_DIRECT).setBandwidthMiBps(2L)
+            String id = request(MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
+                    .setDestinationHost("hostB")
+                    .setControlFlow(ControlFlow.MANAGED_DIRECT)
+                    .setBandwidthMiBps(2L)
                     .build());
             awaitPhase(id, EnumSet.of(Phase.RUNNING));
             first.killHard();
-            await().atMost(Duration.ofMinutes(1)).until(() -> agents.reports.forMigration(id).stream()
-                    .anyMatch(r -> r.getKind() == ReportKind.LEASE_LAPSED));
+            await().atMost(Duration.ofMinutes(1))
+                    .until(() -> agents.reports.forMigration(id).stream()
+                            .anyMatch(r -> r.getKind() == ReportKind.LEASE_LAPSED));
 
             try (CoordinatorProcess second = CoordinatorProcess.start(env)) {
                 MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(2));
@@ -128,17 +140,24 @@ class CoordinatorCrashAndLimitsIT {
     @Test
     void killedDuringAPeerToPeerMigrationTheMigrationGoesOnAndTheRestartedCoordinatorReportsSucceeded()
             throws Exception {
-        TestGuest guest = new TestGuest("crash-p2p-" + UUID.randomUUID().toString().substring(0, 4), 128, "ws=8");
+        TestGuest guest =
+                new TestGuest("crash-p2p-" + UUID.randomUUID().toString().substring(0, 4), 128, "ws=8");
         try {
             guest.start(agents.hostA, false);
             CoordinatorProcess first = CoordinatorProcess.start(env);
             awaitListed(first, List.of(guest));
-            String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
-                    .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build());
+            String id = request(MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
+                    .setDestinationHost("hostB")
+                    .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                    .build());
             awaitPhase(id, EnumSet.of(Phase.SCHEDULED));
             first.killHard();
-            await().atMost(Duration.ofMinutes(2)).until(() -> agents.reports.forMigration(id).stream()
-                    .anyMatch(r -> r.getKind() == ReportKind.COMMAND_SUCCEEDED && r.getHostId().equals("hostA")));
+            await().atMost(Duration.ofMinutes(2))
+                    .until(() -> agents.reports.forMigration(id).stream()
+                            .anyMatch(r -> r.getKind() == ReportKind.COMMAND_SUCCEEDED
+                                    && r.getHostId().equals("hostA")));
 
             try (CoordinatorProcess second = CoordinatorProcess.start(env)) {
                 MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(2));
@@ -165,11 +184,16 @@ class CoordinatorCrashAndLimitsIT {
             awaitListed(c, guests);
             List<String> ids = new ArrayList<>();
             for (TestGuest g : guests) {
-                ids.add(request(MigrationSpec.newBuilder().setGuest(g.name()).setSourceHost("hostA")
-                        .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build()));
+                ids.add(request(MigrationSpec.newBuilder()
+                        .setGuest(g.name())
+                        .setSourceHost("hostA")
+                        .setDestinationHost("hostB")
+                        .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                        .build()));
             }
             for (String id : ids) {
-                assertThat(events.awaitFinal(id, Duration.ofMinutes(5)).getPhase()).as("%s", events.of(id))
+                assertThat(events.awaitFinal(id, Duration.ofMinutes(5)).getPhase())
+                        .as("%s", events.of(id))
                         .isEqualTo(Phase.SUCCEEDED);
             }
 
@@ -180,16 +204,29 @@ class CoordinatorCrashAndLimitsIT {
             // admitted (the engine handles reports before admission in each loop)
             all.sort(Comparator.comparing(MigrationEvent::getOccurredAt)
                     .thenComparing(e -> Events.FINAL.contains(e.getPhase()) ? 0 : 1));
-            Set<Phase> inFlight = EnumSet.of(Phase.SCHEDULED, Phase.PREPARING_TARGET, Phase.TARGET_READY,
-                    Phase.RUNNING, Phase.SWITCHING_OVER, Phase.FINISHING, Phase.CONFIRMING, Phase.ABORTING);
+            Set<Phase> inFlight = EnumSet.of(
+                    Phase.SCHEDULED,
+                    Phase.PREPARING_TARGET,
+                    Phase.TARGET_READY,
+                    Phase.RUNNING,
+                    Phase.SWITCHING_OVER,
+                    Phase.FINISHING,
+                    Phase.CONFIRMING,
+                    Phase.ABORTING);
             Map<String, Phase> now = new HashMap<>();
             int max = 0;
             for (MigrationEvent e : all) {
                 now.put(e.getMigrationId(), e.getPhase());
-                max = Math.max(max, (int) now.values().stream().filter(inFlight::contains).count());
+                max = Math.max(max, (int)
+                        now.values().stream().filter(inFlight::contains).count());
             }
-            assertThat(max).as("%s", all.stream().map(e -> e.getOccurredAt() + " " + e.getMigrationId() + " "
-                    + e.getPhase()).toList()).isLessThanOrEqualTo(2);
+            assertThat(max)
+                    .as(
+                            "%s",
+                            all.stream()
+                                    .map(e -> e.getOccurredAt() + " " + e.getMigrationId() + " " + e.getPhase())
+                                    .toList())
+                    .isLessThanOrEqualTo(2);
             assertThat(ids.stream().flatMap(id -> events.phases(id).stream())).contains(Phase.QUEUED);
             for (TestGuest g : guests) {
                 g.assertRunningIntact(agents.hostB);

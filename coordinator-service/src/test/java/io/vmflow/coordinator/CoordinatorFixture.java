@@ -3,7 +3,6 @@ package io.vmflow.coordinator;
 import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
-import io.vmflow.testsupport.hosts.TestHost;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.coordinator.config.CoordinatorConfig;
@@ -12,6 +11,7 @@ import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.hosts.TestHost;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,15 +38,18 @@ final class CoordinatorFixture implements AutoCloseable {
     private final List<RelayProcess> relays;
     private final Map<String, String> coordinatorEnv;
 
-    private CoordinatorFixture(String principal, boolean withRelays, Map<String, String> agentEnv,
-            Map<String, String> coordinatorEnv) throws Exception {
+    private CoordinatorFixture(
+            String principal, boolean withRelays, Map<String, String> agentEnv, Map<String, String> coordinatorEnv)
+            throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
         this.principal = principal;
         this.coordinatorEnv = coordinatorEnv;
         if (withRelays) {
             Path pki = RelayProcess.devPki(Path.of(".."), "hostA", "hostB");
-            RelayProcess a = RelayProcess.forTestHost(TestHost.load("hostA"), pki).start();
-            RelayProcess b = RelayProcess.forTestHost(TestHost.load("hostB"), pki).start();
+            RelayProcess a =
+                    RelayProcess.forTestHost(TestHost.load("hostA"), pki).start();
+            RelayProcess b =
+                    RelayProcess.forTestHost(TestHost.load("hostB"), pki).start();
             relays = List.of(a, b);
             Map<String, RelayProcess> byHost = Map.of("hostA", a, "hostB", b);
             agents = new AgentHarness(h -> merged(agentEnv, byHost.get(h.id()).agentEnv(pki)));
@@ -61,8 +64,8 @@ final class CoordinatorFixture implements AutoCloseable {
     }
 
     private Coordinator newCoordinator() throws InterruptedException {
-        Map<String, String> env = new HashMap<>(Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator",
-                "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"));
+        Map<String, String> env = new HashMap<>(
+                Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator", "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"));
         env.putAll(coordinatorEnv);
         return new Coordinator(CoordinatorConfig.from(env, Endpoints.fromEnvironment())).start();
     }
@@ -113,21 +116,28 @@ final class CoordinatorFixture implements AutoCloseable {
 
     /** Publishes a request as it is (its own id, principal and reason). */
     void send(MigrationRequest r) throws Exception {
-        producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), r.getRequestId(),
-                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
+        producer.send(new ProducerRecord<>(
+                        TopicCatalogue.MIGRATION_REQUESTS.name(),
+                        r.getRequestId(),
+                        wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r)))
+                .get();
     }
 
     /** Publishes a cancel request on the cancel topic as {@link #principal}. */
     void cancel(String migrationId, String reason) throws Exception {
-        io.vmflow.avro.CancelRequest c = new io.vmflow.avro.CancelRequest("cancel-" + UUID.randomUUID(), migrationId,
-                principal, reason, Instant.now());
-        producer.send(new ProducerRecord<>(TopicCatalogue.CANCEL_REQUESTS.name(), migrationId,
-                wire.encode(TopicCatalogue.CANCEL_REQUESTS.valueSubject(), c))).get();
+        io.vmflow.avro.CancelRequest c = new io.vmflow.avro.CancelRequest(
+                "cancel-" + UUID.randomUUID(), migrationId, principal, reason, Instant.now());
+        producer.send(new ProducerRecord<>(
+                        TopicCatalogue.CANCEL_REQUESTS.name(),
+                        migrationId,
+                        wire.encode(TopicCatalogue.CANCEL_REQUESTS.valueSubject(), c)))
+                .get();
     }
 
     /** Waits until the coordinator's inventory shows the guest on the host (agents publish periodically). */
     void awaitGuest(String hostId, String guest) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> coordinator.inventory().guest(hostId, guest).isPresent());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> coordinator.inventory().guest(hostId, guest).isPresent());
     }
 
     String principal() {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
-import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationRequest;
@@ -13,6 +12,7 @@ import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.hosts.TestGuest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -61,14 +61,26 @@ class CoordinatorFlowsIT {
         try {
             guest.start(agents.hostA, false);
             awaitInventory(guest);
-            String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
-                    .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build());
+            String id = request(MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
+                    .setDestinationHost("hostB")
+                    .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                    .build());
 
             MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(3));
 
             assertThat(last.getPhase()).as("%s", events.of(id)).isEqualTo(Phase.SUCCEEDED);
-            assertThat(events.phases(id)).containsSubsequence(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED,
-                    Phase.PREPARING_TARGET, Phase.TARGET_READY, Phase.RUNNING, Phase.FINISHING, Phase.SUCCEEDED);
+            assertThat(events.phases(id))
+                    .containsSubsequence(
+                            Phase.REQUESTED,
+                            Phase.ACCEPTED,
+                            Phase.SCHEDULED,
+                            Phase.PREPARING_TARGET,
+                            Phase.TARGET_READY,
+                            Phase.RUNNING,
+                            Phase.FINISHING,
+                            Phase.SUCCEEDED);
             assertCompleteAndOrdered(id);
             assertCloudEventsHeaders(id);
             guest.assertRunningIntact(agents.hostB);
@@ -83,8 +95,8 @@ class CoordinatorFlowsIT {
         Endpoints endpoints = Endpoints.fromEnvironment();
         List<org.apache.kafka.common.header.Headers> headers = new java.util.ArrayList<>();
         String topic = TopicCatalogue.MIGRATION_EVENTS.name();
-        io.vmflow.runtime.kafka.TopicTail.readToEnd(endpoints, "it-ce", io.vmflow.runtime.kafka.TopicTail
-                .partitions(endpoints, "it-ce", topic), r -> {
+        io.vmflow.runtime.kafka.TopicTail.readToEnd(
+                endpoints, "it-ce", io.vmflow.runtime.kafka.TopicTail.partitions(endpoints, "it-ce", topic), r -> {
                     if (id.equals(r.key())) {
                         headers.add(r.headers());
                     }
@@ -96,7 +108,9 @@ class CoordinatorFlowsIT {
             assertThat(text(h, "ce_specversion")).isEqualTo("1.0");
             assertThat(text(h, "ce_id")).isEqualTo(e.getEventId());
             assertThat(text(h, "ce_subject")).isEqualTo(id);
-            assertThat(text(h, "ce_type")).isEqualTo("io.vmflow.migration.phase." + e.getPhase().name().toLowerCase());
+            assertThat(text(h, "ce_type"))
+                    .isEqualTo(
+                            "io.vmflow.migration.phase." + e.getPhase().name().toLowerCase());
             assertThat(text(h, "ce_source")).startsWith("/vmflow/coordinator/");
             assertThat(Instant.parse(text(h, "ce_time"))).isEqualTo(e.getOccurredAt());
         }
@@ -109,25 +123,41 @@ class CoordinatorFlowsIT {
 
     @Test
     void managedDirectFromARequestWithTheDestinationChosenByThePlanner() throws Exception {
-        TestGuest guest = new TestGuest("c-direct-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
+        TestGuest guest =
+                new TestGuest("c-direct-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
         try {
             guest.start(agents.hostA, true);
             awaitInventory(guest);
-            String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
-                    .setControlFlow(ControlFlow.MANAGED_DIRECT).setPersistDest(true).setUndefineSource(true).build());
+            String id = request(MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
+                    .setControlFlow(ControlFlow.MANAGED_DIRECT)
+                    .setPersistDest(true)
+                    .setUndefineSource(true)
+                    .build());
 
             MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(3));
 
             assertThat(last.getPhase()).as("%s", events.of(id)).isEqualTo(Phase.SUCCEEDED);
-            assertThat(withoutRepeats(events.phases(id))).as("phases, progress updates folded")
-                    .containsExactly(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED, Phase.PREPARING_TARGET,
-                            Phase.TARGET_READY, Phase.RUNNING, Phase.FINISHING, Phase.CONFIRMING, Phase.SUCCEEDED);
+            assertThat(withoutRepeats(events.phases(id)))
+                    .as("phases, progress updates folded")
+                    .containsExactly(
+                            Phase.REQUESTED,
+                            Phase.ACCEPTED,
+                            Phase.SCHEDULED,
+                            Phase.PREPARING_TARGET,
+                            Phase.TARGET_READY,
+                            Phase.RUNNING,
+                            Phase.FINISHING,
+                            Phase.CONFIRMING,
+                            Phase.SUCCEEDED);
             assertThat(events.of(id).get(1).getSpec().getDestinationHost()).isEqualTo("hostB");
-            assertThat(events.of(id).get(1).getSpec().getMigrationUri()).isEqualTo("tcp://"
-                    + agents.hostB.migrationAddress());
+            assertThat(events.of(id).get(1).getSpec().getMigrationUri())
+                    .isEqualTo("tcp://" + agents.hostB.migrationAddress());
             assertCompleteAndOrdered(id);
             guest.assertRunningIntact(agents.hostB);
-            assertThat(guest.observe(agents.hostB)).hasValueSatisfying(o -> assertThat(o.persistent()).isTrue());
+            assertThat(guest.observe(agents.hostB))
+                    .hasValueSatisfying(o -> assertThat(o.persistent()).isTrue());
             assertThat(guest.observe(agents.hostA)).isEmpty();
         } finally {
             guest.remove(agents.hostA);
@@ -138,17 +168,26 @@ class CoordinatorFlowsIT {
     static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
 
     static java.net.http.HttpResponse<String> http(String method, String path, String body) throws Exception {
-        var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + coordinator.httpPort() + path))
-                .header("X-Vmflow-Principal", "it-alice").header("Content-Type", "application/json");
-        b.method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        var b = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + coordinator.httpPort() + path))
+                .header("X-Vmflow-Principal", "it-alice")
+                .header("Content-Type", "application/json");
+        b.method(
+                method,
+                body == null
+                        ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(body));
         return HTTP.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     static String json(MigrationSpec s) {
-        io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject().put("guest", s.getGuest())
-                .put("sourceHost", s.getSourceHost()).put("controlFlow", s.getControlFlow().name())
-                .put("transport", s.getTransport().name()).put("live", s.getLive()).put("postCopy", s.getPostCopy());
+        io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject()
+                .put("guest", s.getGuest())
+                .put("sourceHost", s.getSourceHost())
+                .put("controlFlow", s.getControlFlow().name())
+                .put("transport", s.getTransport().name())
+                .put("live", s.getLive())
+                .put("postCopy", s.getPostCopy());
         if (s.getDestinationHost() != null) {
             j.put("destinationHost", s.getDestinationHost());
         }
@@ -159,36 +198,50 @@ class CoordinatorFlowsIT {
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = ControlFlow.class, names = {"MANAGED_PEER_TO_PEER", "MANAGED_DIRECT"})
+    @org.junit.jupiter.params.provider.EnumSource(
+            value = ControlFlow.class,
+            names = {"MANAGED_PEER_TO_PEER", "MANAGED_DIRECT"})
     void managedFlowsThroughTheHttpApiToSucceeded(ControlFlow flow) throws Exception {
         TestGuest guest = new TestGuest("c-http-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
         try {
             guest.start(agents.hostA, false);
             awaitInventory(guest);
-            var created = http("POST", "/migrations", "{\"guest\":\"" + guest.name() + "\",\"controlFlow\":\""
-                    + flow + "\",\"sourceHost\":\"hostA\",\"destinationHost\":\"hostB\",\"reason\":\"it\"}");
+            var created = http(
+                    "POST",
+                    "/migrations",
+                    "{\"guest\":\"" + guest.name() + "\",\"controlFlow\":\"" + flow
+                            + "\",\"sourceHost\":\"hostA\",\"destinationHost\":\"hostB\",\"reason\":\"it\"}");
             assertThat(created.statusCode()).as(created.body()).isEqualTo(202);
             String id = new io.vertx.core.json.JsonObject(created.body()).getString("migrationId");
             assertThat(created.headers().firstValue("Location")).contains("/migrations/" + id);
 
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(300)).until(() -> {
-                var r = http("GET", "/migrations/" + id, null);
-                return r.statusCode() == 200 && new io.vertx.core.json.JsonObject(r.body()).getBoolean("final");
-            });
-            var state = new io.vertx.core.json.JsonObject(http("GET", "/migrations/" + id, null).body());
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(300))
+                    .until(() -> {
+                        var r = http("GET", "/migrations/" + id, null);
+                        return r.statusCode() == 200 && new io.vertx.core.json.JsonObject(r.body()).getBoolean("final");
+                    });
+            var state = new io.vertx.core.json.JsonObject(
+                    http("GET", "/migrations/" + id, null).body());
             assertThat(state.getString("phase")).as("%s", state).isEqualTo("SUCCEEDED");
             assertThat(state.getString("principal")).isEqualTo("it-alice");
             // the API's event index and this test's tail both follow the log: wait until both have its end
             events.awaitFinal(id, Duration.ofSeconds(30));
-            await().atMost(Duration.ofSeconds(30)).until(() -> new io.vertx.core.json.JsonObject(
-                    http("GET", "/migrations/" + id + "/events", null).body()).getJsonArray("events").size()
-                    == events.of(id).size());
-            var log = new io.vertx.core.json.JsonObject(http("GET", "/migrations/" + id + "/events", null).body())
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> new io.vertx.core.json.JsonObject(http("GET", "/migrations/" + id + "/events", null)
+                                            .body())
+                                    .getJsonArray("events")
+                                    .size()
+                            == events.of(id).size());
+            var log = new io.vertx.core.json.JsonObject(
+                            http("GET", "/migrations/" + id + "/events", null).body())
                     .getJsonArray("events");
             assertThat(log.getJsonObject(0).getString("phase")).isEqualTo("REQUESTED");
             assertThat(log.getJsonObject(log.size() - 1).getString("phase")).isEqualTo("SUCCEEDED");
-            var listed = new io.vertx.core.json.JsonObject(http("GET", "/migrations?phase=SUCCEEDED&guest="
-                    + guest.name(), null).body()).getJsonArray("migrations");
+            var listed = new io.vertx.core.json.JsonObject(
+                            http("GET", "/migrations?phase=SUCCEEDED&guest=" + guest.name(), null)
+                                    .body())
+                    .getJsonArray("migrations");
             assertThat(listed.size()).isEqualTo(1);
             assertCompleteAndOrdered(id);
             guest.assertRunningIntact(agents.hostB);
@@ -204,7 +257,8 @@ class CoordinatorFlowsIT {
         var unknownField = http("POST", "/migrations", "{\"guest\":\"g\",\"sourceHost\":\"hostA\",\"colour\":1}");
         assertThat(unknownField.statusCode()).isEqualTo(400);
         assertThat(unknownField.body()).contains("unknown field 'colour'");
-        var badEnum = http("POST", "/migrations", "{\"guest\":\"g\",\"sourceHost\":\"hostA\",\"controlFlow\":\"FAST\"}");
+        var badEnum =
+                http("POST", "/migrations", "{\"guest\":\"g\",\"sourceHost\":\"hostA\",\"controlFlow\":\"FAST\"}");
         assertThat(badEnum.statusCode()).isEqualTo(400);
         assertThat(badEnum.body()).contains("controlFlow").contains("MANAGED_DIRECT");
         var missing = http("POST", "/migrations", "{\"sourceHost\":\"hostA\"}");
@@ -222,27 +276,36 @@ class CoordinatorFlowsIT {
      */
     @Test
     void anExplicitHypervisorUriWithAnIpWorksWhereTheHostnameDoesNotResolve() throws Exception {
-        assertThatThrownBy(() -> java.net.InetAddress.getByName("hostB")).as("hostB's name resolves nowhere here")
+        assertThatThrownBy(() -> java.net.InetAddress.getByName("hostB"))
+                .as("hostB's name resolves nowhere here")
                 .isInstanceOf(java.net.UnknownHostException.class);
         TestGuest guest = new TestGuest("c-uri-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
         try {
             guest.start(agents.hostA, false);
             awaitInventory(guest);
-            MigrationSpec.Builder spec = MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
-                    .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER);
+            MigrationSpec.Builder spec = MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
+                    .setDestinationHost("hostB")
+                    .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER);
 
             String byName = request(spec.setMigrationUri("tcp://hostB").build());
             MigrationEvent failed = events.awaitFinal(byName, Duration.ofMinutes(3));
             assertThat(failed.getPhase()).as("%s", events.of(byName)).isIn(Phase.FAILED, Phase.ABORTED);
-            assertThat(failed.getReason().getMessage()).as("libvirt's reason is passed on").isNotBlank();
+            assertThat(failed.getReason().getMessage())
+                    .as("libvirt's reason is passed on")
+                    .isNotBlank();
             guest.assertRunningIntact(agents.hostA);
 
             long before = agents.hostB.migrationNetworkRxBytes();
-            String byIp = request(spec.setMigrationUri("tcp://" + agents.hostB.migrationAddress()).build());
-            assertThat(events.awaitFinal(byIp, Duration.ofMinutes(3)).getPhase()).as("%s", events.of(byIp))
+            String byIp = request(spec.setMigrationUri("tcp://" + agents.hostB.migrationAddress())
+                    .build());
+            assertThat(events.awaitFinal(byIp, Duration.ofMinutes(3)).getPhase())
+                    .as("%s", events.of(byIp))
                     .isEqualTo(Phase.SUCCEEDED);
             guest.assertRunningIntact(agents.hostB);
-            assertThat(agents.hostB.migrationNetworkRxBytes() - before).as("the stream took the address the URI named")
+            assertThat(agents.hostB.migrationNetworkRxBytes() - before)
+                    .as("the stream took the address the URI named")
                     .isGreaterThan(64L << 20);
         } finally {
             guest.remove(agents.hostA);
@@ -253,20 +316,55 @@ class CoordinatorFlowsIT {
     @Test
     void invalidRequestsAreRejectedWithTheirReason() throws Exception {
         Map<String, MigrationSpec> bad = Map.of(
-                "UNKNOWN_SOURCE_HOST", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostZ").build(),
-                "UNKNOWN_GUEST", MigrationSpec.newBuilder().setGuest("no-such-guest").setSourceHost("hostA").build(),
-                "SAME_HOST", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA").setDestinationHost("hostA")
-                        .build(),
-                "MISSING_HYPERVISOR_URI", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA")
-                        .setControlFlow(ControlFlow.UNMANAGED_DIRECT).build(),
-                "MALFORMED_URI", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA")
-                        .setMigrationUri("exec:rm -rf /").build(),
-                "CONFLICTING_FLAGS", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA").setLive(false)
-                        .setPostCopy(true).build(),
-                "TUNNELLED_WITHOUT_RELAY", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA")
-                        .setDestinationHost("hostB").setTransport(io.vmflow.avro.Transport.TUNNELLED).build(),
-                "PORT_OUT_OF_RANGE", MigrationSpec.newBuilder().setGuest("g").setSourceHost("hostA")
-                        .setControlFlow(ControlFlow.UNMANAGED_DIRECT).setMigrationUri("tcp://10.251.0.2:4444").build());
+                "UNKNOWN_SOURCE_HOST",
+                        MigrationSpec.newBuilder()
+                                .setGuest("g")
+                                .setSourceHost("hostZ")
+                                .build(),
+                "UNKNOWN_GUEST",
+                        MigrationSpec.newBuilder()
+                                .setGuest("no-such-guest")
+                                .setSourceHost("hostA")
+                                .build(),
+                "SAME_HOST",
+                        MigrationSpec.newBuilder()
+                                .setGuest("g")
+                                .setSourceHost("hostA")
+                                .setDestinationHost("hostA")
+                                .build(),
+                "MISSING_HYPERVISOR_URI",
+                        MigrationSpec.newBuilder()
+                                .setGuest("g")
+                                .setSourceHost("hostA")
+                                .setControlFlow(ControlFlow.UNMANAGED_DIRECT)
+                                .build(),
+                "MALFORMED_URI",
+                        MigrationSpec.newBuilder()
+                                .setGuest("g")
+                                .setSourceHost("hostA")
+                                .setMigrationUri("exec:rm -rf /")
+                                .build(),
+                "CONFLICTING_FLAGS",
+                        MigrationSpec.newBuilder()
+                                .setGuest("g")
+                                .setSourceHost("hostA")
+                                .setLive(false)
+                                .setPostCopy(true)
+                                .build(),
+                "TUNNELLED_WITHOUT_RELAY",
+                        MigrationSpec.newBuilder()
+                                .setGuest("g")
+                                .setSourceHost("hostA")
+                                .setDestinationHost("hostB")
+                                .setTransport(io.vmflow.avro.Transport.TUNNELLED)
+                                .build(),
+                "PORT_OUT_OF_RANGE",
+                        MigrationSpec.newBuilder()
+                                .setGuest("g")
+                                .setSourceHost("hostA")
+                                .setControlFlow(ControlFlow.UNMANAGED_DIRECT)
+                                .setMigrationUri("tcp://10.251.0.2:4444")
+                                .build());
         TestGuest g = new TestGuest("g", 64, "idle");
         try {
             g.start(agents.hostA, false);
@@ -274,7 +372,8 @@ class CoordinatorFlowsIT {
             for (Map.Entry<String, MigrationSpec> e : bad.entrySet()) {
                 var viaHttp = http("POST", "/migrations", json(e.getValue()));
                 assertThat(viaHttp.statusCode()).as(viaHttp.body()).isEqualTo(202);
-                for (String id : List.of(request(e.getValue()),
+                for (String id : List.of(
+                        request(e.getValue()),
                         new io.vertx.core.json.JsonObject(viaHttp.body()).getString("migrationId"))) {
                     MigrationEvent last = events.awaitFinal(id, Duration.ofSeconds(60));
                     assertThat(last.getPhase()).as(e.getKey()).isEqualTo(Phase.REJECTED);
@@ -289,14 +388,19 @@ class CoordinatorFlowsIT {
 
     @Test
     void aCancelThroughTheHttpApiWhileRunningLeavesTheGuestIntactOnTheSource() throws Exception {
-        TestGuest guest = new TestGuest("c-cancel-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=32");
+        TestGuest guest =
+                new TestGuest("c-cancel-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=32");
         try {
             guest.start(agents.hostA, false);
             awaitInventory(guest);
             // capped so that it is still copying when the cancel arrives; it is aborted, never completed
-            String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
-                    .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
-                    .setBandwidthMiBps(2L).build());
+            String id = request(MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
+                    .setDestinationHost("hostB")
+                    .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                    .setBandwidthMiBps(2L)
+                    .build());
             await().atMost(Duration.ofMinutes(2)).until(() -> events.phases(id).contains(Phase.RUNNING));
 
             var cancelled = http("POST", "/migrations/" + id + "/cancel", "{\"reason\":\"changed my mind\"}");
@@ -309,7 +413,8 @@ class CoordinatorFlowsIT {
             assertThat(events.phases(id)).containsSubsequence(Phase.RUNNING, Phase.ABORTING, Phase.ABORTED);
             assertCompleteAndOrdered(id);
             guest.assertRunningIntact(agents.hostA);
-            assertThat(http("POST", "/migrations/" + id + "/cancel", null).statusCode()).as("already ended")
+            assertThat(http("POST", "/migrations/" + id + "/cancel", null).statusCode())
+                    .as("already ended")
                     .isEqualTo(409);
         } finally {
             guest.remove(agents.hostA);
@@ -326,19 +431,33 @@ class CoordinatorFlowsIT {
         try (var destination = io.vmflow.testsupport.hosts.IncomingQemu.start(agents.hostB, guest.xml(), port)) {
             awaitInventory(guest);
             await().atMost(Duration.ofSeconds(30)).until(destination::listening);
-            MigrationSpec spec = MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
+            MigrationSpec spec = MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
                     .setControlFlow(ControlFlow.UNMANAGED_DIRECT)
-                    .setMigrationUri("tcp://" + agents.hostB.migrationAddress() + ":" + port).build();
-            String id = intake.equals("topic") ? request(spec) : new io.vertx.core.json.JsonObject(
-                    http("POST", "/migrations", json(spec)).body()).getString("migrationId");
+                    .setMigrationUri("tcp://" + agents.hostB.migrationAddress() + ":" + port)
+                    .build();
+            String id = intake.equals("topic")
+                    ? request(spec)
+                    : new io.vertx.core.json.JsonObject(
+                                    http("POST", "/migrations", json(spec)).body())
+                            .getString("migrationId");
 
             MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(3));
 
             assertThat(last.getPhase()).as("%s", events.of(id)).isEqualTo(Phase.SUCCEEDED);
-            assertThat(events.phases(id)).containsExactly(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED,
-                    Phase.RUNNING, Phase.CONFIRMING, Phase.SUCCEEDED);
+            assertThat(events.phases(id))
+                    .containsExactly(
+                            Phase.REQUESTED,
+                            Phase.ACCEPTED,
+                            Phase.SCHEDULED,
+                            Phase.RUNNING,
+                            Phase.CONFIRMING,
+                            Phase.SUCCEEDED);
             guest.assertHeartbeatIntact(agents.hostB);
-            assertThat(guest.observe(agents.hostA)).as("the paused source copy is removed").isEmpty();
+            assertThat(guest.observe(agents.hostA))
+                    .as("the paused source copy is removed")
+                    .isEmpty();
         } finally {
             guest.remove(agents.hostA);
         }
@@ -350,16 +469,20 @@ class CoordinatorFlowsIT {
      */
     @Test
     void anUnmanagedMigrationIsCancelledThroughQemuAndTheGuestStaysIntactOnTheSource() throws Exception {
-        TestGuest guest = new TestGuest("c-unm-cancel-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=32");
+        TestGuest guest =
+                new TestGuest("c-unm-cancel-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=32");
         int port = 49180 + (int) (Math.random() * 30);
         guest.start(agents.hostA, false);
         try (var destination = io.vmflow.testsupport.hosts.IncomingQemu.start(agents.hostB, guest.xml(), port);
                 AutoCloseable slow = agents.hostA.slowMigrationLink(24)) {
             awaitInventory(guest);
             await().atMost(Duration.ofSeconds(30)).until(destination::listening);
-            String id = request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
+            String id = request(MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
                     .setControlFlow(ControlFlow.UNMANAGED_DIRECT)
-                    .setMigrationUri("tcp://" + agents.hostB.migrationAddress() + ":" + port).build());
+                    .setMigrationUri("tcp://" + agents.hostB.migrationAddress() + ":" + port)
+                    .build());
             await().atMost(Duration.ofMinutes(2)).until(() -> events.phases(id).contains(Phase.RUNNING));
 
             var cancelled = http("POST", "/migrations/" + id + "/cancel", "{\"reason\":\"window closed\"}");
@@ -383,18 +506,33 @@ class CoordinatorFlowsIT {
             guest.start(agents.hostA, false);
             awaitInventory(guest);
             String id = "req-" + UUID.randomUUID().toString().substring(0, 8);
-            MigrationRequest r = new MigrationRequest(id, MigrationSpec.newBuilder().setGuest(guest.name())
-                    .setSourceHost("hostA").setDestinationHost("hostB").build(), "it-alice", "it", null, 0,
+            MigrationRequest r = new MigrationRequest(
+                    id,
+                    MigrationSpec.newBuilder()
+                            .setGuest(guest.name())
+                            .setSourceHost("hostA")
+                            .setDestinationHost("hostB")
+                            .build(),
+                    "it-alice",
+                    "it",
+                    null,
+                    0,
                     Instant.now());
             for (int i = 0; i < 2; i++) {
                 system.send(r);
             }
             assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase()).isEqualTo(Phase.SUCCEEDED);
-            var again = http("POST", "/migrations", "{\"requestId\":\"" + id + "\",\"guest\":\"" + guest.name()
-                    + "\",\"sourceHost\":\"hostA\"}");
+            var again = http(
+                    "POST",
+                    "/migrations",
+                    "{\"requestId\":\"" + id + "\",\"guest\":\"" + guest.name() + "\",\"sourceHost\":\"hostA\"}");
             assertThat(again.statusCode()).isEqualTo(202);
-            await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> true);
-            assertThat(events.of(id)).filteredOn(e -> e.getPhase() == Phase.REQUESTED).hasSize(1);
+            await().pollDelay(Duration.ofSeconds(3))
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> true);
+            assertThat(events.of(id))
+                    .filteredOn(e -> e.getPhase() == Phase.REQUESTED)
+                    .hasSize(1);
             assertCompleteAndOrdered(id);
         } finally {
             guest.remove(agents.hostA);

@@ -3,10 +3,10 @@ package io.vmflow.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
-import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.Phase;
 import io.vmflow.runtime.NodeProgram;
 import io.vmflow.testsupport.GrafanaDashboards;
+import io.vmflow.testsupport.hosts.TestGuest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,15 +31,17 @@ import org.junit.jupiter.api.Test;
  */
 class DashboardBrowserIT {
 
-    static final List<String> IN_FLIGHT = List.of("SCHEDULED", "PREPARING_TARGET", "TARGET_READY", "RUNNING",
-            "FINISHING", "CONFIRMING");
+    static final List<String> IN_FLIGHT =
+            List.of("SCHEDULED", "PREPARING_TARGET", "TARGET_READY", "RUNNING", "FINISHING", "CONFIRMING");
 
     static CoordinatorFixture system;
     static NodeProgram browser;
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(Path.of("/usr/bin/chromium")).as("Debian's chromium package (ops/test.sh installs it)").exists();
+        assertThat(Path.of("/usr/bin/chromium"))
+                .as("Debian's chromium package (ops/test.sh installs it)")
+                .exists();
         browser = NodeProgram.install("browser", List.of("package.json", "dashboard.mjs"), "playwright-core");
         system = CoordinatorFixture.start("it-dashboard", Map.of());
     }
@@ -58,29 +60,59 @@ class DashboardBrowserIT {
             guest.start(system.agents.hostA, false);
             system.awaitGuest("hostA", guest.name());
 
-            NodeProgram.Run run = browser.run(List.of("node", "dashboard.mjs", "http://127.0.0.1:" + system.coordinator.httpPort(),
-                    guest.name(), "hostA", "hostB", screenshot.toAbsolutePath().toString()), Duration.ofMinutes(5));
+            NodeProgram.Run run = browser.run(
+                    List.of(
+                            "node",
+                            "dashboard.mjs",
+                            "http://127.0.0.1:" + system.coordinator.httpPort(),
+                            guest.name(),
+                            "hostA",
+                            "hostB",
+                            screenshot.toAbsolutePath().toString()),
+                    Duration.ofMinutes(5));
 
             System.out.println("browser test: " + run.output());
-            assertThat(run.exit()).as("the browser test said:\n%s", run.output()).isZero();
-            JsonObject seen = new JsonObject(run.output().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+            assertThat(run.exit())
+                    .as("the browser test said:\n%s", run.output())
+                    .isZero();
+            JsonObject seen = new JsonObject(run.output()
+                    .lines()
+                    .filter(l -> l.startsWith("{"))
+                    .reduce((a, b) -> b)
                     .orElseThrow(() -> new AssertionError("no result line from the browser test:\n" + run.output())));
             String id = seen.getString("migrationId");
-            List<String> phases = seen.getJsonArray("phasesSeen").stream().map(String::valueOf).toList();
+            List<String> phases = seen.getJsonArray("phasesSeen").stream()
+                    .map(String::valueOf)
+                    .toList();
             assertThat(phases).as("phases the page showed for %s", id).last().isEqualTo("SUCCEEDED");
-            assertThat(phases).as("the page showed %s while it was in flight", id).containsAnyElementsOf(IN_FLIGHT);
-            assertThat(seen.getJsonArray("timeline").stream().map(String::valueOf).toList()).containsSubsequence("REQUESTED", "ACCEPTED",
-                    "SCHEDULED", "PREPARING_TARGET", "TARGET_READY", "RUNNING", "FINISHING", "SUCCEEDED");
+            assertThat(phases)
+                    .as("the page showed %s while it was in flight", id)
+                    .containsAnyElementsOf(IN_FLIGHT);
+            assertThat(seen.getJsonArray("timeline").stream()
+                            .map(String::valueOf)
+                            .toList())
+                    .containsSubsequence(
+                            "REQUESTED",
+                            "ACCEPTED",
+                            "SCHEDULED",
+                            "PREPARING_TARGET",
+                            "TARGET_READY",
+                            "RUNNING",
+                            "FINISHING",
+                            "SUCCEEDED");
             assertThat(Files.size(screenshot)).as("screenshot %s", screenshot).isPositive();
 
-            assertThat(system.events.awaitFinal(id, Duration.ofMinutes(1)).getPhase()).isEqualTo(Phase.SUCCEEDED);
+            assertThat(system.events.awaitFinal(id, Duration.ofMinutes(1)).getPhase())
+                    .isEqualTo(Phase.SUCCEEDED);
             guest.assertRunningIntact(system.agents.hostB);
 
             String metrics = get("/metrics");
-            assertThat(metrics).containsPattern(
-                    "vmflow_migrations_finished_total\\{instance=\"it-coordinator\",outcome=\"SUCCEEDED\"} [1-9]")
+            assertThat(metrics)
+                    .containsPattern(
+                            "vmflow_migrations_finished_total\\{instance=\"it-coordinator\",outcome=\"SUCCEEDED\"} [1-9]")
                     .containsPattern("vmflow_migration_downtime_seconds_count\\{instance=\"it-coordinator\"} [1-9]")
-                    .contains("vmflow_kafka_consumer_lag_records{instance=\"it-coordinator\",client=\"it-coordinator-events\"");
+                    .contains(
+                            "vmflow_kafka_consumer_lag_records{instance=\"it-coordinator\",client=\"it-coordinator-events\"");
             GrafanaDashboards.assertQueriesExported(GrafanaDashboards.named("coordinator"), metrics);
         } finally {
             guest.remove(system.agents.hostA);
@@ -89,9 +121,11 @@ class DashboardBrowserIT {
     }
 
     static String get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + system.coordinator.httpPort() + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + system.coordinator.httpPort() + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("GET %s", path).isEqualTo(200);
         return r.body();
     }

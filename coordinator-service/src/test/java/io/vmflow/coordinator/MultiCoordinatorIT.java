@@ -3,7 +3,6 @@ package io.vmflow.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmflow.agent.testhosts.AgentHarness;
-import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.Actor;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
@@ -14,6 +13,7 @@ import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.hosts.TestGuest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,15 +82,30 @@ class MultiCoordinatorIT {
     }
 
     static void request(String id, TestGuest g) throws Exception {
-        MigrationRequest r = new MigrationRequest(id, MigrationSpec.newBuilder().setGuest(g.name()).setSourceHost("hostA")
-                .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build(), "it-alice", "it",
-                null, 0, Instant.now());
-        producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
-                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r))).get();
+        MigrationRequest r = new MigrationRequest(
+                id,
+                MigrationSpec.newBuilder()
+                        .setGuest(g.name())
+                        .setSourceHost("hostA")
+                        .setDestinationHost("hostB")
+                        .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                        .build(),
+                "it-alice",
+                "it",
+                null,
+                0,
+                Instant.now());
+        producer.send(new ProducerRecord<>(
+                        TopicCatalogue.MIGRATION_REQUESTS.name(),
+                        id,
+                        wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), r)))
+                .get();
     }
 
     static Set<String> coordinatorsOf(String id) {
-        return events.of(id).stream().filter(e -> e.getActor() == Actor.COORDINATOR).map(MigrationEvent::getActorId)
+        return events.of(id).stream()
+                .filter(e -> e.getActor() == Actor.COORDINATOR)
+                .map(MigrationEvent::getActorId)
                 .collect(Collectors.toSet());
     }
 
@@ -118,9 +133,12 @@ class MultiCoordinatorIT {
                 }
                 Set<String> drivers = new java.util.HashSet<>();
                 for (String id : ids) {
-                    assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase()).as("%s", events.of(id))
+                    assertThat(events.awaitFinal(id, Duration.ofMinutes(3)).getPhase())
+                            .as("%s", events.of(id))
                             .isEqualTo(Phase.SUCCEEDED);
-                    assertThat(coordinatorsOf(id)).as("one instance drives %s", id).hasSize(1);
+                    assertThat(coordinatorsOf(id))
+                            .as("one instance drives %s", id)
+                            .hasSize(1);
                     drivers.addAll(coordinatorsOf(id));
                 }
                 assertThat(drivers).containsExactlyInAnyOrder("it-coordinator", "it-coordinator-2");

@@ -3,7 +3,6 @@ package io.vmflow.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;
@@ -11,6 +10,7 @@ import io.vmflow.avro.Phase;
 import io.vmflow.runtime.RealStack;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.hosts.TestGuest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -108,7 +108,8 @@ class OutageIT {
             for (TestGuest g : guests) {
                 g.assertRunningIntact(system.agents.hostB);
             }
-            await("the coordinator serves again").atMost(Duration.ofMinutes(2))
+            await("the coordinator serves again")
+                    .atMost(Duration.ofMinutes(2))
                     .until(() -> system.coordinator.readiness().ok());
         }
         assertThat(deadLetters()).as("records dead-lettered during the outage").isEqualTo(deadBefore);
@@ -118,7 +119,8 @@ class OutageIT {
     private String start(ControlFlow flow) throws Exception {
         TestGuest g = guest();
         String id = system.request(spec(g, flow));
-        await().atMost(Duration.ofMinutes(2)).until(() -> system.events.phases(id).contains(Phase.RUNNING));
+        await().atMost(Duration.ofMinutes(2))
+                .until(() -> system.events.phases(id).contains(Phase.RUNNING));
         return id;
     }
 
@@ -132,8 +134,12 @@ class OutageIT {
     }
 
     private static MigrationSpec spec(TestGuest g, ControlFlow flow) {
-        return MigrationSpec.newBuilder().setGuest(g.name()).setSourceHost("hostA").setDestinationHost("hostB")
-                .setControlFlow(flow).build();
+        return MigrationSpec.newBuilder()
+                .setGuest(g.name())
+                .setSourceHost("hostA")
+                .setDestinationHost("hostB")
+                .setControlFlow(flow)
+                .build();
     }
 
     private static void sleepUntil(Instant t) throws InterruptedException {
@@ -147,8 +153,14 @@ class OutageIT {
         Endpoints e = Endpoints.fromEnvironment();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(e.consumer(null, "it-outage-dlt"))) {
             String topic = TopicCatalogue.DEAD_LETTER.name();
-            return c.endOffsets(c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition()))
-                    .toList()).values().stream().mapToLong(Long::longValue).sum();
+            return c
+                    .endOffsets(c.partitionsFor(topic).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .toList())
+                    .values()
+                    .stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
         }
     }
 }

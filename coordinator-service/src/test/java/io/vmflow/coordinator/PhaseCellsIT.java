@@ -3,7 +3,6 @@ package io.vmflow.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.HostState;
 import io.vmflow.avro.Liveness;
@@ -12,6 +11,7 @@ import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.hosts.TestGuest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -36,8 +36,16 @@ class PhaseCellsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        system = CoordinatorFixture.start("it-cells", Map.of(), Map.of("VMFLOW_COORDINATOR_STEP_TIMEOUT_MS", "5000",
-                "VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS", "8000", "VMFLOW_COORDINATOR_CLUSTER_LIMIT", "1"));
+        system = CoordinatorFixture.start(
+                "it-cells",
+                Map.of(),
+                Map.of(
+                        "VMFLOW_COORDINATOR_STEP_TIMEOUT_MS",
+                        "5000",
+                        "VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS",
+                        "8000",
+                        "VMFLOW_COORDINATOR_CLUSTER_LIMIT",
+                        "1"));
     }
 
     @AfterAll
@@ -57,10 +65,12 @@ class PhaseCellsIT {
                 system.awaitGuest("hostA", g.name());
             }
             String running = system.request(spec(slow, ControlFlow.MANAGED_DIRECT));
-            await().atMost(Duration.ofMinutes(2)).until(() -> system.events.phases(running).contains(Phase.RUNNING));
+            await().atMost(Duration.ofMinutes(2))
+                    .until(() -> system.events.phases(running).contains(Phase.RUNNING));
 
             String cancelled = system.request(spec(waiting, ControlFlow.MANAGED_PEER_TO_PEER));
-            await().atMost(Duration.ofSeconds(30)).until(() -> system.events.phases(cancelled).contains(Phase.QUEUED));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> system.events.phases(cancelled).contains(Phase.QUEUED));
             system.cancel(cancelled, "not needed any more");
             MigrationEvent c = system.events.awaitFinal(cancelled, Duration.ofSeconds(30));
             assertThat(c.getPhase()).isEqualTo(Phase.ABORTED);
@@ -98,23 +108,41 @@ class PhaseCellsIT {
         Endpoints endpoints = Endpoints.fromEnvironment();
         try (org.apache.kafka.clients.admin.Admin admin = io.vmflow.runtime.RealStack.admin()) {
             var t = TopicCatalogue.hostCommands(silent);
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(t.name(),
-                    java.util.Optional.of(t.partitions()), java.util.Optional.empty()))).all().get();
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(
+                            t.name(), java.util.Optional.of(t.partitions()), java.util.Optional.empty())))
+                    .all()
+                    .get();
         }
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("it-cells"))) {
             // a host that says it is up and has room, whose agent hangs: its commands are never answered
-            HostState state = HostState.newBuilder().setHostId(silent).setReportedAt(Instant.now())
-                    .setLiveness(Liveness.UP).setAgentVersion("none").setLibvirtUri("qemu+tcp://192.0.2.1/system")
-                    .setMigrationAddresses(List.of("192.0.2.1")).setCpuArch("x86_64").setCpus(2)
-                    .setMemoryTotalBytes(8L << 30).setMemoryFreeBytes(8L << 30).build();
-            producer.send(new ProducerRecord<>(TopicCatalogue.HOST_STATE.name(), silent,
-                    system.wire.encode(TopicCatalogue.HOST_STATE.valueSubject(), state))).get();
+            HostState state = HostState.newBuilder()
+                    .setHostId(silent)
+                    .setReportedAt(Instant.now())
+                    .setLiveness(Liveness.UP)
+                    .setAgentVersion("none")
+                    .setLibvirtUri("qemu+tcp://192.0.2.1/system")
+                    .setMigrationAddresses(List.of("192.0.2.1"))
+                    .setCpuArch("x86_64")
+                    .setCpus(2)
+                    .setMemoryTotalBytes(8L << 30)
+                    .setMemoryFreeBytes(8L << 30)
+                    .build();
+            producer.send(new ProducerRecord<>(
+                            TopicCatalogue.HOST_STATE.name(),
+                            silent,
+                            system.wire.encode(TopicCatalogue.HOST_STATE.valueSubject(), state)))
+                    .get();
             guest.start(system.agents.hostA, false);
             system.awaitGuest("hostA", guest.name());
-            await().atMost(Duration.ofSeconds(30)).until(() -> system.coordinator.inventory().host(silent).isPresent());
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> system.coordinator.inventory().host(silent).isPresent());
 
-            String id = system.request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
-                    .setDestinationHost(silent).setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build());
+            String id = system.request(MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
+                    .setDestinationHost(silent)
+                    .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                    .build());
             MigrationEvent last = system.events.awaitFinal(id, Duration.ofMinutes(2));
 
             assertThat(last.getPhase()).as("%s", system.events.of(id)).isEqualTo(Phase.ABORTED);
@@ -126,13 +154,18 @@ class PhaseCellsIT {
         } finally {
             guest.remove(system.agents.hostA);
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("it-cells"))) {
-                producer.send(new ProducerRecord<>(TopicCatalogue.HOST_STATE.name(), silent, null)).get();
+                producer.send(new ProducerRecord<>(TopicCatalogue.HOST_STATE.name(), silent, null))
+                        .get();
             }
         }
     }
 
     private static MigrationSpec spec(TestGuest g, ControlFlow flow) {
-        return MigrationSpec.newBuilder().setGuest(g.name()).setSourceHost("hostA").setDestinationHost("hostB")
-                .setControlFlow(flow).build();
+        return MigrationSpec.newBuilder()
+                .setGuest(g.name())
+                .setSourceHost("hostA")
+                .setDestinationHost("hostB")
+                .setControlFlow(flow)
+                .build();
     }
 }

@@ -5,19 +5,19 @@ import static io.vmflow.runtime.serde.AvroBytes.varint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
 import io.vmflow.avro.Transport;
 import io.vmflow.relay.it.RelayProcess;
-import io.vmflow.schemas.SampleRecords;
 import io.vmflow.runtime.kafka.DeadLetters;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.SampleRecords;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.hosts.TestGuest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -84,10 +84,20 @@ class PoisonRecordsIT {
         p.put("oversized", concat(good, new byte[600 * 1024]));
         for (int k : new int[] {0, body.length / 3, 2 * body.length / 3, body.length - 1}) {
             // read as a string or bytes length, an array or map count, a union branch... whatever is there
-            p.put("prefix-2GiB@" + k, concat(header(WireFormat.schemaId(good)), Arrays.copyOf(body, k),
-                    varint(HUGE), Arrays.copyOfRange(body, k, body.length)));
-            p.put("prefix-negative@" + k, concat(header(WireFormat.schemaId(good)), Arrays.copyOf(body, k),
-                    varint(Long.MIN_VALUE), Arrays.copyOfRange(body, k, body.length)));
+            p.put(
+                    "prefix-2GiB@" + k,
+                    concat(
+                            header(WireFormat.schemaId(good)),
+                            Arrays.copyOf(body, k),
+                            varint(HUGE),
+                            Arrays.copyOfRange(body, k, body.length)));
+            p.put(
+                    "prefix-negative@" + k,
+                    concat(
+                            header(WireFormat.schemaId(good)),
+                            Arrays.copyOf(body, k),
+                            varint(Long.MIN_VALUE),
+                            Arrays.copyOfRange(body, k, body.length)));
         }
         p.put("unknown-schema-id", concat(header(HUGE - 7), body));
         p.put("json-schema-id", concat(header(jsonId), body));
@@ -107,10 +117,12 @@ class PoisonRecordsIT {
     @Test
     void anyBytesOnAnyTopicAreDeadLetteredAndNoServiceStops() throws Exception {
         WireFormat wire = system.wire;
-        int jsonId = registerForeign("vmflow-it-poison-json", "JSON",
+        int jsonId = registerForeign(
+                "vmflow-it-poison-json",
+                "JSON",
                 "{\"type\":\"object\",\"properties\":{\"poison\":{\"type\":\"string\"}}}");
-        int protobufId = registerForeign("vmflow-it-poison-protobuf", "PROTOBUF",
-                "syntax = \"proto3\";\nmessage Poison { string a = 1; }");
+        int protobufId = registerForeign(
+                "vmflow-it-poison-protobuf", "PROTOBUF", "syntax = \"proto3\";\nmessage Poison { string a = 1; }");
         Random random = new Random(42);
         String run = UUID.randomUUID().toString().substring(0, 6);
         Map<TopicPartition, Long> dltStart = endOffsets(TopicCatalogue.DEAD_LETTER.name());
@@ -141,7 +153,9 @@ class PoisonRecordsIT {
         try (KafkaConsumer<String, byte[]> dlt = new KafkaConsumer<>(endpoints.consumer(null, "it-poison-dlt"))) {
             dlt.assign(dltStart.keySet());
             dltStart.forEach(dlt::seek);
-            await("every poison record dead-lettered").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ZERO)
+            await("every poison record dead-lettered")
+                    .atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ZERO)
                     .until(() -> {
                         for (ConsumerRecord<String, byte[]> r : dlt.poll(Duration.ofMillis(500))) {
                             String tag = DeadLetters.header(r.headers(), POISON);
@@ -158,13 +172,16 @@ class PoisonRecordsIT {
         }
         Map<String, String> reasons = new HashMap<>();
         dead.forEach((tag, r) -> reasons.put(tag, DeadLetters.header(r.headers(), DeadLetters.REASON)));
-        assertThat(reasons).as("every dead letter says why").allSatisfy((tag, reason) -> assertThat(reason).isNotBlank());
+        assertThat(reasons)
+                .as("every dead letter says why")
+                .allSatisfy((tag, reason) -> assertThat(reason).isNotBlank());
         assertThat(dead.values()).allSatisfy(r -> {
             assertThat(DeadLetters.header(r.headers(), DeadLetters.TOPIC)).isNotBlank();
             assertThat(DeadLetters.header(r.headers(), DeadLetters.OFFSET)).isNotBlank();
             assertThat(DeadLetters.header(r.headers(), DeadLetters.CONSUMER)).isNotBlank();
         });
-        assertThat(reasons.get("vmflow.migration-requests/prefix-2GiB@0/" + run)).isEqualTo("MALFORMED_AVRO");
+        assertThat(reasons.get("vmflow.migration-requests/prefix-2GiB@0/" + run))
+                .isEqualTo("MALFORMED_AVRO");
         assertThat(reasons.get("vmflow.host-reports/json-schema-id/" + run)).isEqualTo("NOT_AN_AVRO_SCHEMA");
         assertThat(reasons.get("vmflow.tunnel-sessions/empty/" + run)).isEqualTo("TRUNCATED");
         assertThat(reasons.get("vmflow.host-commands.hostA/null-value/" + run)).isEqualTo("NULL_VALUE");
@@ -177,9 +194,13 @@ class PoisonRecordsIT {
         guest.start(system.agents.hostA, false);
         try {
             system.awaitGuest("hostA", guest.name());
-            String id = system.request(MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost("hostA")
-                    .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
-                    .setTransport(Transport.TUNNELLED).build());
+            String id = system.request(MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostA")
+                    .setDestinationHost("hostB")
+                    .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                    .setTransport(Transport.TUNNELLED)
+                    .build());
             MigrationEvent last = system.events.awaitFinal(id, Duration.ofMinutes(4));
             assertThat(last.getPhase()).as("%s", system.events.of(id)).isEqualTo(Phase.SUCCEEDED);
             system.events.assertCompleteAndOrdered(id);
@@ -200,27 +221,56 @@ class PoisonRecordsIT {
     void aMigrationWhoseProcessingThrowsEndsFailedAndTheCoordinatorGoesOn() throws Exception {
         WireFormat wire = system.wire;
         String id = "poisoned-state-" + UUID.randomUUID().toString().substring(0, 6);
-        MigrationSpec spec = MigrationSpec.newBuilder().setGuest("ghost-" + id).setSourceHost("hostA")
-                .setDestinationHost("hostB").setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
-                .setCompletionTimeoutSecondsPerGiB(Long.MAX_VALUE).build(); // its milliseconds overflow a long
+        MigrationSpec spec = MigrationSpec.newBuilder()
+                .setGuest("ghost-" + id)
+                .setSourceHost("hostA")
+                .setDestinationHost("hostB")
+                .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                .setCompletionTimeoutSecondsPerGiB(Long.MAX_VALUE)
+                .build(); // its milliseconds overflow a long
         java.time.Instant now = java.time.Instant.now();
         List<io.vmflow.avro.Phase> path = List.of(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED, Phase.RUNNING);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("it-poisoned-state"))) {
             for (int i = 0; i < path.size(); i++) {
-                MigrationEvent e = MigrationEvent.newBuilder().setEventId(id + "#" + (i + 1)).setMigrationId(id)
-                        .setSequence(i + 1).setPreviousPhase(i == 0 ? null : path.get(i - 1)).setPhase(path.get(i))
-                        .setOccurredAt(now).setActor(io.vmflow.avro.Actor.COORDINATOR).setActorId("it-coordinator")
-                        .setPrincipal("it-poison").setRequestId(id).setSpec(spec).build();
-                producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_EVENTS.name(), id,
-                        wire.encode(TopicCatalogue.MIGRATION_EVENTS.valueSubject(), e))).get();
+                MigrationEvent e = MigrationEvent.newBuilder()
+                        .setEventId(id + "#" + (i + 1))
+                        .setMigrationId(id)
+                        .setSequence(i + 1)
+                        .setPreviousPhase(i == 0 ? null : path.get(i - 1))
+                        .setPhase(path.get(i))
+                        .setOccurredAt(now)
+                        .setActor(io.vmflow.avro.Actor.COORDINATOR)
+                        .setActorId("it-coordinator")
+                        .setPrincipal("it-poison")
+                        .setRequestId(id)
+                        .setSpec(spec)
+                        .build();
+                producer.send(new ProducerRecord<>(
+                                TopicCatalogue.MIGRATION_EVENTS.name(),
+                                id,
+                                wire.encode(TopicCatalogue.MIGRATION_EVENTS.valueSubject(), e)))
+                        .get();
             }
             io.vmflow.avro.MigrationSnapshot snapshot = io.vmflow.avro.MigrationSnapshot.newBuilder()
-                    .setMigrationId(id).setRequestId(id).setPrincipal("it-poison").setSpec(spec)
-                    .setPhase(Phase.RUNNING).setSequence(path.size()).setGuestMemoryBytes(1L << 30)
-                    .setPerforming(true).setRunningSinceMs(now.toEpochMilli()).setLastProgressAtMs(now.toEpochMilli())
-                    .setCreatedAt(now).setUpdatedAt(now).setCoordinatorId("it-coordinator").build();
-            producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_SNAPSHOTS.name(), id,
-                    wire.encode(TopicCatalogue.MIGRATION_SNAPSHOTS.valueSubject(), snapshot))).get();
+                    .setMigrationId(id)
+                    .setRequestId(id)
+                    .setPrincipal("it-poison")
+                    .setSpec(spec)
+                    .setPhase(Phase.RUNNING)
+                    .setSequence(path.size())
+                    .setGuestMemoryBytes(1L << 30)
+                    .setPerforming(true)
+                    .setRunningSinceMs(now.toEpochMilli())
+                    .setLastProgressAtMs(now.toEpochMilli())
+                    .setCreatedAt(now)
+                    .setUpdatedAt(now)
+                    .setCoordinatorId("it-coordinator")
+                    .build();
+            producer.send(new ProducerRecord<>(
+                            TopicCatalogue.MIGRATION_SNAPSHOTS.name(),
+                            id,
+                            wire.encode(TopicCatalogue.MIGRATION_SNAPSHOTS.valueSubject(), snapshot)))
+                    .get();
         }
         system.restartCoordinator(); // it resumes the migration from its snapshot, and ticks it
 
@@ -228,16 +278,26 @@ class PoisonRecordsIT {
         assertThat(last.getPhase()).isEqualTo(Phase.FAILED);
         assertThat(last.getSequence()).isEqualTo(path.size() + 1);
         assertThat(last.getReason().getCode()).isEqualTo("INTERNAL_ERROR");
-        assertThat(last.getReason().getMessage()).contains("ArithmeticException").contains("hostA was told to abort");
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(system.coordinator.readiness().ok())
-                .as(system.coordinator.readiness().text()).isTrue());
+        assertThat(last.getReason().getMessage())
+                .contains("ArithmeticException")
+                .contains("hostA was told to abort");
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(system.coordinator.readiness().ok())
+                        .as(system.coordinator.readiness().text())
+                        .isTrue());
     }
 
     private static void assertEveryServiceReady() throws Exception {
         await("every service ready").atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-            assertThat(system.coordinator.readiness().ok()).as(system.coordinator.readiness().text()).isTrue();
-            assertThat(system.agents.agentA().readiness().ok()).as(system.agents.agentA().readiness().text()).isTrue();
-            assertThat(system.agents.agentB().readiness().ok()).as(system.agents.agentB().readiness().text()).isTrue();
+            assertThat(system.coordinator.readiness().ok())
+                    .as(system.coordinator.readiness().text())
+                    .isTrue();
+            assertThat(system.agents.agentA().readiness().ok())
+                    .as(system.agents.agentA().readiness().text())
+                    .isTrue();
+            assertThat(system.agents.agentB().readiness().ok())
+                    .as(system.agents.agentB().readiness().text())
+                    .isTrue();
             for (String host : List.of("hostA", "hostB")) {
                 RelayProcess relay = system.relay(host);
                 assertThat(relay.isAlive()).as("relay %s runs", host).isTrue();
@@ -248,11 +308,18 @@ class PoisonRecordsIT {
 
     /** Registers a schema of another kind (JSON, Protobuf) as any registry client could; returns its id. */
     private static int registerForeign(String subject, String type, String schema) throws Exception {
-        String body = new io.vertx.core.json.JsonObject().put("schema", schema).put("schemaType", type).encode();
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(endpoints.registryUrl() + "/subjects/" + subject + "/versions"))
-                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        String body = new io.vertx.core.json.JsonObject()
+                .put("schema", schema)
+                .put("schemaType", type)
+                .encode();
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(
+                                        URI.create(endpoints.registryUrl() + "/subjects/" + subject + "/versions"))
+                                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return new io.vertx.core.json.JsonObject(r.body()).getInteger("id");
     }
@@ -260,11 +327,15 @@ class PoisonRecordsIT {
     private static Map<TopicPartition, Long> endOffsets(String topic) {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, "it-poison-offsets"))) {
             return c.endOffsets(c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList());
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList());
         }
     }
 
     private static byte[] header(int schemaId) {
-        return ByteBuffer.allocate(WireFormat.HEADER_LENGTH).put(WireFormat.MAGIC_BYTE).putInt(schemaId).array();
+        return ByteBuffer.allocate(WireFormat.HEADER_LENGTH)
+                .put(WireFormat.MAGIC_BYTE)
+                .putInt(schemaId)
+                .array();
     }
 }

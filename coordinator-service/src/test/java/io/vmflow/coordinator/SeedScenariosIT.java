@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
-import io.vmflow.testsupport.hosts.IncomingQemu;
-import io.vmflow.testsupport.hosts.TestGuest;
-import io.vmflow.testsupport.hosts.TestHost;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
 import io.vmflow.avro.Transport;
 import io.vmflow.relay.it.RelayProcess;
+import io.vmflow.testsupport.hosts.IncomingQemu;
+import io.vmflow.testsupport.hosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestHost;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -79,8 +79,8 @@ class SeedScenariosIT {
     }
 
     static Stream<Arguments> scenariosBothWays() {
-        return Stream.of(Scenario.values()).flatMap(s -> Stream.of(Arguments.of(s, "hostA", "hostB"),
-                Arguments.of(s, "hostB", "hostA")));
+        return Stream.of(Scenario.values())
+                .flatMap(s -> Stream.of(Arguments.of(s, "hostA", "hostB"), Arguments.of(s, "hostB", "hostA")));
     }
 
     @ParameterizedTest(name = "scenario {0} from {1} to {2}")
@@ -88,17 +88,21 @@ class SeedScenariosIT {
     void theSeedsScenarioMovesTheGuestIntact(Scenario s, String from, String to) throws Exception {
         TestHost source = host(from);
         TestHost destination = host(to);
-        TestGuest guest = new TestGuest("s" + s.number + "-" + UUID.randomUUID().toString().substring(0, 6), 128,
-                "ws=8");
+        TestGuest guest = new TestGuest(
+                "s" + s.number + "-" + UUID.randomUUID().toString().substring(0, 6), 128, "ws=8");
         int port = 49180 + (int) (Math.random() * 30); // inside the host's migration port range
         guest.start(source, false);
-        IncomingQemu incoming = s.flow == ControlFlow.UNMANAGED_DIRECT
-                ? IncomingQemu.start(destination, guest.xml(), port) : null;
+        IncomingQemu incoming =
+                s.flow == ControlFlow.UNMANAGED_DIRECT ? IncomingQemu.start(destination, guest.xml(), port) : null;
         try {
             await().atMost(Duration.ofSeconds(30))
-                    .until(() -> coordinator.inventory().guest(from, guest.name()).isPresent());
-            MigrationSpec.Builder spec = MigrationSpec.newBuilder().setGuest(guest.name()).setSourceHost(from)
-                    .setControlFlow(s.flow).setTransport(s.transport);
+                    .until(() ->
+                            coordinator.inventory().guest(from, guest.name()).isPresent());
+            MigrationSpec.Builder spec = MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost(from)
+                    .setControlFlow(s.flow)
+                    .setTransport(s.transport);
             if (s.flow == ControlFlow.UNMANAGED_DIRECT) {
                 await().atMost(Duration.ofSeconds(30)).until(incoming::listening);
                 spec.setMigrationUri("tcp://" + destination.migrationAddress() + ":" + port);
@@ -115,12 +119,16 @@ class SeedScenariosIT {
 
             assertThat(last.getPhase()).as("scenario %s: %s", s, events.of(id)).isEqualTo(Phase.SUCCEEDED);
             events.assertCompleteAndOrdered(id);
-            assertThat(events.phases(id)).startsWith(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED)
-                    .contains(Phase.RUNNING).endsWith(Phase.SUCCEEDED);
-            assertThat(events.of(id)).as("every event names the flow and the transport").allSatisfy(e -> {
-                assertThat(e.getSpec().getControlFlow()).isEqualTo(s.flow);
-                assertThat(e.getSpec().getTransport()).isEqualTo(s.transport);
-            });
+            assertThat(events.phases(id))
+                    .startsWith(Phase.REQUESTED, Phase.ACCEPTED, Phase.SCHEDULED)
+                    .contains(Phase.RUNNING)
+                    .endsWith(Phase.SUCCEEDED);
+            assertThat(events.of(id))
+                    .as("every event names the flow and the transport")
+                    .allSatisfy(e -> {
+                        assertThat(e.getSpec().getControlFlow()).isEqualTo(s.flow);
+                        assertThat(e.getSpec().getTransport()).isEqualTo(s.transport);
+                    });
             if (incoming != null) {
                 guest.assertHeartbeatIntact(destination);
             } else {
@@ -130,11 +138,13 @@ class SeedScenariosIT {
                 // seed URI 3, derived from the destination's migration address (or given, scenario 4):
                 // the stream goes over the second interface, not the management network
                 assertThat(destination.migrationNetworkRxBytes() - migrationNetBefore)
-                        .as("bytes received on %s's migration network", to).isGreaterThan(64L << 20);
+                        .as("bytes received on %s's migration network", to)
+                        .isGreaterThan(64L << 20);
             }
             long relayed = streamsCompleted(relayA) + streamsCompleted(relayB) - relayedBefore;
             boolean throughRelays = s.transport == Transport.TUNNELLED && !s.destinationByUri;
-            assertThat(relayed).as("streams through the vmflow relays (both ends count one each)")
+            assertThat(relayed)
+                    .as("streams through the vmflow relays (both ends count one each)")
                     .isEqualTo(throughRelays ? 2 : 0);
         } finally {
             guest.remove(source);
@@ -150,7 +160,8 @@ class SeedScenariosIT {
     }
 
     static long streamsCompleted(RelayProcess relay) throws Exception {
-        Matcher m = Pattern.compile("vmflow_relay_streams_completed_total\\{[^}]*} (\\d+)").matcher(relay.metrics());
+        Matcher m = Pattern.compile("vmflow_relay_streams_completed_total\\{[^}]*} (\\d+)")
+                .matcher(relay.metrics());
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 

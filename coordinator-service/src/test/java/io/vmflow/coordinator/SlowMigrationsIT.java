@@ -2,11 +2,11 @@ package io.vmflow.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vmflow.testsupport.hosts.TestGuest;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
+import io.vmflow.testsupport.hosts.TestGuest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -35,7 +35,8 @@ class SlowMigrationsIT {
 
     @Test
     void aMultiPassMigrationOverASlowLinkArrivesIntact() throws Exception {
-        TestGuest guest = new TestGuest("slow-link-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=8");
+        TestGuest guest =
+                new TestGuest("slow-link-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=8");
         try (AutoCloseable slow = system.agents.hostA.slowMigrationLink(256)) {
             MigrationEvent last = migrate(guest, MigrationSpec.newBuilder());
             assertSeveralPassesAndIntact(guest, last);
@@ -60,8 +61,11 @@ class SlowMigrationsIT {
     private static MigrationEvent migrate(TestGuest guest, MigrationSpec.Builder spec) throws Exception {
         guest.start(system.agents.hostA, false);
         system.awaitGuest("hostA", guest.name());
-        String id = system.request(spec.setGuest(guest.name()).setSourceHost("hostA").setDestinationHost("hostB")
-                .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).build());
+        String id = system.request(spec.setGuest(guest.name())
+                .setSourceHost("hostA")
+                .setDestinationHost("hostB")
+                .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                .build());
         MigrationEvent last = system.events.awaitFinal(id, Duration.ofMinutes(4));
         assertThat(last.getPhase()).as("%s", system.events.of(id)).isEqualTo(Phase.SUCCEEDED);
         system.events.assertCompleteAndOrdered(id);
@@ -70,7 +74,9 @@ class SlowMigrationsIT {
 
     private static void assertSeveralPassesAndIntact(TestGuest guest, MigrationEvent last) throws Exception {
         assertThat(last.getFigures()).as("the final event's job figures").isNotNull();
-        assertThat(last.getFigures().getIteration()).as("pre-copy passes: %s", last.getFigures()).isGreaterThan(1L);
+        assertThat(last.getFigures().getIteration())
+                .as("pre-copy passes: %s", last.getFigures())
+                .isGreaterThan(1L);
         guest.assertRunningIntact(system.agents.hostB);
     }
 }

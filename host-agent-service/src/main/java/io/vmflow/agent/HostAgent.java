@@ -3,35 +3,35 @@ package io.vmflow.agent;
 import io.vmflow.agent.commands.CommandLedger;
 import io.vmflow.agent.commands.CommandProcessor;
 import io.vmflow.agent.commands.LedgerRecovery;
-import io.vmflow.agent.peer.PeerLink;
-import io.vmflow.agent.report.Reporter;
 import io.vmflow.agent.config.AgentConfig;
 import io.vmflow.agent.flows.DestinationSide;
 import io.vmflow.agent.flows.PeerToPeerSource;
 import io.vmflow.agent.flows.ProgressSampler;
 import io.vmflow.agent.flows.SourceSide;
 import io.vmflow.agent.flows.UnmanagedHandoff;
-import io.vmflow.agent.lease.LeaseWatch;
 import io.vmflow.agent.hypervisor.Hypervisor;
+import io.vmflow.agent.lease.LeaseWatch;
 import io.vmflow.agent.libvirt.LibvirtHypervisor;
 import io.vmflow.agent.management.AgentMetrics;
 import io.vmflow.agent.management.ManagementServer;
+import io.vmflow.agent.peer.PeerLink;
+import io.vmflow.agent.report.Reporter;
 import io.vmflow.agent.state.HostStatePublisher;
+import io.vmflow.agent.tunnel.Tunnels;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.Liveness;
 import io.vmflow.runtime.kafka.DeadLetters;
-import io.vmflow.agent.tunnel.Tunnels;
 import io.vmflow.runtime.kafka.DecodingConsumer;
 import io.vmflow.runtime.kafka.Loops;
-import io.vmflow.runtime.security.CredentialSeal;
-import java.security.GeneralSecurityException;
-import java.security.PublicKey;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
+import io.vmflow.runtime.security.CredentialSeal;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -70,6 +70,7 @@ public final class HostAgent implements AutoCloseable {
     private final ExecutorService workers;
     /** The short steps around them (BEGIN, PREPARE, FINISH, CONFIRM): never queued behind a migration. */
     private final ExecutorService steps;
+
     private final ExecutorService urgent;
     /** Progress samples and unmanaged observations. */
     private final ScheduledExecutorService scheduler;
@@ -77,6 +78,7 @@ public final class HostAgent implements AutoCloseable {
     private final ScheduledExecutorService leaseTimer;
     /** Host state publication, on a libvirt connection of its own. */
     private final ScheduledExecutorService stateTimer;
+
     private final Hypervisor inventoryConnection;
     private final CommandProcessor processor;
     private final HostStatePublisher state;
@@ -96,10 +98,20 @@ public final class HostAgent implements AutoCloseable {
         this.hypervisor = new LibvirtHypervisor(config.libvirtUri());
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-agent-" + config.hostId()));
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
-        this.workers = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(256), named("agent-worker-" + config.hostId()));
-        this.steps = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(256), named("agent-step-" + config.hostId()));
+        this.workers = new ThreadPoolExecutor(
+                config.workers(),
+                config.workers(),
+                0,
+                TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(256),
+                named("agent-worker-" + config.hostId()));
+        this.steps = new ThreadPoolExecutor(
+                config.workers(),
+                config.workers(),
+                0,
+                TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(256),
+                named("agent-step-" + config.hostId()));
         this.urgent = Executors.newSingleThreadExecutor(named("agent-abort-" + config.hostId()));
         this.scheduler = Executors.newScheduledThreadPool(1, named("agent-progress-" + config.hostId()));
         this.leaseTimer = Executors.newScheduledThreadPool(1, named("agent-lease-" + config.hostId()));
@@ -108,19 +120,37 @@ public final class HostAgent implements AutoCloseable {
         this.reporter = new Reporter(config.hostId(), producer, wire, metrics);
         this.loops = Loops.exitingOnDeath("agent " + config.hostId());
         this.deadLetters = new DeadLetters(producer, "vmflow-agent-" + config.hostId());
-        this.leases = new LeaseWatch(config.hostId(), config.endpoints(), wire, hypervisor, reporter, leaseTimer,
-                Clock.systemUTC(), loops, deadLetters);
-        this.tunnels = new Tunnels(config.hostId(), config.endpoints(), producer, wire, relayKey(config),
-                config.relaySocketDir(), loops);
-        SourceSide source = new SourceSide(hypervisor,
-                new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()), leases,
-                new UnmanagedHandoff(hypervisor, reporter, scheduler, config.progressInterval()), tunnels);
+        this.leases = new LeaseWatch(
+                config.hostId(),
+                config.endpoints(),
+                wire,
+                hypervisor,
+                reporter,
+                leaseTimer,
+                Clock.systemUTC(),
+                loops,
+                deadLetters);
+        this.tunnels = new Tunnels(
+                config.hostId(), config.endpoints(), producer, wire, relayKey(config), config.relaySocketDir(), loops);
+        SourceSide source = new SourceSide(
+                hypervisor,
+                new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()),
+                leases,
+                new UnmanagedHandoff(hypervisor, reporter, scheduler, config.progressInterval()),
+                tunnels);
         this.peer = new PeerLink(config.hostId(), config.endpoints(), producer, wire, loops);
-        this.processor = new CommandProcessor(config.hostId(), ledger, reporter, workers, steps, urgent,
-                source, new DestinationSide(hypervisor, config.migrationAddresses()),
+        this.processor = new CommandProcessor(
+                config.hostId(),
+                ledger,
+                reporter,
+                workers,
+                steps,
+                urgent,
+                source,
+                new DestinationSide(hypervisor, config.migrationAddresses()),
                 new PeerToPeerSource(config.hostId(), hypervisor, source, peer, config.peerTimeout()));
-        this.state = new HostStatePublisher(config, inventoryConnection, producer, wire, processor::runningMigrations,
-                metrics);
+        this.state = new HostStatePublisher(
+                config, inventoryConnection, producer, wire, processor::runningMigrations, metrics);
         metrics.runningMigrations(processor::runningMigrations);
     }
 
@@ -132,25 +162,44 @@ public final class HostAgent implements AutoCloseable {
         peer.start();
         tunnels.start();
         state.publish(Liveness.UP);
-        stateTimer.scheduleAtFixedRate(() -> state.publish(Liveness.UP), config.stateInterval().toMillis(),
-                config.stateInterval().toMillis(), TimeUnit.MILLISECONDS);
+        stateTimer.scheduleAtFixedRate(
+                () -> state.publish(Liveness.UP),
+                config.stateInterval().toMillis(),
+                config.stateInterval().toMillis(),
+                TimeUnit.MILLISECONDS);
         String group = "vmflow-agent-" + config.hostId();
-        consumer = new DecodingConsumer<>("agent-commands-" + config.hostId(),
-                new KafkaConsumer<>(config.endpoints().consumer(group, group)), List.of(commands.name()), wire,
-                HostCommand.class, processor::accept, deadLetters, loops).start();
+        consumer = new DecodingConsumer<>(
+                        "agent-commands-" + config.hostId(),
+                        new KafkaConsumer<>(config.endpoints().consumer(group, group)),
+                        List.of(commands.name()),
+                        wire,
+                        HostCommand.class,
+                        processor::accept,
+                        deadLetters,
+                        loops)
+                .start();
         if (config.management() != null) {
             String[] hp = config.management().split(":");
             try {
-                management = new ManagementServer(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])),
-                        this::readiness, () -> metrics.scrape(config.hostId()));
+                management = new ManagementServer(
+                        new InetSocketAddress(hp[0], Integer.parseInt(hp[1])),
+                        this::readiness,
+                        () -> metrics.scrape(config.hostId()));
             } catch (IOException e) {
-                throw new IllegalStateException("cannot open the management port " + config.management()
-                        + " (set VMFLOW_AGENT_MANAGEMENT to a free HOST:PORT, or 'off'): " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "cannot open the management port " + config.management()
+                                + " (set VMFLOW_AGENT_MANAGEMENT to a free HOST:PORT, or 'off'): " + e.getMessage(),
+                        e);
             }
         }
-        LOG.info("host agent {} consuming {}{}", config.hostId(), commands.name(),
-                management == null ? "" : "; management on http://" + management.address().getHostString() + ":"
-                        + management.address().getPort());
+        LOG.info(
+                "host agent {} consuming {}{}",
+                config.hostId(),
+                commands.name(),
+                management == null
+                        ? ""
+                        : "; management on http://" + management.address().getHostString() + ":"
+                                + management.address().getPort());
         return this;
     }
 
@@ -159,8 +208,10 @@ public final class HostAgent implements AutoCloseable {
             if (admin.listTopics().names().get().contains(t.name())) {
                 return;
             }
-            admin.createTopics(List.of(new NewTopic(t.name(), Optional.of(t.partitions()), Optional.empty())
-                    .configs(t.config()))).all().get();
+            admin.createTopics(List.of(
+                            new NewTopic(t.name(), Optional.of(t.partitions()), Optional.empty()).configs(t.config())))
+                    .all()
+                    .get();
             LOG.info("created {} from the catalogue", t.name());
         } catch (java.util.concurrent.ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
@@ -172,7 +223,8 @@ public final class HostAgent implements AutoCloseable {
     /** Ready when every loop beats and libvirt answers. */
     public Loops.Check readiness() {
         boolean libvirt = metrics.libvirtUp();
-        return loops.check().and(consumer != null, "commands: " + (consumer != null ? "consuming" : "not started"))
+        return loops.check()
+                .and(consumer != null, "commands: " + (consumer != null ? "consuming" : "not started"))
                 .and(libvirt, "libvirt: " + (libvirt ? "answers" : "does not answer at " + config.libvirtUri()));
     }
 
@@ -223,8 +275,10 @@ public final class HostAgent implements AutoCloseable {
         try {
             return CredentialSeal.publicKey(config.relayCertificate());
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("VMFLOW_AGENT_RELAY_CERT " + config.relayCertificate()
-                    + " is not a readable PEM certificate: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "VMFLOW_AGENT_RELAY_CERT " + config.relayCertificate() + " is not a readable PEM certificate: "
+                            + e.getMessage(),
+                    e);
         }
     }
 

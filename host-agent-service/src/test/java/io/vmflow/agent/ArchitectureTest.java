@@ -13,16 +13,27 @@ class ArchitectureTest {
 
     @Test
     void onlyTheLibvirtAdapterTouchesLibvirtJava() {
-        noClasses().that().resideOutsideOfPackage("io.vmflow.agent.libvirt..").and().doNotHaveSimpleName("HostAgent")
-                .should().dependOnClassesThat().resideInAnyPackage("org.libvirt..", "com.sun.jna..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.vmflow.agent.libvirt..")
+                .and()
+                .doNotHaveSimpleName("HostAgent")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.libvirt..", "com.sun.jna..")
                 .because("the flows use the Hypervisor seam; HostAgent only chooses the adapter")
                 .check(MAIN);
     }
 
     @Test
     void theSeamKnowsNothingOfLibvirt() {
-        noClasses().that().resideInAPackage("io.vmflow.agent.hypervisor..").should().dependOnClassesThat()
-                .resideInAnyPackage("io.vmflow.agent.libvirt..", "org.libvirt..").check(MAIN);
+        noClasses()
+                .that()
+                .resideInAPackage("io.vmflow.agent.hypervisor..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.vmflow.agent.libvirt..", "org.libvirt..")
+                .check(MAIN);
     }
 
     @Test

@@ -1,11 +1,11 @@
 package io.vmflow.runtime;
 
-import io.vmflow.schemas.SampleRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.SampleRecords;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,8 +55,9 @@ class ContainerStackIT {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
-            producer.send(new ProducerRecord<>(topic, "mig-1",
-                    wire.encode(TopicCatalogue.MIGRATION_EVENTS.valueSubject(), event))).get();
+            producer.send(new ProducerRecord<>(
+                            topic, "mig-1", wire.encode(TopicCatalogue.MIGRATION_EVENTS.valueSubject(), event)))
+                    .get();
         } catch (Exception e) {
             throw new AssertionError(e);
         }

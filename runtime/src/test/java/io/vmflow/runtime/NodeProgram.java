@@ -18,8 +18,7 @@ import java.util.concurrent.TimeUnit;
 public final class NodeProgram {
 
     /** How a command ended: exit -1 if it was killed at its limit. */
-    public record Run(int exit, String output) {
-    }
+    public record Run(int exit, String output) {}
 
     private final Path dir;
 
@@ -39,9 +38,11 @@ public final class NodeProgram {
         }
         NodeProgram program = new NodeProgram(dir);
         if (!Files.isDirectory(dir.resolve("node_modules").resolve(installed))) {
-            Run npm = program.run(List.of("npm", "install", "--no-audit", "--no-fund", "--no-package-lock"),
-                    Duration.ofMinutes(5));
-            assertThat(npm.exit()).as("npm install in %s:\n%s", dir, npm.output()).isZero();
+            Run npm = program.run(
+                    List.of("npm", "install", "--no-audit", "--no-fund", "--no-package-lock"), Duration.ofMinutes(5));
+            assertThat(npm.exit())
+                    .as("npm install in %s:\n%s", dir, npm.output())
+                    .isZero();
         }
         return program;
     }
@@ -50,8 +51,11 @@ public final class NodeProgram {
     public Run run(List<String> command, Duration limit) throws Exception {
         Path log = Files.createTempFile("vmflow-node", ".log");
         try {
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return new Run(-1, Files.readString(log, StandardCharsets.UTF_8) + "\n(killed after " + limit + ")");

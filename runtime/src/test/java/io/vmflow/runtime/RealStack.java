@@ -18,8 +18,7 @@ import org.apache.kafka.clients.admin.NewTopic;
  */
 public final class RealStack {
 
-    private RealStack() {
-    }
+    private RealStack() {}
 
     public static Endpoints endpoints() {
         return Endpoints.fromEnvironment();
@@ -51,7 +50,10 @@ public final class RealStack {
         try {
             String[] argv = command.clone();
             argv[0] = root.resolve(command[0]).toString();
-            Process p = new ProcessBuilder(argv).directory(root.toFile()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(argv)
+                    .directory(root.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes());
             if (p.waitFor() != 0) {
                 fail(String.join(" ", command) + " failed:\n" + out);
@@ -68,7 +70,9 @@ public final class RealStack {
     public static String scratchTopic(String prefix) {
         String name = "it." + prefix + "." + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(name, Optional.of(1), Optional.empty()))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, Optional.of(1), Optional.empty())))
+                    .all()
+                    .get();
         } catch (ExecutionException e) {
             fail("cannot create topic on Kafka at " + endpoints().bootstrapServers()
                     + " (start the stack: ops/stack/up.sh, or run the tests with ops/test.sh): " + e.getCause());

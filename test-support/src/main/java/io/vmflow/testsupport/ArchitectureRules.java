@@ -19,15 +19,15 @@ import java.util.List;
  */
 public final class ArchitectureRules {
 
-    private static final List<String> SERVICES = List.of("io.vmflow.coordinator", "io.vmflow.agent",
-            "io.vmflow.relay", "io.vmflow.ops");
+    private static final List<String> SERVICES =
+            List.of("io.vmflow.coordinator", "io.vmflow.agent", "io.vmflow.relay", "io.vmflow.ops");
 
-    private ArchitectureRules() {
-    }
+    private ArchitectureRules() {}
 
     /** The main (not test) classes under a root package. */
     public static JavaClasses mainClasses(String rootPackage) {
-        return new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        return new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages(rootPackage);
     }
 
@@ -35,7 +35,11 @@ public final class ArchitectureRules {
     public static ArchRule servicesApart(String ownPackage) {
         List<String> others = new ArrayList<>();
         SERVICES.stream().filter(s -> !s.equals(ownPackage)).forEach(s -> others.add(s + ".."));
-        return noClasses().that().resideInAPackage(ownPackage + "..").should().dependOnClassesThat()
+        return noClasses()
+                .that()
+                .resideInAPackage(ownPackage + "..")
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage(others.toArray(String[]::new))
                 .because("the services talk over Kafka and the contract only");
     }
@@ -48,9 +52,11 @@ public final class ArchitectureRules {
     /** Vert.x's and Netty's internal packages are used, if at all, only by the named adapter classes. */
     public static ArchRule noInternalsExcept(String... adapters) {
         List<String> named = List.of(adapters);
-        return noClasses().that(DescribedPredicate.describe("are not " + named, c -> !named.contains(c.getName())))
-                .should().dependOnClassesThat().resideInAnyPackage("io.vertx.core.internal..", "io.vertx.core.impl..",
-                        "io.netty..internal..")
+        return noClasses()
+                .that(DescribedPredicate.describe("are not " + named, c -> !named.contains(c.getName())))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.vertx.core.internal..", "io.vertx.core.impl..", "io.netty..internal..")
                 .because("internals change without notice; one named adapter keeps the risk in one place");
     }
 }

@@ -16,8 +16,7 @@ public final class GrafanaDashboards {
 
     private static final Pattern METRIC = Pattern.compile("\\bvmflow_[a-z_]+");
 
-    private GrafanaDashboards() {
-    }
+    private GrafanaDashboards() {}
 
     /** A dashboard of ops/grafana/dashboards, from a module's directory (where Maven runs tests). */
     public static Path named(String name) {
@@ -43,7 +42,8 @@ public final class GrafanaDashboards {
         Set<String> queried = queriedFamilies(dashboard);
         assertThat(queried).as("metrics queried by %s", dashboard).isNotEmpty();
         for (String family : queried) {
-            assertThat(scrape).as("%s queries %s; the service's /metrics must declare it", dashboard, family)
+            assertThat(scrape)
+                    .as("%s queries %s; the service's /metrics must declare it", dashboard, family)
                     .contains("# TYPE " + family + " ");
         }
     }

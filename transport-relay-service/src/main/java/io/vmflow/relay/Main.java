@@ -7,8 +7,7 @@ import java.util.concurrent.CountDownLatch;
 /** Starts a transport relay from the environment; a bad configuration exits 2 with the reason. */
 public final class Main {
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) throws Exception {
         RelayConfig config;
@@ -21,10 +20,13 @@ public final class Main {
         }
         TransportRelay relay = new TransportRelay(config).start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            relay.close();
-            stopped.countDown();
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            relay.close();
+                            stopped.countDown();
+                        },
+                        "shutdown"));
         stopped.await();
     }
 }

@@ -41,6 +41,7 @@ public final class TransportRelay implements AutoCloseable {
 
     /** At or below this heap Netty's adaptive allocator runs in its low-memory mode (see start). */
     private static final long LOW_MEMORY_HEAP = 512L << 20;
+
     private static final Logger LOG = LoggerFactory.getLogger(TransportRelay.class);
 
     private final RelayConfig config;
@@ -61,49 +62,83 @@ public final class TransportRelay implements AutoCloseable {
         this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-relay-" + config.hostId()));
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
-        Tls tls = new Tls(config.caPath().toString(), config.certPath().toString(), config.keyPath().toString());
-        this.relay = new Relay(vertx, tls, new SessionBook(config.hostId(), Clock.systemUTC()),
+        Tls tls = new Tls(
+                config.caPath().toString(),
+                config.certPath().toString(),
+                config.keyPath().toString());
+        this.relay = new Relay(
+                vertx,
+                tls,
+                new SessionBook(config.hostId(), Clock.systemUTC()),
                 new TunnelReporter(config.hostId(), producer, wire));
-        this.feed = new SessionFeed(config.hostId(), relay, CredentialSeal.privateKey(config.keyPath()),
-                config.socketDir(), Clock.systemUTC());
+        this.feed = new SessionFeed(
+                config.hostId(),
+                relay,
+                CredentialSeal.privateKey(config.keyPath()),
+                config.socketDir(),
+                Clock.systemUTC());
     }
 
     public TransportRelay start() throws Exception {
         LOG.info("transport relay starting: {}", config.describe());
         if (Runtime.getRuntime().maxMemory() <= LOW_MEMORY_HEAP) {
             // Netty's adaptive allocator decides at start, from the heap's size alone, whether to pool
-            LOG.warn("heap of {} MiB: Netty pools no buffer above 16 KiB with a heap of 512 MiB or less, and the "
-                    + "relay carries about a fifth less; start it with -Xmx1g", Runtime.getRuntime().maxMemory() >> 20);
+            LOG.warn(
+                    "heap of {} MiB: Netty pools no buffer above 16 KiB with a heap of 512 MiB or less, and the "
+                            + "relay carries about a fifth less; start it with -Xmx1g",
+                    Runtime.getRuntime().maxMemory() >> 20);
         }
         // the hypervisor binds its incoming socket there (destination) and connects to ours (source)
         java.nio.file.Files.createDirectories(config.socketDir());
         String[] hp = config.listen().split(":");
-        port = relay.listen(hp[0], Integer.parseInt(hp[1])).toCompletionStage().toCompletableFuture()
+        port = relay.listen(hp[0], Integer.parseInt(hp[1]))
+                .toCompletionStage()
+                .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         String group = "vmflow-relay-" + config.hostId();
         java.util.Properties props = config.endpoints().consumer(group, group);
         // static membership: a relay restarted after a crash takes its partition back at once
         props.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, group);
-        sessions = new DecodingConsumer<>("relay-sessions-" + config.hostId(), new KafkaConsumer<>(props),
-                List.of(TopicCatalogue.TUNNEL_SESSIONS.name()), wire, TunnelSession.class, feed::accept,
-                new DeadLetters(producer, group), loops).start();
+        sessions = new DecodingConsumer<>(
+                        "relay-sessions-" + config.hostId(),
+                        new KafkaConsumer<>(props),
+                        List.of(TopicCatalogue.TUNNEL_SESSIONS.name()),
+                        wire,
+                        TunnelSession.class,
+                        feed::accept,
+                        new DeadLetters(producer, group),
+                        loops)
+                .start();
         if (config.management() != null) {
             String[] m = config.management().split(":");
-            management = vertx.createHttpServer().requestHandler(req -> {
-                switch (req.path()) {
-                    case "/health" -> req.response().end("UP\n");
-                    case "/ready" -> {
-                        Loops.Check check = readiness();
-                        req.response().setStatusCode(check.ok() ? 200 : 503).end(check.text());
-                    }
-                    case "/metrics" -> req.response().putHeader("Content-Type", "text/plain; version=0.0.4")
-                            .end(metrics());
-                    default -> req.response().setStatusCode(404).end("try /health, /ready or /metrics\n");
-                }
-            }).listen(Integer.parseInt(m[1]), m[0]).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            management = vertx.createHttpServer()
+                    .requestHandler(req -> {
+                        switch (req.path()) {
+                            case "/health" -> req.response().end("UP\n");
+                            case "/ready" -> {
+                                Loops.Check check = readiness();
+                                req.response()
+                                        .setStatusCode(check.ok() ? 200 : 503)
+                                        .end(check.text());
+                            }
+                            case "/metrics" ->
+                                req.response()
+                                        .putHeader("Content-Type", "text/plain; version=0.0.4")
+                                        .end(metrics());
+                            default -> req.response().setStatusCode(404).end("try /health, /ready or /metrics\n");
+                        }
+                    })
+                    .listen(Integer.parseInt(m[1]), m[0])
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
         }
-        LOG.info("transport relay {} on {} (TLS 1.3 by {}, mutual authentication; native transport {}); sessions from {}",
-                config.hostId(), hp[0] + ":" + port, Tls.engineName(), vertx.isNativeTransportEnabled(),
+        LOG.info(
+                "transport relay {} on {} (TLS 1.3 by {}, mutual authentication; native transport {}); sessions from {}",
+                config.hostId(),
+                hp[0] + ":" + port,
+                Tls.engineName(),
+                vertx.isNativeTransportEnabled(),
                 TopicCatalogue.TUNNEL_SESSIONS.name());
         vertx.setPeriodic(60_000, t -> relay.forgetExpired());
         return this;
@@ -125,23 +160,35 @@ public final class TransportRelay implements AutoCloseable {
 
     /** Prometheus text exposition of the relay's counters. */
     String metrics() {
-        Map<Map<String, String>, Long> refused = new java.util.TreeMap<>(java.util.Comparator.comparing(Object::toString));
+        Map<Map<String, String>, Long> refused =
+                new java.util.TreeMap<>(java.util.Comparator.comparing(Object::toString));
         relay.refusals().forEach((reason, n) -> refused.put(Map.of("reason", reason), n));
         Exposition x = new Exposition(Map.of("host", config.hostId()))
                 .gauge("vmflow_relay_up", "1 while the relay runs", 1)
-                .counter("vmflow_relay_bytes_received_total", "bytes delivered to this host's hypervisor", relay.bytesIn())
-                .counter("vmflow_relay_bytes_sent_total", "bytes sent from this host's hypervisor to other relays",
+                .counter(
+                        "vmflow_relay_bytes_received_total",
+                        "bytes delivered to this host's hypervisor",
+                        relay.bytesIn())
+                .counter(
+                        "vmflow_relay_bytes_sent_total",
+                        "bytes sent from this host's hypervisor to other relays",
                         relay.bytesOut())
                 .counter("vmflow_relay_streams_accepted_total", "incoming streams accepted", relay.streamsAccepted())
                 .counter("vmflow_relay_streams_completed_total", "streams that ended whole", relay.streamsCompleted())
                 .counter("vmflow_relay_streams_cut_total", "streams that failed before their end", relay.streamsCut())
                 .gauge("vmflow_relay_streams_live", "streams running now", relay.streamsLive())
-                .gauge("vmflow_relay_sessions_outgoing", "outgoing sessions with an open local endpoint",
+                .gauge(
+                        "vmflow_relay_sessions_outgoing",
+                        "outgoing sessions with an open local endpoint",
                         relay.outgoingSessions())
-                .gauge("vmflow_relay_uptime_seconds", "seconds since start",
+                .gauge(
+                        "vmflow_relay_uptime_seconds",
+                        "seconds since start",
                         Duration.between(started, Instant.now()).toSeconds())
                 .labelled("vmflow_relay_refused_total", "connections refused, by reason", "counter", refused)
-                .counter("vmflow_relay_dead_lettered_total", "session records that could not be acted on",
+                .counter(
+                        "vmflow_relay_dead_lettered_total",
+                        "session records that could not be acted on",
                         sessions == null ? 0 : sessions.deadLettered());
         return ConsumerLag.appendTo(x).text();
     }
@@ -151,7 +198,9 @@ public final class TransportRelay implements AutoCloseable {
     public void close() {
         var drained = relay.drain();
         if (relay.streamsLive() > 0) {
-            LOG.info("draining: waiting up to {} s for {} running stream(s) to end", config.drainTimeout().toSeconds(),
+            LOG.info(
+                    "draining: waiting up to {} s for {} running stream(s) to end",
+                    config.drainTimeout().toSeconds(),
                     relay.streamsLive());
         }
         try {
@@ -171,7 +220,11 @@ public final class TransportRelay implements AutoCloseable {
         if (management != null) {
             management.close();
         }
-        vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+        vertx.close()
+                .toCompletionStage()
+                .toCompletableFuture()
+                .orTimeout(10, TimeUnit.SECONDS)
+                .join();
         LOG.info("transport relay {} stopped", config.hostId());
     }
 }

@@ -69,12 +69,17 @@ class RelayTest {
     static void start() throws Exception {
         pki = Files.createTempDirectory("pki");
         rogue = Files.createTempDirectory("rogue");
-        run(Path.of("..", "ops", "pki.sh").toString(), pki.toString(), "hostA=127.0.0.1", "hostB=127.0.0.1",
+        run(
+                Path.of("..", "ops", "pki.sh").toString(),
+                pki.toString(),
+                "hostA=127.0.0.1",
+                "hostB=127.0.0.1",
                 "hostC=127.0.0.1");
         run(Path.of("..", "ops", "pki.sh").toString(), rogue.toString(), "hostA=127.0.0.1");
         // a certificate from the right CA that expires at once (valid for 0 days)
-        ProcessBuilder expiring = new ProcessBuilder(Path.of("..", "ops", "pki.sh").toString(), pki.toString(),
-                "hostD=127.0.0.1").inheritIO();
+        ProcessBuilder expiring = new ProcessBuilder(
+                        Path.of("..", "ops", "pki.sh").toString(), pki.toString(), "hostD=127.0.0.1")
+                .inheritIO();
         expiring.environment().put("VMFLOW_PKI_DAYS", "0");
         assertThat(expiring.start().waitFor()).isZero();
         vertx = Vertx.vertx();
@@ -92,13 +97,19 @@ class RelayTest {
                 s.close();
             });
         });
-        sinkPort = sink.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+        sinkPort = sink.listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
                 .actualPort();
         book = new SessionBook("hostB", Clock.systemUTC());
         destination = new Relay(vertx, tls(pki, "hostB"), book, recording("destination"));
-        relayPort = destination.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        source = new Relay(vertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()),
-                recording("source"));
+        relayPort = destination
+                .listen("127.0.0.1", 0)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        source = new Relay(vertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()), recording("source"));
     }
 
     @AfterAll
@@ -109,21 +120,34 @@ class RelayTest {
     }
 
     static Tls tls(Path dir, String host) {
-        return new Tls(dir.resolve("ca.crt").toString(), dir.resolve(host + ".crt").toString(),
+        return new Tls(
+                dir.resolve("ca.crt").toString(),
+                dir.resolve(host + ".crt").toString(),
                 dir.resolve(host + ".key").toString());
     }
 
     /** Opens an outgoing session on the source relay; returns its loopback port. */
     static int outgoing(String session, String credential) throws Exception {
-        String endpoint = source.openOutgoing(new Relay.Outgoing(session, "mig-" + session, "hostB", credential,
-                "127.0.0.1:" + relayPort, "127.0.0.1:0", 0, Instant.now().plusSeconds(60))).toCompletionStage().toCompletableFuture()
+        String endpoint = source.openOutgoing(new Relay.Outgoing(
+                        session,
+                        "mig-" + session,
+                        "hostB",
+                        credential,
+                        "127.0.0.1:" + relayPort,
+                        "127.0.0.1:0",
+                        0,
+                        Instant.now().plusSeconds(60)))
+                .toCompletionStage()
+                .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
         return Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
     }
 
     static void run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).inheritIO().start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("%s", List.of(cmd)).isTrue();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0)
+                .as("%s", List.of(cmd))
+                .isTrue();
     }
 
     static MessageDigest sha() {
@@ -137,8 +161,8 @@ class RelayTest {
     static String openSession(String from, Instant expires) {
         String id = "s-" + UUID.randomUUID();
         String credential = UUID.randomUUID() + "-" + UUID.randomUUID();
-        destination.accept(new Session(id, "mig-" + id, from, "hostB", "127.0.0.1:" + sinkPort,
-                SessionBook.sha256(credential), expires));
+        destination.accept(new Session(
+                id, "mig-" + id, from, "hostB", "127.0.0.1:" + sinkPort, SessionBook.sha256(credential), expires));
         return id + " " + credential;
     }
 
@@ -147,7 +171,9 @@ class RelayTest {
         String session = openSession("hostA", Instant.now().plusSeconds(60));
         long cutBefore = destination.streamsCut();
         var client = vertx.createNetClient(as(pki, "hostA"));
-        NetSocket s = client.connect(relayPort, "127.0.0.1").toCompletionStage().toCompletableFuture()
+        NetSocket s = client.connect(relayPort, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
                 .get(20, TimeUnit.SECONDS);
         s.write("VMFLOW/1 " + session + "\n");
         s.write(Buffer.buffer().appendInt(3).appendString("abc")); // one frame, then no end frame
@@ -175,8 +201,10 @@ class RelayTest {
                 hypervisor.shutdownOutput();
                 await().atMost(Duration.ofMinutes(1)).until(() -> sinkDigests.size() > before);
             }
-            assertThat(sinkDigests.get(before)).as("stream %d of %d bytes (source said %s, destination said %s)", i,
-                    size, ends.get("source " + s[0]), ends.get("destination " + s[0]))
+            assertThat(sinkDigests.get(before))
+                    .as(
+                            "stream %d of %d bytes (source said %s, destination said %s)",
+                            i, size, ends.get("source " + s[0]), ends.get("destination " + s[0]))
                     .isEqualTo(size + ":" + HexFormat.of().formatHex(sha().digest(data)));
         }
     }
@@ -195,8 +223,10 @@ class RelayTest {
                 hypervisor.shutdownOutput();
                 await().atMost(Duration.ofMinutes(1)).until(() -> sinkDigests.size() > before);
             }
-            assertThat(sinkDigests.get(before)).as("stream %d (source said %s, destination said %s)", i,
-                    ends.get("source " + s[0]), ends.get("destination " + s[0]))
+            assertThat(sinkDigests.get(before))
+                    .as(
+                            "stream %d (source said %s, destination said %s)",
+                            i, ends.get("source " + s[0]), ends.get("destination " + s[0]))
                     .isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
         }
     }
@@ -222,12 +252,21 @@ class RelayTest {
                 s.close();
             });
         });
-        int slowPort = slow.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+        int slowPort = slow.listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
                 .actualPort();
         String id = "s-" + UUID.randomUUID();
         String credential = UUID.randomUUID().toString();
-        destination.accept(new Session(id, "mig-" + id, "hostA", "hostB", "127.0.0.1:" + slowPort,
-                SessionBook.sha256(credential), Instant.now().plusSeconds(60)));
+        destination.accept(new Session(
+                id,
+                "mig-" + id,
+                "hostA",
+                "hostB",
+                "127.0.0.1:" + slowPort,
+                SessionBook.sha256(credential),
+                Instant.now().plusSeconds(60)));
         byte[] data = new byte[12 << 20];
         new Random(7).nextBytes(data);
         try (Socket hypervisor = new Socket("127.0.0.1", outgoing(id, credential))) {
@@ -235,8 +274,9 @@ class RelayTest {
             hypervisor.shutdownOutput();
             await().atMost(Duration.ofMinutes(2)).until(() -> !slowDigests.isEmpty());
         }
-        assertThat(slowDigests.get(0)).as("source said %s, destination said %s", ends.get("source " + id),
-                ends.get("destination " + id)).isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
+        assertThat(slowDigests.get(0))
+                .as("source said %s, destination said %s", ends.get("source " + id), ends.get("destination " + id))
+                .isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
         slow.close();
     }
 
@@ -244,7 +284,9 @@ class RelayTest {
     void aClientThatStopsReadingIsRefusedAndDisturbsNoOtherStream() throws Exception {
         long refusedBefore = destination.refusals().getOrDefault("BAD_PREAMBLE", 0L);
         var client = vertx.createNetClient(as(pki, "hostA"));
-        NetSocket s = client.connect(relayPort, "127.0.0.1").toCompletionStage().toCompletableFuture()
+        NetSocket s = client.connect(relayPort, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
                 .get(20, TimeUnit.SECONDS);
         s.pause(); // never reads what the relay answers
         byte[] junk = new byte[4 << 20];
@@ -260,7 +302,8 @@ class RelayTest {
             hypervisor.shutdownOutput();
             await().atMost(Duration.ofMinutes(1)).until(() -> sinkDigests.size() > before);
         }
-        assertThat(sinkDigests.get(before)).isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
+        assertThat(sinkDigests.get(before))
+                .isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> destination.refusals().getOrDefault("BAD_PREAMBLE", 0L) > refusedBefore);
         client.close();
@@ -269,26 +312,34 @@ class RelayTest {
     @Test
     void aDrainingRelayRefusesNewSessionsAndStreamsButLetsARunningOneFinish() throws Exception {
         Relay draining = new Relay(vertx, tls(pki, "hostB"), new SessionBook("hostB", Clock.systemUTC()));
-        int port = draining.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        int port = draining.listen("127.0.0.1", 0)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
         Relay sender = new Relay(vertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()));
         String id = "s-" + UUID.randomUUID();
         String credential = UUID.randomUUID().toString();
         Instant expires = Instant.now().plusSeconds(60);
-        draining.accept(new Session(id, "mig-" + id, "hostA", "hostB", "127.0.0.1:" + sinkPort,
-                SessionBook.sha256(credential), expires));
-        String endpoint = sender.openOutgoing(new Relay.Outgoing(id, "mig-" + id, "hostB", credential,
-                "127.0.0.1:" + port, "127.0.0.1:0", 0, expires)).toCompletionStage().toCompletableFuture()
+        draining.accept(new Session(
+                id, "mig-" + id, "hostA", "hostB", "127.0.0.1:" + sinkPort, SessionBook.sha256(credential), expires));
+        String endpoint = sender.openOutgoing(new Relay.Outgoing(
+                        id, "mig-" + id, "hostB", credential, "127.0.0.1:" + port, "127.0.0.1:0", 0, expires))
+                .toCompletionStage()
+                .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
         byte[] data = new byte[4 << 20];
         new Random(5).nextBytes(data);
         int before = sinkDigests.size();
-        try (Socket hypervisor = new Socket("127.0.0.1", Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)))) {
+        try (Socket hypervisor =
+                new Socket("127.0.0.1", Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)))) {
             hypervisor.getOutputStream().write(data, 0, 1 << 20);
             await().atMost(Duration.ofSeconds(30)).until(() -> draining.streamsLive() == 1);
             var drained = draining.drain(); // SIGTERM: from now on nothing new
             assertThat(drained).as("a stream still runs").isNotDone();
             var client = vertx.createNetClient(as(pki, "hostA"));
-            NetSocket late = client.connect(port, "127.0.0.1").toCompletionStage().toCompletableFuture()
+            NetSocket late = client.connect(port, "127.0.0.1")
+                    .toCompletionStage()
+                    .toCompletableFuture()
                     .get(20, TimeUnit.SECONDS);
             Buffer answer = Buffer.buffer();
             late.handler(answer::appendBuffer);
@@ -298,12 +349,16 @@ class RelayTest {
             hypervisor.shutdownOutput();
             await().atMost(Duration.ofMinutes(1)).until(() -> sinkDigests.size() > before);
         }
-        assertThat(sinkDigests.get(before)).as("the stream that was running finished whole")
+        assertThat(sinkDigests.get(before))
+                .as("the stream that was running finished whole")
                 .isEqualTo(data.length + ":" + HexFormat.of().formatHex(sha().digest(data)));
         assertThat(draining.drain()).as("drained once the last stream ended").succeedsWithin(Duration.ofSeconds(30));
         sender.drain();
-        assertThat(sender.openOutgoing(new Relay.Outgoing("s-late", "mig-late", "hostB", "x", "127.0.0.1:" + port,
-                "127.0.0.1:0", 0, expires)).toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(5));
+        assertThat(sender.openOutgoing(new Relay.Outgoing(
+                                "s-late", "mig-late", "hostB", "x", "127.0.0.1:" + port, "127.0.0.1:0", 0, expires))
+                        .toCompletionStage()
+                        .toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(5));
         sender.close();
         draining.close();
     }
@@ -317,14 +372,18 @@ class RelayTest {
             // the handlers are set on the connection's own event loop, in the same turn as the connect:
             // set from this thread, a relay that refuses at once (TLS 1.3: right after the client's
             // handshake) could close the socket before the close handler existed (seen once in a full run here)
-            client.connect(relayPort, "127.0.0.1").map(s -> {
-                s.handler(answer::appendBuffer);
-                s.closeHandler(v -> closed.complete(answer.toString().trim()));
-                if (send != null) {
-                    s.write(send);
-                }
-                return s;
-            }).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            client.connect(relayPort, "127.0.0.1")
+                    .map(s -> {
+                        s.handler(answer::appendBuffer);
+                        s.closeHandler(v -> closed.complete(answer.toString().trim()));
+                        if (send != null) {
+                            s.write(send);
+                        }
+                        return s;
+                    })
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS);
             return closed.get(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             return "HANDSHAKE_FAILED";
@@ -334,10 +393,14 @@ class RelayTest {
     }
 
     static NetClientOptions as(Path dir, String host) {
-        return new NetClientOptions().setSsl(true).setEnabledSecureTransportProtocols(Set.of("TLSv1.3"))
-                .setKeyCertOptions(new PemKeyCertOptions().setCertPath(dir.resolve(host + ".crt").toString())
+        return new NetClientOptions()
+                .setSsl(true)
+                .setEnabledSecureTransportProtocols(Set.of("TLSv1.3"))
+                .setKeyCertOptions(new PemKeyCertOptions()
+                        .setCertPath(dir.resolve(host + ".crt").toString())
                         .setKeyPath(dir.resolve(host + ".key").toString()))
-                .setTrustOptions(new PemTrustOptions().addCertPath(pki.resolve("ca.crt").toString()))
+                .setTrustOptions(
+                        new PemTrustOptions().addCertPath(pki.resolve("ca.crt").toString()))
                 .setHostnameVerificationAlgorithm("HTTPS");
     }
 
@@ -350,24 +413,33 @@ class RelayTest {
         String forHostA = openSession("hostA", Instant.now().plusSeconds(60));
 
         Map<String, String> answers = new ConcurrentHashMap<>();
-        answers.put("no client certificate", hostileClient(new NetClientOptions().setSsl(true)
-                .setHostnameVerificationAlgorithm("HTTPS")
-                .setTrustOptions(new PemTrustOptions().addCertPath(pki.resolve("ca.crt").toString())),
-                "VMFLOW/1 " + valid + "\n"));
+        answers.put(
+                "no client certificate",
+                hostileClient(
+                        new NetClientOptions()
+                                .setSsl(true)
+                                .setHostnameVerificationAlgorithm("HTTPS")
+                                .setTrustOptions(new PemTrustOptions()
+                                        .addCertPath(pki.resolve("ca.crt").toString())),
+                        "VMFLOW/1 " + valid + "\n"));
         answers.put("certificate from another CA", hostileClient(as(rogue, "hostA"), "VMFLOW/1 " + valid + "\n"));
         await().until(() -> java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificates(Files.newInputStream(pki.resolve("hostD.crt"))).stream()
-                .allMatch(c -> ((java.security.cert.X509Certificate) c).getNotAfter().before(new java.util.Date())));
+                .generateCertificates(Files.newInputStream(pki.resolve("hostD.crt")))
+                .stream()
+                .allMatch(c ->
+                        ((java.security.cert.X509Certificate) c).getNotAfter().before(new java.util.Date())));
         answers.put("expired certificate", hostileClient(as(pki, "hostD"), "VMFLOW/1 " + valid + "\n"));
         answers.put("plaintext", hostileClient(new NetClientOptions(), "VMFLOW/1 " + valid + "\n"));
         answers.put("no session", hostileClient(as(pki, "hostA"), "VMFLOW/1 s-unknown secret\n"));
-        answers.put("wrong credential", hostileClient(as(pki, "hostA"), "VMFLOW/1 " + valid.split(" ")[0] + " guess\n"));
+        answers.put(
+                "wrong credential", hostileClient(as(pki, "hostA"), "VMFLOW/1 " + valid.split(" ")[0] + " guess\n"));
         answers.put("expired session", hostileClient(as(pki, "hostA"), "VMFLOW/1 " + expired + "\n"));
         answers.put("right credential, wrong host", hostileClient(as(pki, "hostC"), "VMFLOW/1 " + forHostA + "\n"));
         answers.put("garbage", hostileClient(as(pki, "hostA"), "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "x".repeat(600)));
         answers.put("slow loris", hostileClient(as(pki, "hostA"), null));
 
-        assertThat(answers).containsEntry("no client certificate", "")
+        assertThat(answers)
+                .containsEntry("no client certificate", "")
                 .containsEntry("no session", "REFUSED UNKNOWN_SESSION")
                 .containsEntry("wrong credential", "REFUSED WRONG_CREDENTIAL")
                 .containsEntry("expired session", "REFUSED EXPIRED")
@@ -377,8 +449,14 @@ class RelayTest {
         assertThat(answers.get("certificate from another CA")).isIn("", "HANDSHAKE_FAILED");
         assertThat(answers.get("expired certificate")).isIn("", "HANDSHAKE_FAILED");
         assertThat(answers.get("plaintext")).doesNotContain("REFUSED");
-        assertThat(destination.refusals()).containsKeys("UNKNOWN_SESSION", "WRONG_CREDENTIAL", "EXPIRED", "WRONG_HOST",
-                "BAD_PREAMBLE", "PREAMBLE_TIMEOUT");
+        assertThat(destination.refusals())
+                .containsKeys(
+                        "UNKNOWN_SESSION",
+                        "WRONG_CREDENTIAL",
+                        "EXPIRED",
+                        "WRONG_HOST",
+                        "BAD_PREAMBLE",
+                        "PREAMBLE_TIMEOUT");
         assertThat(sinkConnections.get()).as("the hypervisor saw nothing").isEqualTo(sinkBefore);
         assertThat(destination.streamsAccepted()).isEqualTo(acceptedBefore);
 

@@ -24,23 +24,41 @@ import java.util.Set;
  * @param http             host:port of the HTTP API, or null when off
  * @param endpoints        Kafka and the registry
  */
-public record CoordinatorConfig(String id, int outboundPerHost, int inboundPerHost, int clusterWide,
-        Duration leaseInterval, Duration leaseTtl, Duration leaseGrace, Duration stepTimeout, Duration queueTimeout,
-        String http, Endpoints endpoints) {
+public record CoordinatorConfig(
+        String id,
+        int outboundPerHost,
+        int inboundPerHost,
+        int clusterWide,
+        Duration leaseInterval,
+        Duration leaseTtl,
+        Duration leaseGrace,
+        Duration stepTimeout,
+        Duration queueTimeout,
+        String http,
+        Endpoints endpoints) {
 
-    private static final Set<String> KEYS = Set.of("VMFLOW_COORDINATOR_ID", "VMFLOW_COORDINATOR_OUTBOUND_LIMIT",
-            "VMFLOW_COORDINATOR_INBOUND_LIMIT", "VMFLOW_COORDINATOR_CLUSTER_LIMIT", "VMFLOW_COORDINATOR_LEASE_TTL_MS",
-            "VMFLOW_COORDINATOR_LEASE_GRACE_MS", "VMFLOW_COORDINATOR_STEP_TIMEOUT_MS",
-            "VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS", "VMFLOW_COORDINATOR_HTTP");
+    private static final Set<String> KEYS = Set.of(
+            "VMFLOW_COORDINATOR_ID",
+            "VMFLOW_COORDINATOR_OUTBOUND_LIMIT",
+            "VMFLOW_COORDINATOR_INBOUND_LIMIT",
+            "VMFLOW_COORDINATOR_CLUSTER_LIMIT",
+            "VMFLOW_COORDINATOR_LEASE_TTL_MS",
+            "VMFLOW_COORDINATOR_LEASE_GRACE_MS",
+            "VMFLOW_COORDINATOR_STEP_TIMEOUT_MS",
+            "VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS",
+            "VMFLOW_COORDINATOR_HTTP");
 
     public CoordinatorConfig {
         if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
-            throw new IllegalArgumentException("VMFLOW_COORDINATOR_ID '" + id + "' must be letters, digits, '.', '_', '-'");
+            throw new IllegalArgumentException(
+                    "VMFLOW_COORDINATOR_ID '" + id + "' must be letters, digits, '.', '_', '-'");
         }
         if (outboundPerHost < 1 || inboundPerHost < 1 || clusterWide < 1) {
             throw new IllegalArgumentException("admission limits must be at least 1");
         }
-        if (stepTimeout.toSeconds() < 5 || stepTimeout.toDays() > 1 || queueTimeout.toSeconds() < 5
+        if (stepTimeout.toSeconds() < 5
+                || stepTimeout.toDays() > 1
+                || queueTimeout.toSeconds() < 5
                 || queueTimeout.toDays() > 30) {
             throw new IllegalArgumentException("VMFLOW_COORDINATOR_STEP_TIMEOUT_MS must be 5 s to a day and"
                     + " VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS 5 s to 30 days");
@@ -51,20 +69,25 @@ public record CoordinatorConfig(String id, int outboundPerHost, int inboundPerHo
     }
 
     public static CoordinatorConfig from(Map<String, String> env, Endpoints endpoints) {
-        env.keySet().stream().filter(k -> k.startsWith("VMFLOW_COORDINATOR_") && !KEYS.contains(k)).findFirst()
+        env.keySet().stream()
+                .filter(k -> k.startsWith("VMFLOW_COORDINATOR_") && !KEYS.contains(k))
+                .findFirst()
                 .ifPresent(k -> {
                     throw new IllegalArgumentException("unknown configuration key " + k + "; known: " + KEYS);
                 });
         long ttl = number(env, "VMFLOW_COORDINATOR_LEASE_TTL_MS", 6000);
-        return new CoordinatorConfig(env.getOrDefault("VMFLOW_COORDINATOR_ID", "coordinator-" + hostname()),
+        return new CoordinatorConfig(
+                env.getOrDefault("VMFLOW_COORDINATOR_ID", "coordinator-" + hostname()),
                 (int) number(env, "VMFLOW_COORDINATOR_OUTBOUND_LIMIT", 2),
                 (int) number(env, "VMFLOW_COORDINATOR_INBOUND_LIMIT", 2),
                 (int) number(env, "VMFLOW_COORDINATOR_CLUSTER_LIMIT", 5),
-                Duration.ofMillis(Math.max(500, ttl / 3)), Duration.ofMillis(ttl),
+                Duration.ofMillis(Math.max(500, ttl / 3)),
+                Duration.ofMillis(ttl),
                 Duration.ofMillis(number(env, "VMFLOW_COORDINATOR_LEASE_GRACE_MS", 10000)),
                 Duration.ofMillis(number(env, "VMFLOW_COORDINATOR_STEP_TIMEOUT_MS", 120_000)),
                 Duration.ofMillis(number(env, "VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS", 3_600_000)),
-                "off".equals(env.get("VMFLOW_COORDINATOR_HTTP")) ? null
+                "off".equals(env.get("VMFLOW_COORDINATOR_HTTP"))
+                        ? null
                         : env.getOrDefault("VMFLOW_COORDINATOR_HTTP", "127.0.0.1:8080"),
                 endpoints);
     }

@@ -13,8 +13,7 @@ final class CloudEvents {
 
     static final String TYPE_PREFIX = "io.vmflow.migration.phase.";
 
-    private CloudEvents() {
-    }
+    private CloudEvents() {}
 
     static void addHeaders(Headers h, MigrationEvent e, String coordinatorId) {
         put(h, "ce_specversion", "1.0");

@@ -2,8 +2,8 @@ package io.vmflow.coordinator.engine;
 
 import io.vmflow.avro.MigrationSnapshot;
 import io.vmflow.coordinator.statemachine.Migration;
-import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.DeadLetters;
+import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicTail;
 import io.vmflow.runtime.serde.WireFormat;
@@ -24,13 +24,23 @@ public final class ClusterView implements AutoCloseable {
     private final TopicTail<MigrationSnapshot> tail;
 
     public ClusterView(Endpoints endpoints, WireFormat wire, String clientId, Loops loops, DeadLetters deadLetters) {
-        this.tail = new TopicTail<>(clientId, endpoints, TopicCatalogue.MIGRATION_SNAPSHOTS.name(),
-                TopicTail.From.BEGINNING, wire, MigrationSnapshot.class,
-                (r, s) -> all.put(s.getMigrationId(), Tracked.of(s)), all::remove, loops, deadLetters).start();
+        this.tail = new TopicTail<>(
+                        clientId,
+                        endpoints,
+                        TopicCatalogue.MIGRATION_SNAPSHOTS.name(),
+                        TopicTail.From.BEGINNING,
+                        wire,
+                        MigrationSnapshot.class,
+                        (r, s) -> all.put(s.getMigrationId(), Tracked.of(s)),
+                        all::remove,
+                        loops,
+                        deadLetters)
+                .start();
     }
 
     public Map<String, Migration> migrations() {
-        return all.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().m()));
+        return all.entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().m()));
     }
 
     public Optional<MigrationView> view(String id) {

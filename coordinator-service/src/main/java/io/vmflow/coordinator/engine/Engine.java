@@ -47,6 +47,7 @@ public final class Engine implements AutoCloseable {
     private final Map<String, Tracked> migrations;
     /** The current session with Kafka (null between sessions). */
     private volatile KafkaSession session;
+
     private final ClusterView cluster;
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private final List<ProducerRecord<String, byte[]>> out;
@@ -61,8 +62,13 @@ public final class Engine implements AutoCloseable {
     /** Since when this session has seen every report (null: still reading the backlog). */
     private Instant observingSince;
 
-    public Engine(CoordinatorConfig config, MigrationMachine machine, Inventory inventory, WireFormat wire,
-            ClusterView cluster, Loops loops) {
+    public Engine(
+            CoordinatorConfig config,
+            MigrationMachine machine,
+            Inventory inventory,
+            WireFormat wire,
+            ClusterView cluster,
+            Loops loops) {
         this.config = config;
         this.cluster = cluster;
         this.snapshots = new Snapshots(config, wire);
@@ -191,7 +197,8 @@ public final class Engine implements AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             Set<Integer> fresh = new HashSet<>();
-            partitions.stream().filter(tp -> tp.topic().equals(TopicCatalogue.MIGRATION_REQUESTS.name()))
+            partitions.stream()
+                    .filter(tp -> tp.topic().equals(TopicCatalogue.MIGRATION_REQUESTS.name()))
                     .forEach(tp -> fresh.add(tp.partition()));
             owned.addAll(fresh);
             snapshots.restore(migrations, fresh);
@@ -202,7 +209,8 @@ public final class Engine implements AutoCloseable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             Set<Integer> gone = new HashSet<>();
-            partitions.stream().filter(tp -> tp.topic().equals(TopicCatalogue.MIGRATION_REQUESTS.name()))
+            partitions.stream()
+                    .filter(tp -> tp.topic().equals(TopicCatalogue.MIGRATION_REQUESTS.name()))
                     .forEach(tp -> gone.add(tp.partition()));
             owned.removeAll(gone);
             migrations.keySet().removeIf(id -> gone.contains(Snapshots.partitionOf(id)));
@@ -237,5 +245,4 @@ public final class Engine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
-
 }

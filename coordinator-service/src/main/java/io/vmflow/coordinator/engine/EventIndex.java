@@ -1,8 +1,8 @@
 package io.vmflow.coordinator.engine;
 
 import io.vmflow.avro.MigrationEvent;
-import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.DeadLetters;
+import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicTail;
 import io.vmflow.runtime.serde.WireFormat;
@@ -22,8 +22,8 @@ public final class EventIndex implements AutoCloseable {
     private static final int KEEP = 10_000;
     private static final int RECENT = 100;
 
-    private final Map<String, List<MigrationEvent>> byMigration = Collections.synchronizedMap(
-            new LinkedHashMap<>(1024, 0.75f, false) {
+    private final Map<String, List<MigrationEvent>> byMigration =
+            Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, false) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, List<MigrationEvent>> eldest) {
                     return size() > KEEP;
@@ -33,22 +33,38 @@ public final class EventIndex implements AutoCloseable {
     private final TopicTail<MigrationEvent> tail;
 
     /** {@code observer} sees every committed event once, in log order, on the reading thread. */
-    public EventIndex(Endpoints endpoints, WireFormat wire, String clientId,
-            java.util.function.Consumer<MigrationEvent> observer, Loops loops, DeadLetters deadLetters) {
-        this.tail = new TopicTail<>(clientId, endpoints, TopicCatalogue.MIGRATION_EVENTS.name(),
-                TopicTail.From.BEGINNING, wire, MigrationEvent.class, (r, e) -> {
-                    List<MigrationEvent> l = byMigration.computeIfAbsent(e.getMigrationId(), k -> new ArrayList<>());
-                    synchronized (l) {
-                        l.add(e);
-                    }
-                    synchronized (recent) {
-                        recent.addFirst(e);
-                        if (recent.size() > RECENT) {
-                            recent.removeLast();
-                        }
-                    }
-                    observer.accept(e);
-                }, key -> { }, loops, deadLetters).start();
+    public EventIndex(
+            Endpoints endpoints,
+            WireFormat wire,
+            String clientId,
+            java.util.function.Consumer<MigrationEvent> observer,
+            Loops loops,
+            DeadLetters deadLetters) {
+        this.tail = new TopicTail<>(
+                        clientId,
+                        endpoints,
+                        TopicCatalogue.MIGRATION_EVENTS.name(),
+                        TopicTail.From.BEGINNING,
+                        wire,
+                        MigrationEvent.class,
+                        (r, e) -> {
+                            List<MigrationEvent> l =
+                                    byMigration.computeIfAbsent(e.getMigrationId(), k -> new ArrayList<>());
+                            synchronized (l) {
+                                l.add(e);
+                            }
+                            synchronized (recent) {
+                                recent.addFirst(e);
+                                if (recent.size() > RECENT) {
+                                    recent.removeLast();
+                                }
+                            }
+                            observer.accept(e);
+                        },
+                        key -> {},
+                        loops,
+                        deadLetters)
+                .start();
     }
 
     /** The events of a migration committed so far, in order. */

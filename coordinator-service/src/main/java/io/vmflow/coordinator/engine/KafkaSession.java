@@ -59,7 +59,8 @@ final class KafkaSession {
             if (prod != null) {
                 prod.close(Duration.ZERO);
             }
-            if (e instanceof KafkaException && !(e instanceof ProducerFencedException)
+            if (e instanceof KafkaException
+                    && !(e instanceof ProducerFencedException)
                     && !(e instanceof FencedInstanceIdException)) {
                 throw new Outage("cannot connect to Kafka: " + e, e);
             }
@@ -67,8 +68,12 @@ final class KafkaSession {
         }
         producer = prod;
         consumer = cons;
-        consumer.subscribe(List.of(TopicCatalogue.MIGRATION_REQUESTS.name(), TopicCatalogue.CANCEL_REQUESTS.name(),
-                TopicCatalogue.HOST_REPORTS.name()), rebalance);
+        consumer.subscribe(
+                List.of(
+                        TopicCatalogue.MIGRATION_REQUESTS.name(),
+                        TopicCatalogue.CANCEL_REQUESTS.name(),
+                        TopicCatalogue.HOST_REPORTS.name()),
+                rebalance);
     }
 
     ConsumerRecords<String, byte[]> poll() {
@@ -112,8 +117,8 @@ final class KafkaSession {
      * cannot even be aborted (the broker gone for longer than the client waits) is an outage: a new
      * session's producer resumes from the commit.
      */
-    void commit(List<ProducerRecord<String, byte[]>> out, Map<TopicPartition, OffsetAndMetadata> offsets,
-            Runnable rewind) {
+    void commit(
+            List<ProducerRecord<String, byte[]>> out, Map<TopicPartition, OffsetAndMetadata> offsets, Runnable rewind) {
         try {
             producer.beginTransaction();
             for (ProducerRecord<String, byte[]> r : out) {
@@ -156,10 +161,11 @@ final class KafkaSession {
     /** A clean stop leaves the group, handing the partitions over at once (static members keep them a session). */
     void close(boolean leaveGroup) {
         try {
-            consumer.close(leaveGroup
-                    ? CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                            .withTimeout(Duration.ofSeconds(10))
-                    : CloseOptions.timeout(Duration.ofSeconds(5)));
+            consumer.close(
+                    leaveGroup
+                            ? CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                                    .withTimeout(Duration.ofSeconds(10))
+                            : CloseOptions.timeout(Duration.ofSeconds(5)));
         } catch (RuntimeException e) {
             LOG.warn("closing the consumer: {}", e.toString());
         }

@@ -7,11 +7,27 @@ import io.vmflow.coordinator.statemachine.MigrationPhase;
 import java.time.Instant;
 
 /** A read-only view of one migration, for the API. */
-public record MigrationView(String id, MigrationPhase phase, long sequence, String principal, MigrationSpec spec,
-        Instant createdAt, int priority, Reason lastReason, JobFigures lastFigures) {
+public record MigrationView(
+        String id,
+        MigrationPhase phase,
+        long sequence,
+        String principal,
+        MigrationSpec spec,
+        Instant createdAt,
+        int priority,
+        Reason lastReason,
+        JobFigures lastFigures) {
 
     static MigrationView of(Tracked t) {
-        return new MigrationView(t.m().id(), t.m().phase(), t.m().sequence(), t.m().principal(), t.m().spec(),
-                t.createdAt(), t.priority(), t.lastReason(), t.lastFigures());
+        return new MigrationView(
+                t.m().id(),
+                t.m().phase(),
+                t.m().sequence(),
+                t.m().principal(),
+                t.m().spec(),
+                t.createdAt(),
+                t.priority(),
+                t.lastReason(),
+                t.lastFigures());
     }
 }

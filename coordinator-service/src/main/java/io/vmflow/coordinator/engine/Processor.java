@@ -60,12 +60,18 @@ final class Processor {
     private final List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
     /** What each migration was before the record being processed touched it (null: it did not exist). */
     private final Map<String, Optional<Tracked>> undo = new HashMap<>();
+
     private boolean leaseWasEmpty = true;
     private Instant nextLease = Instant.EPOCH;
 
     /** @param epoch the fencing epoch of commands written now (the session's group generation) */
-    Processor(CoordinatorConfig config, MigrationMachine machine, Inventory inventory, WireFormat wire,
-            ClusterView cluster, IntSupplier epoch) {
+    Processor(
+            CoordinatorConfig config,
+            MigrationMachine machine,
+            Inventory inventory,
+            WireFormat wire,
+            ClusterView cluster,
+            IntSupplier epoch) {
         this.config = config;
         this.machine = machine;
         this.wire = wire;
@@ -74,7 +80,8 @@ final class Processor {
         this.records = new Records(config.id(), wire, inventory, config.leaseGrace());
         this.validator = new Validator(inventory, this::activeMigrationOf);
         this.planner = new Planner(inventory, host -> (int) allMigrations().stream()
-                .filter(m -> m.phase().isInFlight() && host.equals(m.destinationHost())).count());
+                .filter(m -> m.phase().isInFlight() && host.equals(m.destinationHost()))
+                .count());
         this.admission = new Admission(config.outboundPerHost(), config.inboundPerHost(), config.clusterWide());
     }
 
@@ -92,8 +99,10 @@ final class Processor {
     void handle(ConsumerRecord<String, byte[]> r) {
         MDC.put("migrationId", r.key());
         try {
-            isolated(r.key(), () -> dispatch(r), e -> deadLetter(r, ReasonCode.PROCESSING_FAILED.name(),
-                    e.toString(), e));
+            isolated(
+                    r.key(),
+                    () -> dispatch(r),
+                    e -> deadLetter(r, ReasonCode.PROCESSING_FAILED.name(), e.toString(), e));
         } finally {
             MDC.remove("migrationId");
         }
@@ -120,10 +129,12 @@ final class Processor {
             LOG.error("processing {} failed; the migrations it concerns end FAILED (INTERNAL_ERROR)", id, e);
             out.subList(mark, out.size()).clear();
             Map<String, Tracked> failing = new HashMap<>();
-            undo.forEach((touched, before) -> before.ifPresentOrElse(t -> {
-                migrations.put(touched, t);
-                failing.put(touched, t);
-            }, () -> migrations.remove(touched)));
+            undo.forEach((touched, before) -> before.ifPresentOrElse(
+                    t -> {
+                        migrations.put(touched, t);
+                        failing.put(touched, t);
+                    },
+                    () -> migrations.remove(touched)));
             if (concerned != null) {
                 failing.putIfAbsent(id, concerned);
             }
@@ -167,12 +178,23 @@ final class Processor {
                 throw new Outage("the schema registry is unavailable: " + e.getMessage(), e);
             }
             deadLetter(r, e.reason().name(), e.getMessage(), e);
-            if (topic.equals(TopicCatalogue.MIGRATION_REQUESTS.name()) && r.key() != null
-                    && Validator.ID.matcher(r.key()).matches() && !migrations.containsKey(r.key())) {
+            if (topic.equals(TopicCatalogue.MIGRATION_REQUESTS.name())
+                    && r.key() != null
+                    && Validator.ID.matcher(r.key()).matches()
+                    && !migrations.containsKey(r.key())) {
                 // the migration id is known: say REJECTED where auditors look
-                out.add(records.event(r.key(), null, null, MigrationPhase.REJECTED, 1,
-                        ReasonCode.UNDECODABLE_REQUEST.reason(e.getMessage()), null, null, false,
-                        "unknown", null));
+                out.add(records.event(
+                        r.key(),
+                        null,
+                        null,
+                        MigrationPhase.REJECTED,
+                        1,
+                        ReasonCode.UNDECODABLE_REQUEST.reason(e.getMessage()),
+                        null,
+                        null,
+                        false,
+                        "unknown",
+                        null));
             }
         }
     }
@@ -184,7 +206,11 @@ final class Processor {
             return;
         }
         if (migrations.containsKey(id)) {
-            LOG.info("request {} seen again: it is migration {} already ({})", id, id, migrations.get(id).m().phase());
+            LOG.info(
+                    "request {} seen again: it is migration {} already ({})",
+                    id,
+                    id,
+                    migrations.get(id).m().phase());
             return;
         }
         undo.putIfAbsent(id, Optional.empty());
@@ -198,13 +224,19 @@ final class Processor {
     private void onCancel(ConsumerRecord<String, byte[]> raw, CancelRequest c) {
         Tracked t = migrations.get(c.getMigrationId());
         if (t == null) {
-            deadLetter(raw, ReasonCode.UNKNOWN_MIGRATION.name(), "no migration " + c.getMigrationId() + " to cancel", null);
+            deadLetter(
+                    raw,
+                    ReasonCode.UNKNOWN_MIGRATION.name(),
+                    "no migration " + c.getMigrationId() + " to cancel",
+                    null);
             return;
         }
         Step s = machine.on(t.m(), new Input.Cancel(c.getPrincipal(), c.getReason(), Instant.now()));
         apply(t, s);
-        s.effects().stream().filter(e -> e instanceof Effect.Refused).findFirst().ifPresent(e ->
-                deadLetter(raw, ReasonCode.CANCEL_REFUSED.name(), ((Effect.Refused) e).why(), null));
+        s.effects().stream()
+                .filter(e -> e instanceof Effect.Refused)
+                .findFirst()
+                .ifPresent(e -> deadLetter(raw, ReasonCode.CANCEL_REFUSED.name(), ((Effect.Refused) e).why(), null));
     }
 
     private void onReport(ConsumerRecord<String, byte[]> raw, HostReport r) {
@@ -214,37 +246,66 @@ final class Processor {
         Tracked t = migrations.get(r.getMigrationId());
         if (t == null) {
             // reports are partitioned like requests: this instance owns every migration its partitions hold
-            deadLetter(raw, ReasonCode.UNKNOWN_MIGRATION.name(), "no migration " + r.getMigrationId() + " on this coordinator's"
-                    + " partitions (a command sent by hand, or a migration whose snapshot could not be read)", null);
+            deadLetter(
+                    raw,
+                    ReasonCode.UNKNOWN_MIGRATION.name(),
+                    "no migration " + r.getMigrationId() + " on this coordinator's"
+                            + " partitions (a command sent by hand, or a migration whose snapshot could not be read)",
+                    null);
             return;
         }
-        apply(t, machine.on(t.m(), new Input.Report(r.getHostId(), r.getCommandType(), r.getKind(), r.getReason(),
-                r.getFigures(), r.getDetails(), r.getMigrationUri(), r.getDomainXml(), r.getReportedAt())));
+        apply(
+                t,
+                machine.on(
+                        t.m(),
+                        new Input.Report(
+                                r.getHostId(),
+                                r.getCommandType(),
+                                r.getKind(),
+                                r.getReason(),
+                                r.getFigures(),
+                                r.getDetails(),
+                                r.getMigrationUri(),
+                                r.getDomainXml(),
+                                r.getReportedAt())));
     }
 
     void tick(Instant now, Instant observingSince) {
         for (Tracked t : List.copyOf(migrations.values())) {
             if (!t.m().phase().isFinal()) {
-                isolated(t.m().id(), () -> {
-                    Step s = machine.on(t.m(), new Input.Tick(now, t.phaseSince(), observingSince));
-                    if (!s.effects().isEmpty() || !s.migration().equals(t.m())) {
-                        apply(t, s);
-                    }
-                }, e -> { });
+                isolated(
+                        t.m().id(),
+                        () -> {
+                            Step s = machine.on(t.m(), new Input.Tick(now, t.phaseSince(), observingSince));
+                            if (!s.effects().isEmpty() || !s.migration().equals(t.m())) {
+                                apply(t, s);
+                            }
+                        },
+                        e -> {});
             }
         }
     }
 
     void admit(Instant now) {
-        List<Tracked> waiting = migrations.values().stream().filter(t -> Admission.waiting(t.m()))
-                .sorted((a, b) -> Admission.order(m -> migrations.get(m.id()).priority(),
-                        m -> migrations.get(m.id()).createdAt().toEpochMilli()).compare(a.m(), b.m()))
+        List<Tracked> waiting = migrations.values().stream()
+                .filter(t -> Admission.waiting(t.m()))
+                .sorted((a, b) -> Admission.order(
+                                m -> migrations.get(m.id()).priority(),
+                                m -> migrations.get(m.id()).createdAt().toEpochMilli())
+                        .compare(a.m(), b.m()))
                 .toList();
         for (Tracked t : waiting) {
-            isolated(t.m().id(), () -> {
-                Optional<String> blocker = admission.blocker(t.m(), allMigrations());
-                apply(t, machine.on(t.m(), blocker.<Input>map(Input.Queued::new).orElse(new Input.Admitted(now))));
-            }, e -> { });
+            isolated(
+                    t.m().id(),
+                    () -> {
+                        Optional<String> blocker = admission.blocker(t.m(), allMigrations());
+                        apply(
+                                t,
+                                machine.on(
+                                        t.m(),
+                                        blocker.<Input>map(Input.Queued::new).orElse(new Input.Admitted(now))));
+                    },
+                    e -> {});
         }
     }
 
@@ -253,15 +314,18 @@ final class Processor {
             return;
         }
         nextLease = now.plus(config.leaseInterval());
-        List<String> ids = migrations.values().stream().map(Tracked::m)
-                .filter(m -> m.spec().getControlFlow() == ControlFlow.MANAGED_DIRECT && m.phase().isInFlight())
-                .map(Migration::id).sorted().toList();
+        List<String> ids = migrations.values().stream()
+                .map(Tracked::m)
+                .filter(m -> m.spec().getControlFlow() == ControlFlow.MANAGED_DIRECT
+                        && m.phase().isInFlight())
+                .map(Migration::id)
+                .sorted()
+                .toList();
         if (ids.isEmpty() && leaseWasEmpty) {
             return;
         }
         leaseWasEmpty = ids.isEmpty();
-        out.add(records.lease(new CoordinatorLease(config.id(), (long) epoch, now,
-                now.plus(config.leaseTtl()), ids)));
+        out.add(records.lease(new CoordinatorLease(config.id(), (long) epoch, now, now.plus(config.leaseTtl()), ids)));
     }
 
     /** Applies one step: its effects become records of the current transaction, with a new snapshot. */
@@ -272,8 +336,15 @@ final class Processor {
             if (e instanceof Effect.Transition tr) {
                 out.add(records.event(m, tr));
                 t = t.with(tr.reason(), tr.figures());
-                LOG.info("{} {} -> {}{}", m.id(), tr.from(), tr.to(),
-                        tr.reason() == null ? "" : " [" + tr.reason().getCode() + "] " + tr.reason().getMessage());
+                LOG.info(
+                        "{} {} -> {}{}",
+                        m.id(),
+                        tr.from(),
+                        tr.to(),
+                        tr.reason() == null
+                                ? ""
+                                : " [" + tr.reason().getCode() + "] "
+                                        + tr.reason().getMessage());
             } else if (e instanceof Effect.Command c) {
                 out.add(records.command(m, c, epoch.getAsInt()));
             } else if (e instanceof Effect.Refused r) {
@@ -305,6 +376,8 @@ final class Processor {
     private Optional<String> activeMigrationOf(String guest) {
         return allMigrations().stream()
                 .filter(m -> !m.phase().isFinal() && m.phase() != MigrationPhase.REQUESTED)
-                .filter(m -> m.spec().getGuest().equals(guest)).map(Migration::id).findFirst();
+                .filter(m -> m.spec().getGuest().equals(guest))
+                .map(Migration::id)
+                .findFirst();
     }
 }

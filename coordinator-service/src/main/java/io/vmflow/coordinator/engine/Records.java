@@ -43,39 +43,79 @@ final class Records {
     }
 
     /** One phase transition for the audit log; {@code m} is null for a request that never became a migration. */
-    ProducerRecord<String, byte[]> event(String id, Migration m, MigrationPhase from, MigrationPhase to, long seq,
-            Reason reason, JobFigures figures, String hostId, boolean byAgent, String principal, String requestId) {
+    ProducerRecord<String, byte[]> event(
+            String id,
+            Migration m,
+            MigrationPhase from,
+            MigrationPhase to,
+            long seq,
+            Reason reason,
+            JobFigures figures,
+            String hostId,
+            boolean byAgent,
+            String principal,
+            String requestId) {
         Integer pct = null;
-        if (figures != null && figures.getDataTotalBytes() != null && figures.getDataTotalBytes() > 0
+        if (figures != null
+                && figures.getDataTotalBytes() != null
+                && figures.getDataTotalBytes() > 0
                 && figures.getDataProcessedBytes() != null) {
             pct = (int) Math.min(100, 100 * figures.getDataProcessedBytes() / figures.getDataTotalBytes());
         }
         MigrationEvent e = MigrationEvent.newBuilder()
-                .setEventId(id + "#" + seq).setMigrationId(id).setSequence(seq)
-                .setPreviousPhase(from == null ? null : Phase.valueOf(from.name())).setPhase(Phase.valueOf(to.name()))
-                .setOccurredAt(Instant.now()).setActor(byAgent ? Actor.AGENT : Actor.COORDINATOR)
-                .setActorId(byAgent && hostId != null ? hostId : coordinatorId).setHostId(hostId)
-                .setPrincipal(principal).setRequestId(requestId).setSpec(m == null ? null : m.spec())
-                .setReason(reason).setFigures(figures).setProgressPercent(pct).build();
+                .setEventId(id + "#" + seq)
+                .setMigrationId(id)
+                .setSequence(seq)
+                .setPreviousPhase(from == null ? null : Phase.valueOf(from.name()))
+                .setPhase(Phase.valueOf(to.name()))
+                .setOccurredAt(Instant.now())
+                .setActor(byAgent ? Actor.AGENT : Actor.COORDINATOR)
+                .setActorId(byAgent && hostId != null ? hostId : coordinatorId)
+                .setHostId(hostId)
+                .setPrincipal(principal)
+                .setRequestId(requestId)
+                .setSpec(m == null ? null : m.spec())
+                .setReason(reason)
+                .setFigures(figures)
+                .setProgressPercent(pct)
+                .build();
         ProducerRecord<String, byte[]> r = record(TopicCatalogue.MIGRATION_EVENTS, id, e);
         CloudEvents.addHeaders(r.headers(), e, coordinatorId);
         return r;
     }
 
     ProducerRecord<String, byte[]> event(Migration m, Effect.Transition tr) {
-        return event(m.id(), m, tr.from(), tr.to(), tr.sequence(), tr.reason(), tr.figures(), tr.hostId(),
-                tr.byAgent(), m.principal(), m.requestId());
+        return event(
+                m.id(),
+                m,
+                tr.from(),
+                tr.to(),
+                tr.sequence(),
+                tr.reason(),
+                tr.figures(),
+                tr.hostId(),
+                tr.byAgent(),
+                m.principal(),
+                m.requestId());
     }
 
     /** A command to one agent, fenced by {@code epoch} (the coordinators' group generation). */
     ProducerRecord<String, byte[]> command(Migration m, Effect.Command c, int epoch) {
         HostCommand cmd = HostCommand.newBuilder()
                 .setCommandId(m.id() + ":" + c.type().name().toLowerCase() + ":" + c.hostId())
-                .setMigrationId(m.id()).setHostId(c.hostId()).setType(c.type()).setEpoch(epoch)
+                .setMigrationId(m.id())
+                .setHostId(c.hostId())
+                .setType(c.type())
+                .setEpoch(epoch)
                 // the issuer is the group: its generation fences every instance that lost its partitions
-                .setIssuer(Engine.GROUP).setLeaseHolder(coordinatorId).setIssuedAt(Instant.now()).setSpec(m.spec())
+                .setIssuer(Engine.GROUP)
+                .setLeaseHolder(coordinatorId)
+                .setIssuedAt(Instant.now())
+                .setSpec(m.spec())
                 .setPeerHost(c.peerHost())
-                .setDomainXml(c.domainXml()).setMigrationUri(c.migrationUri()).setReason(c.reason())
+                .setDomainXml(c.domainXml())
+                .setMigrationUri(c.migrationUri())
+                .setReason(c.reason())
                 .setLeaseGraceMs(c.type() == CommandType.PERFORM ? leaseGrace.toMillis() : null)
                 .setDestinationRelay(destinationRelay(m, c))
                 .build();
@@ -90,8 +130,8 @@ final class Records {
         return record(TopicCatalogue.COORDINATOR_LEASES, coordinatorId, lease);
     }
 
-    ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> r, String code, String message,
-            Throwable cause) {
+    ProducerRecord<String, byte[]> deadLetter(
+            ConsumerRecord<String, byte[]> r, String code, String message, Throwable cause) {
         return DeadLetters.record(r, code, message, cause, Engine.GROUP);
     }
 

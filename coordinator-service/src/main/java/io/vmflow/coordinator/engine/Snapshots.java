@@ -38,8 +38,11 @@ final class Snapshots {
             return;
         }
         String topic = TopicCatalogue.MIGRATION_SNAPSHOTS.name();
-        TopicTail.readToEnd(config.endpoints(), config.id() + "-restore",
-                partitions.stream().map(p -> new TopicPartition(topic, p)).toList(), r -> {
+        TopicTail.readToEnd(
+                config.endpoints(),
+                config.id() + "-restore",
+                partitions.stream().map(p -> new TopicPartition(topic, p)).toList(),
+                r -> {
                     if (r.value() == null) {
                         migrations.remove(r.key());
                         return;
@@ -49,18 +52,28 @@ final class Snapshots {
                         migrations.put(t.m().id(), t);
                     } catch (UndecodableRecordException e) {
                         if (e.isTransient()) {
-                            throw new Outage("the schema registry is unavailable restoring snapshots: "
-                                    + e.getMessage(), e);
+                            throw new Outage(
+                                    "the schema registry is unavailable restoring snapshots: " + e.getMessage(), e);
                         }
                         // not ours (anyone can write to a topic): the migration's last good snapshot stands
-                        LOG.error("skipping undecodable snapshot {}@{} of {}: {}", r.partition(), r.offset(), r.key(),
+                        LOG.error(
+                                "skipping undecodable snapshot {}@{} of {}: {}",
+                                r.partition(),
+                                r.offset(),
+                                r.key(),
                                 e.getMessage());
                     } catch (RuntimeException e) {
-                        LOG.error("skipping unusable snapshot {}@{} of {}: {}", r.partition(), r.offset(), r.key(),
+                        LOG.error(
+                                "skipping unusable snapshot {}@{} of {}: {}",
+                                r.partition(),
+                                r.offset(),
+                                r.key(),
                                 e.toString());
                     }
                 });
-        long open = migrations.values().stream().filter(t -> !t.m().phase().isFinal()).count();
+        long open = migrations.values().stream()
+                .filter(t -> !t.m().phase().isFinal())
+                .count();
         LOG.info("restored {} migrations ({} open) for partitions {}", migrations.size(), open, partitions);
     }
 

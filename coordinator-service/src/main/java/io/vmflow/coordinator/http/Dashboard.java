@@ -1,5 +1,7 @@
 package io.vmflow.coordinator.http;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vmflow.avro.HostState;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.coordinator.config.CoordinatorConfig;
@@ -9,8 +11,6 @@ import io.vmflow.coordinator.engine.MigrationView;
 import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.coordinator.observe.RelayTraffic;
 import io.vmflow.coordinator.statemachine.MigrationPhase;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -32,7 +32,8 @@ public final class Dashboard {
     private final EventIndex events;
     private final RelayTraffic relays;
 
-    public Dashboard(CoordinatorConfig config, Engine engine, Inventory inventory, EventIndex events, RelayTraffic relays) {
+    public Dashboard(
+            CoordinatorConfig config, Engine engine, Inventory inventory, EventIndex events, RelayTraffic relays) {
         this.config = config;
         this.engine = engine;
         this.inventory = inventory;
@@ -47,8 +48,7 @@ public final class Dashboard {
      * A board as the streams send it: {@code text} without its timestamp (equal texts, equal pages),
      * {@code event} the server-sent event with it.
      */
-    record Frame(String text, String event, long computedAtNanos) {
-    }
+    record Frame(String text, String event, long computedAtNanos) {}
 
     private volatile Frame frame;
 
@@ -58,7 +58,8 @@ public final class Dashboard {
         long now = System.nanoTime();
         if (f == null || now - f.computedAtNanos() >= TICK_MS * 1_000_000L) {
             JsonObject board = board();
-            f = new Frame(board.encode(), "event: board\ndata: " + stamped(board).encode() + "\n\n", now);
+            f = new Frame(
+                    board.encode(), "event: board\ndata: " + stamped(board).encode() + "\n\n", now);
             frame = f;
         }
         return f;
@@ -67,7 +68,8 @@ public final class Dashboard {
     /** The board without its timestamp: two boards are equal exactly when the page would show the same. */
     JsonObject board() {
         List<MigrationView> all = engine.views().stream()
-                .sorted(Comparator.comparing(MigrationView::createdAt).reversed()).toList();
+                .sorted(Comparator.comparing(MigrationView::createdAt).reversed())
+                .toList();
         JsonArray flying = new JsonArray();
         JsonArray waiting = new JsonArray();
         JsonArray ended = new JsonArray();
@@ -83,39 +85,76 @@ public final class Dashboard {
             }
         }
         JsonArray hosts = new JsonArray();
-        inventory.hosts().stream().sorted(Comparator.comparing(HostState::getHostId)).forEach(h -> {
-            long out = all.stream().filter(v -> v.phase().isInFlight()
-                    && h.getHostId().equals(v.spec().getSourceHost())).count();
-            long in = all.stream().filter(v -> v.phase().isInFlight()
-                    && h.getHostId().equals(v.spec().getDestinationHost())).count();
-            hosts.add(new JsonObject().put("hostId", h.getHostId()).put("liveness", h.getLiveness().name())
-                    .put("heartbeatAt", h.getReportedAt().toString()).put("outbound", out)
-                    .put("outboundLimit", config.outboundPerHost()).put("inbound", in)
-                    .put("inboundLimit", config.inboundPerHost())
-                    .put("guests", new JsonArray(h.getGuests().stream().map(g -> g.getName()).sorted().toList()))
-                    .put("relay", h.getRelayEndpoint()).put("libvirtVersion", h.getLibvirtVersion()));
-        });
+        inventory.hosts().stream()
+                .sorted(Comparator.comparing(HostState::getHostId))
+                .forEach(h -> {
+                    long out = all.stream()
+                            .filter(v -> v.phase().isInFlight()
+                                    && h.getHostId().equals(v.spec().getSourceHost()))
+                            .count();
+                    long in = all.stream()
+                            .filter(v -> v.phase().isInFlight()
+                                    && h.getHostId().equals(v.spec().getDestinationHost()))
+                            .count();
+                    hosts.add(new JsonObject()
+                            .put("hostId", h.getHostId())
+                            .put("liveness", h.getLiveness().name())
+                            .put("heartbeatAt", h.getReportedAt().toString())
+                            .put("outbound", out)
+                            .put("outboundLimit", config.outboundPerHost())
+                            .put("inbound", in)
+                            .put("inboundLimit", config.inboundPerHost())
+                            .put(
+                                    "guests",
+                                    new JsonArray(h.getGuests().stream()
+                                            .map(g -> g.getName())
+                                            .sorted()
+                                            .toList()))
+                            .put("relay", h.getRelayEndpoint())
+                            .put("libvirtVersion", h.getLibvirtVersion()));
+                });
         JsonArray relayHosts = new JsonArray();
-        relays.relays(this::ended).forEach(r -> relayHosts.add(new JsonObject().put("hostId", r.hostId())
-                .put("bytes", r.bytes()).put("open", r.open()).put("refused", r.refused())));
+        relays.relays(this::ended)
+                .forEach(r -> relayHosts.add(new JsonObject()
+                        .put("hostId", r.hostId())
+                        .put("bytes", r.bytes())
+                        .put("open", r.open())
+                        .put("refused", r.refused())));
         JsonArray streams = new JsonArray();
-        relays.recent().stream().limit(12).forEach(s -> streams.add(new JsonObject().put("hostId", s.hostId())
-                .put("migrationId", s.migrationId()).put("peer", s.peer()).put("bytes", s.bytes())
-                .put("open", s.closed() == null).put("bytesPerSecond", s.bytesPerSecond())
-                .put("reason", s.reason())));
+        relays.recent().stream()
+                .limit(12)
+                .forEach(s -> streams.add(new JsonObject()
+                        .put("hostId", s.hostId())
+                        .put("migrationId", s.migrationId())
+                        .put("peer", s.peer())
+                        .put("bytes", s.bytes())
+                        .put("open", s.closed() == null)
+                        .put("bytesPerSecond", s.bytesPerSecond())
+                        .put("reason", s.reason())));
         JsonArray latest = new JsonArray();
         events.recent().stream().limit(EVENTS_SHOWN).forEach(e -> latest.add(RequestJson.event(e)));
-        return new JsonObject().put("coordinator", config.id())
-                .put("limits", new JsonObject().put("outboundPerHost", config.outboundPerHost())
-                        .put("inboundPerHost", config.inboundPerHost()).put("cluster", config.clusterWide()))
-                .put("inFlight", flying).put("waiting", waiting).put("ended", ended).put("hosts", hosts)
-                .put("relays", relayHosts).put("streams", streams).put("events", latest);
+        return new JsonObject()
+                .put("coordinator", config.id())
+                .put(
+                        "limits",
+                        new JsonObject()
+                                .put("outboundPerHost", config.outboundPerHost())
+                                .put("inboundPerHost", config.inboundPerHost())
+                                .put("cluster", config.clusterWide()))
+                .put("inFlight", flying)
+                .put("waiting", waiting)
+                .put("ended", ended)
+                .put("hosts", hosts)
+                .put("relays", relayHosts)
+                .put("streams", streams)
+                .put("events", latest);
     }
 
     /** Whether the audit log says the migration ended (or no longer knows it). */
     private boolean ended(String migrationId) {
         List<MigrationEvent> l = events.of(migrationId);
-        return l.isEmpty() || MigrationPhase.valueOf(l.get(l.size() - 1).getPhase().name()).isFinal();
+        return l.isEmpty()
+                || MigrationPhase.valueOf(l.get(l.size() - 1).getPhase().name()).isFinal();
     }
 
     static JsonObject stamped(JsonObject board) {
@@ -127,14 +166,18 @@ public final class Dashboard {
         String last = null;
         for (MigrationEvent e : events.of(v.id())) {
             if (!e.getPhase().name().equals(last)) {
-                timeline.add(new JsonObject().put("phase", e.getPhase().name()).put("at", e.getOccurredAt().toString()));
+                timeline.add(new JsonObject()
+                        .put("phase", e.getPhase().name())
+                        .put("at", e.getOccurredAt().toString()));
                 last = e.getPhase().name();
             }
         }
         // the engine knows a phase a moment before the audit log's reader has read its event: the
         // timeline ends with the phase the row shows, stamped now until the event is read
         if (!v.phase().name().equals(last)) {
-            timeline.add(new JsonObject().put("phase", v.phase().name()).put("at", Instant.now().toString()));
+            timeline.add(new JsonObject()
+                    .put("phase", v.phase().name())
+                    .put("at", Instant.now().toString()));
         }
         return HttpApi.view(v).put("timeline", timeline);
     }

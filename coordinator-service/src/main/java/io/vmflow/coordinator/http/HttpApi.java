@@ -1,6 +1,5 @@
 package io.vmflow.coordinator.http;
 
-import io.vmflow.schemas.reasons.ReasonCode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -14,11 +13,12 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vmflow.avro.CancelRequest;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.coordinator.engine.Engine;
-import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.coordinator.engine.EventIndex;
 import io.vmflow.coordinator.engine.MigrationView;
 import io.vmflow.coordinator.intake.Validator;
+import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,8 +60,14 @@ public final class HttpApi implements AutoCloseable {
     private final String openapi;
     private HttpServer server;
 
-    public HttpApi(Engine engine, java.util.function.Supplier<Loops.Check> readiness, EventIndex events, Producer<String, byte[]> producer, WireFormat wire,
-            Dashboard dashboard, Supplier<String> metrics) {
+    public HttpApi(
+            Engine engine,
+            java.util.function.Supplier<Loops.Check> readiness,
+            EventIndex events,
+            Producer<String, byte[]> producer,
+            WireFormat wire,
+            Dashboard dashboard,
+            Supplier<String> metrics) {
         this.dashboard = dashboard;
         this.metrics = metrics;
         this.vertx = Vertx.vertx();
@@ -91,21 +97,36 @@ public final class HttpApi implements AutoCloseable {
         r.get("/migrations/:id").handler(this::get);
         r.post("/migrations/:id/cancel").handler(this::cancel);
         r.get("/migrations/:id/events").handler(this::events);
-        r.get("/openapi.yaml").handler(c -> c.response().putHeader("Content-Type", "application/yaml").end(openapi));
+        r.get("/openapi.yaml")
+                .handler(c -> c.response()
+                        .putHeader("Content-Type", "application/yaml")
+                        .end(openapi));
         r.get("/").handler(c -> c.redirect("/dashboard"));
-        r.get("/dashboard").handler(c -> c.response().putHeader("Content-Type", "text/html; charset=utf-8")
-                .putHeader("Cache-Control", "no-cache").end(page));
+        r.get("/dashboard")
+                .handler(c -> c.response()
+                        .putHeader("Content-Type", "text/html; charset=utf-8")
+                        .putHeader("Cache-Control", "no-cache")
+                        .end(page));
         r.get("/dashboard/board").handler(c -> json(c, 200, Dashboard.stamped(dashboard.board())));
         r.get("/dashboard/stream").handler(this::stream);
-        r.get("/metrics").handler(c -> c.response().putHeader("Content-Type", "text/plain; version=0.0.4")
-                .end(metrics.get()));
+        r.get("/metrics")
+                .handler(c -> c.response()
+                        .putHeader("Content-Type", "text/plain; version=0.0.4")
+                        .end(metrics.get()));
         r.get("/health").handler(c -> c.response().end("UP\n"));
         r.get("/ready").handler(c -> {
             Loops.Check check = readiness.get();
-            c.response().setStatusCode(check.ok() ? 200 : 503).putHeader("Content-Type", "text/plain").end(check.text());
+            c.response()
+                    .setStatusCode(check.ok() ? 200 : 503)
+                    .putHeader("Content-Type", "text/plain")
+                    .end(check.text());
         });
-        server = vertx.createHttpServer().requestHandler(r).listen(port, host)
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        server = vertx.createHttpServer()
+                .requestHandler(r)
+                .listen(port, host)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
         return server.actualPort();
     }
 
@@ -133,21 +154,38 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         String id = request.getRequestId();
-        blocking(() -> send(TopicCatalogue.MIGRATION_REQUESTS.name(), id,
-                wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), request)))
-                .onSuccess(v -> c.response().setStatusCode(202).putHeader("Location", "/migrations/" + id)
+        blocking(() -> send(
+                        TopicCatalogue.MIGRATION_REQUESTS.name(),
+                        id,
+                        wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), request)))
+                .onSuccess(v -> c.response()
+                        .setStatusCode(202)
+                        .putHeader("Location", "/migrations/" + id)
                         .putHeader("Content-Type", "application/json")
-                        .end(new JsonObject().put("migrationId", id).put("links", new JsonObject()
-                                .put("self", "/migrations/" + id).put("events", "/migrations/" + id + "/events")
-                                .put("cancel", "/migrations/" + id + "/cancel")).encode()))
-                .onFailure(e -> error(c, 503, "KAFKA_UNAVAILABLE", "the request could not be stored: " + e.getMessage()));
+                        .end(new JsonObject()
+                                .put("migrationId", id)
+                                .put(
+                                        "links",
+                                        new JsonObject()
+                                                .put("self", "/migrations/" + id)
+                                                .put("events", "/migrations/" + id + "/events")
+                                                .put("cancel", "/migrations/" + id + "/cancel"))
+                                .encode()))
+                .onFailure(
+                        e -> error(c, 503, "KAFKA_UNAVAILABLE", "the request could not be stored: " + e.getMessage()));
     }
 
     private void get(RoutingContext c) {
         String id = c.pathParam("id");
-        engine.view(id).ifPresentOrElse(v -> json(c, 200, view(v)),
-                () -> error(c, 404, ReasonCode.UNKNOWN_MIGRATION.name(), "no migration " + id + " here (a new request takes a moment"
-                        + " to be read; with several coordinators, ask the one that owns it)"));
+        engine.view(id)
+                .ifPresentOrElse(
+                        v -> json(c, 200, view(v)),
+                        () -> error(
+                                c,
+                                404,
+                                ReasonCode.UNKNOWN_MIGRATION.name(),
+                                "no migration " + id + " here (a new request takes a moment"
+                                        + " to be read; with several coordinators, ask the one that owns it)"));
     }
 
     private void list(RoutingContext c) {
@@ -156,10 +194,13 @@ public final class HttpApi implements AutoCloseable {
         String guest = c.queryParams().get("guest");
         List<MigrationView> l = engine.views().stream()
                 .filter(v -> phase == null || v.phase().name().equalsIgnoreCase(phase))
-                .filter(v -> host == null || host.equals(v.spec().getSourceHost())
+                .filter(v -> host == null
+                        || host.equals(v.spec().getSourceHost())
                         || host.equals(v.spec().getDestinationHost()))
                 .filter(v -> guest == null || guest.equals(v.spec().getGuest()))
-                .sorted(Comparator.comparing(MigrationView::createdAt).reversed()).limit(500).toList();
+                .sorted(Comparator.comparing(MigrationView::createdAt).reversed())
+                .limit(500)
+                .toList();
         JsonArray a = new JsonArray();
         l.forEach(v -> a.add(view(v)));
         json(c, 200, new JsonObject().put("migrations", a));
@@ -172,11 +213,16 @@ public final class HttpApi implements AutoCloseable {
     private void stream(RoutingContext c) {
         if (streams.incrementAndGet() > MAX_STREAMS) {
             streams.decrementAndGet();
-            error(c, 503, "TOO_MANY_VIEWERS", MAX_STREAMS + " dashboards are open on this coordinator; close one"
-                    + " or poll /dashboard/board");
+            error(
+                    c,
+                    503,
+                    "TOO_MANY_VIEWERS",
+                    MAX_STREAMS + " dashboards are open on this coordinator; close one" + " or poll /dashboard/board");
             return;
         }
-        HttpServerResponse res = c.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
+        HttpServerResponse res = c.response()
+                .setChunked(true)
+                .putHeader("Content-Type", "text/event-stream")
                 .putHeader("Cache-Control", "no-cache");
         res.write("retry: 2000\n\n");
         String[] shown = {null};
@@ -216,13 +262,21 @@ public final class HttpApi implements AutoCloseable {
             error(c, 400, "MALFORMED_JSON", "the body, when given, must be {\"reason\": \"...\"}");
             return;
         }
-        CancelRequest cancel = new CancelRequest("cancel-" + UUID.randomUUID().toString().substring(0, 8), id,
-                principal(c), reason, Instant.now());
-        blocking(() -> send(TopicCatalogue.CANCEL_REQUESTS.name(), id,
-                wire.encode(TopicCatalogue.CANCEL_REQUESTS.valueSubject(), cancel)))
-                .onSuccess(x -> json(c, 202, new JsonObject().put("migrationId", id).put("cancelRequested", true)
-                        .put("events", "/migrations/" + id + "/events")))
-                .onFailure(e -> error(c, 503, "KAFKA_UNAVAILABLE", "the cancel could not be stored: " + e.getMessage()));
+        CancelRequest cancel = new CancelRequest(
+                "cancel-" + UUID.randomUUID().toString().substring(0, 8), id, principal(c), reason, Instant.now());
+        blocking(() -> send(
+                        TopicCatalogue.CANCEL_REQUESTS.name(),
+                        id,
+                        wire.encode(TopicCatalogue.CANCEL_REQUESTS.valueSubject(), cancel)))
+                .onSuccess(x -> json(
+                        c,
+                        202,
+                        new JsonObject()
+                                .put("migrationId", id)
+                                .put("cancelRequested", true)
+                                .put("events", "/migrations/" + id + "/events")))
+                .onFailure(
+                        e -> error(c, 503, "KAFKA_UNAVAILABLE", "the cancel could not be stored: " + e.getMessage()));
     }
 
     private void events(RoutingContext c) {
@@ -236,10 +290,16 @@ public final class HttpApi implements AutoCloseable {
     }
 
     static JsonObject view(MigrationView v) {
-        return new JsonObject().put("migrationId", v.id()).put("phase", v.phase().name())
-                .put("final", v.phase().isFinal()).put("sequence", v.sequence()).put("principal", v.principal())
-                .put("createdAt", v.createdAt().toString()).put("priority", v.priority())
-                .put("spec", RequestJson.spec(v.spec())).put("reason", RequestJson.reason(v.lastReason()))
+        return new JsonObject()
+                .put("migrationId", v.id())
+                .put("phase", v.phase().name())
+                .put("final", v.phase().isFinal())
+                .put("sequence", v.sequence())
+                .put("principal", v.principal())
+                .put("createdAt", v.createdAt().toString())
+                .put("priority", v.priority())
+                .put("spec", RequestJson.spec(v.spec()))
+                .put("reason", RequestJson.reason(v.lastReason()))
                 .put("figures", RequestJson.figures(v.lastFigures()));
     }
 
@@ -260,18 +320,26 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private Future<Void> blocking(Blocking b) {
-        return vertx.executeBlocking(() -> {
-            b.run();
-            return null;
-        }, false);
+        return vertx.executeBlocking(
+                () -> {
+                    b.run();
+                    return null;
+                },
+                false);
     }
 
     private static void json(RoutingContext c, int status, JsonObject body) {
-        c.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+        c.response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", "application/json")
+                .end(body.encode());
     }
 
     private static void error(RoutingContext c, int status, String code, String message) {
-        json(c, status, new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)));
+        json(
+                c,
+                status,
+                new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)));
     }
 
     @Override

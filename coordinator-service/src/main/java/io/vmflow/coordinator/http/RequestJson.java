@@ -18,10 +18,27 @@ import java.util.UUID;
 /** JSON of the HTTP API to and from the contract's records, with errors that name the field. */
 final class RequestJson {
 
-    static final Set<String> FIELDS = Set.of("requestId", "guest", "sourceHost", "destinationHost", "controlFlow",
-            "transport", "sourceUri", "destinationUri", "migrationUri", "live", "persistDest", "undefineSource",
-            "bandwidthMiBps", "maxDowntimeMs", "completionTimeoutSecondsPerGiB", "autoConverge", "postCopy",
-            "onTimeout", "priority", "reason");
+    static final Set<String> FIELDS = Set.of(
+            "requestId",
+            "guest",
+            "sourceHost",
+            "destinationHost",
+            "controlFlow",
+            "transport",
+            "sourceUri",
+            "destinationUri",
+            "migrationUri",
+            "live",
+            "persistDest",
+            "undefineSource",
+            "bandwidthMiBps",
+            "maxDowntimeMs",
+            "completionTimeoutSecondsPerGiB",
+            "autoConverge",
+            "postCopy",
+            "onTimeout",
+            "priority",
+            "reason");
 
     /** A bad body: the message says which field and what is expected. */
     static final class BadRequest extends Exception {
@@ -30,8 +47,7 @@ final class RequestJson {
         }
     }
 
-    private RequestJson() {
-    }
+    private RequestJson() {}
 
     static MigrationRequest request(JsonObject j, String principal) throws BadRequest {
         for (String k : j.fieldNames()) {
@@ -60,20 +76,34 @@ final class RequestJson {
                 .build();
         String id = string(j, "requestId");
         Long priority = number(j, "priority");
-        return new MigrationRequest(id != null ? id : "mig-" + UUID.randomUUID().toString().substring(0, 8), spec,
-                principal, "http", string(j, "reason"), priority == null ? 0 : priority.intValue(), Instant.now());
+        return new MigrationRequest(
+                id != null ? id : "mig-" + UUID.randomUUID().toString().substring(0, 8),
+                spec,
+                principal,
+                "http",
+                string(j, "reason"),
+                priority == null ? 0 : priority.intValue(),
+                Instant.now());
     }
 
     static JsonObject spec(MigrationSpec s) {
-        return new JsonObject().put("guest", s.getGuest()).put("sourceHost", s.getSourceHost())
-                .put("destinationHost", s.getDestinationHost()).put("controlFlow", s.getControlFlow().name())
-                .put("transport", s.getTransport().name()).put("sourceUri", s.getSourceUri())
-                .put("destinationUri", s.getDestinationUri()).put("migrationUri", s.getMigrationUri())
-                .put("live", s.getLive()).put("persistDest", s.getPersistDest())
-                .put("undefineSource", s.getUndefineSource()).put("bandwidthMiBps", s.getBandwidthMiBps())
+        return new JsonObject()
+                .put("guest", s.getGuest())
+                .put("sourceHost", s.getSourceHost())
+                .put("destinationHost", s.getDestinationHost())
+                .put("controlFlow", s.getControlFlow().name())
+                .put("transport", s.getTransport().name())
+                .put("sourceUri", s.getSourceUri())
+                .put("destinationUri", s.getDestinationUri())
+                .put("migrationUri", s.getMigrationUri())
+                .put("live", s.getLive())
+                .put("persistDest", s.getPersistDest())
+                .put("undefineSource", s.getUndefineSource())
+                .put("bandwidthMiBps", s.getBandwidthMiBps())
                 .put("maxDowntimeMs", s.getMaxDowntimeMs())
                 .put("completionTimeoutSecondsPerGiB", s.getCompletionTimeoutSecondsPerGiB())
-                .put("autoConverge", s.getAutoConverge()).put("postCopy", s.getPostCopy())
+                .put("autoConverge", s.getAutoConverge())
+                .put("postCopy", s.getPostCopy())
                 .put("onTimeout", s.getOnTimeout().name());
     }
 
@@ -85,20 +115,35 @@ final class RequestJson {
         if (f == null) {
             return null;
         }
-        return new JsonObject().put("elapsedMs", f.getElapsedMs()).put("dataTotalBytes", f.getDataTotalBytes())
-                .put("dataProcessedBytes", f.getDataProcessedBytes()).put("dataRemainingBytes", f.getDataRemainingBytes())
+        return new JsonObject()
+                .put("elapsedMs", f.getElapsedMs())
+                .put("dataTotalBytes", f.getDataTotalBytes())
+                .put("dataProcessedBytes", f.getDataProcessedBytes())
+                .put("dataRemainingBytes", f.getDataRemainingBytes())
                 .put("memoryBandwidthBytesPerSecond", f.getMemoryBandwidthBytesPerSecond())
-                .put("dirtyRatePagesPerSecond", f.getDirtyRatePagesPerSecond()).put("iteration", f.getIteration())
+                .put("dirtyRatePagesPerSecond", f.getDirtyRatePagesPerSecond())
+                .put("iteration", f.getIteration())
                 .put("downtimeMs", f.getDowntimeMs());
     }
 
     static JsonObject event(MigrationEvent e) {
-        return new JsonObject().put("migrationId", e.getMigrationId()).put("sequence", e.getSequence())
-                .put("previousPhase", e.getPreviousPhase() == null ? null : e.getPreviousPhase().name())
-                .put("phase", e.getPhase().name()).put("occurredAt", e.getOccurredAt().toString())
-                .put("actor", e.getActor().name()).put("actorId", e.getActorId()).put("hostId", e.getHostId())
-                .put("principal", e.getPrincipal()).put("reason", reason(e.getReason()))
-                .put("figures", figures(e.getFigures())).put("progressPercent", e.getProgressPercent());
+        return new JsonObject()
+                .put("migrationId", e.getMigrationId())
+                .put("sequence", e.getSequence())
+                .put(
+                        "previousPhase",
+                        e.getPreviousPhase() == null
+                                ? null
+                                : e.getPreviousPhase().name())
+                .put("phase", e.getPhase().name())
+                .put("occurredAt", e.getOccurredAt().toString())
+                .put("actor", e.getActor().name())
+                .put("actorId", e.getActorId())
+                .put("hostId", e.getHostId())
+                .put("principal", e.getPrincipal())
+                .put("reason", reason(e.getReason()))
+                .put("figures", figures(e.getFigures()))
+                .put("progressPercent", e.getProgressPercent());
     }
 
     static JsonArray events(List<MigrationEvent> l) {
@@ -160,8 +205,11 @@ final class RequestJson {
             }
             return e;
         } catch (IllegalArgumentException ex) {
-            throw new BadRequest("'" + k + "' must be one of " + java.util.Arrays.stream(type.getEnumConstants())
-                    .map(Enum::name).filter(n -> !n.equals("UNKNOWN")).toList());
+            throw new BadRequest("'" + k + "' must be one of "
+                    + java.util.Arrays.stream(type.getEnumConstants())
+                            .map(Enum::name)
+                            .filter(n -> !n.equals("UNKNOWN"))
+                            .toList());
         }
     }
 }

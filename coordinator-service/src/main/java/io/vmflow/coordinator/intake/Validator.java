@@ -47,8 +47,10 @@ public final class Validator {
     public Optional<Reason> check(MigrationRequest r) {
         MigrationSpec s = r.getSpec();
         if (!ID.matcher(r.getRequestId()).matches()) {
-            return no(ReasonCode.INVALID_REQUEST, "requestId '" + printable(r.getRequestId())
-                    + "' must be 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+            return no(
+                    ReasonCode.INVALID_REQUEST,
+                    "requestId '" + printable(r.getRequestId())
+                            + "' must be 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
         }
         if (s.getGuest() == null || s.getGuest().isBlank() || s.getGuest().length() > 200) {
             return no(ReasonCode.INVALID_REQUEST, "spec.guest must name the guest (1-200 characters)");
@@ -70,8 +72,10 @@ public final class Validator {
         }
         Optional<HostState> source = inventory.host(s.getSourceHost());
         if (source.isEmpty()) {
-            return no(ReasonCode.UNKNOWN_SOURCE_HOST, "source host '" + printable(s.getSourceHost())
-                    + "' has no running agent; known hosts: " + knownHosts());
+            return no(
+                    ReasonCode.UNKNOWN_SOURCE_HOST,
+                    "source host '" + printable(s.getSourceHost()) + "' has no running agent; known hosts: "
+                            + knownHosts());
         }
         boolean unmanaged = s.getControlFlow() == ControlFlow.UNMANAGED_DIRECT;
         if (!unmanaged && s.getDestinationHost() != null) {
@@ -80,44 +84,60 @@ public final class Validator {
             }
             boolean foreign = inventory.host(s.getDestinationHost()).isEmpty();
             if (foreign && !(s.getControlFlow() == ControlFlow.MANAGED_PEER_TO_PEER && s.getDestinationUri() != null)) {
-                return no(ReasonCode.UNKNOWN_DESTINATION_HOST, "destination host '"
-                        + printable(s.getDestinationHost()) + "' has no running agent; known hosts: " + knownHosts()
-                        + " (a libvirt host without vmflow can be the destination of a peer-to-peer migration:"
-                        + " give its destinationUri)");
+                return no(
+                        ReasonCode.UNKNOWN_DESTINATION_HOST,
+                        "destination host '"
+                                + printable(s.getDestinationHost()) + "' has no running agent; known hosts: "
+                                + knownHosts()
+                                + " (a libvirt host without vmflow can be the destination of a peer-to-peer migration:"
+                                + " give its destinationUri)");
             }
         }
-        if (!unmanaged && s.getDestinationHost() == null && s.getDestinationUri() != null
+        if (!unmanaged
+                && s.getDestinationHost() == null
+                && s.getDestinationUri() != null
                 && s.getControlFlow() == ControlFlow.MANAGED_DIRECT) {
-            return no(ReasonCode.UNKNOWN_DESTINATION_HOST, "managed direct migration needs a vmflow destination host"
-                    + " (both agents take part); for a libvirt host without vmflow use MANAGED_PEER_TO_PEER");
+            return no(
+                    ReasonCode.UNKNOWN_DESTINATION_HOST,
+                    "managed direct migration needs a vmflow destination host"
+                            + " (both agents take part); for a libvirt host without vmflow use MANAGED_PEER_TO_PEER");
         }
         Optional<GuestInfo> guest = inventory.guest(s.getSourceHost(), s.getGuest());
         if (guest.isEmpty()) {
             Optional<String> elsewhere = inventory.whereRuns(s.getGuest(), s.getSourceHost());
             return elsewhere.isPresent()
-                    ? no(ReasonCode.GUEST_NOT_ON_SOURCE, "guest '" + printable(s.getGuest()) + "' is not on "
-                            + s.getSourceHost() + ": it runs on " + elsewhere.get())
+                    ? no(
+                            ReasonCode.GUEST_NOT_ON_SOURCE,
+                            "guest '" + printable(s.getGuest()) + "' is not on " + s.getSourceHost() + ": it runs on "
+                                    + elsewhere.get())
                     : no(ReasonCode.UNKNOWN_GUEST, "no host knows a guest '" + printable(s.getGuest()) + "'");
         }
         GuestState state = guest.get().getState();
         if (s.getLive() && state != GuestState.RUNNING && state != GuestState.PAUSED) {
-            return no(ReasonCode.GUEST_NOT_RUNNING, "guest '" + s.getGuest() + "' is " + state + " on "
-                    + s.getSourceHost() + ": a live migration needs it running (or ask for live=false)");
+            return no(
+                    ReasonCode.GUEST_NOT_RUNNING,
+                    "guest '" + s.getGuest() + "' is " + state + " on " + s.getSourceHost()
+                            + ": a live migration needs it running (or ask for live=false)");
         }
         if (!s.getLive() && !guest.get().getPersistent()) {
-            return no(ReasonCode.CONFLICTING_FLAGS, "guest '" + s.getGuest()
-                    + "' is transient: it has no config to migrate offline");
+            return no(
+                    ReasonCode.CONFLICTING_FLAGS,
+                    "guest '" + s.getGuest() + "' is transient: it has no config to migrate offline");
         }
         if (s.getTransport() == Transport.TUNNELLED && !unmanaged) {
-            Optional<HostState> dest = s.getDestinationHost() == null ? Optional.empty()
-                    : inventory.host(s.getDestinationHost());
+            Optional<HostState> dest =
+                    s.getDestinationHost() == null ? Optional.empty() : inventory.host(s.getDestinationHost());
             // a libvirt host outside vmflow (given by its URI): libvirt's own tunnel, peer-to-peer (scenario 6)
             boolean foreignDest = dest.isEmpty() && s.getDestinationUri() != null;
-            if (!foreignDest && (source.get().getRelayEndpoint() == null
-                    || dest.map(d -> d.getRelayEndpoint() == null).orElse(true))) {
-                return no(ReasonCode.TUNNELLED_WITHOUT_RELAY, "a tunnelled migration needs a vmflow relay on both"
-                        + " hosts; " + (source.get().getRelayEndpoint() == null ? s.getSourceHost() : s.getDestinationHost())
-                        + " publishes none (start its transport relay, or ask for NATIVE)");
+            if (!foreignDest
+                    && (source.get().getRelayEndpoint() == null
+                            || dest.map(d -> d.getRelayEndpoint() == null).orElse(true))) {
+                return no(
+                        ReasonCode.TUNNELLED_WITHOUT_RELAY,
+                        "a tunnelled migration needs a vmflow relay on both"
+                                + " hosts; "
+                                + (source.get().getRelayEndpoint() == null ? s.getSourceHost() : s.getDestinationHost())
+                                + " publishes none (start its transport relay, or ask for NATIVE)");
             }
         }
         Optional<Reason> port = checkPortRange(s);
@@ -126,8 +146,10 @@ public final class Validator {
         }
         Optional<String> active = activeMigrationOfGuest.apply(s.getGuest());
         if (active.isPresent()) {
-            return no(ReasonCode.ALREADY_MIGRATING, "guest '" + s.getGuest() + "' is already being migrated by "
-                    + active.get() + "; cancel it or wait for it to end");
+            return no(
+                    ReasonCode.ALREADY_MIGRATING,
+                    "guest '" + s.getGuest() + "' is already being migrated by " + active.get()
+                            + "; cancel it or wait for it to end");
         }
         return Optional.empty();
     }
@@ -138,19 +160,28 @@ public final class Validator {
      * migration address the URI names (unmanaged direct).
      */
     private Optional<Reason> checkPortRange(MigrationSpec s) {
-        java.util.regex.Matcher m = s.getMigrationUri() == null ? null
-                : java.util.regex.Pattern.compile("tcp://\\[?([^\\]/]+)\\]?:([0-9]{1,5})").matcher(s.getMigrationUri());
+        java.util.regex.Matcher m = s.getMigrationUri() == null
+                ? null
+                : java.util.regex.Pattern.compile("tcp://\\[?([^\\]/]+)\\]?:([0-9]{1,5})")
+                        .matcher(s.getMigrationUri());
         if (m == null || !m.matches()) {
             return Optional.empty();
         }
         String address = m.group(1);
         int port = Integer.parseInt(m.group(2));
-        Optional<HostState> dest = s.getDestinationHost() != null ? inventory.host(s.getDestinationHost())
-                : inventory.hosts().stream().filter(h -> h.getMigrationAddresses().contains(address)).findFirst();
-        if (dest.isPresent() && (port < dest.get().getMigrationPortMin() || port > dest.get().getMigrationPortMax())) {
-            return no(ReasonCode.PORT_OUT_OF_RANGE, "port " + port + " of migrationUri is outside "
-                    + dest.get().getHostId() + "'s migration port range " + dest.get().getMigrationPortMin() + "-"
-                    + dest.get().getMigrationPortMax() + " (its firewall's); choose one inside it");
+        Optional<HostState> dest = s.getDestinationHost() != null
+                ? inventory.host(s.getDestinationHost())
+                : inventory.hosts().stream()
+                        .filter(h -> h.getMigrationAddresses().contains(address))
+                        .findFirst();
+        if (dest.isPresent()
+                && (port < dest.get().getMigrationPortMin() || port > dest.get().getMigrationPortMax())) {
+            return no(
+                    ReasonCode.PORT_OUT_OF_RANGE,
+                    "port " + port + " of migrationUri is outside "
+                            + dest.get().getHostId() + "'s migration port range "
+                            + dest.get().getMigrationPortMin() + "-"
+                            + dest.get().getMigrationPortMax() + " (its firewall's); choose one inside it");
         }
         return Optional.empty();
     }
@@ -158,22 +189,31 @@ public final class Validator {
     private Optional<Reason> checkUris(MigrationSpec s) {
         for (String[] u : new String[][] {{"sourceUri", s.getSourceUri()}, {"destinationUri", s.getDestinationUri()}}) {
             if (u[1] != null && !LIBVIRT_URI.matcher(u[1]).matches()) {
-                return no(ReasonCode.MALFORMED_URI, u[0] + " '" + printable(u[1]) + "' is not a libvirt QEMU URI"
-                        + " such as qemu+tcp://10.250.0.2/system");
+                return no(
+                        ReasonCode.MALFORMED_URI,
+                        u[0] + " '" + printable(u[1]) + "' is not a libvirt QEMU URI"
+                                + " such as qemu+tcp://10.250.0.2/system");
             }
         }
-        if (s.getMigrationUri() != null && !MIGRATION_URI.matcher(s.getMigrationUri()).matches()) {
-            return no(ReasonCode.MALFORMED_URI, "migrationUri '" + printable(s.getMigrationUri())
-                    + "' is not a hypervisor migration URI vmflow accepts: use tcp://HOST[:PORT]");
+        if (s.getMigrationUri() != null
+                && !MIGRATION_URI.matcher(s.getMigrationUri()).matches()) {
+            return no(
+                    ReasonCode.MALFORMED_URI,
+                    "migrationUri '" + printable(s.getMigrationUri())
+                            + "' is not a hypervisor migration URI vmflow accepts: use tcp://HOST[:PORT]");
         }
         if (s.getControlFlow() == ControlFlow.UNMANAGED_DIRECT) {
             if (s.getMigrationUri() == null) {
-                return no(ReasonCode.MISSING_HYPERVISOR_URI, "unmanaged direct migration needs the hypervisor"
-                        + " migration URI (seed URI 3), e.g. tcp://10.251.0.2:49200");
+                return no(
+                        ReasonCode.MISSING_HYPERVISOR_URI,
+                        "unmanaged direct migration needs the hypervisor"
+                                + " migration URI (seed URI 3), e.g. tcp://10.251.0.2:49200");
             }
             if (!s.getMigrationUri().matches(".*:[0-9]{1,5}$")) {
-                return no(ReasonCode.MALFORMED_URI, "unmanaged direct migration needs a port in the hypervisor"
-                        + " URI: the destination hypervisor listens on it");
+                return no(
+                        ReasonCode.MALFORMED_URI,
+                        "unmanaged direct migration needs a port in the hypervisor"
+                                + " URI: the destination hypervisor listens on it");
             }
         }
         return Optional.empty();
@@ -185,8 +225,8 @@ public final class Validator {
      * accepts; every free text within a length.
      */
     static final Map<String, long[]> BOUNDS = Map.of(
-            "spec.bandwidthMiBps", new long[] {1, 1_048_576},             // up to 1 TiB/s
-            "spec.maxDowntimeMs", new long[] {1, 2_000_000},              // QEMU's own limit: 2000 s
+            "spec.bandwidthMiBps", new long[] {1, 1_048_576}, // up to 1 TiB/s
+            "spec.maxDowntimeMs", new long[] {1, 2_000_000}, // QEMU's own limit: 2000 s
             "spec.completionTimeoutSecondsPerGiB", new long[] {1, 86_400}, // up to a day per GiB
             "priority", new long[] {-1000, 1000});
 
@@ -200,14 +240,17 @@ public final class Validator {
         for (Map.Entry<String, Long> e : given.entrySet()) {
             long[] b = BOUNDS.get(e.getKey());
             if (e.getValue() != null && (e.getValue() < b[0] || e.getValue() > b[1])) {
-                return no(ReasonCode.VALUE_OUT_OF_RANGE, e.getKey() + " is " + e.getValue() + "; it must be "
-                        + b[0] + " to " + b[1] + " when given");
+                return no(
+                        ReasonCode.VALUE_OUT_OF_RANGE,
+                        e.getKey() + " is " + e.getValue() + "; it must be " + b[0] + " to " + b[1] + " when given");
             }
         }
-        if (r.getPrincipal().length() > 200 || r.getRequester() != null && r.getRequester().length() > 200
+        if (r.getPrincipal().length() > 200
+                || r.getRequester() != null && r.getRequester().length() > 200
                 || r.getReason() != null && r.getReason().length() > 1000) {
-            return no(ReasonCode.VALUE_OUT_OF_RANGE, "principal and requester may be at most 200 characters,"
-                    + " reason at most 1000");
+            return no(
+                    ReasonCode.VALUE_OUT_OF_RANGE,
+                    "principal and requester may be at most 200 characters," + " reason at most 1000");
         }
         return Optional.empty();
     }
@@ -218,16 +261,21 @@ public final class Validator {
         }
         if (s.getControlFlow() == ControlFlow.UNMANAGED_DIRECT) {
             if (s.getPersistDest() || s.getUndefineSource()) {
-                return no(ReasonCode.CONFLICTING_FLAGS, "unmanaged direct migration is the hypervisor's alone:"
-                        + " libvirt's persistDest and undefineSource cannot apply");
+                return no(
+                        ReasonCode.CONFLICTING_FLAGS,
+                        "unmanaged direct migration is the hypervisor's alone:"
+                                + " libvirt's persistDest and undefineSource cannot apply");
             }
             if (s.getTransport() == Transport.TUNNELLED) {
-                return no(ReasonCode.CONFLICTING_FLAGS, "unmanaged direct migration uses the hypervisor's native"
-                        + " transport; tunnelled needs a managed flow");
+                return no(
+                        ReasonCode.CONFLICTING_FLAGS,
+                        "unmanaged direct migration uses the hypervisor's native"
+                                + " transport; tunnelled needs a managed flow");
             }
             if (s.getPostCopy() || s.getAutoConverge() || !s.getLive()) {
-                return no(ReasonCode.CONFLICTING_FLAGS, "unmanaged direct migration supports live migration"
-                        + " without postCopy or autoConverge");
+                return no(
+                        ReasonCode.CONFLICTING_FLAGS,
+                        "unmanaged direct migration supports live migration" + " without postCopy or autoConverge");
             }
         }
         return Optional.empty();

@@ -30,16 +30,21 @@ public final class Inventory {
 
     /** A guest on a host, by name or UUID. */
     public Optional<GuestInfo> guest(String hostId, String guest) {
-        return host(hostId).flatMap(h -> h.getGuests().stream()
-                .filter(g -> g.getName().equals(guest) || g.getUuid().equalsIgnoreCase(guest)).findFirst());
+        return host(hostId)
+                .flatMap(h -> h.getGuests().stream()
+                        .filter(g -> g.getName().equals(guest) || g.getUuid().equalsIgnoreCase(guest))
+                        .findFirst());
     }
 
     /** The hosts (other than the one given) where a guest runs. */
     public Optional<String> whereRuns(String guest, String except) {
-        return hosts.values().stream().filter(h -> !h.getHostId().equals(except))
-                .filter(h -> h.getGuests().stream().anyMatch(g -> g.getName().equals(guest)
-                        && (g.getState() == io.vmflow.avro.GuestState.RUNNING
-                        || g.getState() == io.vmflow.avro.GuestState.PAUSED)))
-                .map(HostState::getHostId).findFirst();
+        return hosts.values().stream()
+                .filter(h -> !h.getHostId().equals(except))
+                .filter(h -> h.getGuests().stream()
+                        .anyMatch(g -> g.getName().equals(guest)
+                                && (g.getState() == io.vmflow.avro.GuestState.RUNNING
+                                        || g.getState() == io.vmflow.avro.GuestState.PAUSED)))
+                .map(HostState::getHostId)
+                .findFirst();
     }
 }

@@ -41,8 +41,7 @@ public final class LogMetrics {
         }
     };
 
-    private record Open(Phase phase, Instant since, Instant requested) {
-    }
+    private record Open(Phase phase, Instant since, Instant requested) {}
 
     /** One committed event, in log order. */
     public void observe(MigrationEvent e) {
@@ -55,14 +54,17 @@ public final class LogMetrics {
             }
             entered.computeIfAbsent(phase, k -> new AtomicLong()).incrementAndGet();
             if (before != null) {
-                phaseSeconds.computeIfAbsent(before.phase().name(), k -> new Histogram(PHASE_SECONDS))
+                phaseSeconds
+                        .computeIfAbsent(before.phase().name(), k -> new Histogram(PHASE_SECONDS))
                         .observe(seconds(before.since(), at));
             }
             Instant requested = before == null ? at : before.requested();
             if (MigrationPhase.valueOf(phase).isFinal()) {
                 open.remove(e.getMigrationId());
                 finished.computeIfAbsent(phase, k -> new AtomicLong()).incrementAndGet();
-                totalSeconds.computeIfAbsent(phase, k -> new Histogram(PHASE_SECONDS)).observe(seconds(requested, at));
+                totalSeconds
+                        .computeIfAbsent(phase, k -> new Histogram(PHASE_SECONDS))
+                        .observe(seconds(requested, at));
             } else {
                 open.put(e.getMigrationId(), new Open(e.getPhase(), at, requested));
             }
@@ -84,22 +86,38 @@ public final class LogMetrics {
             byPhase.put(Map.of("phase", p.name()), 0L);
         }
         now.forEach(v -> byPhase.merge(Map.of("phase", v.phase().name()), 1L, Long::sum));
-        long queued = now.stream().filter(v -> v.phase() == MigrationPhase.ACCEPTED
-                || v.phase() == MigrationPhase.QUEUED).count();
+        long queued = now.stream()
+                .filter(v -> v.phase() == MigrationPhase.ACCEPTED || v.phase() == MigrationPhase.QUEUED)
+                .count();
         long inFlight = now.stream().filter(v -> v.phase().isInFlight()).count();
         Exposition x = new Exposition(Map.of("instance", instance))
                 .labelled("vmflow_migrations", "migrations known now, by phase", "gauge", byPhase)
-                .gauge("vmflow_migrations_queue_length", "migrations waiting for admission (ACCEPTED or QUEUED)", queued)
+                .gauge(
+                        "vmflow_migrations_queue_length",
+                        "migrations waiting for admission (ACCEPTED or QUEUED)",
+                        queued)
                 .gauge("vmflow_migrations_in_flight", "migrations between SCHEDULED and their end", inFlight)
-                .labelled("vmflow_migration_phase_entered_total", "migrations that entered each phase (from the log)",
-                        "counter", labelled("phase", entered))
-                .labelled("vmflow_migrations_finished_total", "migrations that ended, by final phase (from the log)",
-                        "counter", labelled("outcome", finished))
-                .histogram("vmflow_migration_phase_seconds", "time spent in each phase before the next",
+                .labelled(
+                        "vmflow_migration_phase_entered_total",
+                        "migrations that entered each phase (from the log)",
+                        "counter",
+                        labelled("phase", entered))
+                .labelled(
+                        "vmflow_migrations_finished_total",
+                        "migrations that ended, by final phase (from the log)",
+                        "counter",
+                        labelled("outcome", finished))
+                .histogram(
+                        "vmflow_migration_phase_seconds",
+                        "time spent in each phase before the next",
                         byLabel("phase", phaseSeconds))
-                .histogram("vmflow_migration_duration_seconds", "request to final phase, by outcome",
+                .histogram(
+                        "vmflow_migration_duration_seconds",
+                        "request to final phase, by outcome",
                         byLabel("outcome", totalSeconds))
-                .histogram("vmflow_migration_downtime_seconds", "guest downtime of succeeded migrations",
+                .histogram(
+                        "vmflow_migration_downtime_seconds",
+                        "guest downtime of succeeded migrations",
                         Map.of(Map.of(), downtime))
                 .counter("vmflow_migration_bytes_total", "bytes libvirt moved for succeeded migrations", bytes.get());
         return ConsumerLag.appendTo(x).text();

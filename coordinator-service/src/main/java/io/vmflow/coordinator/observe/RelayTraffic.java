@@ -1,8 +1,8 @@
 package io.vmflow.coordinator.observe;
 
 import io.vmflow.avro.TunnelReport;
-import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.DeadLetters;
+import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicTail;
 import io.vmflow.runtime.serde.WireFormat;
@@ -25,8 +25,16 @@ public final class RelayTraffic implements AutoCloseable {
     private static final int RECENT = 50;
 
     /** One relay's side of one session. */
-    public record Stream(String hostId, String sessionId, String migrationId, String peer, Instant opened,
-            Instant firstByte, Instant closed, long bytes, String reason) {
+    public record Stream(
+            String hostId,
+            String sessionId,
+            String migrationId,
+            String peer,
+            Instant opened,
+            Instant firstByte,
+            Instant closed,
+            long bytes,
+            String reason) {
 
         /** Bytes per second from first byte to close, or -1 while open or when it carried nothing. */
         public double bytesPerSecond() {
@@ -39,8 +47,7 @@ public final class RelayTraffic implements AutoCloseable {
     }
 
     /** One relay's totals. */
-    public record Relay(String hostId, long bytes, int open, long refused) {
-    }
+    public record Relay(String hostId, long bytes, int open, long refused) {}
 
     private static final class Totals {
         long bytes;
@@ -57,9 +64,18 @@ public final class RelayTraffic implements AutoCloseable {
     private final TopicTail<TunnelReport> tail;
 
     public RelayTraffic(Endpoints endpoints, WireFormat wire, String clientId, Loops loops, DeadLetters deadLetters) {
-        this.tail = new TopicTail<>(clientId, endpoints, TopicCatalogue.TUNNEL_REPORTS.name(),
-                TopicTail.From.BEGINNING, wire, TunnelReport.class, (r, t) -> observe(t), key -> { }, loops,
-                deadLetters).start();
+        this.tail = new TopicTail<>(
+                        clientId,
+                        endpoints,
+                        TopicCatalogue.TUNNEL_REPORTS.name(),
+                        TopicTail.From.BEGINNING,
+                        wire,
+                        TunnelReport.class,
+                        (r, t) -> observe(t),
+                        key -> {},
+                        loops,
+                        deadLetters)
+                .start();
     }
 
     /** Fed by {@link #observe} alone (tests). */
@@ -70,17 +86,50 @@ public final class RelayTraffic implements AutoCloseable {
     synchronized void observe(TunnelReport t) {
         Totals sum = totals.computeIfAbsent(t.getHostId(), k -> new Totals());
         String key = t.getHostId() + "/" + t.getSessionId();
-        Stream s = streams.getOrDefault(key, new Stream(t.getHostId(), t.getSessionId(), t.getMigrationId(),
-                t.getPeer(), null, null, null, 0, null));
+        Stream s = streams.getOrDefault(
+                key,
+                new Stream(
+                        t.getHostId(), t.getSessionId(), t.getMigrationId(), t.getPeer(), null, null, null, 0, null));
         switch (t.getKind()) {
-            case OPENED -> streams.put(key, new Stream(s.hostId(), s.sessionId(), s.migrationId(), s.peer(),
-                    t.getReportedAt(), null, null, 0, null));
-            case FIRST_BYTE -> streams.put(key, new Stream(s.hostId(), s.sessionId(), s.migrationId(), s.peer(),
-                    s.opened(), t.getReportedAt(), null, 0, null));
+            case OPENED ->
+                streams.put(
+                        key,
+                        new Stream(
+                                s.hostId(),
+                                s.sessionId(),
+                                s.migrationId(),
+                                s.peer(),
+                                t.getReportedAt(),
+                                null,
+                                null,
+                                0,
+                                null));
+            case FIRST_BYTE ->
+                streams.put(
+                        key,
+                        new Stream(
+                                s.hostId(),
+                                s.sessionId(),
+                                s.migrationId(),
+                                s.peer(),
+                                s.opened(),
+                                t.getReportedAt(),
+                                null,
+                                0,
+                                null));
             case CLOSED -> {
-                streams.put(key, new Stream(s.hostId(), s.sessionId(), s.migrationId(), s.peer(), s.opened(),
-                        s.firstByte(), t.getReportedAt(), t.getBytes(),
-                        t.getReason() == null ? null : t.getReason().getCode()));
+                streams.put(
+                        key,
+                        new Stream(
+                                s.hostId(),
+                                s.sessionId(),
+                                s.migrationId(),
+                                s.peer(),
+                                s.opened(),
+                                s.firstByte(),
+                                t.getReportedAt(),
+                                t.getBytes(),
+                                t.getReason() == null ? null : t.getReason().getCode()));
                 sum.bytes += t.getBytes();
             }
             case REFUSED -> sum.refused++;
@@ -97,9 +146,16 @@ public final class RelayTraffic implements AutoCloseable {
      */
     public synchronized List<Relay> relays(Predicate<String> migrationEnded) {
         List<Relay> l = new ArrayList<>();
-        totals.forEach((host, t) -> l.add(new Relay(host, t.bytes, (int) streams.values().stream()
-                .filter(s -> s.hostId().equals(host) && s.closed() == null && s.opened() != null
-                        && !migrationEnded.test(s.migrationId())).count(), t.refused)));
+        totals.forEach((host, t) -> l.add(new Relay(
+                host,
+                t.bytes,
+                (int) streams.values().stream()
+                        .filter(s -> s.hostId().equals(host)
+                                && s.closed() == null
+                                && s.opened() != null
+                                && !migrationEnded.test(s.migrationId()))
+                        .count(),
+                t.refused)));
         return l;
     }
 

@@ -26,16 +26,21 @@ public final class Admission {
 
     /** Why a migration cannot start now, or empty when it can. */
     public Optional<String> blocker(Migration m, Collection<Migration> all) {
-        List<Migration> flying = all.stream().filter(o -> o.phase().isInFlight()).toList();
+        List<Migration> flying =
+                all.stream().filter(o -> o.phase().isInFlight()).toList();
         if (flying.size() >= clusterWide) {
             return Optional.of(flying.size() + " migrations run in the cluster (limit " + clusterWide + ")");
         }
-        long out = flying.stream().filter(o -> o.sourceHost().equals(m.sourceHost())).count();
+        long out = flying.stream()
+                .filter(o -> o.sourceHost().equals(m.sourceHost()))
+                .count();
         if (out >= outboundPerHost) {
             return Optional.of(out + " migrations leave " + m.sourceHost() + " (limit " + outboundPerHost + ")");
         }
         if (m.destinationHost() != null) {
-            long in = flying.stream().filter(o -> m.destinationHost().equals(o.destinationHost())).count();
+            long in = flying.stream()
+                    .filter(o -> m.destinationHost().equals(o.destinationHost()))
+                    .count();
             if (in >= inboundPerHost) {
                 return Optional.of(in + " migrations enter " + m.destinationHost() + " (limit " + inboundPerHost + ")");
             }
@@ -44,7 +49,8 @@ public final class Admission {
     }
 
     /** The order waiting migrations are considered in. */
-    public static Comparator<Migration> order(java.util.function.ToIntFunction<Migration> priority,
+    public static Comparator<Migration> order(
+            java.util.function.ToIntFunction<Migration> priority,
             java.util.function.ToLongFunction<Migration> arrival) {
         return Comparator.<Migration>comparingInt(m -> -priority.applyAsInt(m)).thenComparingLong(arrival);
     }

@@ -19,22 +19,26 @@ import io.vmflow.schemas.reasons.ReasonCode;
  */
 final class Aborts {
 
-    private Aborts() {
-    }
+    private Aborts() {}
 
     static Step cancel(Step s, Input.Cancel c) {
-        return abort(s, ReasonCode.CANCELLED.reason("cancelled by " + c.principal()
-                + (c.why() == null ? "" : ": " + c.why())));
+        return abort(
+                s,
+                ReasonCode.CANCELLED.reason("cancelled by " + c.principal() + (c.why() == null ? "" : ": " + c.why())));
     }
 
     static Step abort(Step s, Reason why) {
         Migration m = s.m();
         return switch (m.phase()) {
             case ABORTING -> s.refuse(m.id() + " is already aborting");
-            case REQUESTED, ACCEPTED, QUEUED -> s.move(ABORTED, new Reason(why.getCode(), why.getMessage()
-                    + "; nothing had started, the guest was not touched"));
-            case FINISHING, CONFIRMING -> s.refuse("too late to cancel " + m.id() + ": the guest already runs on "
-                    + m.destinationHost() + " (" + m.phase() + ")");
+            case REQUESTED, ACCEPTED, QUEUED ->
+                s.move(
+                        ABORTED,
+                        new Reason(
+                                why.getCode(), why.getMessage() + "; nothing had started, the guest was not touched"));
+            case FINISHING, CONFIRMING ->
+                s.refuse("too late to cancel " + m.id() + ": the guest already runs on " + m.destinationHost() + " ("
+                        + m.phase() + ")");
             default -> {
                 s.update(m.aborting(why));
                 s.move(ABORTING, why);
@@ -72,11 +76,16 @@ final class Aborts {
             return s;
         }
         if (r.kind() != ReportKind.COMMAND_SUCCEEDED) {
-            if (r.reason() != null && ReasonCode.GUEST_NOT_FOUND.name().equals(r.reason().getCode())) {
+            if (r.reason() != null
+                    && ReasonCode.GUEST_NOT_FOUND.name().equals(r.reason().getCode())) {
                 return s; // the guest left the source: the migration's own result decides
             }
-            return s.moveByAgent(GUEST_LEFT_PAUSED, ReasonCode.ABORT_FAILED.reason("abort failed on " + r.hostId()
-                    + ": " + (r.reason() == null ? "no reason" : r.reason().getMessage())), null, r);
+            return s.moveByAgent(
+                    GUEST_LEFT_PAUSED,
+                    ReasonCode.ABORT_FAILED.reason("abort failed on " + r.hostId() + ": "
+                            + (r.reason() == null ? "no reason" : r.reason().getMessage())),
+                    null,
+                    r);
         }
         if (!s.m().performing()) {
             return s.moveByAgent(ABORTED, s.m().abortReason(), null, r);
@@ -99,6 +108,8 @@ final class Aborts {
 
     static Reason tooLate(Migration m) {
         return ReasonCode.ABORT_TOO_LATE.reason("the guest arrived before the abort took effect"
-                + (m.abortReason() == null ? "" : " (asked because: " + m.abortReason().getMessage() + ")"));
+                + (m.abortReason() == null
+                        ? ""
+                        : " (asked because: " + m.abortReason().getMessage() + ")"));
     }
 }

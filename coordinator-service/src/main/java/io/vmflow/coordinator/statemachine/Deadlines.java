@@ -24,7 +24,11 @@ final class Deadlines {
     private final Duration stepTimeout;
     private final Duration queueTimeout;
 
-    Deadlines(Duration timeoutPerGiB, Duration minimumTimeout, Duration stallTimeout, Duration stepTimeout,
+    Deadlines(
+            Duration timeoutPerGiB,
+            Duration minimumTimeout,
+            Duration stallTimeout,
+            Duration stepTimeout,
             Duration queueTimeout) {
         this.timeoutPerGiB = timeoutPerGiB;
         this.minimumTimeout = minimumTimeout;
@@ -42,25 +46,48 @@ final class Deadlines {
         }
         long step = stepTimeout.toSeconds();
         return switch (m.phase()) {
-            case ACCEPTED, QUEUED -> Aborts.abort(s, ReasonCode.QUEUE_TIMEOUT.reason("no admission slot within "
-                    + queueTimeout.toSeconds() + " s"));
-            case SCHEDULED, PREPARING_TARGET, TARGET_READY -> Aborts.abort(s, ReasonCode.STEP_TIMEOUT.reason(
-                    "no answer to " + waitingFor(m) + " within " + step + " s"));
-            case RUNNING -> m.spec().getControlFlow() != ControlFlow.UNMANAGED_DIRECT ? running(s, t)
-                    : !over ? s : Aborts.abort(s, ReasonCode.COMPLETION_TIMEOUT.reason("the hypervisor did not finish"
-                            + " within " + deadlineOf(m).toSeconds() + " s (limit for " + (m.guestMemoryBytes() >> 20)
-                            + " MiB)"));
-            case FINISHING -> s.move(FAILED, ReasonCode.STEP_TIMEOUT.reason("no answer to " + waitingFor(m)
-                    + " within " + step + " s: the guest may run on " + m.destinationHost()
-                    + "; check both hosts before acting"));
-            case CONFIRMING -> s.move(SUCCEEDED, ReasonCode.STEP_TIMEOUT.reason("the guest runs on "
-                    + (m.destinationHost() == null ? "the destination" : m.destinationHost()) + " (its agent said so); "
-                    + m.sourceHost() + " did not confirm the clean-up within " + step + " s: check it for a leftover"
-                    + " copy"));
-            case ABORTING -> s.move(FAILED, ReasonCode.STEP_TIMEOUT.reason(m.sourceHost() + " did not answer the"
-                    + " abort within " + step + " s (asked because: "
-                    + (m.abortReason() == null ? "?" : m.abortReason().getMessage()) + "); where the guest runs"
-                    + " was not confirmed: check " + m.sourceHost() + " and " + m.destinationHost()));
+            case ACCEPTED, QUEUED ->
+                Aborts.abort(
+                        s,
+                        ReasonCode.QUEUE_TIMEOUT.reason("no admission slot within " + queueTimeout.toSeconds() + " s"));
+            case SCHEDULED, PREPARING_TARGET, TARGET_READY ->
+                Aborts.abort(
+                        s, ReasonCode.STEP_TIMEOUT.reason("no answer to " + waitingFor(m) + " within " + step + " s"));
+            case RUNNING ->
+                m.spec().getControlFlow() != ControlFlow.UNMANAGED_DIRECT
+                        ? running(s, t)
+                        : !over
+                                ? s
+                                : Aborts.abort(
+                                        s,
+                                        ReasonCode.COMPLETION_TIMEOUT.reason("the hypervisor did not finish"
+                                                + " within " + deadlineOf(m).toSeconds() + " s (limit for "
+                                                + (m.guestMemoryBytes() >> 20)
+                                                + " MiB)"));
+            case FINISHING ->
+                s.move(
+                        FAILED,
+                        ReasonCode.STEP_TIMEOUT.reason("no answer to " + waitingFor(m)
+                                + " within " + step + " s: the guest may run on " + m.destinationHost()
+                                + "; check both hosts before acting"));
+            case CONFIRMING ->
+                s.move(
+                        SUCCEEDED,
+                        ReasonCode.STEP_TIMEOUT.reason("the guest runs on "
+                                + (m.destinationHost() == null ? "the destination" : m.destinationHost())
+                                + " (its agent said so); "
+                                + m.sourceHost() + " did not confirm the clean-up within " + step
+                                + " s: check it for a leftover"
+                                + " copy"));
+            case ABORTING ->
+                s.move(
+                        FAILED,
+                        ReasonCode.STEP_TIMEOUT.reason(m.sourceHost() + " did not answer the"
+                                + " abort within " + step + " s (asked because: "
+                                + (m.abortReason() == null
+                                        ? "?"
+                                        : m.abortReason().getMessage()) + "); where the guest runs"
+                                + " was not confirmed: check " + m.sourceHost() + " and " + m.destinationHost()));
             default -> s;
         };
     }
@@ -100,13 +127,20 @@ final class Deadlines {
         TimeoutPolicy policy = m.spec().getOnTimeout();
         if (policy != TimeoutPolicy.ABORT && !m.tuned()) {
             s.update(m.withTuned());
-            return s.send(m.sourceHost(), CommandType.TUNE, m.destinationHost(), null, null,
+            return s.send(
+                    m.sourceHost(),
+                    CommandType.TUNE,
+                    m.destinationHost(),
+                    null,
+                    null,
                     ReasonCode.COMPLETION_TIMEOUT.reason("not done after " + limit.toSeconds() + " s: " + policy));
         }
         if (policy == TimeoutPolicy.ABORT || t.now().isAfter(runningClock.plus(limit.multipliedBy(2)))) {
-            return Aborts.abort(s, ReasonCode.COMPLETION_TIMEOUT.reason("not done after "
-                    + Duration.between(m.runningSince(), t.now()).toSeconds() + " s (limit " + limit.toSeconds()
-                    + " s for " + (m.guestMemoryBytes() >> 20) + " MiB)"));
+            return Aborts.abort(
+                    s,
+                    ReasonCode.COMPLETION_TIMEOUT.reason("not done after "
+                            + Duration.between(m.runningSince(), t.now()).toSeconds() + " s (limit " + limit.toSeconds()
+                            + " s for " + (m.guestMemoryBytes() >> 20) + " MiB)"));
         }
         return s;
     }
@@ -115,14 +149,17 @@ final class Deadlines {
     private static String waitingFor(Migration m) {
         boolean direct = m.spec().getControlFlow() == ControlFlow.MANAGED_DIRECT;
         return switch (m.phase()) {
-            case SCHEDULED -> direct ? "BEGIN from " + m.sourceHost()
-                    : m.spec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT
-                            ? "the unmanaged hand-off from " + m.sourceHost()
-                            : "the peer-to-peer hand-off (" + m.sourceHost() + " starting it, "
-                                    + (m.destinationHost() == null ? "the destination" : m.destinationHost())
-                                    + " accepting its PREPARE)";
+            case SCHEDULED ->
+                direct
+                        ? "BEGIN from " + m.sourceHost()
+                        : m.spec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT
+                                ? "the unmanaged hand-off from " + m.sourceHost()
+                                : "the peer-to-peer hand-off (" + m.sourceHost() + " starting it, "
+                                        + (m.destinationHost() == null ? "the destination" : m.destinationHost())
+                                        + " accepting its PREPARE)";
             case PREPARING_TARGET, TARGET_READY -> "PREPARE from " + m.destinationHost();
-            case FINISHING -> direct ? "FINISH from " + m.destinationHost() : "the hand-off's end from " + m.sourceHost();
+            case FINISHING ->
+                direct ? "FINISH from " + m.destinationHost() : "the hand-off's end from " + m.sourceHost();
             default -> m.phase().name();
         };
     }

@@ -8,16 +8,21 @@ import io.vmflow.avro.Reason;
 public sealed interface Effect {
 
     /** A phase transition (or a RUNNING progress update), to be written to the audit log. */
-    record Transition(MigrationPhase from, MigrationPhase to, long sequence, Reason reason, JobFigures figures,
-            String hostId, boolean byAgent) implements Effect {
-    }
+    record Transition(
+            MigrationPhase from,
+            MigrationPhase to,
+            long sequence,
+            Reason reason,
+            JobFigures figures,
+            String hostId,
+            boolean byAgent)
+            implements Effect {}
 
     /** A command for one host's agent (ids and epoch are added by the runtime). */
-    record Command(String hostId, CommandType type, String peerHost, String domainXml, String migrationUri,
-            Reason reason) implements Effect {
-    }
+    record Command(
+            String hostId, CommandType type, String peerHost, String domainXml, String migrationUri, Reason reason)
+            implements Effect {}
 
     /** An input the machine refused (an illegal transition, a report it did not expect). */
-    record Refused(String why) implements Effect {
-    }
+    record Refused(String why) implements Effect {}
 }

@@ -19,25 +19,29 @@ public sealed interface Input {
     }
 
     /** The request failed validation. */
-    record Invalid(Reason reason) implements Input {
-    }
+    record Invalid(Reason reason) implements Input {}
 
     /** Admission has no slot yet. */
-    record Queued(String why) implements Input {
-    }
+    record Queued(String why) implements Input {}
 
     /** Admission gave it a slot: start. */
-    record Admitted(Instant now) implements Input {
-    }
+    record Admitted(Instant now) implements Input {}
 
     /** An agent's report about this migration. */
-    record Report(String hostId, CommandType commandType, ReportKind kind, Reason reason, JobFigures figures,
-            Map<String, String> details, String migrationUri, String domainXml, Instant at) implements Input {
-    }
+    record Report(
+            String hostId,
+            CommandType commandType,
+            ReportKind kind,
+            Reason reason,
+            JobFigures figures,
+            Map<String, String> details,
+            String migrationUri,
+            String domainXml,
+            Instant at)
+            implements Input {}
 
     /** Someone asked to cancel it. */
-    record Cancel(String principal, String why, Instant now) implements Input {
-    }
+    record Cancel(String principal, String why, Instant now) implements Input {}
 
     /**
      * Time passed (deadlines, timeouts and stall detection).

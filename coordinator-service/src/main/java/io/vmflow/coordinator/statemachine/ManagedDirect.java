@@ -22,8 +22,7 @@ import io.vmflow.avro.ReportKind;
  */
 final class ManagedDirect {
 
-    private ManagedDirect() {
-    }
+    private ManagedDirect() {}
 
     static Step start(Step s) {
         Migration m = s.m();
@@ -95,12 +94,13 @@ final class ManagedDirect {
     }
 
     private static Step confirmed(Step s, Input.Report r) {
-        return r.kind() == ReportKind.COMMAND_SUCCEEDED ? s.moveByAgent(SUCCEEDED, null, null, r)
+        return r.kind() == ReportKind.COMMAND_SUCCEEDED
+                ? s.moveByAgent(SUCCEEDED, null, null, r)
                 : s.moveByAgent(FAILED, r.reason(), null, r);
     }
 
     private static Step unexpected(Step s, Input.Report r) {
-        return s.refuse("unexpected " + r.commandType() + " " + r.kind() + " from " + r.hostId() + " while "
-                + s.m().phase());
+        return s.refuse(
+                "unexpected " + r.commandType() + " " + r.kind() + " from " + r.hostId() + " while " + s.m().phase());
     }
 }

@@ -42,60 +42,211 @@ public record Migration(
         Reason abortReason) {
 
     /** A migration as its snapshot recorded it. */
-    public static Migration of(String id, String requestId, String principal, MigrationSpec spec, MigrationPhase phase,
-            long sequence, long guestMemoryBytes, String domainXml, String migrationUri, boolean performing,
-            Instant runningSince, Instant lastProgressAt, Long lastRemaining, boolean tuned, Reason abortReason) {
-        return new Migration(id, requestId, principal, spec, phase, sequence, guestMemoryBytes, domainXml,
-                migrationUri, performing, runningSince, lastProgressAt, lastRemaining, tuned, abortReason);
+    public static Migration of(
+            String id,
+            String requestId,
+            String principal,
+            MigrationSpec spec,
+            MigrationPhase phase,
+            long sequence,
+            long guestMemoryBytes,
+            String domainXml,
+            String migrationUri,
+            boolean performing,
+            Instant runningSince,
+            Instant lastProgressAt,
+            Long lastRemaining,
+            boolean tuned,
+            Reason abortReason) {
+        return new Migration(
+                id,
+                requestId,
+                principal,
+                spec,
+                phase,
+                sequence,
+                guestMemoryBytes,
+                domainXml,
+                migrationUri,
+                performing,
+                runningSince,
+                lastProgressAt,
+                lastRemaining,
+                tuned,
+                abortReason);
     }
 
     /** A migration just read from intake. */
     public static Migration requested(String id, String requestId, String principal, MigrationSpec spec) {
-        return new Migration(id, requestId, principal, spec, MigrationPhase.REQUESTED, 0, 0, null,
-                spec.getMigrationUri(), false, null, null, null, false, null);
+        return new Migration(
+                id,
+                requestId,
+                principal,
+                spec,
+                MigrationPhase.REQUESTED,
+                0,
+                0,
+                null,
+                spec.getMigrationUri(),
+                false,
+                null,
+                null,
+                null,
+                false,
+                null);
     }
 
     Migration withPhase(MigrationPhase p, long seq) {
-        return new Migration(id, requestId, principal, spec, p, seq, guestMemoryBytes, domainXml, migrationUri,
-                performing, runningSince, lastProgressAt, lastRemaining, tuned, abortReason);
+        return new Migration(
+                id,
+                requestId,
+                principal,
+                spec,
+                p,
+                seq,
+                guestMemoryBytes,
+                domainXml,
+                migrationUri,
+                performing,
+                runningSince,
+                lastProgressAt,
+                lastRemaining,
+                tuned,
+                abortReason);
     }
 
     Migration withPlan(MigrationSpec planned, String uri, long memory) {
-        return new Migration(id, requestId, principal, planned, phase, sequence, memory, domainXml, uri,
-                performing, runningSince, lastProgressAt, lastRemaining, tuned, abortReason);
+        return new Migration(
+                id,
+                requestId,
+                principal,
+                planned,
+                phase,
+                sequence,
+                memory,
+                domainXml,
+                uri,
+                performing,
+                runningSince,
+                lastProgressAt,
+                lastRemaining,
+                tuned,
+                abortReason);
     }
 
     Migration withDomainXml(String xml) {
-        return new Migration(id, requestId, principal, spec, phase, sequence, guestMemoryBytes, xml, migrationUri,
-                performing, runningSince, lastProgressAt, lastRemaining, tuned, abortReason);
+        return new Migration(
+                id,
+                requestId,
+                principal,
+                spec,
+                phase,
+                sequence,
+                guestMemoryBytes,
+                xml,
+                migrationUri,
+                performing,
+                runningSince,
+                lastProgressAt,
+                lastRemaining,
+                tuned,
+                abortReason);
     }
 
     Migration withMigrationUri(String uri) {
-        return new Migration(id, requestId, principal, spec, phase, sequence, guestMemoryBytes, domainXml, uri,
-                performing, runningSince, lastProgressAt, lastRemaining, tuned, abortReason);
+        return new Migration(
+                id,
+                requestId,
+                principal,
+                spec,
+                phase,
+                sequence,
+                guestMemoryBytes,
+                domainXml,
+                uri,
+                performing,
+                runningSince,
+                lastProgressAt,
+                lastRemaining,
+                tuned,
+                abortReason);
     }
 
     Migration performing(boolean on, Instant now) {
-        return new Migration(id, requestId, principal, spec, phase, sequence, guestMemoryBytes, domainXml,
-                migrationUri, on, on && runningSince == null ? now : runningSince,
-                on && lastProgressAt == null ? now : lastProgressAt, lastRemaining, tuned, abortReason);
+        return new Migration(
+                id,
+                requestId,
+                principal,
+                spec,
+                phase,
+                sequence,
+                guestMemoryBytes,
+                domainXml,
+                migrationUri,
+                on,
+                on && runningSince == null ? now : runningSince,
+                on && lastProgressAt == null ? now : lastProgressAt,
+                lastRemaining,
+                tuned,
+                abortReason);
     }
 
     Migration progressed(Instant at, Long remaining) {
         boolean down = remaining != null && (lastRemaining == null || remaining < lastRemaining);
-        return new Migration(id, requestId, principal, spec, phase, sequence, guestMemoryBytes, domainXml,
-                migrationUri, performing, runningSince == null ? at : runningSince, down ? at : lastProgressAt,
-                down ? remaining : lastRemaining, tuned, abortReason);
+        return new Migration(
+                id,
+                requestId,
+                principal,
+                spec,
+                phase,
+                sequence,
+                guestMemoryBytes,
+                domainXml,
+                migrationUri,
+                performing,
+                runningSince == null ? at : runningSince,
+                down ? at : lastProgressAt,
+                down ? remaining : lastRemaining,
+                tuned,
+                abortReason);
     }
 
     Migration withTuned() {
-        return new Migration(id, requestId, principal, spec, phase, sequence, guestMemoryBytes, domainXml,
-                migrationUri, performing, runningSince, lastProgressAt, lastRemaining, true, abortReason);
+        return new Migration(
+                id,
+                requestId,
+                principal,
+                spec,
+                phase,
+                sequence,
+                guestMemoryBytes,
+                domainXml,
+                migrationUri,
+                performing,
+                runningSince,
+                lastProgressAt,
+                lastRemaining,
+                true,
+                abortReason);
     }
 
     Migration aborting(Reason why) {
-        return new Migration(id, requestId, principal, spec, phase, sequence, guestMemoryBytes, domainXml,
-                migrationUri, performing, runningSince, lastProgressAt, lastRemaining, tuned, why);
+        return new Migration(
+                id,
+                requestId,
+                principal,
+                spec,
+                phase,
+                sequence,
+                guestMemoryBytes,
+                domainXml,
+                migrationUri,
+                performing,
+                runningSince,
+                lastProgressAt,
+                lastRemaining,
+                tuned,
+                why);
     }
 
     public String sourceHost() {

@@ -30,13 +30,19 @@ public final class MigrationMachine {
 
     /** 120 s for a step: twice the agents' 60 s wait for a peer. */
     public static final Duration DEFAULT_STEP_TIMEOUT = Duration.ofSeconds(120);
+
     public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofHours(1);
 
     private final Deadlines deadlines;
     private final long leaseGraceMs;
 
-    public MigrationMachine(Duration timeoutPerGiB, Duration minimumTimeout, Duration stallTimeout,
-            Duration leaseGrace, Duration stepTimeout, Duration queueTimeout) {
+    public MigrationMachine(
+            Duration timeoutPerGiB,
+            Duration minimumTimeout,
+            Duration stallTimeout,
+            Duration leaseGrace,
+            Duration stepTimeout,
+            Duration queueTimeout) {
         this.deadlines = new Deadlines(timeoutPerGiB, minimumTimeout, stallTimeout, stepTimeout, queueTimeout);
         this.leaseGraceMs = leaseGrace.toMillis();
     }
@@ -51,8 +57,13 @@ public final class MigrationMachine {
 
     /** The default timeouts with a lease grace, step and queue timeout of one's own (the coordinator's). */
     public static MigrationMachine withDefaults(Duration leaseGrace, Duration stepTimeout, Duration queueTimeout) {
-        return new MigrationMachine(Duration.ofSeconds(150), Duration.ofSeconds(60), Duration.ofSeconds(150),
-                leaseGrace, stepTimeout, queueTimeout);
+        return new MigrationMachine(
+                Duration.ofSeconds(150),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(150),
+                leaseGrace,
+                stepTimeout,
+                queueTimeout);
     }
 
     public long leaseGraceMs() {
@@ -77,7 +88,8 @@ public final class MigrationMachine {
     public Step on(Migration m, Input in) {
         Step s = new Step(m);
         if (m.phase().isFinal()) {
-            return s.refuse(m.id() + " is " + m.phase() + " (final); ignoring " + in.getClass().getSimpleName());
+            return s.refuse(m.id() + " is " + m.phase() + " (final); ignoring "
+                    + in.getClass().getSimpleName());
         }
         // Java 17: no pattern matching in switch yet, so one instanceof per kind of input
         if (in instanceof Input.Planned p) {
@@ -108,7 +120,7 @@ public final class MigrationMachine {
         Reason why = ReasonCode.INTERNAL_ERROR.reason("processing failed: " + what);
         return switch (m.phase()) {
             case REJECTED, SUCCEEDED, FAILED, ABORTED, GUEST_LEFT_PAUSED ->
-                    s.refuse(m.id() + " is " + m.phase() + " (final); internal error not recorded: " + what);
+                s.refuse(m.id() + " is " + m.phase() + " (final); internal error not recorded: " + what);
             case REQUESTED -> s.move(REJECTED, why);
             case SCHEDULED, PREPARING_TARGET, TARGET_READY, RUNNING, ABORTING -> {
                 if (m.sourceHost() != null) {

@@ -45,7 +45,8 @@ public enum MigrationPhase {
     /** Could neither complete nor roll back safely: the guest is paused; the event names the hosts. Final. */
     GUEST_LEFT_PAUSED;
 
-    private static final Set<MigrationPhase> FINAL = EnumSet.of(REJECTED, SUCCEEDED, FAILED, ABORTED, GUEST_LEFT_PAUSED);
+    private static final Set<MigrationPhase> FINAL =
+            EnumSet.of(REJECTED, SUCCEEDED, FAILED, ABORTED, GUEST_LEFT_PAUSED);
 
     public boolean isFinal() {
         return FINAL.contains(this);
@@ -63,19 +64,34 @@ public enum MigrationPhase {
             case SCHEDULED -> next == PREPARING_TARGET || next == RUNNING || next == FAILED || next == ABORTING;
             case PREPARING_TARGET -> next == TARGET_READY || next == FAILED || next == ABORTING;
             case TARGET_READY -> next == RUNNING || next == FAILED || next == ABORTING;
-            case RUNNING -> next == RUNNING || next == FINISHING || next == CONFIRMING || next == SUCCEEDED
-                    || next == FAILED || next == ABORTING || next == GUEST_LEFT_PAUSED;
+            case RUNNING ->
+                next == RUNNING
+                        || next == FINISHING
+                        || next == CONFIRMING
+                        || next == SUCCEEDED
+                        || next == FAILED
+                        || next == ABORTING
+                        || next == GUEST_LEFT_PAUSED;
             case FINISHING -> next == CONFIRMING || next == SUCCEEDED || next == FAILED;
             case CONFIRMING -> next == SUCCEEDED || next == FAILED;
-            case ABORTING -> next == ABORTED || next == FAILED || next == GUEST_LEFT_PAUSED || next == SUCCEEDED
-                    || next == CONFIRMING;
+            case ABORTING ->
+                next == ABORTED
+                        || next == FAILED
+                        || next == GUEST_LEFT_PAUSED
+                        || next == SUCCEEDED
+                        || next == CONFIRMING;
             default -> false;
         };
     }
 
     /** Whether the guest may be moving (a cancel must abort a job rather than just stop planning). */
     public boolean isInFlight() {
-        return this == SCHEDULED || this == PREPARING_TARGET || this == TARGET_READY || this == RUNNING
-                || this == FINISHING || this == CONFIRMING || this == ABORTING;
+        return this == SCHEDULED
+                || this == PREPARING_TARGET
+                || this == TARGET_READY
+                || this == RUNNING
+                || this == FINISHING
+                || this == CONFIRMING
+                || this == ABORTING;
     }
 }

@@ -21,14 +21,13 @@ import io.vmflow.avro.ReportKind;
  */
 final class PeerToPeer {
 
-    private PeerToPeer() {
-    }
+    private PeerToPeer() {}
 
     static Step start(Step s, Input.Admitted a) {
         Migration m = s.m();
         s.update(m.performing(true, a.now()));
-        return s.send(m.sourceHost(), CommandType.HANDOFF_PEER_TO_PEER, m.destinationHost(), null, m.migrationUri(),
-                null);
+        return s.send(
+                m.sourceHost(), CommandType.HANDOFF_PEER_TO_PEER, m.destinationHost(), null, m.migrationUri(), null);
     }
 
     static Step on(Step s, Input.Report r) {
@@ -43,8 +42,10 @@ final class PeerToPeer {
         boolean prepared = r.commandType() == CommandType.PREPARE && r.kind() == ReportKind.COMMAND_SUCCEEDED;
         boolean finishAccepted = r.commandType() == CommandType.FINISH && r.kind() == ReportKind.COMMAND_ACCEPTED;
         return switch (s.m().phase()) {
-            case SCHEDULED -> prepareAccepted ? s.moveByAgent(PREPARING_TARGET, null, null, r)
-                    : prepared ? targetReady(s, r) : finishAccepted ? finishing(s, r) : s;
+            case SCHEDULED ->
+                prepareAccepted
+                        ? s.moveByAgent(PREPARING_TARGET, null, null, r)
+                        : prepared ? targetReady(s, r) : finishAccepted ? finishing(s, r) : s;
             case PREPARING_TARGET -> prepared ? targetReady(s, r) : finishAccepted ? finishing(s, r) : s;
             case TARGET_READY, RUNNING -> finishAccepted ? finishing(s, r) : s;
             default -> s; // a failed PREPARE or FINISH ends the hand-off, which reports it

@@ -17,8 +17,7 @@ import java.util.List;
  */
 final class Progress {
 
-    private Progress() {
-    }
+    private Progress() {}
 
     static Step sample(Step s, Input.Report r) {
         Migration m = s.m();
@@ -26,19 +25,20 @@ final class Progress {
         s.update(m.progressed(r.at(), f == null ? null : f.getDataRemainingBytes()));
         return switch (m.phase()) {
             case RUNNING -> s.moveByAgent(RUNNING, null, f, r);
-            case SCHEDULED, PREPARING_TARGET, TARGET_READY -> inferUpTo(s, RUNNING, r).moveByAgent(RUNNING, null, f, r);
+            case SCHEDULED, PREPARING_TARGET, TARGET_READY ->
+                inferUpTo(s, RUNNING, r).moveByAgent(RUNNING, null, f, r);
             default -> s; // a late sample (FINISHING, ABORTING...): nothing to say
         };
     }
 
     /** Moves through the phases that must have happened before {@code target} but were not reported. */
     static Step inferUpTo(Step s, MigrationPhase target, Input.Report r) {
-        List<MigrationPhase> path = s.m().spec().getControlFlow() == ControlFlow.MANAGED_PEER_TO_PEER
-                && s.m().destinationHost() != null
-                ? List.of(PREPARING_TARGET, TARGET_READY, RUNNING, FINISHING)
-                : List.of(RUNNING, FINISHING);
-        Reason inferred = ReasonCode.INFERRED.reason("not reported in time; implied by " + r.hostId() + "'s "
-                + r.commandType() + " " + r.kind());
+        List<MigrationPhase> path =
+                s.m().spec().getControlFlow() == ControlFlow.MANAGED_PEER_TO_PEER && s.m().destinationHost() != null
+                        ? List.of(PREPARING_TARGET, TARGET_READY, RUNNING, FINISHING)
+                        : List.of(RUNNING, FINISHING);
+        Reason inferred = ReasonCode.INFERRED.reason(
+                "not reported in time; implied by " + r.hostId() + "'s " + r.commandType() + " " + r.kind());
         for (MigrationPhase p : path) {
             if (p.ordinal() >= target.ordinal()) {
                 break;

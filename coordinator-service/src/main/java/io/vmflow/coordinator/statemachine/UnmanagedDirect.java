@@ -25,8 +25,7 @@ final class UnmanagedDirect {
     /** The key of a lifecycle report's details that holds QEMU's migration status. */
     static final String HYPERVISOR_STATUS = "hypervisorMigrationStatus";
 
-    private UnmanagedDirect() {
-    }
+    private UnmanagedDirect() {}
 
     static Step start(Step s) {
         Migration m = s.m();
@@ -43,18 +42,33 @@ final class UnmanagedDirect {
             return s.moveByAgent(FAILED, r.reason(), null, r);
         }
         return switch (s.m().phase()) {
-            case SCHEDULED -> handoff && r.kind() == ReportKind.COMMAND_SUCCEEDED
-                    ? s.moveByAgent(RUNNING, ReasonCode.HANDED_OFF.reason("the hypervisor migrates the guest on its own"),
-                            null, r)
-                    : s;
-            case RUNNING -> verdict ? (completed(r) ? confirm(s, r, null) : s.moveByAgent(FAILED, hypervisorFailed(r),
-                    r.figures(), r)) : s;
+            case SCHEDULED ->
+                handoff && r.kind() == ReportKind.COMMAND_SUCCEEDED
+                        ? s.moveByAgent(
+                                RUNNING,
+                                ReasonCode.HANDED_OFF.reason("the hypervisor migrates the guest on its own"),
+                                null,
+                                r)
+                        : s;
+            case RUNNING ->
+                verdict
+                        ? (completed(r)
+                                ? confirm(s, r, null)
+                                : s.moveByAgent(FAILED, hypervisorFailed(r), r.figures(), r))
+                        : s;
             // the hypervisor's own verdict on a migration whose abort was asked
-            case ABORTING -> verdict ? (completed(r) ? confirm(s, r, Aborts.tooLate(s.m()))
-                    : s.moveByAgent(ABORTED, s.m().abortReason(), r.figures(), r)) : s;
-            case CONFIRMING -> r.commandType() != CommandType.CONFIRM ? s
-                    : r.kind() == ReportKind.COMMAND_SUCCEEDED ? s.moveByAgent(SUCCEEDED, null, null, r)
-                    : s.moveByAgent(FAILED, r.reason(), null, r);
+            case ABORTING ->
+                verdict
+                        ? (completed(r)
+                                ? confirm(s, r, Aborts.tooLate(s.m()))
+                                : s.moveByAgent(ABORTED, s.m().abortReason(), r.figures(), r))
+                        : s;
+            case CONFIRMING ->
+                r.commandType() != CommandType.CONFIRM
+                        ? s
+                        : r.kind() == ReportKind.COMMAND_SUCCEEDED
+                                ? s.moveByAgent(SUCCEEDED, null, null, r)
+                                : s.moveByAgent(FAILED, r.reason(), null, r);
             default -> s;
         };
     }
@@ -74,7 +88,7 @@ final class UnmanagedDirect {
 
     private static Reason hypervisorFailed(Input.Report r) {
         String error = r.details() == null ? null : r.details().get("hypervisorError");
-        return ReasonCode.MIGRATION_FAILED.reason("the hypervisor reported " + status(r)
-                + (error != null ? ": " + error : ""));
+        return ReasonCode.MIGRATION_FAILED.reason(
+                "the hypervisor reported " + status(r) + (error != null ? ": " + error : ""));
     }
 }

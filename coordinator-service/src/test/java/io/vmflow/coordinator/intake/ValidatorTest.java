@@ -3,12 +3,12 @@ package io.vmflow.coordinator.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.Liveness;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Reason;
 import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.coordinator.planning.PlannerTest;
-import io.vmflow.avro.Liveness;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,9 @@ class ValidatorTest {
     @Test
     void aGoodRequestPasses() {
         assertThat(check("r1", ok())).isEmpty();
-        assertThat(check("r1", ok().setDestinationHost(null))).as("the planner chooses").isEmpty();
+        assertThat(check("r1", ok().setDestinationHost(null)))
+                .as("the planner chooses")
+                .isEmpty();
     }
 
     @Test
@@ -56,15 +58,28 @@ class ValidatorTest {
         assertThat(code("r", ok().setDestinationUri("http://b/system"))).isEqualTo("MALFORMED_URI");
         assertThat(code("r", ok().setControlFlow(ControlFlow.UNMANAGED_DIRECT))).isEqualTo("MISSING_HYPERVISOR_URI");
         assertThat(code("r", ok().setControlFlow(ControlFlow.UNMANAGED_DIRECT).setMigrationUri("tcp://b")))
-                .as("the destination hypervisor listens on a port").isEqualTo("MALFORMED_URI");
-        assertThat(code("r", ok().setControlFlow(ControlFlow.UNMANAGED_DIRECT).setMigrationUri("tcp://b:4444")
-                .setPersistDest(true))).isEqualTo("CONFLICTING_FLAGS");
+                .as("the destination hypervisor listens on a port")
+                .isEqualTo("MALFORMED_URI");
+        assertThat(code(
+                        "r",
+                        ok().setControlFlow(ControlFlow.UNMANAGED_DIRECT)
+                                .setMigrationUri("tcp://b:4444")
+                                .setPersistDest(true)))
+                .isEqualTo("CONFLICTING_FLAGS");
         assertThat(code("r", ok().setLive(false).setAutoConverge(true))).isEqualTo("CONFLICTING_FLAGS");
-        assertThat(code("r", ok().setTransport(io.vmflow.avro.Transport.TUNNELLED))).isEqualTo("TUNNELLED_WITHOUT_RELAY");
-        assertThat(code("r", ok().setDestinationHost(null).setDestinationUri("qemu+tcp://10.0.0.9/system")
-                .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER).setTransport(io.vmflow.avro.Transport.TUNNELLED)))
-                .as("scenario 6 to a libvirt host without vmflow: libvirt's own tunnel").isEqualTo("OK");
-        assertThat(code("r", ok().setMigrationUri("tcp://10.251.0.2:49200"))).as("inside b's range").isEqualTo("OK");
+        assertThat(code("r", ok().setTransport(io.vmflow.avro.Transport.TUNNELLED)))
+                .isEqualTo("TUNNELLED_WITHOUT_RELAY");
+        assertThat(code(
+                        "r",
+                        ok().setDestinationHost(null)
+                                .setDestinationUri("qemu+tcp://10.0.0.9/system")
+                                .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                                .setTransport(io.vmflow.avro.Transport.TUNNELLED)))
+                .as("scenario 6 to a libvirt host without vmflow: libvirt's own tunnel")
+                .isEqualTo("OK");
+        assertThat(code("r", ok().setMigrationUri("tcp://10.251.0.2:49200")))
+                .as("inside b's range")
+                .isEqualTo("OK");
         assertThat(check("r", ok().setMigrationUri("tcp://10.251.0.2:4444"))).hasValueSatisfying(r -> {
             assertThat(r.getCode()).isEqualTo("PORT_OUT_OF_RANGE");
             assertThat(r.getMessage()).contains("49152-49215");
@@ -77,9 +92,16 @@ class ValidatorTest {
     }
 
     @ParameterizedTest(name = "{0} = {1}")
-    @CsvSource({"spec.bandwidthMiBps, 0", "spec.bandwidthMiBps, 1048577", "spec.maxDowntimeMs, 0",
-            "spec.maxDowntimeMs, 2000001", "spec.completionTimeoutSecondsPerGiB, 0",
-            "spec.completionTimeoutSecondsPerGiB, 9223372036854775807", "priority, 1001", "priority, -2147483648"})
+    @CsvSource({
+        "spec.bandwidthMiBps, 0",
+        "spec.bandwidthMiBps, 1048577",
+        "spec.maxDowntimeMs, 0",
+        "spec.maxDowntimeMs, 2000001",
+        "spec.completionTimeoutSecondsPerGiB, 0",
+        "spec.completionTimeoutSecondsPerGiB, 9223372036854775807",
+        "priority, 1001",
+        "priority, -2147483648"
+    })
     void numbersOutsideTheirBoundsAreRefusedWithTheirName(String field, long value) {
         MigrationSpec.Builder s = ok();
         int priority = 0;
@@ -100,23 +122,27 @@ class ValidatorTest {
             case "spec.bandwidthMiBps" -> edge.setBandwidthMiBps(b[1]);
             case "spec.maxDowntimeMs" -> edge.setMaxDowntimeMs(b[1]);
             case "spec.completionTimeoutSecondsPerGiB" -> edge.setCompletionTimeoutSecondsPerGiB(b[1]);
-            default -> { }
+            default -> {}
         }
         assertThat(v.check(new MigrationRequest("r", edge.build(), "alice", "t", null, (int) b[0], Instant.EPOCH)))
-                .as("the bounds themselves pass").isEmpty();
+                .as("the bounds themselves pass")
+                .isEmpty();
     }
 
     @Test
     void aForeignLibvirtDestinationIsAllowedForPeerToPeerOnly() {
-        MigrationSpec.Builder foreign = ok().setDestinationHost("legacy-7")
-                .setDestinationUri("qemu+tcp://192.0.2.9/system");
-        assertThat(code("r", foreign.setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER))).isEqualTo("OK");
-        assertThat(code("r", foreign.setControlFlow(ControlFlow.MANAGED_DIRECT))).isEqualTo("UNKNOWN_DESTINATION_HOST");
+        MigrationSpec.Builder foreign =
+                ok().setDestinationHost("legacy-7").setDestinationUri("qemu+tcp://192.0.2.9/system");
+        assertThat(code("r", foreign.setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)))
+                .isEqualTo("OK");
+        assertThat(code("r", foreign.setControlFlow(ControlFlow.MANAGED_DIRECT)))
+                .isEqualTo("UNKNOWN_DESTINATION_HOST");
     }
 
     @Test
     void hostileValuesAreShownNotPrinted() {
-        assertThat(check("r", ok().setSourceHost("x\u001b[2Jy"))).hasValueSatisfying(r ->
-                assertThat(r.getMessage()).contains("x\\u001b[2Jy").doesNotContain("\u001b"));
+        assertThat(check("r", ok().setSourceHost("x\u001b[2Jy")))
+                .hasValueSatisfying(
+                        r -> assertThat(r.getMessage()).contains("x\\u001b[2Jy").doesNotContain("\u001b"));
     }
 }

@@ -14,11 +14,25 @@ class RelayTrafficTest {
 
     static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
 
-    static TunnelReport report(String host, TunnelReportKind kind, String session, String migration, long bytes,
-            Reason reason, int second) {
-        return TunnelReport.newBuilder().setReportId(UUID.randomUUID().toString()).setHostId(host).setKind(kind)
-                .setReportedAt(T0.plusSeconds(second)).setSessionId(session).setMigrationId(migration)
-                .setPeer("hostB").setBytes(bytes).setReason(reason).build();
+    static TunnelReport report(
+            String host,
+            TunnelReportKind kind,
+            String session,
+            String migration,
+            long bytes,
+            Reason reason,
+            int second) {
+        return TunnelReport.newBuilder()
+                .setReportId(UUID.randomUUID().toString())
+                .setHostId(host)
+                .setKind(kind)
+                .setReportedAt(T0.plusSeconds(second))
+                .setSessionId(session)
+                .setMigrationId(migration)
+                .setPeer("hostB")
+                .setBytes(bytes)
+                .setReason(reason)
+                .build();
     }
 
     @Test
@@ -28,8 +42,8 @@ class RelayTrafficTest {
         traffic.observe(report("hostA", TunnelReportKind.FIRST_BYTE, "s1", "m1", 0, null, 1));
         traffic.observe(report("hostA", TunnelReportKind.CLOSED, "s1", "m1", 4_000_000_000L, null, 5));
         traffic.observe(report("hostA", TunnelReportKind.OPENED, "s2", "m2", 0, null, 6));
-        traffic.observe(report("hostA", TunnelReportKind.REFUSED, null, null, 0,
-                new Reason("WRONG_CREDENTIAL", "refused"), 7));
+        traffic.observe(
+                report("hostA", TunnelReportKind.REFUSED, null, null, 0, new Reason("WRONG_CREDENTIAL", "refused"), 7));
 
         assertThat(traffic.relays(m -> false)).containsExactly(new RelayTraffic.Relay("hostA", 4_000_000_000L, 1, 1));
         RelayTraffic.Stream first = traffic.recent().get(1);
@@ -45,7 +59,8 @@ class RelayTrafficTest {
         traffic.observe(report("hostA", TunnelReportKind.OPENED, "s2", "m2", 0, null, 1));
 
         assertThat(traffic.relays(m -> false).get(0).open()).isEqualTo(2);
-        assertThat(traffic.relays(Set.of("m1")::contains).get(0).open()).as("m1 failed: its stream is gone")
+        assertThat(traffic.relays(Set.of("m1")::contains).get(0).open())
+                .as("m1 failed: its stream is gone")
                 .isEqualTo(1);
     }
 }

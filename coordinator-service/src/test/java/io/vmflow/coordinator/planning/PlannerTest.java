@@ -17,12 +17,22 @@ import org.junit.jupiter.api.Test;
 
 public class PlannerTest {
 
-    public static HostState host(String id, String arch, long freeMiB, int running, Liveness l, String... migrationAddresses) {
-        return HostState.newBuilder().setHostId(id).setReportedAt(Instant.EPOCH).setLiveness(l).setAgentVersion("t")
-                .setLibvirtUri("qemu+tcp://" + id + "/system").setCpuArch(arch).setMemoryFreeBytes(freeMiB << 20)
-                .setRunningMigrations(running).setMigrationAddresses(List.of(migrationAddresses))
-                .setGuests(id.equals("a") ? List.of(new GuestInfo("web", "u-1", GuestState.RUNNING, true, 512L << 20, 1))
-                        : List.of())
+    public static HostState host(
+            String id, String arch, long freeMiB, int running, Liveness l, String... migrationAddresses) {
+        return HostState.newBuilder()
+                .setHostId(id)
+                .setReportedAt(Instant.EPOCH)
+                .setLiveness(l)
+                .setAgentVersion("t")
+                .setLibvirtUri("qemu+tcp://" + id + "/system")
+                .setCpuArch(arch)
+                .setMemoryFreeBytes(freeMiB << 20)
+                .setRunningMigrations(running)
+                .setMigrationAddresses(List.of(migrationAddresses))
+                .setGuests(
+                        id.equals("a")
+                                ? List.of(new GuestInfo("web", "u-1", GuestState.RUNNING, true, 512L << 20, 1))
+                                : List.of())
                 .build();
     }
 
@@ -50,7 +60,9 @@ public class PlannerTest {
         assertThat(p.spec().getDestinationUri()).isEqualTo("qemu+tcp://c/system");
         assertThat(p.spec().getSourceUri()).isEqualTo("qemu+tcp://a/system");
         assertThat(p.guestMemoryBytes()).isEqualTo(512L << 20);
-        assertThat(plan(spec(), Map.of("c", 2)).spec().getDestinationHost()).as("counting our own inbound").isEqualTo("b");
+        assertThat(plan(spec(), Map.of("c", 2)).spec().getDestinationHost())
+                .as("counting our own inbound")
+                .isEqualTo("b");
     }
 
     @Test
@@ -58,14 +70,18 @@ public class PlannerTest {
         inventory.update(host("a", "x86_64", 4096, 0, Liveness.UP));
         inventory.update(host("b", "x86_64", 4096, 0, Liveness.UP, "10.251.0.2"));
         assertThat(plan(spec().setDestinationHost("b").setMigrationUri("tcp://192.0.2.7:49999"), Map.of())
-                .migrationUri()).isEqualTo("tcp://192.0.2.7:49999");
-        Input.Planned u = plan(spec().setControlFlow(ControlFlow.UNMANAGED_DIRECT).setMigrationUri("tcp://h:4444"),
-                Map.of());
+                        .migrationUri())
+                .isEqualTo("tcp://192.0.2.7:49999");
+        Input.Planned u =
+                plan(spec().setControlFlow(ControlFlow.UNMANAGED_DIRECT).setMigrationUri("tcp://h:4444"), Map.of());
         assertThat(u.spec().getDestinationHost()).isNull();
         assertThat(u.migrationUri()).isEqualTo("tcp://h:4444");
         assertThat(u.warning()).as("URI 2 not given: nothing to warn about").isNull();
-        Input.Planned unused = plan(spec().setControlFlow(ControlFlow.UNMANAGED_DIRECT).setMigrationUri("tcp://h:4444")
-                .setDestinationUri("qemu+tcp://h/system"), Map.of());
+        Input.Planned unused = plan(
+                spec().setControlFlow(ControlFlow.UNMANAGED_DIRECT)
+                        .setMigrationUri("tcp://h:4444")
+                        .setDestinationUri("qemu+tcp://h/system"),
+                Map.of());
         assertThat(unused.warning().getCode()).isEqualTo("UNUSED_DESTINATION_URI");
     }
 

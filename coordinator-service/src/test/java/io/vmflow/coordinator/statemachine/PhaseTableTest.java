@@ -1,6 +1,5 @@
 package io.vmflow.coordinator.statemachine;
 
-import io.vmflow.schemas.reasons.ReasonCode;
 import static io.vmflow.coordinator.statemachine.MigrationPhase.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +9,7 @@ import io.vmflow.avro.JobFigures;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Reason;
 import io.vmflow.avro.ReportKind;
+import io.vmflow.schemas.reasons.ReasonCode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,9 +38,13 @@ class PhaseTableTest {
         At(ControlFlow flow, MigrationPhase wanted) {
             // ABORTING: cancelled once the first command went out
             MigrationPhase phase = wanted == ABORTING ? SCHEDULED : wanted;
-            MigrationSpec spec = MigrationSpec.newBuilder().setGuest("web-1").setSourceHost("hostA")
-                    .setDestinationHost("hostB").setControlFlow(flow)
-                    .setMigrationUri(flow == ControlFlow.UNMANAGED_DIRECT ? "tcp://10.251.0.2:49200" : null).build();
+            MigrationSpec spec = MigrationSpec.newBuilder()
+                    .setGuest("web-1")
+                    .setSourceHost("hostA")
+                    .setDestinationHost("hostB")
+                    .setControlFlow(flow)
+                    .setMigrationUri(flow == ControlFlow.UNMANAGED_DIRECT ? "tcp://10.251.0.2:49200" : null)
+                    .build();
             m = Migration.requested("mig-1", "req-1", "alice", spec);
             in(new Input.Planned(spec, spec.getMigrationUri(), 1L << 30));
             if (phase == QUEUED) {
@@ -50,26 +54,33 @@ class PhaseTableTest {
                 in(new Input.Admitted(T0));
             }
             List<Object[]> path = switch (flow) {
-                case MANAGED_DIRECT -> List.of(
-                        new Object[] {PREPARING_TARGET, "hostA", CommandType.BEGIN, ReportKind.COMMAND_SUCCEEDED},
-                        new Object[] {RUNNING, "hostB", CommandType.PREPARE, ReportKind.COMMAND_SUCCEEDED},
-                        new Object[] {FINISHING, "hostA", CommandType.PERFORM, ReportKind.COMMAND_SUCCEEDED},
-                        new Object[] {CONFIRMING, "hostB", CommandType.FINISH, ReportKind.COMMAND_SUCCEEDED});
-                case MANAGED_PEER_TO_PEER -> List.of(
-                        new Object[] {PREPARING_TARGET, "hostB", CommandType.PREPARE, ReportKind.COMMAND_ACCEPTED},
-                        new Object[] {TARGET_READY, "hostB", CommandType.PREPARE, ReportKind.COMMAND_SUCCEEDED},
-                        new Object[] {RUNNING, "hostA", CommandType.HANDOFF_PEER_TO_PEER, ReportKind.PROGRESS},
-                        new Object[] {FINISHING, "hostB", CommandType.FINISH, ReportKind.COMMAND_ACCEPTED});
-                case UNMANAGED_DIRECT -> List.of(
-                        new Object[] {RUNNING, "hostA", CommandType.HANDOFF_UNMANAGED, ReportKind.COMMAND_SUCCEEDED},
-                        new Object[] {CONFIRMING, "hostA", CommandType.HANDOFF_UNMANAGED, ReportKind.LIFECYCLE});
+                case MANAGED_DIRECT ->
+                    List.of(
+                            new Object[] {PREPARING_TARGET, "hostA", CommandType.BEGIN, ReportKind.COMMAND_SUCCEEDED},
+                            new Object[] {RUNNING, "hostB", CommandType.PREPARE, ReportKind.COMMAND_SUCCEEDED},
+                            new Object[] {FINISHING, "hostA", CommandType.PERFORM, ReportKind.COMMAND_SUCCEEDED},
+                            new Object[] {CONFIRMING, "hostB", CommandType.FINISH, ReportKind.COMMAND_SUCCEEDED});
+                case MANAGED_PEER_TO_PEER ->
+                    List.of(
+                            new Object[] {PREPARING_TARGET, "hostB", CommandType.PREPARE, ReportKind.COMMAND_ACCEPTED},
+                            new Object[] {TARGET_READY, "hostB", CommandType.PREPARE, ReportKind.COMMAND_SUCCEEDED},
+                            new Object[] {RUNNING, "hostA", CommandType.HANDOFF_PEER_TO_PEER, ReportKind.PROGRESS},
+                            new Object[] {FINISHING, "hostB", CommandType.FINISH, ReportKind.COMMAND_ACCEPTED});
+                case UNMANAGED_DIRECT ->
+                    List.of(
+                            new Object[] {RUNNING, "hostA", CommandType.HANDOFF_UNMANAGED, ReportKind.COMMAND_SUCCEEDED
+                            },
+                            new Object[] {CONFIRMING, "hostA", CommandType.HANDOFF_UNMANAGED, ReportKind.LIFECYCLE});
             };
             for (Object[] step : path) {
                 if (m.phase() == phase || phase.ordinal() < ((MigrationPhase) step[0]).ordinal()) {
                     break;
                 }
-                report((String) step[1], (CommandType) step[2], (ReportKind) step[3], Map.of("hypervisorMigrationStatus",
-                        "completed"));
+                report(
+                        (String) step[1],
+                        (CommandType) step[2],
+                        (ReportKind) step[3],
+                        Map.of("hypervisorMigrationStatus", "completed"));
             }
             if (wanted == ABORTING) {
                 in(new Input.Cancel("bob", null, T0));
@@ -86,24 +97,43 @@ class PhaseTableTest {
         }
 
         At report(String host, CommandType type, ReportKind kind, Map<String, String> details) {
-            JobFigures f = JobFigures.newBuilder().setDataTotalBytes(1000L).setDataRemainingBytes(900L).build();
-            return in(new Input.Report(host, type, kind, null, f, details,
+            JobFigures f = JobFigures.newBuilder()
+                    .setDataTotalBytes(1000L)
+                    .setDataRemainingBytes(900L)
+                    .build();
+            return in(new Input.Report(
+                    host,
+                    type,
+                    kind,
+                    null,
+                    f,
+                    details,
                     type == CommandType.PREPARE ? "tcp://10.251.0.2" : null,
-                    type == CommandType.BEGIN ? "<domain/>" : null, T0.plusSeconds(1)));
+                    type == CommandType.BEGIN ? "<domain/>" : null,
+                    T0.plusSeconds(1)));
         }
 
         Reason lastReason() {
-            return effects.stream().filter(e -> e instanceof Effect.Transition).map(e -> ((Effect.Transition) e).reason())
-                    .reduce((a, b) -> b).orElse(null);
+            return effects.stream()
+                    .filter(e -> e instanceof Effect.Transition)
+                    .map(e -> ((Effect.Transition) e).reason())
+                    .reduce((a, b) -> b)
+                    .orElse(null);
         }
 
         List<String> commands() {
-            return effects.stream().filter(e -> e instanceof Effect.Command).map(e -> (Effect.Command) e)
-                    .map(c -> c.type() + "@" + c.hostId()).toList();
+            return effects.stream()
+                    .filter(e -> e instanceof Effect.Command)
+                    .map(e -> (Effect.Command) e)
+                    .map(c -> c.type() + "@" + c.hostId())
+                    .toList();
         }
 
         List<String> refusals() {
-            return effects.stream().filter(e -> e instanceof Effect.Refused).map(e -> ((Effect.Refused) e).why()).toList();
+            return effects.stream()
+                    .filter(e -> e instanceof Effect.Refused)
+                    .map(e -> ((Effect.Refused) e).why())
+                    .toList();
         }
     }
 
@@ -133,8 +163,8 @@ class PhaseTableTest {
 
     @ParameterizedTest(name = "{0} {1}: deadline -> {2} ({3})")
     @MethodSource("deadlines")
-    void everyPhaseThatWaitsHasADeadlineWithADefinedOutcome(ControlFlow flow, MigrationPhase phase,
-            MigrationPhase outcome, String code, List<String> commands) {
+    void everyPhaseThatWaitsHasADeadlineWithADefinedOutcome(
+            ControlFlow flow, MigrationPhase phase, MigrationPhase outcome, String code, List<String> commands) {
         At at = new At(flow, phase);
         Duration deadline = machine.deadlineOf(at.m);
         at.in(new Input.Tick(T0.plus(deadline).minusSeconds(1), T0, T0));
@@ -152,8 +182,8 @@ class PhaseTableTest {
      */
     @ParameterizedTest(name = "{0} {1}: the coordinator away for ten minutes")
     @MethodSource("deadlines")
-    void noDeadlineCountsTheTimeTheCoordinatorCouldNotSee(ControlFlow flow, MigrationPhase phase,
-            MigrationPhase outcome, String code, List<String> commands) {
+    void noDeadlineCountsTheTimeTheCoordinatorCouldNotSee(
+            ControlFlow flow, MigrationPhase phase, MigrationPhase outcome, String code, List<String> commands) {
         At at = new At(flow, phase);
         Duration deadline = machine.deadlineOf(at.m);
         Instant back = T0.plus(deadline).plusSeconds(600);
@@ -213,12 +243,18 @@ class PhaseTableTest {
     }
 
     @ParameterizedTest(name = "unmanaged abort, QEMU says {0}")
-    @org.junit.jupiter.params.provider.CsvSource({"cancelled, ABORTED, CANCELLED", "failed, ABORTED, CANCELLED",
-            "completed, CONFIRMING, ABORT_TOO_LATE"})
+    @org.junit.jupiter.params.provider.CsvSource({
+        "cancelled, ABORTED, CANCELLED",
+        "failed, ABORTED, CANCELLED",
+        "completed, CONFIRMING, ABORT_TOO_LATE"
+    })
     void anUnmanagedCancelEndsAsQemuSays(String qemu, MigrationPhase outcome, String code) {
         At at = new At(ControlFlow.UNMANAGED_DIRECT, RUNNING);
         at.in(new Input.Cancel("bob", null, T0));
-        at.report("hostA", CommandType.HANDOFF_UNMANAGED, ReportKind.LIFECYCLE,
+        at.report(
+                "hostA",
+                CommandType.HANDOFF_UNMANAGED,
+                ReportKind.LIFECYCLE,
                 Map.of("hypervisorMigrationStatus", qemu));
         assertThat(at.m.phase()).isEqualTo(outcome);
         assertThat(at.lastReason().getCode()).isEqualTo(code);
@@ -228,8 +264,9 @@ class PhaseTableTest {
     }
 
     @ParameterizedTest(name = "{0}: cancelled, then the guest arrives anyway")
-    @org.junit.jupiter.params.provider.EnumSource(value = MigrationPhase.class, names = {"SCHEDULED", "PREPARING_TARGET",
-            "TARGET_READY", "RUNNING"})
+    @org.junit.jupiter.params.provider.EnumSource(
+            value = MigrationPhase.class,
+            names = {"SCHEDULED", "PREPARING_TARGET", "TARGET_READY", "RUNNING"})
     void aPeerToPeerMigrationThatArrivesDespiteTheCancelSucceedsSayingSo(MigrationPhase phase) {
         At at = new At(ControlFlow.MANAGED_PEER_TO_PEER, phase);
         at.in(new Input.Cancel("bob", null, T0));

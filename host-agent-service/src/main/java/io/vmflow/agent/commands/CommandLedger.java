@@ -13,7 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class CommandLedger {
 
     /** What to do with an incoming command. */
-    public enum Verdict { NEW, IN_FLIGHT, DONE, STALE }
+    public enum Verdict {
+        NEW,
+        IN_FLIGHT,
+        DONE,
+        STALE
+    }
 
     private final Map<String, HostReport> finished = new ConcurrentHashMap<>();
     private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();

@@ -1,11 +1,11 @@
 package io.vmflow.agent.commands;
 
-import io.vmflow.agent.report.Reporter;
-import io.vmflow.agent.report.Outcome;
 import io.vmflow.agent.flows.DestinationSide;
 import io.vmflow.agent.flows.PeerToPeerSource;
 import io.vmflow.agent.flows.SourceSide;
 import io.vmflow.agent.hypervisor.HypervisorException;
+import io.vmflow.agent.report.Outcome;
+import io.vmflow.agent.report.Reporter;
 import io.vmflow.avro.CommandType;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
@@ -42,8 +42,16 @@ public final class CommandProcessor {
     private final PeerToPeerSource peerToPeer;
     private final AtomicInteger runningMigrations = new AtomicInteger();
 
-    public CommandProcessor(String hostId, CommandLedger ledger, Reporter reporter, ExecutorService workers,
-            ExecutorService steps, ExecutorService urgent, SourceSide source, DestinationSide destination, PeerToPeerSource peerToPeer) {
+    public CommandProcessor(
+            String hostId,
+            CommandLedger ledger,
+            Reporter reporter,
+            ExecutorService workers,
+            ExecutorService steps,
+            ExecutorService urgent,
+            SourceSide source,
+            DestinationSide destination,
+            PeerToPeerSource peerToPeer) {
         this.hostId = hostId;
         this.ledger = ledger;
         this.reporter = reporter;
@@ -65,8 +73,10 @@ public final class CommandProcessor {
         MDC.put("migrationId", c.getMigrationId());
         try {
             if (!hostId.equals(c.getHostId())) {
-                reporter.send(reporter.about(c, Outcome.refused(ReasonCode.WRONG_HOST.reason(
-                        "command for host " + c.getHostId() + " arrived at " + hostId))));
+                reporter.send(reporter.about(
+                        c,
+                        Outcome.refused(ReasonCode.WRONG_HOST.reason(
+                                "command for host " + c.getHostId() + " arrived at " + hostId))));
                 return;
             }
             switch (ledger.admit(c.getCommandId(), c.getIssuer(), c.getEpoch())) {
@@ -74,12 +84,14 @@ public final class CommandProcessor {
                     LOG.info("command {} seen again; repeating its reply", c.getCommandId());
                     ledger.finalReport(c.getCommandId()).ifPresent(reporter::send);
                 }
-                case IN_FLIGHT -> LOG.info("command {} seen again while running; its reply will follow",
-                        c.getCommandId());
+                case IN_FLIGHT ->
+                    LOG.info("command {} seen again while running; its reply will follow", c.getCommandId());
                 case STALE -> {
-                    HostReport r = reporter.about(c, Outcome.refused(ReasonCode.STALE_EPOCH.reason("epoch "
-                            + c.getEpoch() + " of " + c.getIssuer() + " is older than "
-                            + ledger.highestEpoch(c.getIssuer()) + "; a newer coordinator has taken over")));
+                    HostReport r = reporter.about(
+                            c,
+                            Outcome.refused(ReasonCode.STALE_EPOCH.reason("epoch "
+                                    + c.getEpoch() + " of " + c.getIssuer() + " is older than "
+                                    + ledger.highestEpoch(c.getIssuer()) + "; a newer coordinator has taken over")));
                     reporter.send(r);
                     ledger.finish(c.getCommandId(), r);
                 }
@@ -95,8 +107,10 @@ public final class CommandProcessor {
         try {
             poolFor(c.getType()).execute(() -> run(c));
         } catch (RejectedExecutionException e) {
-            HostReport r = reporter.about(c, Outcome.refused(ReasonCode.INTERNAL_ERROR.reason(
-                    "agent " + hostId + " is shutting down or has too many queued commands; retry later")));
+            HostReport r = reporter.about(
+                    c,
+                    Outcome.refused(ReasonCode.INTERNAL_ERROR.reason(
+                            "agent " + hostId + " is shutting down or has too many queued commands; retry later")));
             reporter.send(r);
             ledger.finish(c.getCommandId(), r);
         }
@@ -118,7 +132,11 @@ public final class CommandProcessor {
         }
         Outcome outcome;
         try {
-            LOG.info("{} {} for guest {}", c.getType(), c.getCommandId(), c.getSpec().getGuest());
+            LOG.info(
+                    "{} {} for guest {}",
+                    c.getType(),
+                    c.getCommandId(),
+                    c.getSpec().getGuest());
             outcome = dispatch(c);
         } catch (HypervisorException e) {
             LOG.warn("{} {} failed: {}", c.getType(), c.getCommandId(), e.getMessage());
@@ -156,8 +174,9 @@ public final class CommandProcessor {
             case HANDOFF_PEER_TO_PEER -> peerToPeer.run(c);
             case HANDOFF_UNMANAGED -> source.handOffUnmanaged(c);
             case TUNE -> source.tune(c);
-            case UNKNOWN -> Outcome.refused(ReasonCode.UNSUPPORTED_COMMAND.reason(
-                    c.getType() + " is not implemented by this agent version"));
+            case UNKNOWN ->
+                Outcome.refused(ReasonCode.UNSUPPORTED_COMMAND.reason(
+                        c.getType() + " is not implemented by this agent version"));
         };
     }
 }

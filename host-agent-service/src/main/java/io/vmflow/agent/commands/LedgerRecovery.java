@@ -6,9 +6,9 @@ import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.TopicTail;
-import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.runtime.serde.UndecodableRecordException;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -27,17 +27,19 @@ public final class LedgerRecovery {
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgerRecovery.class);
 
-    private LedgerRecovery() {
-    }
+    private LedgerRecovery() {}
 
     /** Returns how many answers were restored and how many orphans were answered. */
-    public static int[] recover(String hostId, Endpoints endpoints, WireFormat wire, CommandLedger ledger,
-            Reporter reporter) {
+    public static int[] recover(
+            String hostId, Endpoints endpoints, WireFormat wire, CommandLedger ledger, Reporter reporter) {
         Map<String, HostReport> accepted = new LinkedHashMap<>();
         int[] restored = {0};
         String clientId = "vmflow-agent-" + hostId + "-recovery";
-        TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId,
-                TopicCatalogue.HOST_REPORTS.name()), r -> {
+        TopicTail.readToEnd(
+                endpoints,
+                clientId,
+                TopicTail.partitions(endpoints, clientId, TopicCatalogue.HOST_REPORTS.name()),
+                r -> {
                     HostReport report;
                     try {
                         report = r.value() == null ? null : wire.decode(r.value(), HostReport.class);
@@ -58,15 +60,19 @@ public final class LedgerRecovery {
                     }
                 });
         for (HostReport orphan : accepted.values()) {
-            HostReport failed = HostReport.newBuilder(orphan).setReportId(UUID.randomUUID().toString())
-                    .setKind(ReportKind.COMMAND_FAILED).setReportedAt(Instant.now())
+            HostReport failed = HostReport.newBuilder(orphan)
+                    .setReportId(UUID.randomUUID().toString())
+                    .setKind(ReportKind.COMMAND_FAILED)
+                    .setReportedAt(Instant.now())
                     .setReason(ReasonCode.AGENT_RESTARTED.reason("agent " + hostId + " stopped while running "
                             + orphan.getCommandType() + "; look at the guest's state before retrying"))
                     .build();
             reporter.send(failed);
             ledger.restore(orphan.getCommandId(), failed);
         }
-        LOG.info("ledger recovered: {} answered commands, {} interrupted commands answered as failed", restored[0],
+        LOG.info(
+                "ledger recovered: {} answered commands, {} interrupted commands answered as failed",
+                restored[0],
                 accepted.size());
         return new int[] {restored[0], accepted.size()};
     }

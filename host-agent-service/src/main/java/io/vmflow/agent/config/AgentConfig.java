@@ -47,10 +47,18 @@ public record AgentConfig(
         Endpoints endpoints) {
 
     private static final Set<String> KEYS = Set.of(
-            "VMFLOW_AGENT_HOST_ID", "VMFLOW_AGENT_LIBVIRT_URI", "VMFLOW_AGENT_MIGRATION_ADDRESSES",
-            "VMFLOW_AGENT_MIGRATION_PORTS", "VMFLOW_AGENT_RELAY_ENDPOINT", "VMFLOW_AGENT_WORKERS",
-            "VMFLOW_AGENT_STATE_INTERVAL_MS", "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "VMFLOW_AGENT_PEER_TIMEOUT_MS",
-            "VMFLOW_AGENT_MANAGEMENT", "VMFLOW_AGENT_RELAY_CERT", "VMFLOW_AGENT_RELAY_SOCKET_DIR");
+            "VMFLOW_AGENT_HOST_ID",
+            "VMFLOW_AGENT_LIBVIRT_URI",
+            "VMFLOW_AGENT_MIGRATION_ADDRESSES",
+            "VMFLOW_AGENT_MIGRATION_PORTS",
+            "VMFLOW_AGENT_RELAY_ENDPOINT",
+            "VMFLOW_AGENT_WORKERS",
+            "VMFLOW_AGENT_STATE_INTERVAL_MS",
+            "VMFLOW_AGENT_PROGRESS_INTERVAL_MS",
+            "VMFLOW_AGENT_PEER_TIMEOUT_MS",
+            "VMFLOW_AGENT_MANAGEMENT",
+            "VMFLOW_AGENT_RELAY_CERT",
+            "VMFLOW_AGENT_RELAY_SOCKET_DIR");
 
     public AgentConfig {
         if (!TopicCatalogue.isValidHostId(hostId)) {
@@ -61,20 +69,21 @@ public record AgentConfig(
             throw new IllegalArgumentException("VMFLOW_AGENT_LIBVIRT_URI is required (e.g. qemu:///system)");
         }
         if (portMin < 1024 || portMax > 65535 || portMin > portMax) {
-            throw new IllegalArgumentException("VMFLOW_AGENT_MIGRATION_PORTS must be MIN-MAX within 1024-65535, got "
-                    + portMin + "-" + portMax);
+            throw new IllegalArgumentException(
+                    "VMFLOW_AGENT_MIGRATION_PORTS must be MIN-MAX within 1024-65535, got " + portMin + "-" + portMax);
         }
         if (workers < 1 || workers > 64) {
             throw new IllegalArgumentException("VMFLOW_AGENT_WORKERS must be 1..64, got " + workers);
         }
         migrationAddresses = List.copyOf(migrationAddresses);
-        if (relayEndpoint != null && (relayCertificate == null || !relayCertificate.toFile().canRead())) {
+        if (relayEndpoint != null
+                && (relayCertificate == null || !relayCertificate.toFile().canRead())) {
             throw new IllegalArgumentException("VMFLOW_AGENT_RELAY_ENDPOINT is set, so VMFLOW_AGENT_RELAY_CERT must"
                     + " name the relay's readable PEM certificate (got " + relayCertificate + ")");
         }
         if (!relaySocketDir.startsWith("/")) {
-            throw new IllegalArgumentException("VMFLOW_AGENT_RELAY_SOCKET_DIR must be an absolute path, got "
-                    + relaySocketDir);
+            throw new IllegalArgumentException(
+                    "VMFLOW_AGENT_RELAY_SOCKET_DIR must be an absolute path, got " + relaySocketDir);
         }
         if (management != null && !management.matches("[^:]+:[0-9]{1,5}")) {
             throw new IllegalArgumentException("VMFLOW_AGENT_MANAGEMENT must be HOST:PORT or 'off', got " + management);
@@ -84,7 +93,9 @@ public record AgentConfig(
     /** Reads the configuration from environment-style variables. */
     public static AgentConfig from(Map<String, String> env, Endpoints endpoints) {
         List<String> unknown = new ArrayList<>();
-        env.keySet().stream().filter(k -> k.startsWith("VMFLOW_AGENT_") && !KEYS.contains(k)).forEach(unknown::add);
+        env.keySet().stream()
+                .filter(k -> k.startsWith("VMFLOW_AGENT_") && !KEYS.contains(k))
+                .forEach(unknown::add);
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("unknown configuration keys " + unknown + "; known: " + KEYS);
         }
@@ -97,20 +108,27 @@ public record AgentConfig(
         return new AgentConfig(
                 env.get("VMFLOW_AGENT_HOST_ID"),
                 env.get("VMFLOW_AGENT_LIBVIRT_URI"),
-                Arrays.stream(addresses.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
+                Arrays.stream(addresses.split(","))
+                        .map(String::trim)
+                        .filter(s -> !s.isEmpty())
+                        .toList(),
                 parseInt("VMFLOW_AGENT_MIGRATION_PORTS", range[0]),
                 parseInt("VMFLOW_AGENT_MIGRATION_PORTS", range[1]),
                 blankToNull(env.get("VMFLOW_AGENT_RELAY_ENDPOINT")),
-                env.get("VMFLOW_AGENT_RELAY_CERT") == null ? null : java.nio.file.Path.of(env.get("VMFLOW_AGENT_RELAY_CERT")),
+                env.get("VMFLOW_AGENT_RELAY_CERT") == null
+                        ? null
+                        : java.nio.file.Path.of(env.get("VMFLOW_AGENT_RELAY_CERT")),
                 env.getOrDefault("VMFLOW_AGENT_RELAY_SOCKET_DIR", "/run/libvirt/vmflow-relay"),
                 parseInt("VMFLOW_AGENT_WORKERS", env.getOrDefault("VMFLOW_AGENT_WORKERS", "2")),
-                Duration.ofMillis(parseInt("VMFLOW_AGENT_STATE_INTERVAL_MS",
-                        env.getOrDefault("VMFLOW_AGENT_STATE_INTERVAL_MS", "5000"))),
-                Duration.ofMillis(parseInt("VMFLOW_AGENT_PROGRESS_INTERVAL_MS",
+                Duration.ofMillis(parseInt(
+                        "VMFLOW_AGENT_STATE_INTERVAL_MS", env.getOrDefault("VMFLOW_AGENT_STATE_INTERVAL_MS", "5000"))),
+                Duration.ofMillis(parseInt(
+                        "VMFLOW_AGENT_PROGRESS_INTERVAL_MS",
                         env.getOrDefault("VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "1000"))),
-                Duration.ofMillis(parseInt("VMFLOW_AGENT_PEER_TIMEOUT_MS",
-                        env.getOrDefault("VMFLOW_AGENT_PEER_TIMEOUT_MS", "60000"))),
-                "off".equals(env.get("VMFLOW_AGENT_MANAGEMENT")) ? null
+                Duration.ofMillis(parseInt(
+                        "VMFLOW_AGENT_PEER_TIMEOUT_MS", env.getOrDefault("VMFLOW_AGENT_PEER_TIMEOUT_MS", "60000"))),
+                "off".equals(env.get("VMFLOW_AGENT_MANAGEMENT"))
+                        ? null
                         : env.getOrDefault("VMFLOW_AGENT_MANAGEMENT", "127.0.0.1:9181"),
                 endpoints);
     }

@@ -1,10 +1,10 @@
 package io.vmflow.agent.flows;
 
-import io.vmflow.agent.report.Outcome;
 import io.vmflow.agent.hypervisor.DomainXml;
 import io.vmflow.agent.hypervisor.HostFacts;
 import io.vmflow.agent.hypervisor.Hypervisor;
 import io.vmflow.agent.hypervisor.HypervisorException;
+import io.vmflow.agent.report.Outcome;
 import io.vmflow.avro.GuestObservation;
 import io.vmflow.avro.GuestState;
 import io.vmflow.avro.HostCommand;
@@ -32,27 +32,34 @@ public final class DestinationSide {
         DomainXml xml = c.getDomainXml() == null ? null : DomainXml.parse(c.getDomainXml());
         GuestObservation existing = hypervisor.observe(guest);
         if (existing.getState() == GuestState.RUNNING || existing.getState() == GuestState.PAUSED) {
-            throw new HypervisorException(ReasonCode.GUEST_ALREADY_ON_DESTINATION, "guest '" + guest
-                    + "' is already " + existing.getState() + " on the destination");
+            throw new HypervisorException(
+                    ReasonCode.GUEST_ALREADY_ON_DESTINATION,
+                    "guest '" + guest + "' is already " + existing.getState() + " on the destination");
         }
-        if (xml != null && existing.getUuid() != null && xml.uuid() != null
+        if (xml != null
+                && existing.getUuid() != null
+                && xml.uuid() != null
                 && !existing.getUuid().equalsIgnoreCase(xml.uuid())) {
-            throw new HypervisorException(ReasonCode.NAME_CONFLICT, "the destination already defines a guest named '"
-                    + guest + "' with UUID " + existing.getUuid() + ", not " + xml.uuid()
-                    + "; rename or undefine it first");
+            throw new HypervisorException(
+                    ReasonCode.NAME_CONFLICT,
+                    "the destination already defines a guest named '"
+                            + guest + "' with UUID " + existing.getUuid() + ", not " + xml.uuid()
+                            + "; rename or undefine it first");
         }
         HostFacts facts = hypervisor.facts();
         if (xml != null && xml.memoryBytes() > facts.memoryFreeBytes()) {
-            throw new HypervisorException(ReasonCode.INSUFFICIENT_MEMORY, "guest needs " + (xml.memoryBytes() >> 20)
-                    + " MiB, the destination has " + (facts.memoryFreeBytes() >> 20) + " MiB free");
+            throw new HypervisorException(
+                    ReasonCode.INSUFFICIENT_MEMORY,
+                    "guest needs " + (xml.memoryBytes() >> 20) + " MiB, the destination has "
+                            + (facts.memoryFreeBytes() >> 20) + " MiB free");
         }
         // a TCG guest ('qemu') emulates its CPU; only a guest on the host CPU needs the host to fit it
         if (xml != null && xml.usesHostCpu() && !hypervisor.cpuCompatible(xml.cpuXml())) {
-            throw new HypervisorException(ReasonCode.CPU_INCOMPATIBLE, "the guest's CPU definition cannot run on "
-                    + facts.cpuModel());
+            throw new HypervisorException(
+                    ReasonCode.CPU_INCOMPATIBLE, "the guest's CPU definition cannot run on " + facts.cpuModel());
         }
-        Outcome o = Outcome.succeeded().migrationUri(c.getMigrationUri() != null ? c.getMigrationUri()
-                : "tcp://" + listenAddress());
+        Outcome o = Outcome.succeeded()
+                .migrationUri(c.getMigrationUri() != null ? c.getMigrationUri() : "tcp://" + listenAddress());
         if (existing.getUuid() != null) {
             o.detail("destinationConfig", "present (kept)");
         }
@@ -64,12 +71,14 @@ public final class DestinationSide {
         GuestObservation g = hypervisor.observe(c.getSpec().getGuest());
         boolean expectRunning = c.getSpec().getLive();
         if (expectRunning && g.getState() != GuestState.RUNNING) {
-            throw new HypervisorException(ReasonCode.MIGRATION_FAILED, "guest '" + g.getName() + "' is "
-                    + g.getState() + " on the destination, expected RUNNING");
+            throw new HypervisorException(
+                    ReasonCode.MIGRATION_FAILED,
+                    "guest '" + g.getName() + "' is " + g.getState() + " on the destination, expected RUNNING");
         }
         if (!expectRunning && g.getUuid() == null) {
-            throw new HypervisorException(ReasonCode.MIGRATION_FAILED, "guest '" + g.getName()
-                    + "' is not defined on the destination after an offline migration");
+            throw new HypervisorException(
+                    ReasonCode.MIGRATION_FAILED,
+                    "guest '" + g.getName() + "' is not defined on the destination after an offline migration");
         }
         return Outcome.succeeded().guest(g).detail("persistent", Boolean.toString(g.getPersistent()));
     }

@@ -1,9 +1,9 @@
 package io.vmflow.agent.flows;
 
-import io.vmflow.agent.report.Outcome;
-import io.vmflow.agent.peer.PeerLink;
 import io.vmflow.agent.hypervisor.Hypervisor;
 import io.vmflow.agent.hypervisor.HypervisorException;
+import io.vmflow.agent.peer.PeerLink;
+import io.vmflow.agent.report.Outcome;
 import io.vmflow.avro.CommandType;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
@@ -38,8 +38,8 @@ public final class PeerToPeerSource {
     private final PeerLink peer;
     private final Duration peerTimeout;
 
-    public PeerToPeerSource(String hostId, Hypervisor hypervisor, SourceSide source, PeerLink peer,
-            Duration peerTimeout) {
+    public PeerToPeerSource(
+            String hostId, Hypervisor hypervisor, SourceSide source, PeerLink peer, Duration peerTimeout) {
         this.hostId = hostId;
         this.hypervisor = hypervisor;
         this.source = source;
@@ -64,8 +64,9 @@ public final class PeerToPeerSource {
             }
         }
         if (peer.abandoned(c.getMigrationId())) {
-            throw new HypervisorException(ReasonCode.MIGRATION_ABORTED, "aborted before the migration started: the"
-                    + " guest stays on " + hostId);
+            throw new HypervisorException(
+                    ReasonCode.MIGRATION_ABORTED,
+                    "aborted before the migration started: the" + " guest stays on " + hostId);
         }
         Outcome o = source.performPeerToPeer(c, migrationUri);
         if (managedPeer) {
@@ -82,24 +83,32 @@ public final class PeerToPeerSource {
         HostCommand sub = HostCommand.newBuilder(parent)
                 .setCommandId(parent.getCommandId() + ":" + type.name().toLowerCase())
                 // on the issuer's behalf, with its epoch: fencing stays per coordinator generation
-                .setHostId(parent.getPeerHost()).setType(type).setIssuer(parent.getIssuer())
-                .setIssuedAt(Instant.now()).setPeerHost(hostId).setDomainXml(domainXml).build();
+                .setHostId(parent.getPeerHost())
+                .setType(type)
+                .setIssuer(parent.getIssuer())
+                .setIssuedAt(Instant.now())
+                .setPeerHost(hostId)
+                .setDomainXml(domainXml)
+                .build();
         HostReport r;
         try {
             r = peer.call(sub, deliverWithin, peerTimeout);
         } catch (TimeoutException e) {
             throw new HypervisorException(ReasonCode.PEER_TIMEOUT, e.getMessage());
         } catch (PeerLink.Abandoned e) {
-            throw new HypervisorException(ReasonCode.MIGRATION_ABORTED, e.getMessage() + "; the guest stays on " + hostId);
+            throw new HypervisorException(
+                    ReasonCode.MIGRATION_ABORTED, e.getMessage() + "; the guest stays on " + hostId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HypervisorException(ReasonCode.INTERNAL_ERROR, "interrupted waiting for " + type);
         }
         if (r.getKind() != ReportKind.COMMAND_SUCCEEDED) {
-            String why = r.getReason() == null ? "no reason given"
+            String why = r.getReason() == null
+                    ? "no reason given"
                     : r.getReason().getCode() + ": " + r.getReason().getMessage();
-            throw new HypervisorException(ReasonCode.PEER_FAILED, "destination agent " + parent.getPeerHost()
-                    + " refused " + type + " (" + why + ")");
+            throw new HypervisorException(
+                    ReasonCode.PEER_FAILED,
+                    "destination agent " + parent.getPeerHost() + " refused " + type + " (" + why + ")");
         }
         return r;
     }

@@ -1,8 +1,8 @@
 package io.vmflow.agent.flows;
 
-import io.vmflow.agent.report.Reporter;
 import io.vmflow.agent.hypervisor.Hypervisor;
 import io.vmflow.agent.hypervisor.HypervisorException;
+import io.vmflow.agent.report.Reporter;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.JobFigures;
 import java.time.Duration;
@@ -27,8 +27,8 @@ public final class ProgressSampler {
     private final ScheduledExecutorService scheduler;
     private final Duration interval;
 
-    public ProgressSampler(Hypervisor hypervisor, Reporter reporter, ScheduledExecutorService scheduler,
-            Duration interval) {
+    public ProgressSampler(
+            Hypervisor hypervisor, Reporter reporter, ScheduledExecutorService scheduler, Duration interval) {
         this.hypervisor = hypervisor;
         this.reporter = reporter;
         this.scheduler = scheduler;
@@ -40,25 +40,32 @@ public final class ProgressSampler {
         String guest = command.getSpec().getGuest();
         Long maxDowntime = command.getSpec().getMaxDowntimeMs();
         boolean[] downtimeSet = {maxDowntime == null};
-        ScheduledFuture<?> f = scheduler.scheduleAtFixedRate(() -> {
-            try {
-                JobFigures figures = hypervisor.jobFigures(guest);
-                // nothing to say while libvirt is still setting up (no data counted yet)
-                if (figures.getDataTotalBytes() != null && figures.getDataTotalBytes() > 0) {
-                    if (!downtimeSet[0]) {
-                        hypervisor.setMaxDowntime(guest, maxDowntime);
+        ScheduledFuture<?> f = scheduler.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        JobFigures figures = hypervisor.jobFigures(guest);
+                        // nothing to say while libvirt is still setting up (no data counted yet)
+                        if (figures.getDataTotalBytes() != null && figures.getDataTotalBytes() > 0) {
+                            if (!downtimeSet[0]) {
+                                hypervisor.setMaxDowntime(guest, maxDowntime);
+                                downtimeSet[0] = true;
+                            }
+                            reporter.sendAsync(reporter.progress(command, figures));
+                        }
+                    } catch (HypervisorException e) {
+                        LOG.warn(
+                                "migration {}: cannot set the max downtime to {} ms: {}",
+                                command.getMigrationId(),
+                                maxDowntime,
+                                e.getMessage());
                         downtimeSet[0] = true;
+                    } catch (RuntimeException e) {
+                        LOG.warn("progress sample for {} failed: {}", command.getMigrationId(), e.toString());
                     }
-                    reporter.sendAsync(reporter.progress(command, figures));
-                }
-            } catch (HypervisorException e) {
-                LOG.warn("migration {}: cannot set the max downtime to {} ms: {}", command.getMigrationId(),
-                        maxDowntime, e.getMessage());
-                downtimeSet[0] = true;
-            } catch (RuntimeException e) {
-                LOG.warn("progress sample for {} failed: {}", command.getMigrationId(), e.toString());
-            }
-        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+                },
+                interval.toMillis(),
+                interval.toMillis(),
+                TimeUnit.MILLISECONDS);
         return () -> f.cancel(false);
     }
 }

@@ -1,20 +1,20 @@
 package io.vmflow.agent.flows;
 
-import io.vmflow.agent.report.Outcome;
-import io.vmflow.agent.lease.LeaseWatch;
 import io.vmflow.agent.hypervisor.Hypervisor;
 import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.agent.hypervisor.MigrationOptions;
 import io.vmflow.agent.hypervisor.MigrationStatus;
+import io.vmflow.agent.lease.LeaseWatch;
+import io.vmflow.agent.report.Outcome;
+import io.vmflow.agent.tunnel.Tunnels;
 import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.GuestObservation;
 import io.vmflow.avro.GuestState;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.TimeoutPolicy;
 import io.vmflow.avro.Transport;
-import io.vmflow.agent.tunnel.Tunnels;
-import java.time.Duration;
 import io.vmflow.schemas.reasons.ReasonCode;
+import java.time.Duration;
 
 /**
  * The source host's part of a migration (libvirt's Begin, Perform, Confirm, and the abort that
@@ -30,7 +30,11 @@ public final class SourceSide {
     private final UnmanagedHandoff unmanaged;
     private final Tunnels tunnels;
 
-    public SourceSide(Hypervisor hypervisor, ProgressSampler progress, LeaseWatch leases, UnmanagedHandoff unmanaged,
+    public SourceSide(
+            Hypervisor hypervisor,
+            ProgressSampler progress,
+            LeaseWatch leases,
+            UnmanagedHandoff unmanaged,
             Tunnels tunnels) {
         this.hypervisor = hypervisor;
         this.progress = progress;
@@ -56,12 +60,17 @@ public final class SourceSide {
         }
         Tunnels.Tunnel t = tunnels.open(c, TUNNEL_OPEN_TIMEOUT);
         try {
-            return run.migrate(t.migrationUri()).detail("tunnelSession", t.sessionId())
+            return run.migrate(t.migrationUri())
+                    .detail("tunnelSession", t.sessionId())
                     .detail("transport", "vmflow relays " + c.getHostId() + " -> " + c.getDestinationRelay());
         } catch (HypervisorException e) {
             String why = tunnels.failure(t.sessionId());
-            throw why == null ? e : new HypervisorException(ReasonCode.TUNNEL_FAILED, "tunnel session "
-                    + t.sessionId() + " failed (" + why + "): " + e.getMessage(), e);
+            throw why == null
+                    ? e
+                    : new HypervisorException(
+                            ReasonCode.TUNNEL_FAILED,
+                            "tunnel session " + t.sessionId() + " failed (" + why + "): " + e.getMessage(),
+                            e);
         } finally {
             tunnels.close(c, t.sessionId());
         }
@@ -76,24 +85,30 @@ public final class SourceSide {
     public Outcome begin(HostCommand c) throws HypervisorException {
         String guest = c.getSpec().getGuest();
         if (!hypervisor.has(guest)) {
-            throw new HypervisorException(ReasonCode.GUEST_NOT_FOUND, "guest '" + guest + "' is not defined on "
-                    + hypervisor.uri());
+            throw new HypervisorException(
+                    ReasonCode.GUEST_NOT_FOUND, "guest '" + guest + "' is not defined on " + hypervisor.uri());
         }
         GuestObservation g = hypervisor.observe(guest);
         if (c.getSpec().getLive() && g.getState() != GuestState.RUNNING && g.getState() != GuestState.PAUSED) {
-            throw new HypervisorException(ReasonCode.GUEST_NOT_RUNNING, "guest '" + g.getName()
-                    + "' is " + g.getState() + " on the source; a live migration needs it running (or ask offline)");
+            throw new HypervisorException(
+                    ReasonCode.GUEST_NOT_RUNNING,
+                    "guest '" + g.getName() + "' is " + g.getState()
+                            + " on the source; a live migration needs it running (or ask offline)");
         }
-        return Outcome.succeeded().guest(g).domainXml(hypervisor.migratableXml(guest))
+        return Outcome.succeeded()
+                .guest(g)
+                .domainXml(hypervisor.migratableXml(guest))
                 .detail("persistent", Boolean.toString(g.getPersistent()));
     }
 
     /** PERFORM (managed direct): the agent holds both connections and runs the libvirt migration. */
     public Outcome performDirect(HostCommand c) throws HypervisorException {
         if (c.getSpec().getTransport() == Transport.TUNNELLED && c.getDestinationRelay() == null) {
-            throw new HypervisorException(ReasonCode.TUNNELLED_WITHOUT_RELAY, "managed direct migration can only"
-                    + " tunnel through vmflow relays, and the destination publishes none (libvirt's own tunnel"
-                    + " needs peer-to-peer)");
+            throw new HypervisorException(
+                    ReasonCode.TUNNELLED_WITHOUT_RELAY,
+                    "managed direct migration can only"
+                            + " tunnel through vmflow relays, and the destination publishes none (libvirt's own tunnel"
+                            + " needs peer-to-peer)");
         }
         return overTransport(c, c.getMigrationUri(), uri -> performDirect(c, uri));
     }
@@ -102,18 +117,22 @@ public final class SourceSide {
         String destination = requireDestinationUri(c);
         String guest = c.getSpec().getGuest();
         MigrationOptions o = MigrationOptions.of(c.getSpec(), migrationUri, false, false);
-        try (AutoCloseable sampling = progress.sample(c); LeaseWatch.Handle lease = leases.watch(c)) {
+        try (AutoCloseable sampling = progress.sample(c);
+                LeaseWatch.Handle lease = leases.watch(c)) {
             hypervisor.migrateDirect(guest, destination, o);
         } catch (HypervisorException e) {
             if (leases.lapsed(c.getCommandId())) {
-                throw new HypervisorException(ReasonCode.LEASE_LAPSED, "aborted because the lease of "
-                        + c.getIssuer() + " lapsed: " + e.getMessage(), e);
+                throw new HypervisorException(
+                        ReasonCode.LEASE_LAPSED,
+                        "aborted because the lease of " + c.getIssuer() + " lapsed: " + e.getMessage(),
+                        e);
             }
             throw e;
         } catch (Exception e) {
             throw new HypervisorException(ReasonCode.INTERNAL_ERROR, "stopping progress sampling: " + e, e);
         }
-        return Outcome.succeeded().figures(hypervisor.completedJobFigures(guest, destination))
+        return Outcome.succeeded()
+                .figures(hypervisor.completedJobFigures(guest, destination))
                 .guest(hypervisor.observe(guest))
                 .detail("flags", Long.toString(o.flags()));
     }
@@ -125,8 +144,11 @@ public final class SourceSide {
      */
     public Outcome performPeerToPeer(HostCommand c, String migrationUri) throws HypervisorException {
         boolean libvirtTunnel = c.getSpec().getTransport() == Transport.TUNNELLED && c.getDestinationRelay() == null;
-        return overTransport(c, migrationUri, uri -> performPeerToPeer(c, uri, libvirtTunnel)
-                .detail("transport", libvirtTunnel ? "libvirt tunnel" : "native"));
+        return overTransport(
+                c,
+                migrationUri,
+                uri -> performPeerToPeer(c, uri, libvirtTunnel)
+                        .detail("transport", libvirtTunnel ? "libvirt tunnel" : "native"));
     }
 
     private Outcome performPeerToPeer(HostCommand c, String migrationUri, boolean libvirtTunnel)
@@ -141,7 +163,8 @@ public final class SourceSide {
         } catch (Exception e) {
             throw new HypervisorException(ReasonCode.INTERNAL_ERROR, "stopping progress sampling: " + e, e);
         }
-        return Outcome.succeeded().figures(hypervisor.completedJobFigures(guest, destination))
+        return Outcome.succeeded()
+                .figures(hypervisor.completedJobFigures(guest, destination))
                 .detail("flags", Long.toString(o.flags()));
     }
 
@@ -156,8 +179,10 @@ public final class SourceSide {
         }
         GuestObservation g = hypervisor.observe(c.getSpec().getGuest());
         if (g.getState() == GuestState.RUNNING || g.getState() == GuestState.PAUSED) {
-            throw new HypervisorException(ReasonCode.MIGRATION_FAILED, "guest '" + g.getName()
-                    + "' is still " + g.getState() + " on the source; the migration did not complete");
+            throw new HypervisorException(
+                    ReasonCode.MIGRATION_FAILED,
+                    "guest '" + g.getName() + "' is still " + g.getState()
+                            + " on the source; the migration did not complete");
         }
         if (c.getSpec().getUndefineSource() && g.getPersistent()) {
             if (hypervisor.has(c.getSpec().getGuest())) {
@@ -175,16 +200,20 @@ public final class SourceSide {
     public Outcome abort(HostCommand c) throws HypervisorException {
         String guest = c.getSpec().getGuest();
         if (!hypervisor.has(guest)) {
-            throw new HypervisorException(ReasonCode.GUEST_NOT_FOUND, "guest '" + c.getSpec().getGuest()
-                    + "' is not on the source any more: the migration may already have completed");
+            throw new HypervisorException(
+                    ReasonCode.GUEST_NOT_FOUND,
+                    "guest '" + c.getSpec().getGuest()
+                            + "' is not on the source any more: the migration may already have completed");
         }
         if (c.getSpec().getControlFlow() == ControlFlow.UNMANAGED_DIRECT) {
             return abortUnmanaged(c);
         }
         boolean aborted = hypervisor.abortJob(guest);
         String state = hypervisor.ensureRunning(guest);
-        return Outcome.succeeded().guest(hypervisor.observe(c.getSpec().getGuest()))
-                .detail("jobAborted", Boolean.toString(aborted)).detail("guestOnSource", state);
+        return Outcome.succeeded()
+                .guest(hypervisor.observe(c.getSpec().getGuest()))
+                .detail("jobAborted", Boolean.toString(aborted))
+                .detail("guestOnSource", state);
     }
 
     /**
@@ -195,12 +224,16 @@ public final class SourceSide {
     private Outcome abortUnmanaged(HostCommand c) throws HypervisorException {
         MigrationStatus s = hypervisor.cancelHypervisorMigration(c.getSpec().getGuest(), Duration.ofSeconds(30));
         if (s.status().equals("completed")) {
-            throw new HypervisorException(ReasonCode.GUEST_NOT_FOUND, "QEMU had completed the migration of '"
-                    + c.getSpec().getGuest() + "' before the abort: the guest left this host");
+            throw new HypervisorException(
+                    ReasonCode.GUEST_NOT_FOUND,
+                    "QEMU had completed the migration of '" + c.getSpec().getGuest()
+                            + "' before the abort: the guest left this host");
         }
         String state = hypervisor.ensureRunning(c.getSpec().getGuest());
-        return Outcome.succeeded().guest(hypervisor.observe(c.getSpec().getGuest()))
-                .detail("hypervisorMigrationStatus", s.status()).detail("guestOnSource", state);
+        return Outcome.succeeded()
+                .guest(hypervisor.observe(c.getSpec().getGuest()))
+                .detail("hypervisorMigrationStatus", s.status())
+                .detail("guestOnSource", state);
     }
 
     /**
@@ -212,8 +245,10 @@ public final class SourceSide {
     public Outcome tune(HostCommand c) throws HypervisorException {
         TimeoutPolicy policy = c.getSpec().getOnTimeout();
         if (policy != TimeoutPolicy.RAISE_MAX_DOWNTIME) {
-            throw new HypervisorException(ReasonCode.UNSUPPORTED_FLAGS, policy + " cannot be switched on while a"
-                    + " migration runs (ask for autoConverge or postCopy in the request itself)");
+            throw new HypervisorException(
+                    ReasonCode.UNSUPPORTED_FLAGS,
+                    policy + " cannot be switched on while a"
+                            + " migration runs (ask for autoConverge or postCopy in the request itself)");
         }
         long current = c.getSpec().getMaxDowntimeMs() != null ? c.getSpec().getMaxDowntimeMs() : 300;
         long raised = Math.min(10_000, current * 3);
@@ -224,7 +259,8 @@ public final class SourceSide {
     private static String requireDestinationUri(HostCommand c) throws HypervisorException {
         String uri = c.getSpec().getDestinationUri();
         if (uri == null || uri.isBlank()) {
-            throw new HypervisorException(ReasonCode.MALFORMED_COMMAND,
+            throw new HypervisorException(
+                    ReasonCode.MALFORMED_COMMAND,
                     c.getType() + " needs spec.destinationUri, the destination's libvirt connection URI");
         }
         return uri;

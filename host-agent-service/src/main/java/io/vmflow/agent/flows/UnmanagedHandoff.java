@@ -1,11 +1,11 @@
 package io.vmflow.agent.flows;
 
-import io.vmflow.agent.hypervisor.MigrationStatus;
-import io.vmflow.agent.report.Outcome;
-import io.vmflow.agent.report.Reporter;
 import io.vmflow.agent.hypervisor.Hypervisor;
 import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.agent.hypervisor.HypervisorUri;
+import io.vmflow.agent.hypervisor.MigrationStatus;
+import io.vmflow.agent.report.Outcome;
+import io.vmflow.agent.report.Reporter;
 import io.vmflow.avro.GuestState;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
@@ -43,8 +43,8 @@ public final class UnmanagedHandoff {
     private final ScheduledExecutorService scheduler;
     private final Duration observeEvery;
 
-    public UnmanagedHandoff(Hypervisor hypervisor, Reporter reporter, ScheduledExecutorService scheduler,
-            Duration observeEvery) {
+    public UnmanagedHandoff(
+            Hypervisor hypervisor, Reporter reporter, ScheduledExecutorService scheduler, Duration observeEvery) {
         this.hypervisor = hypervisor;
         this.reporter = reporter;
         this.scheduler = scheduler;
@@ -52,42 +52,57 @@ public final class UnmanagedHandoff {
     }
 
     public Outcome handOff(HostCommand c) throws HypervisorException {
-        String uri = HypervisorUri.toQemu(c.getSpec().getMigrationUri() != null ? c.getSpec().getMigrationUri()
-                : c.getMigrationUri());
+        String uri = HypervisorUri.toQemu(
+                c.getSpec().getMigrationUri() != null ? c.getSpec().getMigrationUri() : c.getMigrationUri());
         hypervisor.startHypervisorMigration(c.getSpec().getGuest(), uri);
         observe(c);
-        return Outcome.succeeded().detail("handedOff", "true").detail("hypervisorUri", uri)
+        return Outcome.succeeded()
+                .detail("handedOff", "true")
+                .detail("hypervisorUri", uri)
                 .guest(hypervisor.observe(c.getSpec().getGuest()));
     }
 
     /** Reads QEMU's status until the migration ends, then reports what it saw once. */
     private void observe(HostCommand c) {
         AtomicReference<ScheduledFuture<?>> self = new AtomicReference<>();
-        self.set(scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                MigrationStatus s = hypervisor.hypervisorMigrationStatus(c.getSpec().getGuest());
-                if (!s.isFinal()) {
-                    return;
-                }
-                Map<String, String> details = new LinkedHashMap<>();
-                details.put("hypervisorMigrationStatus", s.status());
-                if (s.error() != null) {
-                    details.put("hypervisorError", s.error());
-                }
-                reporter.send(HostReport.newBuilder().setReportId(UUID.randomUUID().toString())
-                        .setHostId(reporter.hostId()).setKind(ReportKind.LIFECYCLE).setReportedAt(Instant.now())
-                        .setMigrationId(c.getMigrationId()).setCommandId(c.getCommandId())
-                        .setCommandType(c.getType()).setFigures(s.figures()).setDetails(details)
-                        .setGuest(hypervisor.observe(c.getSpec().getGuest())).setIssuer(c.getIssuer())
-                        .setEpoch(c.getEpoch()).build());
-                self.get().cancel(false);
-            } catch (HypervisorException e) {
-                LOG.info("stopped observing unmanaged migration {}: {}", c.getMigrationId(), e.getMessage());
-                self.get().cancel(false);
-            } catch (RuntimeException e) {
-                LOG.warn("observing unmanaged migration {} failed: {}", c.getMigrationId(), e.toString());
-            }
-        }, observeEvery.toMillis(), observeEvery.toMillis(), TimeUnit.MILLISECONDS));
+        self.set(scheduler.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        MigrationStatus s =
+                                hypervisor.hypervisorMigrationStatus(c.getSpec().getGuest());
+                        if (!s.isFinal()) {
+                            return;
+                        }
+                        Map<String, String> details = new LinkedHashMap<>();
+                        details.put("hypervisorMigrationStatus", s.status());
+                        if (s.error() != null) {
+                            details.put("hypervisorError", s.error());
+                        }
+                        reporter.send(HostReport.newBuilder()
+                                .setReportId(UUID.randomUUID().toString())
+                                .setHostId(reporter.hostId())
+                                .setKind(ReportKind.LIFECYCLE)
+                                .setReportedAt(Instant.now())
+                                .setMigrationId(c.getMigrationId())
+                                .setCommandId(c.getCommandId())
+                                .setCommandType(c.getType())
+                                .setFigures(s.figures())
+                                .setDetails(details)
+                                .setGuest(hypervisor.observe(c.getSpec().getGuest()))
+                                .setIssuer(c.getIssuer())
+                                .setEpoch(c.getEpoch())
+                                .build());
+                        self.get().cancel(false);
+                    } catch (HypervisorException e) {
+                        LOG.info("stopped observing unmanaged migration {}: {}", c.getMigrationId(), e.getMessage());
+                        self.get().cancel(false);
+                    } catch (RuntimeException e) {
+                        LOG.warn("observing unmanaged migration {} failed: {}", c.getMigrationId(), e.toString());
+                    }
+                },
+                observeEvery.toMillis(),
+                observeEvery.toMillis(),
+                TimeUnit.MILLISECONDS));
     }
 
     /**

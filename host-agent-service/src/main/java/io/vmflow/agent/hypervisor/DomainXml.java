@@ -35,11 +35,13 @@ public record DomainXml(String type, String name, String uuid, long memoryBytes,
             }
             String cpu = null;
             NodeList cpus = root.getElementsByTagName("cpu");
-            if (cpus.getLength() > 0 && ((Element) cpus.item(0)).getElementsByTagName("model").getLength() > 0) {
+            if (cpus.getLength() > 0
+                    && ((Element) cpus.item(0)).getElementsByTagName("model").getLength() > 0) {
                 var t = javax.xml.transform.TransformerFactory.newInstance().newTransformer();
                 t.setOutputProperty(javax.xml.transform.OutputKeys.OMIT_XML_DECLARATION, "yes");
                 var w = new java.io.StringWriter();
-                t.transform(new javax.xml.transform.dom.DOMSource(cpus.item(0)),
+                t.transform(
+                        new javax.xml.transform.dom.DOMSource(cpus.item(0)),
                         new javax.xml.transform.stream.StreamResult(w));
                 cpu = w.toString();
             }

@@ -15,19 +15,20 @@ public final class HypervisorUri {
     private static final Pattern TCP = Pattern.compile(
             "tcp:(?://)?(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):([0-9]{1,5})");
 
-    private HypervisorUri() {
-    }
+    private HypervisorUri() {}
 
     /** The URI in QEMU's form, or an exception saying what a valid one looks like. */
     public static String toQemu(String uri) throws HypervisorException {
         if (uri == null || uri.isBlank()) {
-            throw new HypervisorException(ReasonCode.MALFORMED_COMMAND,
+            throw new HypervisorException(
+                    ReasonCode.MALFORMED_COMMAND,
                     "unmanaged direct migration needs the hypervisor URI (seed URI 3), e.g. tcp://10.251.0.2:49200");
         }
         Matcher m = TCP.matcher(uri.trim());
         if (!m.matches()) {
-            throw new HypervisorException(ReasonCode.MALFORMED_COMMAND, "'" + uri
-                    + "' is not a hypervisor migration URI vmflow hands to QEMU: use tcp://HOST:PORT");
+            throw new HypervisorException(
+                    ReasonCode.MALFORMED_COMMAND,
+                    "'" + uri + "' is not a hypervisor migration URI vmflow hands to QEMU: use tcp://HOST:PORT");
         }
         int port = Integer.parseInt(m.group(2));
         if (port < 1 || port > 65535) {

@@ -23,12 +23,11 @@ public record MigrationOptions(String guest, long flags, String migrationUri, Lo
         public static final int AUTO_CONVERGE = 1 << 13;
         public static final int POSTCOPY = 1 << 15;
 
-        private MigrateFlags() {
-        }
+        private MigrateFlags() {}
     }
 
-    public static MigrationOptions of(MigrationSpec spec, String migrationUri, boolean peerToPeer,
-            boolean libvirtTunnel) {
+    public static MigrationOptions of(
+            MigrationSpec spec, String migrationUri, boolean peerToPeer, boolean libvirtTunnel) {
         long flags = 0;
         flags |= spec.getLive() ? MigrateFlags.LIVE : MigrateFlags.OFFLINE;
         if (spec.getPersistDest() || !spec.getLive()) {
@@ -49,8 +48,8 @@ public record MigrationOptions(String guest, long flags, String migrationUri, Lo
         if (libvirtTunnel && spec.getTransport() == Transport.TUNNELLED) {
             flags |= MigrateFlags.TUNNELED;
         }
-        return new MigrationOptions(spec.getGuest(), flags, libvirtTunnel ? null : migrationUri,
-                spec.getBandwidthMiBps());
+        return new MigrationOptions(
+                spec.getGuest(), flags, libvirtTunnel ? null : migrationUri, spec.getBandwidthMiBps());
     }
 
     public boolean has(int flag) {

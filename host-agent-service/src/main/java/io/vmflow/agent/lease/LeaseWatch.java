@@ -1,18 +1,18 @@
 package io.vmflow.agent.lease;
 
-import io.vmflow.agent.report.Reporter;
 import io.vmflow.agent.hypervisor.Hypervisor;
 import io.vmflow.agent.hypervisor.HypervisorException;
+import io.vmflow.agent.report.Reporter;
 import io.vmflow.avro.CoordinatorLease;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
-import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.DeadLetters;
+import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicTail;
-import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Clock;
 import java.time.Instant;
@@ -61,18 +61,35 @@ public final class LeaseWatch implements AutoCloseable {
         Instant caughtUpAt();
     }
 
-    private record Watched(HostCommand command, Instant since) {
-    }
+    private record Watched(HostCommand command, Instant since) {}
 
-    public LeaseWatch(String hostId, Endpoints endpoints, WireFormat wire, Hypervisor hypervisor, Reporter reporter,
-            ScheduledExecutorService scheduler, Clock clock, Loops loops, DeadLetters deadLetters) {
+    public LeaseWatch(
+            String hostId,
+            Endpoints endpoints,
+            WireFormat wire,
+            Hypervisor hypervisor,
+            Reporter reporter,
+            ScheduledExecutorService scheduler,
+            Clock clock,
+            Loops loops,
+            DeadLetters deadLetters) {
         this.hostId = hostId;
         this.hypervisor = hypervisor;
         this.reports = reporter::send;
         this.clock = clock;
-        this.tail = new TopicTail<>("lease-watch-" + hostId, endpoints, TopicCatalogue.COORDINATOR_LEASES.name(),
-                TopicTail.From.BEGINNING, wire, CoordinatorLease.class, (r, l) -> offer(l), leases::remove, loops,
-                deadLetters).probingTheBroker().start();
+        this.tail = new TopicTail<>(
+                        "lease-watch-" + hostId,
+                        endpoints,
+                        TopicCatalogue.COORDINATOR_LEASES.name(),
+                        TopicTail.From.BEGINNING,
+                        wire,
+                        CoordinatorLease.class,
+                        (r, l) -> offer(l),
+                        leases::remove,
+                        loops,
+                        deadLetters)
+                .probingTheBroker()
+                .start();
         this.broker = new BrokerView() {
             @Override
             public Instant reachableSince() {
@@ -135,7 +152,8 @@ public final class LeaseWatch implements AutoCloseable {
     /** When the lease of a watched command's issuer stopped covering its migration, or null if it still does. */
     Instant coveredUntil(Watched w) {
         CoordinatorLease l = leases.get(holder(w.command()));
-        if (l == null || l.getEpoch() < w.command().getEpoch()
+        if (l == null
+                || l.getEpoch() < w.command().getEpoch()
                 || !l.getMigrationIds().contains(w.command().getMigrationId())) {
             return w.since(); // never covered since we started watching
         }
@@ -157,17 +175,22 @@ public final class LeaseWatch implements AutoCloseable {
             }
             Instant reachable = broker.reachableSince();
             Instant caughtUp = broker.caughtUpAt();
-            boolean provenSilent = reachable != null && caughtUp != null && caughtUp.isAfter(deadline)
+            boolean provenSilent = reachable != null
+                    && caughtUp != null
+                    && caughtUp.isAfter(deadline)
                     && !caughtUp.isBefore(reachable.plusMillis(grace));
             if (provenSilent) {
                 watched.remove(w.command().getCommandId());
                 lapse(w, until);
             } else if ((reachable == null || reachable.plusMillis(grace).isAfter(now))
                     && unprovenLogged.add(w.command().getCommandId())) {
-                LOG.warn("lease of {} over migration {} ran out at {}, but the broker {}: not aborting until it has"
-                        + " answered for a whole grace (the coordinator may be alive)", holder(w.command()),
-                        w.command().getMigrationId(), until, reachable == null ? "does not answer"
-                                : "answers again only since " + reachable);
+                LOG.warn(
+                        "lease of {} over migration {} ran out at {}, but the broker {}: not aborting until it has"
+                                + " answered for a whole grace (the coordinator may be alive)",
+                        holder(w.command()),
+                        w.command().getMigrationId(),
+                        until,
+                        reachable == null ? "does not answer" : "answers again only since " + reachable);
             }
         }
     }
@@ -175,17 +198,27 @@ public final class LeaseWatch implements AutoCloseable {
     private void lapse(Watched w, Instant until) {
         HostCommand c = w.command();
         lapsedCommands.put(c.getCommandId(), true);
-        LOG.warn("lease of {} over migration {} lapsed at {}; aborting and resuming the guest on {}", holder(c),
-                c.getMigrationId(), until, hostId);
-        HostReport.Builder r = HostReport.newBuilder().setReportId(UUID.randomUUID().toString()).setHostId(hostId)
-                .setKind(ReportKind.LEASE_LAPSED).setReportedAt(clock.instant()).setMigrationId(c.getMigrationId())
-                .setCommandId(c.getCommandId()).setCommandType(c.getType()).setIssuer(c.getIssuer())
+        LOG.warn(
+                "lease of {} over migration {} lapsed at {}; aborting and resuming the guest on {}",
+                holder(c),
+                c.getMigrationId(),
+                until,
+                hostId);
+        HostReport.Builder r = HostReport.newBuilder()
+                .setReportId(UUID.randomUUID().toString())
+                .setHostId(hostId)
+                .setKind(ReportKind.LEASE_LAPSED)
+                .setReportedAt(clock.instant())
+                .setMigrationId(c.getMigrationId())
+                .setCommandId(c.getCommandId())
+                .setCommandType(c.getType())
+                .setIssuer(c.getIssuer())
                 .setEpoch(c.getEpoch());
         try {
             boolean aborted = hypervisor.abortJob(c.getSpec().getGuest());
             String state = hypervisor.ensureRunning(c.getSpec().getGuest());
             r.setReason(ReasonCode.LEASE_LAPSED.reason("the lease of " + holder(c) + " lapsed at " + until
-                    + "; the migration was aborted and the guest is " + state + " on " + hostId))
+                            + "; the migration was aborted and the guest is " + state + " on " + hostId))
                     .setDetails(Map.of("jobAborted", Boolean.toString(aborted), "guestOnSource", state))
                     .setGuest(hypervisor.observe(c.getSpec().getGuest()));
         } catch (HypervisorException e) {

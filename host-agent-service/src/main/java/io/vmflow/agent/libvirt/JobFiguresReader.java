@@ -9,8 +9,7 @@ import org.libvirt.TypedParameter;
 /** libvirt's job-stats typed parameters (virDomainGetJobStats) as vmflow's JobFigures. */
 final class JobFiguresReader {
 
-    private JobFiguresReader() {
-    }
+    private JobFiguresReader() {}
 
     static JobFigures read(DomainJobStats stats) {
         Map<String, Long> v = new HashMap<>();
@@ -23,9 +22,18 @@ final class JobFiguresReader {
                 }
             }
         }
-        return new JobFigures(v.get("time_elapsed"), v.get("data_total"), v.get("data_processed"),
-                v.get("data_remaining"), v.get("memory_total"), v.get("memory_processed"), v.get("memory_remaining"),
-                v.get("memory_bps"), v.get("memory_dirty_rate"), v.get("memory_iteration"), v.get("downtime"));
+        return new JobFigures(
+                v.get("time_elapsed"),
+                v.get("data_total"),
+                v.get("data_processed"),
+                v.get("data_remaining"),
+                v.get("memory_total"),
+                v.get("memory_processed"),
+                v.get("memory_remaining"),
+                v.get("memory_bps"),
+                v.get("memory_dirty_rate"),
+                v.get("memory_iteration"),
+                v.get("downtime"));
     }
 
     static boolean isEmpty(JobFigures f) {

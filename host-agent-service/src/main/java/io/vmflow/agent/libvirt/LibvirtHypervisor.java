@@ -5,15 +5,12 @@ import io.vmflow.agent.hypervisor.Hypervisor;
 import io.vmflow.agent.hypervisor.HypervisorException;
 import io.vmflow.agent.hypervisor.MigrationOptions;
 import io.vmflow.agent.hypervisor.MigrationStatus;
-import java.time.Duration;
-import org.libvirt.TypedParameter;
-import org.libvirt.TypedStringParameter;
-import org.libvirt.TypedUlongParameter;
 import io.vmflow.avro.GuestInfo;
 import io.vmflow.avro.GuestObservation;
 import io.vmflow.avro.GuestState;
 import io.vmflow.avro.JobFigures;
 import io.vmflow.schemas.reasons.ReasonCode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,6 +25,9 @@ import org.libvirt.DomainInfo;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.libvirt.NodeInfo;
+import org.libvirt.TypedParameter;
+import org.libvirt.TypedStringParameter;
+import org.libvirt.TypedUlongParameter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +49,8 @@ public final class LibvirtHypervisor implements Hypervisor {
             // libvirt prints every error on stderr by default; vmflow reports them through exceptions
             Connect.setErrorCallback(new org.libvirt.ErrorCallback());
         } catch (LibvirtException e) {
-            LoggerFactory.getLogger(LibvirtHypervisor.class).debug("cannot silence libvirt's stderr: {}", e.getMessage());
+            LoggerFactory.getLogger(LibvirtHypervisor.class)
+                    .debug("cannot silence libvirt's stderr: {}", e.getMessage());
         }
     }
 
@@ -105,8 +106,9 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     private Domain require(String guest) throws HypervisorException {
-        return find(guest).orElseThrow(() -> new HypervisorException(ReasonCode.GUEST_NOT_FOUND,
-                "guest '" + guest + "' is not defined on " + uri));
+        return find(guest)
+                .orElseThrow(() -> new HypervisorException(
+                        ReasonCode.GUEST_NOT_FOUND, "guest '" + guest + "' is not defined on " + uri));
     }
 
     @Override
@@ -122,8 +124,8 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
         try {
             Domain dom = d.get();
-            return new GuestObservation(dom.getName(), dom.getUUIDString(), state(dom.getInfo()),
-                    dom.isPersistent() == 1);
+            return new GuestObservation(
+                    dom.getName(), dom.getUUIDString(), state(dom.getInfo()), dom.isPersistent() == 1);
         } catch (LibvirtException e) {
             if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
                 return new GuestObservation(guest, null, GuestState.SHUT_OFF, false); // vanished meanwhile
@@ -150,8 +152,13 @@ public final class LibvirtHypervisor implements Hypervisor {
                 try {
                     Domain d = c.domainLookupByName(name);
                     DomainInfo info = d.getInfo();
-                    out.add(new GuestInfo(name, d.getUUIDString(), state(info), d.isPersistent() == 1,
-                            info.maxMem * 1024, info.nrVirtCpu));
+                    out.add(new GuestInfo(
+                            name,
+                            d.getUUIDString(),
+                            state(info),
+                            d.isPersistent() == 1,
+                            info.maxMem * 1024,
+                            info.nrVirtCpu));
                 } catch (LibvirtException e) {
                     // undefined between the two calls
                 }
@@ -169,8 +176,13 @@ public final class LibvirtHypervisor implements Hypervisor {
             NodeInfo n = c.nodeInfo();
             String caps = c.getCapabilities();
             long v = c.getLibVersion();
-            return new HostFacts(match(CPU_MODEL, caps), match(CPU_ARCH, caps), n.cpus, n.memory * 1024,
-                    c.getFreeMemory(), (v / 1_000_000) + "." + (v / 1000 % 1000) + "." + (v % 1000));
+            return new HostFacts(
+                    match(CPU_MODEL, caps),
+                    match(CPU_ARCH, caps),
+                    n.cpus,
+                    n.memory * 1024,
+                    c.getFreeMemory(),
+                    (v / 1_000_000) + "." + (v / 1000 % 1000) + "." + (v % 1000));
         } catch (LibvirtException e) {
             throw LibvirtErrors.from("reading host facts", e);
         }

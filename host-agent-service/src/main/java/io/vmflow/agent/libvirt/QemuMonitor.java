@@ -20,8 +20,7 @@ final class QemuMonitor {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private QemuMonitor() {
-    }
+    private QemuMonitor() {}
 
     /** Starts QEMU's migration to a hypervisor URI (QMP "migrate"); returns at once, QEMU carries on alone. */
     static void migrate(Domain d, String qemuUri) throws HypervisorException {
@@ -29,8 +28,10 @@ final class QemuMonitor {
         cmd.putObject("arguments").put("uri", qemuUri);
         JsonNode answer = call(d, cmd.toString());
         if (answer.has("error")) {
-            throw new HypervisorException(ReasonCode.MIGRATION_FAILED, "QEMU refused to migrate to " + qemuUri + ": "
-                    + answer.path("error").path("desc").asText());
+            throw new HypervisorException(
+                    ReasonCode.MIGRATION_FAILED,
+                    "QEMU refused to migrate to " + qemuUri + ": "
+                            + answer.path("error").path("desc").asText());
         }
     }
 
@@ -42,8 +43,10 @@ final class QemuMonitor {
     static MigrationStatus cancel(Domain d, java.time.Duration wait) throws HypervisorException {
         JsonNode answer = call(d, "{\"execute\":\"migrate_cancel\"}");
         if (answer.has("error")) {
-            throw new HypervisorException(ReasonCode.HYPERVISOR_ERROR, "QEMU refused to cancel the migration: "
-                    + answer.path("error").path("desc").asText());
+            throw new HypervisorException(
+                    ReasonCode.HYPERVISOR_ERROR,
+                    "QEMU refused to cancel the migration: "
+                            + answer.path("error").path("desc").asText());
         }
         long until = System.nanoTime() + wait.toNanos();
         MigrationStatus s = status(d);
@@ -63,12 +66,20 @@ final class QemuMonitor {
     static MigrationStatus status(Domain d) throws HypervisorException {
         JsonNode r = call(d, "{\"execute\":\"query-migrate\"}").path("return");
         JsonNode ram = r.path("ram");
-        JobFigures f = new JobFigures(longOrNull(r, "total-time"), longOrNull(ram, "total"),
-                longOrNull(ram, "transferred"), longOrNull(ram, "remaining"), longOrNull(ram, "total"),
-                longOrNull(ram, "transferred"), longOrNull(ram, "remaining"),
+        JobFigures f = new JobFigures(
+                longOrNull(r, "total-time"),
+                longOrNull(ram, "total"),
+                longOrNull(ram, "transferred"),
+                longOrNull(ram, "remaining"),
+                longOrNull(ram, "total"),
+                longOrNull(ram, "transferred"),
+                longOrNull(ram, "remaining"),
                 ram.has("mbps") ? (long) (ram.path("mbps").asDouble() * 1_000_000 / 8) : null,
-                longOrNull(ram, "dirty-pages-rate"), longOrNull(ram, "dirty-sync-count"), longOrNull(r, "downtime"));
-        return new MigrationStatus(r.path("status").asText("none"), f, r.path("error-desc").asText(null));
+                longOrNull(ram, "dirty-pages-rate"),
+                longOrNull(ram, "dirty-sync-count"),
+                longOrNull(r, "downtime"));
+        return new MigrationStatus(
+                r.path("status").asText("none"), f, r.path("error-desc").asText(null));
     }
 
     private static JsonNode call(Domain d, String command) throws HypervisorException {
@@ -77,7 +88,8 @@ final class QemuMonitor {
         } catch (LibvirtException e) {
             throw LibvirtErrors.from("QEMU monitor command failed", e);
         } catch (IOException e) {
-            throw new HypervisorException(ReasonCode.HYPERVISOR_ERROR, "QEMU monitor answered something that is not JSON");
+            throw new HypervisorException(
+                    ReasonCode.HYPERVISOR_ERROR, "QEMU monitor answered something that is not JSON");
         }
     }
 

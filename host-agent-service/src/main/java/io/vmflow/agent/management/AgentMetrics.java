@@ -16,8 +16,7 @@ import java.util.function.IntSupplier;
  */
 public final class AgentMetrics {
 
-    private record Outcome(String type, String outcome) {
-    }
+    private record Outcome(String type, String outcome) {}
 
     private final Map<Outcome, AtomicLong> commands = new ConcurrentHashMap<>();
     private final AtomicLong bytes = new AtomicLong();
@@ -39,7 +38,8 @@ public final class AgentMetrics {
 
     /** Counts a final report. */
     public void record(HostReport r) {
-        if (r.getKind() != ReportKind.COMMAND_SUCCEEDED && r.getKind() != ReportKind.COMMAND_FAILED
+        if (r.getKind() != ReportKind.COMMAND_SUCCEEDED
+                && r.getKind() != ReportKind.COMMAND_FAILED
                 && r.getKind() != ReportKind.COMMAND_REFUSED) {
             return;
         }
@@ -57,16 +57,24 @@ public final class AgentMetrics {
     }
 
     public String scrape(String hostId) {
-        Map<Map<String, String>, Long> byTypeAndOutcome = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
+        Map<Map<String, String>, Long> byTypeAndOutcome =
+                new TreeMap<>(java.util.Comparator.comparing(Object::toString));
         commands.forEach((k, v) -> byTypeAndOutcome.put(Map.of("type", k.type(), "outcome", k.outcome()), v.get()));
         Exposition x = new Exposition(Map.of("host", hostId))
-                .labelled("vmflow_agent_commands_total", "Commands answered, by type and outcome.", "counter",
+                .labelled(
+                        "vmflow_agent_commands_total",
+                        "Commands answered, by type and outcome.",
+                        "counter",
                         byTypeAndOutcome)
                 .gauge("vmflow_agent_running_migrations", "Migrations this host is sending now.", running.getAsInt())
                 .counter("vmflow_agent_migrated_bytes_total", "Bytes moved by migrations this host sent.", bytes.get())
-                .gauge("vmflow_agent_last_downtime_ms", "Downtime of the last migration this host sent (-1: none yet).",
+                .gauge(
+                        "vmflow_agent_last_downtime_ms",
+                        "Downtime of the last migration this host sent (-1: none yet).",
                         lastDowntimeMs.get())
-                .gauge("vmflow_agent_libvirt_up", "Whether the local libvirtd answered the last state publication.",
+                .gauge(
+                        "vmflow_agent_libvirt_up",
+                        "Whether the local libvirtd answered the last state publication.",
                         libvirtUp ? 1 : 0);
         return ConsumerLag.appendTo(x).text();
     }

@@ -2,12 +2,12 @@ package io.vmflow.agent.management;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.vmflow.runtime.kafka.Loops;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
-import io.vmflow.runtime.kafka.Loops;
 import java.util.function.Supplier;
 
 /**

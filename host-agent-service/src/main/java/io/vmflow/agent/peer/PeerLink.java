@@ -1,6 +1,5 @@
 package io.vmflow.agent.peer;
 
-import io.vmflow.agent.peer.PeerLink;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
@@ -35,20 +34,30 @@ public final class PeerLink implements AutoCloseable {
     private final Map<String, CompletableFuture<HostReport>> waiting = new ConcurrentHashMap<>();
     /** Migrations whose abort arrived, and when: their calls to the peer end at once. */
     private final Map<String, java.time.Instant> abandoned = new ConcurrentHashMap<>();
+
     private final TopicTail<HostReport> reports;
 
-    public PeerLink(String hostId, Endpoints endpoints, Producer<String, byte[]> producer, WireFormat wire,
-            Loops loops) {
+    public PeerLink(
+            String hostId, Endpoints endpoints, Producer<String, byte[]> producer, WireFormat wire, Loops loops) {
         this.producer = producer;
         this.wire = wire;
-        this.reports = new TopicTail<>("peer-link-" + hostId, endpoints, TopicCatalogue.HOST_REPORTS.name(),
-                TopicTail.From.END, wire, HostReport.class, (r, report) -> {
-                    CompletableFuture<HostReport> f = report.getCommandId() == null ? null
-                            : waiting.get(report.getCommandId());
+        this.reports = new TopicTail<>(
+                "peer-link-" + hostId,
+                endpoints,
+                TopicCatalogue.HOST_REPORTS.name(),
+                TopicTail.From.END,
+                wire,
+                HostReport.class,
+                (r, report) -> {
+                    CompletableFuture<HostReport> f =
+                            report.getCommandId() == null ? null : waiting.get(report.getCommandId());
                     if (f != null && isFinal(report.getKind())) {
                         f.complete(report);
                     }
-                }, key -> { }, loops, null); // the coordinator's engine dead-letters host reports
+                },
+                key -> {},
+                loops,
+                null); // the coordinator's engine dead-letters host reports
     }
 
     public PeerLink start() {
@@ -65,7 +74,8 @@ public final class PeerLink implements AutoCloseable {
      */
     public HostReport call(HostCommand command, Duration deliverWithin, Duration answerWithin)
             throws TimeoutException, InterruptedException, Abandoned {
-        CompletableFuture<HostReport> f = waiting.computeIfAbsent(command.getCommandId(), id -> new CompletableFuture<>());
+        CompletableFuture<HostReport> f =
+                waiting.computeIfAbsent(command.getCommandId(), id -> new CompletableFuture<>());
         Topic topic = TopicCatalogue.hostCommands(command.getHostId());
         long giveUp = deliverWithin == null ? Long.MAX_VALUE : System.nanoTime() + deliverWithin.toNanos();
         long backoffMs = 500;
@@ -75,17 +85,23 @@ public final class PeerLink implements AutoCloseable {
                     throw new Abandoned(command.getType() + " for " + command.getMigrationId());
                 }
                 try {
-                    producer.send(new ProducerRecord<>(topic.name(), command.getMigrationId(),
-                            wire.encode(topic.valueSubject(), command))).get(30, TimeUnit.SECONDS);
+                    producer.send(new ProducerRecord<>(
+                                    topic.name(), command.getMigrationId(), wire.encode(topic.valueSubject(), command)))
+                            .get(30, TimeUnit.SECONDS);
                     break;
                 } catch (ExecutionException | TimeoutException | KafkaException e) {
                     Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
                     if (System.nanoTime() > giveUp) {
-                        throw new TimeoutException("could not deliver " + command.getType() + " to "
-                                + command.getHostId() + "'s agent within " + deliverWithin.toSeconds() + " s: " + cause);
+                        throw new TimeoutException(
+                                "could not deliver " + command.getType() + " to " + command.getHostId()
+                                        + "'s agent within " + deliverWithin.toSeconds() + " s: " + cause);
                     }
-                    LOG.warn("cannot deliver {} to {} yet ({}); retrying in {} ms", command.getType(),
-                            command.getHostId(), cause, backoffMs);
+                    LOG.warn(
+                            "cannot deliver {} to {} yet ({}); retrying in {} ms",
+                            command.getType(),
+                            command.getHostId(),
+                            cause,
+                            backoffMs);
                     Thread.sleep(backoffMs);
                     backoffMs = Math.min(backoffMs * 2, 5000);
                 }

@@ -40,26 +40,49 @@ public final class Reporter {
     /** A report about a command, not yet sent. */
     public HostReport about(HostCommand c, Outcome o) {
         return HostReport.newBuilder()
-                .setReportId(UUID.randomUUID().toString()).setHostId(hostId).setKind(o.kind)
-                .setReportedAt(Instant.now()).setMigrationId(c.getMigrationId()).setCommandId(c.getCommandId())
-                .setCommandType(c.getType()).setReason(o.reason).setGuest(o.guest).setDomainXml(o.domainXml)
-                .setMigrationUri(o.migrationUri).setFigures(o.figures).setDetails(o.details)
-                .setIssuer(c.getIssuer()).setEpoch(c.getEpoch())
+                .setReportId(UUID.randomUUID().toString())
+                .setHostId(hostId)
+                .setKind(o.kind)
+                .setReportedAt(Instant.now())
+                .setMigrationId(c.getMigrationId())
+                .setCommandId(c.getCommandId())
+                .setCommandType(c.getType())
+                .setReason(o.reason)
+                .setGuest(o.guest)
+                .setDomainXml(o.domainXml)
+                .setMigrationUri(o.migrationUri)
+                .setFigures(o.figures)
+                .setDetails(o.details)
+                .setIssuer(c.getIssuer())
+                .setEpoch(c.getEpoch())
                 .build();
     }
 
     public HostReport accepted(HostCommand c) {
         return HostReport.newBuilder()
-                .setReportId(UUID.randomUUID().toString()).setHostId(hostId).setKind(ReportKind.COMMAND_ACCEPTED)
-                .setReportedAt(Instant.now()).setMigrationId(c.getMigrationId()).setCommandId(c.getCommandId())
-                .setCommandType(c.getType()).setIssuer(c.getIssuer()).setEpoch(c.getEpoch()).build();
+                .setReportId(UUID.randomUUID().toString())
+                .setHostId(hostId)
+                .setKind(ReportKind.COMMAND_ACCEPTED)
+                .setReportedAt(Instant.now())
+                .setMigrationId(c.getMigrationId())
+                .setCommandId(c.getCommandId())
+                .setCommandType(c.getType())
+                .setIssuer(c.getIssuer())
+                .setEpoch(c.getEpoch())
+                .build();
     }
 
     public HostReport progress(HostCommand c, JobFigures f) {
         return HostReport.newBuilder()
-                .setReportId(UUID.randomUUID().toString()).setHostId(hostId).setKind(ReportKind.PROGRESS)
-                .setReportedAt(Instant.now()).setMigrationId(c.getMigrationId()).setCommandId(c.getCommandId())
-                .setCommandType(c.getType()).setFigures(f).build();
+                .setReportId(UUID.randomUUID().toString())
+                .setHostId(hostId)
+                .setKind(ReportKind.PROGRESS)
+                .setReportedAt(Instant.now())
+                .setMigrationId(c.getMigrationId())
+                .setCommandId(c.getCommandId())
+                .setCommandType(c.getType())
+                .setFigures(f)
+                .build();
     }
 
     /**
@@ -73,19 +96,29 @@ public final class Reporter {
         for (int attempt = 1; ; attempt++) {
             try {
                 byte[] value = wire.encode(TopicCatalogue.HOST_REPORTS.valueSubject(), r);
-                producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key, value)).get(60,
-                        TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key, value))
+                        .get(60, TimeUnit.SECONDS);
                 metrics.record(r);
                 if (attempt > 1) {
-                    LOG.info("report {} {} for {} stored after {} attempts", r.getKind(), r.getCommandType(), key, attempt);
+                    LOG.info(
+                            "report {} {} for {} stored after {} attempts",
+                            r.getKind(),
+                            r.getCommandType(),
+                            key,
+                            attempt);
                 }
                 return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted sending a report", e);
             } catch (RegistryUnavailableException | ExecutionException | TimeoutException e) {
-                LOG.warn("cannot store report {} {} for {} yet ({}); retrying in {} ms", r.getKind(),
-                        r.getCommandType(), key, e.getCause() == null ? e : e.getCause(), backoffMs);
+                LOG.warn(
+                        "cannot store report {} {} for {} yet ({}); retrying in {} ms",
+                        r.getKind(),
+                        r.getCommandType(),
+                        key,
+                        e.getCause() == null ? e : e.getCause(),
+                        backoffMs);
             }
             try {
                 Thread.sleep(backoffMs);
@@ -101,7 +134,9 @@ public final class Reporter {
     public void sendAsync(HostReport r) {
         String key = r.getMigrationId() != null ? r.getMigrationId() : r.getHostId();
         try {
-            producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key,
+            producer.send(new ProducerRecord<>(
+                    TopicCatalogue.HOST_REPORTS.name(),
+                    key,
                     wire.encode(TopicCatalogue.HOST_REPORTS.valueSubject(), r)));
         } catch (RegistryUnavailableException | org.apache.kafka.common.KafkaException e) {
             LOG.debug("progress sample for {} not sent: {}", key, e.toString());

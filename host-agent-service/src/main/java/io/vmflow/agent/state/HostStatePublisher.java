@@ -3,8 +3,8 @@ package io.vmflow.agent.state;
 import io.vmflow.agent.config.AgentConfig;
 import io.vmflow.agent.hypervisor.HostFacts;
 import io.vmflow.agent.hypervisor.Hypervisor;
-import io.vmflow.agent.management.AgentMetrics;
 import io.vmflow.agent.hypervisor.HypervisorException;
+import io.vmflow.agent.management.AgentMetrics;
 import io.vmflow.avro.HostState;
 import io.vmflow.avro.Liveness;
 import io.vmflow.runtime.serde.WireFormat;
@@ -35,8 +35,13 @@ public final class HostStatePublisher {
     private final IntSupplier runningMigrations;
     private final AgentMetrics metrics;
 
-    public HostStatePublisher(AgentConfig config, Hypervisor hypervisor, Producer<String, byte[]> producer,
-            WireFormat wire, IntSupplier runningMigrations, AgentMetrics metrics) {
+    public HostStatePublisher(
+            AgentConfig config,
+            Hypervisor hypervisor,
+            Producer<String, byte[]> producer,
+            WireFormat wire,
+            IntSupplier runningMigrations,
+            AgentMetrics metrics) {
         this.metrics = metrics;
         this.config = config;
         this.hypervisor = hypervisor;
@@ -47,16 +52,25 @@ public final class HostStatePublisher {
 
     public HostState snapshot(Liveness liveness) {
         HostState.Builder b = HostState.newBuilder()
-                .setHostId(config.hostId()).setReportedAt(Instant.now()).setLiveness(liveness)
-                .setAgentVersion(AGENT_VERSION).setLibvirtUri(config.libvirtUri())
+                .setHostId(config.hostId())
+                .setReportedAt(Instant.now())
+                .setLiveness(liveness)
+                .setAgentVersion(AGENT_VERSION)
+                .setLibvirtUri(config.libvirtUri())
                 .setMigrationAddresses(config.migrationAddresses())
-                .setMigrationPortMin(config.portMin()).setMigrationPortMax(config.portMax())
-                .setRelayEndpoint(config.relayEndpoint()).setRunningMigrations(runningMigrations.getAsInt());
+                .setMigrationPortMin(config.portMin())
+                .setMigrationPortMax(config.portMax())
+                .setRelayEndpoint(config.relayEndpoint())
+                .setRunningMigrations(runningMigrations.getAsInt());
         try {
             HostFacts f = hypervisor.facts();
-            b.setCpuModel(f.cpuModel()).setCpuArch(f.cpuArch()).setCpus(f.cpus())
-                    .setMemoryTotalBytes(f.memoryTotalBytes()).setMemoryFreeBytes(f.memoryFreeBytes())
-                    .setLibvirtVersion(f.libvirtVersion()).setGuests(hypervisor.guests());
+            b.setCpuModel(f.cpuModel())
+                    .setCpuArch(f.cpuArch())
+                    .setCpus(f.cpus())
+                    .setMemoryTotalBytes(f.memoryTotalBytes())
+                    .setMemoryFreeBytes(f.memoryFreeBytes())
+                    .setLibvirtVersion(f.libvirtVersion())
+                    .setGuests(hypervisor.guests());
             metrics.libvirtUp(true);
         } catch (HypervisorException e) {
             LOG.warn("host state without hypervisor facts: {}", e.getMessage());
@@ -69,8 +83,11 @@ public final class HostStatePublisher {
     public void publish(Liveness liveness) {
         HostState s = snapshot(liveness);
         try {
-            producer.send(new ProducerRecord<>(TopicCatalogue.HOST_STATE.name(), config.hostId(),
-                    wire.encode(TopicCatalogue.HOST_STATE.valueSubject(), s))).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(
+                            TopicCatalogue.HOST_STATE.name(),
+                            config.hostId(),
+                            wire.encode(TopicCatalogue.HOST_STATE.valueSubject(), s)))
+                    .get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

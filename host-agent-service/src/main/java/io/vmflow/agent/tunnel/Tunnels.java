@@ -9,9 +9,9 @@ import io.vmflow.avro.TunnelSession;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicTail;
-import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.runtime.security.CredentialSeal;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.nio.ByteBuffer;
 import java.security.PublicKey;
@@ -42,8 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class Tunnels implements AutoCloseable {
 
     /** An open tunnel: its session and the migration URI that sends QEMU's stream into it. */
-    public record Tunnel(String sessionId, String migrationUri) {
-    }
+    public record Tunnel(String sessionId, String migrationUri) {}
 
     private static final Logger LOG = LoggerFactory.getLogger(Tunnels.class);
     private static final Duration SESSION_LIFETIME = Duration.ofMinutes(2);
@@ -57,17 +56,30 @@ public final class Tunnels implements AutoCloseable {
     private final Map<String, String> failures = new ConcurrentHashMap<>();
     private final TopicTail<TunnelReport> reports;
 
-    public Tunnels(String hostId, Endpoints endpoints, Producer<String, byte[]> producer, WireFormat wire,
-            PublicKey relayKey, String socketDir, Loops loops) {
+    public Tunnels(
+            String hostId,
+            Endpoints endpoints,
+            Producer<String, byte[]> producer,
+            WireFormat wire,
+            PublicKey relayKey,
+            String socketDir,
+            Loops loops) {
         this.hostId = hostId;
         this.producer = producer;
         this.wire = wire;
         this.relayKey = relayKey;
         this.socketDir = socketDir;
-        this.reports = new TopicTail<>("tunnels-" + hostId, endpoints, TopicCatalogue.TUNNEL_REPORTS.name(),
-                TopicTail.From.END, wire, TunnelReport.class, (r, report) -> observe(report), key -> { }, loops,
+        this.reports = new TopicTail<>(
+                "tunnels-" + hostId,
+                endpoints,
+                TopicCatalogue.TUNNEL_REPORTS.name(),
+                TopicTail.From.END,
+                wire,
+                TunnelReport.class,
+                (r, report) -> observe(report),
+                key -> {},
+                loops,
                 null); // the coordinator dead-letters what relays report
-
     }
 
     public Tunnels start() {
@@ -90,7 +102,8 @@ public final class Tunnels implements AutoCloseable {
                 hosts.notifyAll();
             }
         } else if (r.getKind() == TunnelReportKind.CLOSED && r.getReason() != null) {
-            failures.putIfAbsent(session, r.getHostId() + "'s relay: " + r.getReason().getMessage());
+            failures.putIfAbsent(
+                    session, r.getHostId() + "'s relay: " + r.getReason().getMessage());
         }
     }
 
@@ -100,22 +113,34 @@ public final class Tunnels implements AutoCloseable {
      */
     public Tunnel open(HostCommand c, Duration timeout) throws HypervisorException {
         if (relayKey == null) {
-            throw new HypervisorException(ReasonCode.TUNNELLED_WITHOUT_RELAY, hostId + " runs no transport relay"
-                    + " (set VMFLOW_AGENT_RELAY_ENDPOINT and VMFLOW_AGENT_RELAY_CERT), so it cannot tunnel");
+            throw new HypervisorException(
+                    ReasonCode.TUNNELLED_WITHOUT_RELAY,
+                    hostId + " runs no transport relay"
+                            + " (set VMFLOW_AGENT_RELAY_ENDPOINT and VMFLOW_AGENT_RELAY_CERT), so it cannot tunnel");
         }
         String sessionId = "t-" + UUID.randomUUID();
         String credential = CredentialSeal.newCredential();
         Set<String> hosts = ConcurrentHashMap.newKeySet();
         opened.put(sessionId, hosts);
         Instant now = Instant.now();
-        Long cap = c.getSpec().getBandwidthMiBps() == null || c.getSpec().getBandwidthMiBps() <= 0 ? null
+        Long cap = c.getSpec().getBandwidthMiBps() == null || c.getSpec().getBandwidthMiBps() <= 0
+                ? null
                 : c.getSpec().getBandwidthMiBps() << 20;
-        TunnelSession s = TunnelSession.newBuilder().setSessionId(sessionId).setMigrationId(c.getMigrationId())
-                .setAction(SessionAction.OPEN).setSourceHost(hostId).setDestinationHost(c.getPeerHost())
-                .setDestinationRelay(c.getDestinationRelay()).setSourceListen(socket(sessionId))
-                .setDestinationTarget(socket(sessionId)).setCredentialSha256(ByteBuffer.wrap(CredentialSeal.digest(credential)))
+        TunnelSession s = TunnelSession.newBuilder()
+                .setSessionId(sessionId)
+                .setMigrationId(c.getMigrationId())
+                .setAction(SessionAction.OPEN)
+                .setSourceHost(hostId)
+                .setDestinationHost(c.getPeerHost())
+                .setDestinationRelay(c.getDestinationRelay())
+                .setSourceListen(socket(sessionId))
+                .setDestinationTarget(socket(sessionId))
+                .setCredentialSha256(ByteBuffer.wrap(CredentialSeal.digest(credential)))
                 .setSealedCredential(ByteBuffer.wrap(CredentialSeal.seal(credential, relayKey, sessionId)))
-                .setExpiresAt(now.plus(SESSION_LIFETIME)).setBandwidthBytesPerSecond(cap).setIssuedAt(now).build();
+                .setExpiresAt(now.plus(SESSION_LIFETIME))
+                .setBandwidthBytesPerSecond(cap)
+                .setIssuedAt(now)
+                .build();
         send(s);
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (hosts) {
@@ -123,11 +148,13 @@ public final class Tunnels implements AutoCloseable {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     close(c, sessionId);
-                    String missing = hosts.contains(hostId) ? c.getPeerHost() + " (at " + c.getDestinationRelay() + ")"
-                            : hostId;
-                    throw new HypervisorException(ReasonCode.TUNNEL_UNAVAILABLE, "the transport relay of " + missing
-                            + " did not open tunnel session " + sessionId + " within " + timeout.toSeconds()
-                            + " s: is it running and reading " + TopicCatalogue.TUNNEL_SESSIONS.name() + "?");
+                    String missing =
+                            hosts.contains(hostId) ? c.getPeerHost() + " (at " + c.getDestinationRelay() + ")" : hostId;
+                    throw new HypervisorException(
+                            ReasonCode.TUNNEL_UNAVAILABLE,
+                            "the transport relay of " + missing
+                                    + " did not open tunnel session " + sessionId + " within " + timeout.toSeconds()
+                                    + " s: is it running and reading " + TopicCatalogue.TUNNEL_SESSIONS.name() + "?");
                 }
                 try {
                     hosts.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
@@ -138,7 +165,11 @@ public final class Tunnels implements AutoCloseable {
                 }
             }
         }
-        LOG.info("migration {}: tunnel session {} open on {} and {}", c.getMigrationId(), sessionId, hostId,
+        LOG.info(
+                "migration {}: tunnel session {} open on {} and {}",
+                c.getMigrationId(),
+                sessionId,
+                hostId,
                 c.getPeerHost());
         return new Tunnel(sessionId, "unix://" + socket(sessionId));
     }
@@ -153,13 +184,23 @@ public final class Tunnels implements AutoCloseable {
         opened.remove(sessionId);
         Instant now = Instant.now();
         try {
-            send(TunnelSession.newBuilder().setSessionId(sessionId).setMigrationId(c.getMigrationId())
-                    .setAction(SessionAction.CLOSE).setSourceHost(hostId).setDestinationHost(c.getPeerHost())
+            send(TunnelSession.newBuilder()
+                    .setSessionId(sessionId)
+                    .setMigrationId(c.getMigrationId())
+                    .setAction(SessionAction.CLOSE)
+                    .setSourceHost(hostId)
+                    .setDestinationHost(c.getPeerHost())
                     .setDestinationRelay(c.getDestinationRelay() == null ? "" : c.getDestinationRelay())
-                    .setCredentialSha256(ByteBuffer.allocate(0)).setExpiresAt(now).setIssuedAt(now).build());
+                    .setCredentialSha256(ByteBuffer.allocate(0))
+                    .setExpiresAt(now)
+                    .setIssuedAt(now)
+                    .build());
         } catch (HypervisorException e) {
-            LOG.warn("migration {}: tunnel session {} not closed ({}); it expires on its own", c.getMigrationId(),
-                    sessionId, e.getMessage());
+            LOG.warn(
+                    "migration {}: tunnel session {} not closed ({}); it expires on its own",
+                    c.getMigrationId(),
+                    sessionId,
+                    e.getMessage());
         }
         failures.remove(sessionId);
     }
@@ -170,14 +211,19 @@ public final class Tunnels implements AutoCloseable {
 
     private void send(TunnelSession s) throws HypervisorException {
         try {
-            producer.send(new ProducerRecord<>(TopicCatalogue.TUNNEL_SESSIONS.name(), s.getMigrationId(),
-                    wire.encode(TopicCatalogue.TUNNEL_SESSIONS.valueSubject(), s))).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(
+                            TopicCatalogue.TUNNEL_SESSIONS.name(),
+                            s.getMigrationId(),
+                            wire.encode(TopicCatalogue.TUNNEL_SESSIONS.valueSubject(), s)))
+                    .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new HypervisorException(ReasonCode.TUNNEL_UNAVAILABLE, "cannot write tunnel session "
-                    + s.getSessionId() + " to " + TopicCatalogue.TUNNEL_SESSIONS.name() + ": " + e);
+            throw new HypervisorException(
+                    ReasonCode.TUNNEL_UNAVAILABLE,
+                    "cannot write tunnel session " + s.getSessionId() + " to " + TopicCatalogue.TUNNEL_SESSIONS.name()
+                            + ": " + e);
         }
     }
 

@@ -13,9 +13,15 @@ class CommandLedgerTest {
     private final CommandLedger ledger = new CommandLedger();
 
     private static HostReport finalReport(String commandId, String issuer, long epoch) {
-        return HostReport.newBuilder().setReportId("r-" + commandId).setHostId("hostA")
-                .setKind(ReportKind.COMMAND_SUCCEEDED).setReportedAt(Instant.EPOCH).setCommandId(commandId)
-                .setIssuer(issuer).setEpoch(epoch).build();
+        return HostReport.newBuilder()
+                .setReportId("r-" + commandId)
+                .setHostId("hostA")
+                .setKind(ReportKind.COMMAND_SUCCEEDED)
+                .setReportedAt(Instant.EPOCH)
+                .setCommandId(commandId)
+                .setIssuer(issuer)
+                .setEpoch(epoch)
+                .build();
     }
 
     @Test

@@ -53,7 +53,8 @@ class AgentConfigTest {
     void mistakesAreRefusedWithWhatToDo() {
         Map<String, String> typo = minimal();
         typo.put("VMFLOW_AGENT_WORKER", "4");
-        assertThatThrownBy(() -> AgentConfig.from(typo, E)).hasMessageContaining("unknown configuration keys")
+        assertThatThrownBy(() -> AgentConfig.from(typo, E))
+                .hasMessageContaining("unknown configuration keys")
                 .hasMessageContaining("VMFLOW_AGENT_WORKER");
         Map<String, String> ports = minimal();
         ports.put("VMFLOW_AGENT_MIGRATION_PORTS", "49215-49152");
@@ -63,6 +64,7 @@ class AgentConfigTest {
         assertThatThrownBy(() -> AgentConfig.from(host, E)).hasMessageContaining("not a valid host id");
         Map<String, String> noUri = minimal();
         noUri.remove("VMFLOW_AGENT_LIBVIRT_URI");
-        assertThatThrownBy(() -> AgentConfig.from(noUri, E)).hasMessageContaining("VMFLOW_AGENT_LIBVIRT_URI is required");
+        assertThatThrownBy(() -> AgentConfig.from(noUri, E))
+                .hasMessageContaining("VMFLOW_AGENT_LIBVIRT_URI is required");
     }
 }

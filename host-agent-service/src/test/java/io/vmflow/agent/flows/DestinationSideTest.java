@@ -25,8 +25,9 @@ class DestinationSideTest {
 
     static HostCommand prepare(String guest, long memoryMiB, String cpu) {
         return HostCommand.newBuilder(command(CommandType.PREPARE, spec(guest).build()))
-                .setDomainXml("<domain type='kvm'><name>" + guest + "</name><uuid>" + UUID + "</uuid><memory unit='KiB'>"
-                        + (memoryMiB << 10) + "</memory>" + cpu + "</domain>").build();
+                .setDomainXml("<domain type='kvm'><name>" + guest + "</name><uuid>" + UUID
+                        + "</uuid><memory unit='KiB'>" + (memoryMiB << 10) + "</memory>" + cpu + "</domain>")
+                .build();
     }
 
     static ReasonCode codeOf(ThrowingCall call) {
@@ -75,20 +76,28 @@ class DestinationSideTest {
     @Test
     void onlyAGuestOnTheHostCpuNeedsTheDestinationsCpuToFit() throws Exception {
         hypervisor.cpuCompatible = false;
-        assertThat(codeOf(() -> destination.prepare(prepare("web", 256,
-                "<cpu mode='custom'><model>Skylake-Server</model></cpu>")))).isEqualTo(ReasonCode.CPU_INCOMPATIBLE);
+        assertThat(codeOf(() -> destination.prepare(
+                        prepare("web", 256, "<cpu mode='custom'><model>Skylake-Server</model></cpu>"))))
+                .isEqualTo(ReasonCode.CPU_INCOMPATIBLE);
         assertThat(destination.prepare(prepare("tcg", 256, "")).kind().name()).isEqualTo("COMMAND_SUCCEEDED");
     }
 
     @Test
     void finishWantsTheGuestRunningHereAfterALiveMigrationAndDefinedAfterAnOfflineOne() throws Exception {
-        assertThat(codeOf(() -> destination.finish(command(CommandType.FINISH, spec("web").build()))))
+        assertThat(codeOf(() -> destination.finish(
+                        command(CommandType.FINISH, spec("web").build()))))
                 .isEqualTo(ReasonCode.MIGRATION_FAILED);
         hypervisor.add("web", GuestState.RUNNING, true);
-        assertThat(destination.finish(command(CommandType.FINISH, spec("web").build())).details())
+        assertThat(destination
+                        .finish(command(CommandType.FINISH, spec("web").build()))
+                        .details())
                 .containsEntry("persistent", "true");
         hypervisor.add("cold", GuestState.SHUT_OFF, true);
-        assertThat(destination.finish(command(CommandType.FINISH, spec("cold").setLive(false).build())).kind().name())
+        assertThat(destination
+                        .finish(command(
+                                CommandType.FINISH, spec("cold").setLive(false).build()))
+                        .kind()
+                        .name())
                 .isEqualTo("COMMAND_SUCCEEDED");
     }
 }

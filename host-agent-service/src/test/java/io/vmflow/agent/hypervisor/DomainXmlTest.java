@@ -30,7 +30,8 @@ class DomainXmlTest {
 
     @Test
     void hostileXmlIsRefused() {
-        assertThatThrownBy(() -> DomainXml.parse("<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain>&x;</domain>"))
+        assertThatThrownBy(() ->
+                        DomainXml.parse("<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain>&x;</domain>"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> DomainXml.parse("not xml")).isInstanceOf(IllegalArgumentException.class);
     }

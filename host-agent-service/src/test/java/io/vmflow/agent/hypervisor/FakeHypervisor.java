@@ -85,7 +85,8 @@ public final class FakeHypervisor implements Hypervisor {
     @Override
     public GuestObservation observe(String guest) {
         Guest g = guests.get(guest);
-        return g == null ? new GuestObservation(guest, null, GuestState.SHUT_OFF, false)
+        return g == null
+                ? new GuestObservation(guest, null, GuestState.SHUT_OFF, false)
                 : new GuestObservation(guest, g.uuid, g.state, g.persistent);
     }
 

@@ -29,7 +29,10 @@ class LeaseWatchTest {
     Instant now = T;
     Instant reachableSince = T.minusSeconds(60);
     Instant caughtUpAt = T;
-    final LeaseWatch watch = new LeaseWatch("hostA", hypervisor, reports::add,
+    final LeaseWatch watch = new LeaseWatch(
+            "hostA",
+            hypervisor,
+            reports::add,
             new Clock() {
                 @Override
                 public Instant instant() {
@@ -59,10 +62,21 @@ class LeaseWatchTest {
             });
 
     static HostCommand perform(long epoch) {
-        return HostCommand.newBuilder().setCommandId("m-1:perform:hostA").setMigrationId("m-1").setHostId("hostA")
-                .setType(CommandType.PERFORM).setEpoch(epoch).setIssuer("vmflow-coordinator").setLeaseHolder("c-1")
-                .setIssuedAt(T).setLeaseGraceMs(GRACE)
-                .setSpec(MigrationSpec.newBuilder().setGuest("web").setSourceHost("hostA").build()).build();
+        return HostCommand.newBuilder()
+                .setCommandId("m-1:perform:hostA")
+                .setMigrationId("m-1")
+                .setHostId("hostA")
+                .setType(CommandType.PERFORM)
+                .setEpoch(epoch)
+                .setIssuer("vmflow-coordinator")
+                .setLeaseHolder("c-1")
+                .setIssuedAt(T)
+                .setLeaseGraceMs(GRACE)
+                .setSpec(MigrationSpec.newBuilder()
+                        .setGuest("web")
+                        .setSourceHost("hostA")
+                        .build())
+                .build();
     }
 
     void lease(long epoch, Instant expires, String... migrations) {
@@ -120,7 +134,9 @@ class LeaseWatchTest {
         now = T.plusSeconds(11);
         caughtUpAt = now;
         watch.check();
-        assertThat(reports).as("an epoch-3 lease cannot cover an epoch-4 command").hasSize(1);
+        assertThat(reports)
+                .as("an epoch-3 lease cannot cover an epoch-4 command")
+                .hasSize(1);
     }
 
     @Test
@@ -131,7 +147,8 @@ class LeaseWatchTest {
         now = T.plusSeconds(11);
         caughtUpAt = now;
         watch.check();
-        assertThat(reports).singleElement().satisfies(r ->
-                assertThat(r.getReason().getCode()).isEqualTo(ReasonCode.GUEST_LEFT_PAUSED.name()));
+        assertThat(reports)
+                .singleElement()
+                .satisfies(r -> assertThat(r.getReason().getCode()).isEqualTo(ReasonCode.GUEST_LEFT_PAUSED.name()));
     }
 }

@@ -23,22 +23,29 @@ class MigrationOptionsTest {
         assertThat(MigrationOptions.MigrateFlags.POSTCOPY).isEqualTo(MigrateFlags.POSTCOPY);
     }
 
-
     private static MigrationSpec.Builder spec() {
         return MigrationSpec.newBuilder().setGuest("g").setSourceHost("a");
     }
 
     @Test
     void theSeedsFlagsMapToLibvirts() {
-        MigrationOptions o = MigrationOptions.of(spec().setPersistDest(true).setUndefineSource(true)
-                .setAutoConverge(true).build(), "tcp://10.251.0.2", true, false);
+        MigrationOptions o = MigrationOptions.of(
+                spec().setPersistDest(true)
+                        .setUndefineSource(true)
+                        .setAutoConverge(true)
+                        .build(),
+                "tcp://10.251.0.2",
+                true,
+                false);
         assertThat(o.has(MigrateFlags.LIVE)).isTrue();
         assertThat(o.has(MigrateFlags.PERSIST_DEST)).isTrue();
         assertThat(o.has(MigrateFlags.UNDEFINE_SOURCE)).isTrue();
         assertThat(o.has(MigrateFlags.AUTO_CONVERGE)).isTrue();
         assertThat(o.has(MigrateFlags.PEER2PEER)).isTrue();
         assertThat(o.has(MigrateFlags.TUNNELED)).isFalse();
-        assertThat(LibvirtHypervisor.parameters(o)).extracting(p -> p.field).containsExactly("destination_name", "migrate_uri");
+        assertThat(LibvirtHypervisor.parameters(o))
+                .extracting(p -> p.field)
+                .containsExactly("destination_name", "migrate_uri");
     }
 
     @Test
@@ -46,7 +53,9 @@ class MigrationOptionsTest {
         MigrationOptions o = MigrationOptions.of(spec().build(), null, false, false);
         assertThat(o.has(MigrateFlags.PERSIST_DEST)).isFalse();
         assertThat(o.has(MigrateFlags.UNDEFINE_SOURCE)).isFalse();
-        assertThat(LibvirtHypervisor.parameters(o)).as("never empty: libvirt-java cannot pass none").hasSize(1);
+        assertThat(LibvirtHypervisor.parameters(o))
+                .as("never empty: libvirt-java cannot pass none")
+                .hasSize(1);
     }
 
     @Test
@@ -59,10 +68,12 @@ class MigrationOptionsTest {
 
     @Test
     void libvirtsOwnTunnelOnlyForATunnelledRequestWithoutARelayAndThenNoMigrateUri() {
-        MigrationOptions o = MigrationOptions.of(spec().setTransport(Transport.TUNNELLED).setBandwidthMiBps(100L)
-                .build(), "tcp://x", true, true);
+        MigrationOptions o = MigrationOptions.of(
+                spec().setTransport(Transport.TUNNELLED).setBandwidthMiBps(100L).build(), "tcp://x", true, true);
         assertThat(o.has(MigrateFlags.TUNNELED)).isTrue();
         assertThat(o.migrationUri()).isNull();
-        assertThat(LibvirtHypervisor.parameters(o)).extracting(p -> p.field).containsExactly("destination_name", "bandwidth");
+        assertThat(LibvirtHypervisor.parameters(o))
+                .extracting(p -> p.field)
+                .containsExactly("destination_name", "bandwidth");
     }
 }

@@ -1,8 +1,5 @@
 package io.vmflow.agent.testhosts;
 
-import io.vmflow.testsupport.hosts.Reports;
-import io.vmflow.testsupport.hosts.TestGuest;
-import io.vmflow.testsupport.hosts.TestHost;
 import io.vmflow.agent.HostAgent;
 import io.vmflow.agent.config.AgentConfig;
 import io.vmflow.avro.CommandType;
@@ -15,6 +12,9 @@ import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.hosts.Reports;
+import io.vmflow.testsupport.hosts.TestGuest;
+import io.vmflow.testsupport.hosts.TestHost;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -57,28 +57,47 @@ public final class AgentHarness implements AutoCloseable {
     }
 
     private AgentConfig config(TestHost h) {
-        Map<String, String> env = new HashMap<>(Map.of("VMFLOW_AGENT_HOST_ID", h.id(), "VMFLOW_AGENT_LIBVIRT_URI",
-                h.libvirtUri(), "VMFLOW_AGENT_MIGRATION_ADDRESSES", h.migrationAddress(),
-                "VMFLOW_AGENT_PROGRESS_INTERVAL_MS", "300", "VMFLOW_AGENT_MANAGEMENT", "127.0.0.1:0"));
+        Map<String, String> env = new HashMap<>(Map.of(
+                "VMFLOW_AGENT_HOST_ID",
+                h.id(),
+                "VMFLOW_AGENT_LIBVIRT_URI",
+                h.libvirtUri(),
+                "VMFLOW_AGENT_MIGRATION_ADDRESSES",
+                h.migrationAddress(),
+                "VMFLOW_AGENT_PROGRESS_INTERVAL_MS",
+                "300",
+                "VMFLOW_AGENT_MANAGEMENT",
+                "127.0.0.1:0"));
         env.putAll(extra.apply(h));
         return AgentConfig.from(env, endpoints);
     }
 
     /** A spec moving a guest from hostA to hostB, with both libvirt URIs filled in as the coordinator would. */
     public MigrationSpec.Builder spec(TestGuest g) {
-        return MigrationSpec.newBuilder().setGuest(g.name()).setSourceHost(hostA.id()).setDestinationHost(hostB.id())
-                .setSourceUri(hostA.libvirtUri()).setDestinationUri(hostB.libvirtUri());
+        return MigrationSpec.newBuilder()
+                .setGuest(g.name())
+                .setSourceHost(hostA.id())
+                .setDestinationHost(hostB.id())
+                .setSourceUri(hostA.libvirtUri())
+                .setDestinationUri(hostB.libvirtUri());
     }
 
     public HostCommand.Builder command(String migrationId, String host, CommandType type, MigrationSpec s) {
-        return HostCommand.newBuilder().setCommandId(migrationId + ":" + type.name().toLowerCase() + ":" + host)
-                .setMigrationId(migrationId).setHostId(host).setType(type).setEpoch(epoch).setIssuer("it-harness")
-                .setIssuedAt(Instant.now()).setSpec(s);
+        return HostCommand.newBuilder()
+                .setCommandId(migrationId + ":" + type.name().toLowerCase() + ":" + host)
+                .setMigrationId(migrationId)
+                .setHostId(host)
+                .setType(type)
+                .setEpoch(epoch)
+                .setIssuer("it-harness")
+                .setIssuedAt(Instant.now())
+                .setSpec(s);
     }
 
     public void send(HostCommand c) throws Exception {
         Topic t = TopicCatalogue.hostCommands(c.getHostId());
-        producer.send(new ProducerRecord<>(t.name(), c.getMigrationId(), wire.encode(t.valueSubject(), c))).get();
+        producer.send(new ProducerRecord<>(t.name(), c.getMigrationId(), wire.encode(t.valueSubject(), c)))
+                .get();
     }
 
     /** Sends a command and waits for its final report. */
@@ -116,8 +135,10 @@ public final class AgentHarness implements AutoCloseable {
     public void publishLease(String coordinatorId, long leaseEpoch, Instant expiresAt, List<String> migrationIds)
             throws Exception {
         Topic t = TopicCatalogue.COORDINATOR_LEASES;
-        CoordinatorLease lease = new CoordinatorLease(coordinatorId, leaseEpoch, Instant.now(), expiresAt, migrationIds);
-        producer.send(new ProducerRecord<>(t.name(), coordinatorId, wire.encode(t.valueSubject(), lease))).get();
+        CoordinatorLease lease =
+                new CoordinatorLease(coordinatorId, leaseEpoch, Instant.now(), expiresAt, migrationIds);
+        producer.send(new ProducerRecord<>(t.name(), coordinatorId, wire.encode(t.valueSubject(), lease)))
+                .get();
     }
 
     public static String newMigrationId() {

@@ -17,8 +17,8 @@ import java.util.Set;
  */
 public final class AuditCheck {
 
-    static final Set<Phase> FINAL = EnumSet.of(Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.REJECTED,
-            Phase.GUEST_LEFT_PAUSED);
+    static final Set<Phase> FINAL =
+            EnumSet.of(Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.REJECTED, Phase.GUEST_LEFT_PAUSED);
 
     private final Map<String, MigrationEvent> last = new HashMap<>();
     private final Set<String> eventIds = new HashSet<>();
@@ -42,8 +42,8 @@ public final class AuditCheck {
                     + " but the log says " + previous);
         }
         if (before != null && FINAL.contains(before.getPhase())) {
-            problems.add(e.getMigrationId() + " #" + e.getSequence() + ": event after the final phase "
-                    + before.getPhase());
+            problems.add(
+                    e.getMigrationId() + " #" + e.getSequence() + ": event after the final phase " + before.getPhase());
         }
         last.put(e.getMigrationId(), e);
     }
@@ -66,7 +66,9 @@ public final class AuditCheck {
 
     public Map<Phase, Long> byFinalPhase() {
         Map<Phase, Long> m = new HashMap<>();
-        last.values().stream().filter(e -> FINAL.contains(e.getPhase())).forEach(e -> m.merge(e.getPhase(), 1L, Long::sum));
+        last.values().stream()
+                .filter(e -> FINAL.contains(e.getPhase()))
+                .forEach(e -> m.merge(e.getPhase(), 1L, Long::sum));
         return m;
     }
 }

@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
  * topic can put bytes there; the coordinator dead-letters them) are listed as FOREIGN: they do not
  * break vmflow's own record, but an auditor wants to know, and {@code --strict} counts them as problems.
  */
-@Command(name = "audit", mixinStandardHelpOptions = true,
+@Command(
+        name = "audit",
+        mixinStandardHelpOptions = true,
         description = "Replay the migration events from offset 0 and check every migration's sequence.")
 final class AuditCommand implements Callable<Integer> {
 
@@ -31,7 +33,12 @@ final class AuditCommand implements Callable<Integer> {
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         AuditCheck check = new AuditCheck();
         List<String> foreign = new ArrayList<>();
-        new LogReader<>(endpoints, wire, "vmflow-cli-audit", TopicCatalogue.MIGRATION_EVENTS.name(), MigrationEvent.class)
+        new LogReader<>(
+                        endpoints,
+                        wire,
+                        "vmflow-cli-audit",
+                        TopicCatalogue.MIGRATION_EVENTS.name(),
+                        MigrationEvent.class)
                 .each((r, e) -> check.accept(e), (r, e) -> {
                     String line = LogReader.at(r) + ": " + e.getMessage();
                     if (e.isTransient()) {
@@ -40,14 +47,18 @@ final class AuditCommand implements Callable<Integer> {
                         foreign.add(line);
                     }
                 });
-        System.out.printf("%d events, %d migrations: %d still open, ended %s%n", check.events(), check.migrations(),
-                check.open(), check.byFinalPhase());
+        System.out.printf(
+                "%d events, %d migrations: %d still open, ended %s%n",
+                check.events(), check.migrations(), check.open(), check.byFinalPhase());
         foreign.forEach(f -> System.out.println("FOREIGN " + f));
         if (strict) {
             foreign.forEach(f -> check.problems().add("not a vmflow event: " + f));
         }
         check.problems().forEach(p -> System.out.println("PROBLEM " + p));
-        System.out.println(check.problems().isEmpty() ? "audit log complete, in order, without duplicates" : check.problems().size() + " problems");
+        System.out.println(
+                check.problems().isEmpty()
+                        ? "audit log complete, in order, without duplicates"
+                        : check.problems().size() + " problems");
         if (!foreign.isEmpty()) {
             System.out.println(foreign.size() + " record(s) in the log are not vmflow events (written by someone else;"
                     + " vmflow.dead-letter holds them with the reason)");

@@ -15,7 +15,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Asks vmflow to cancel a migration; its events say what happened to the guest. */
-@Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a migration (see its events for the outcome).")
+@Command(
+        name = "cancel",
+        mixinStandardHelpOptions = true,
+        description = "Cancel a migration (see its events for the outcome).")
 final class CancelCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "The migration id.")
@@ -28,11 +31,18 @@ final class CancelCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
-        CancelRequest c = new CancelRequest("cancel-" + UUID.randomUUID().toString().substring(0, 8), migrationId,
-                System.getProperty("user.name"), reason, Instant.now());
+        CancelRequest c = new CancelRequest(
+                "cancel-" + UUID.randomUUID().toString().substring(0, 8),
+                migrationId,
+                System.getProperty("user.name"),
+                reason,
+                Instant.now());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {
-            producer.send(new ProducerRecord<>(TopicCatalogue.CANCEL_REQUESTS.name(), migrationId,
-                    wire.encode(TopicCatalogue.CANCEL_REQUESTS.valueSubject(), c))).get();
+            producer.send(new ProducerRecord<>(
+                            TopicCatalogue.CANCEL_REQUESTS.name(),
+                            migrationId,
+                            wire.encode(TopicCatalogue.CANCEL_REQUESTS.valueSubject(), c)))
+                    .get();
         }
         System.out.println("cancel requested for " + migrationId + "; follow it with: vmflow events --migration "
                 + migrationId + " --follow");

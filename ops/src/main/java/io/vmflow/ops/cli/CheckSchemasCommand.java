@@ -11,8 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Asks the registry whether this build's schemas are compatible with what it last registered. */
-@Command(name = "check-schemas", mixinStandardHelpOptions = true,
-        description = "Check this build's schemas against the latest registered versions; exit 1 if any is incompatible.")
+@Command(
+        name = "check-schemas",
+        mixinStandardHelpOptions = true,
+        description =
+                "Check this build's schemas against the latest registered versions; exit 1 if any is incompatible.")
 final class CheckSchemasCommand implements Callable<Integer> {
 
     @Option(names = "--hosts", split = ",", description = "Host ids whose command subjects to check too.")
@@ -20,7 +23,8 @@ final class CheckSchemasCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SchemaRegistryClient registry = new SchemaRegistryClient(Endpoints.fromEnvironment().registryUrl());
+        SchemaRegistryClient registry =
+                new SchemaRegistryClient(Endpoints.fromEnvironment().registryUrl());
         boolean ok = true;
         for (SchemaSetup.Outcome o : new SchemaSetup(registry).run(TopicCatalogue.all(hosts), false)) {
             System.out.printf("%-36s %s%n", o.subject(), o.compatible() ? "ok" : "INCOMPATIBLE: " + o.detail());

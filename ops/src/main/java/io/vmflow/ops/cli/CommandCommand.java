@@ -31,14 +31,19 @@ import picocli.CommandLine.Option;
  * the way to drive agents by hand (or before the coordinator exists). Libvirt URIs of the hosts are
  * taken from their published host state unless given.
  */
-@Command(name = "command", mixinStandardHelpOptions = true,
+@Command(
+        name = "command",
+        mixinStandardHelpOptions = true,
         description = "Send one command to a host agent through Kafka and print the agents' reports about it.")
 final class CommandCommand implements Callable<Integer> {
 
     @Option(names = "--host", required = true, description = "The agent that must act (its command topic).")
     String host;
 
-    @Option(names = "--type", required = true, description = "BEGIN, PREPARE, PERFORM, FINISH, CONFIRM, ABORT, HANDOFF_PEER_TO_PEER, HANDOFF_UNMANAGED.")
+    @Option(
+            names = "--type",
+            required = true,
+            description = "BEGIN, PREPARE, PERFORM, FINISH, CONFIRM, ABORT, HANDOFF_PEER_TO_PEER, HANDOFF_UNMANAGED.")
     CommandType type;
 
     @Mixin
@@ -47,7 +52,9 @@ final class CommandCommand implements Callable<Integer> {
     @Option(names = "--source", description = "Source host id (default: --host).")
     String source;
 
-    @Option(names = "--peer", description = "The other vmflow host of the migration (p2p: the destination agent to drive).")
+    @Option(
+            names = "--peer",
+            description = "The other vmflow host of the migration (p2p: the destination agent to drive).")
     String peer;
 
     @Option(names = "--migration-id", description = "Default: a new id.")
@@ -61,14 +68,18 @@ final class CommandCommand implements Callable<Integer> {
 
     /** The command's spec, as the flags describe it (the transport of a hand-driven command is native). */
     MigrationSpec spec() {
-        return options.spec(source != null ? source : host).setTransport(Transport.NATIVE).build();
+        return options.spec(source != null ? source : host)
+                .setTransport(Transport.NATIVE)
+                .build();
     }
 
     @Override
     public Integer call() throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
-        String id = migrationId != null ? migrationId : "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        String id = migrationId != null
+                ? migrationId
+                : "cli-" + UUID.randomUUID().toString().substring(0, 8);
         MigrationSpec spec = spec();
         if (spec.getDestinationUri() == null && spec.getDestinationHost() != null) {
             HostState d = HostLookup.all(endpoints, wire).get(spec.getDestinationHost());
@@ -79,21 +90,32 @@ final class CommandCommand implements Callable<Integer> {
             }
             spec.setDestinationUri(d.getLibvirtUri());
         }
-        HostCommand c = HostCommand.newBuilder().setCommandId(id + ":" + type.name().toLowerCase() + ":" + host)
-                .setMigrationId(id).setHostId(host).setType(type).setEpoch(epoch)
-                .setIssuer("cli:" + System.getProperty("user.name")).setIssuedAt(Instant.now()).setSpec(spec)
-                .setPeerHost(peer).setMigrationUri(spec.getMigrationUri()).build();
+        HostCommand c = HostCommand.newBuilder()
+                .setCommandId(id + ":" + type.name().toLowerCase() + ":" + host)
+                .setMigrationId(id)
+                .setHostId(host)
+                .setType(type)
+                .setEpoch(epoch)
+                .setIssuer("cli:" + System.getProperty("user.name"))
+                .setIssuedAt(Instant.now())
+                .setSpec(spec)
+                .setPeerHost(peer)
+                .setMigrationUri(spec.getMigrationUri())
+                .build();
 
-        try (KafkaConsumer<String, byte[]> reports = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-reports"));
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {
+        try (KafkaConsumer<String, byte[]> reports =
+                        new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-reports"));
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {
             String topic = TopicCatalogue.HOST_REPORTS.name();
             List<TopicPartition> tps = reports.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             reports.assign(tps);
             reports.seekToEnd(tps);
             tps.forEach(reports::position);
             Topic commands = TopicCatalogue.hostCommands(host);
-            producer.send(new ProducerRecord<>(commands.name(), id, wire.encode(commands.valueSubject(), c))).get();
+            producer.send(new ProducerRecord<>(commands.name(), id, wire.encode(commands.valueSubject(), c)))
+                    .get();
             System.out.println("sent " + type + " " + c.getCommandId() + " to " + commands.name());
             if (noWait) {
                 return 0;
@@ -105,14 +127,16 @@ final class CommandCommand implements Callable<Integer> {
                         continue;
                     }
                     System.out.println(ReportLine.of(report));
-                    if (c.getCommandId().equals(report.getCommandId()) && isFinal(report.getKind())
+                    if (c.getCommandId().equals(report.getCommandId())
+                            && isFinal(report.getKind())
                             && type != CommandType.HANDOFF_UNMANAGED) {
                         return report.getKind() == ReportKind.COMMAND_SUCCEEDED ? 0 : 1;
                     }
                     if (type == CommandType.HANDOFF_UNMANAGED && report.getKind() == ReportKind.LIFECYCLE) {
                         return "completed".equals(report.getDetails().get("hypervisorMigrationStatus")) ? 0 : 1;
                     }
-                    if (type == CommandType.HANDOFF_UNMANAGED && report.getKind() != ReportKind.COMMAND_SUCCEEDED
+                    if (type == CommandType.HANDOFF_UNMANAGED
+                            && report.getKind() != ReportKind.COMMAND_SUCCEEDED
                             && isFinal(report.getKind())) {
                         return 1;
                     }
@@ -124,5 +148,4 @@ final class CommandCommand implements Callable<Integer> {
     private static boolean isFinal(ReportKind k) {
         return k == ReportKind.COMMAND_SUCCEEDED || k == ReportKind.COMMAND_FAILED || k == ReportKind.COMMAND_REFUSED;
     }
-
 }

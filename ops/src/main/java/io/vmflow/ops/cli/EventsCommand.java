@@ -19,10 +19,13 @@ import picocli.CommandLine.Option;
  * Prints the audit log (or the smoke-test topic), one line per event: without --follow the whole log
  * and exit; with --follow new events as they are committed (from the beginning with --from-beginning).
  */
-@Command(name = "events", mixinStandardHelpOptions = true,
-        description = {"Print migration events, one per line: the whole log, or with --follow new events as they"
-                + " happen.", "Lines are for people, or JSON objects with --json (one per line, for jq and log"
-                + " shippers)."})
+@Command(
+        name = "events",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print migration events, one per line: the whole log, or with --follow new events as they" + " happen.",
+            "Lines are for people, or JSON objects with --json (one per line, for jq and log" + " shippers)."
+        })
 final class EventsCommand implements Callable<Integer> {
 
     @Option(names = "--migration", description = "Only this migration id.")
@@ -31,7 +34,9 @@ final class EventsCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-f", "--follow"}, description = "Keep printing new events until interrupted.")
+    @Option(
+            names = {"-f", "--follow"},
+            description = "Keep printing new events until interrupted.")
     boolean follow;
 
     @Option(names = "--from-beginning", description = "With --follow: print the whole log first.")
@@ -46,15 +51,18 @@ final class EventsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (fromBeginning && !follow) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
                     "--from-beginning goes with --follow (without --follow the whole log is printed anyway)");
         }
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         String topic = (smokeTest ? TopicCatalogue.SMOKE_TEST : TopicCatalogue.MIGRATION_EVENTS).name();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-events"))) {
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-events"))) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             if (follow && !fromBeginning) {
                 consumer.seekToEnd(partitions);
@@ -72,8 +80,10 @@ final class EventsCommand implements Callable<Integer> {
                         System.out.println(json ? JsonLine.of(e) : EventLine.of(e));
                     } catch (UndecodableRecordException e) {
                         String where = r.topic() + " " + r.partition() + "@" + r.offset();
-                        System.out.println(json ? "{\"undecodable\": \"" + where + "\"}"
-                                : "(undecodable record at " + where + ": " + e.getMessage() + ")");
+                        System.out.println(
+                                json
+                                        ? "{\"undecodable\": \"" + where + "\"}"
+                                        : "(undecodable record at " + where + ": " + e.getMessage() + ")");
                     }
                 }
                 if (!follow && partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p))) {

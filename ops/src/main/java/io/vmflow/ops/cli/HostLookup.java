@@ -9,8 +9,7 @@ import java.util.Map;
 /** The latest state of every host, read from the compacted host-state topic. */
 final class HostLookup {
 
-    private HostLookup() {
-    }
+    private HostLookup() {}
 
     static Map<String, HostState> all(Endpoints endpoints, WireFormat wire) {
         return new LogReader<>(endpoints, wire, "vmflow-cli-hosts", TopicCatalogue.HOST_STATE.name(), HostState.class)

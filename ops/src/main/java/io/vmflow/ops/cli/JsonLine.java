@@ -23,8 +23,7 @@ final class JsonLine {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private JsonLine() {
-    }
+    private JsonLine() {}
 
     static String of(SpecificRecord r) {
         try {

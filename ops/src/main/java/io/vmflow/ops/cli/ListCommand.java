@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The migrations the coordinators know, from their compacted snapshot topic: newest first. */
-@Command(name = "list", mixinStandardHelpOptions = true,
+@Command(
+        name = "list",
+        mixinStandardHelpOptions = true,
         description = "Migrations and their current phase (from the coordinators' snapshots), newest first.")
 final class ListCommand implements Callable<Integer> {
 
@@ -23,13 +25,26 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
-        Map<String, MigrationSnapshot> latest = new LogReader<>(endpoints, wire, "vmflow-cli-list",
-                TopicCatalogue.MIGRATION_SNAPSHOTS.name(), MigrationSnapshot.class).latest();
-        var sorted = latest.values().stream().sorted(Comparator.comparing(MigrationSnapshot::getUpdatedAt).reversed())
+        Map<String, MigrationSnapshot> latest = new LogReader<>(
+                        endpoints,
+                        wire,
+                        "vmflow-cli-list",
+                        TopicCatalogue.MIGRATION_SNAPSHOTS.name(),
+                        MigrationSnapshot.class)
+                .latest();
+        var sorted = latest.values().stream()
+                .sorted(Comparator.comparing(MigrationSnapshot::getUpdatedAt).reversed())
                 .toList();
         // ids and guest names are the requester's: the columns fit the longest shown
-        int idWidth = Math.max(14, sorted.stream().mapToInt(s -> s.getMigrationId().length()).max().orElse(0));
-        int guestWidth = Math.max(18, sorted.stream().mapToInt(s -> s.getSpec().getGuest().length()).max().orElse(0));
+        int idWidth = Math.max(
+                14,
+                sorted.stream().mapToInt(s -> s.getMigrationId().length()).max().orElse(0));
+        int guestWidth = Math.max(
+                18,
+                sorted.stream()
+                        .mapToInt(s -> s.getSpec().getGuest().length())
+                        .max()
+                        .orElse(0));
         String row = "%-" + idWidth + "s %-" + guestWidth + "s %-17s %-14s %-22s %-9s %s%n";
         System.out.printf(row, "migration", "guest", "phase", "hosts", "flow", "transport", "updated");
         int ended = 0;
@@ -39,10 +54,19 @@ final class ListCommand implements Callable<Integer> {
                 continue;
             }
             var spec = s.getSpec();
-            String hosts = spec.getSourceHost() + ">" + (spec.getDestinationHost() != null ? spec.getDestinationHost()
-                    : spec.getDestinationUri() != null ? "uri" : spec.getMigrationUri() != null ? "qemu" : "?");
-            System.out.printf(row, s.getMigrationId(), spec.getGuest(),
-                    s.getPhase(), hosts, spec.getControlFlow(), spec.getTransport(), s.getUpdatedAt());
+            String hosts = spec.getSourceHost() + ">"
+                    + (spec.getDestinationHost() != null
+                            ? spec.getDestinationHost()
+                            : spec.getDestinationUri() != null ? "uri" : spec.getMigrationUri() != null ? "qemu" : "?");
+            System.out.printf(
+                    row,
+                    s.getMigrationId(),
+                    spec.getGuest(),
+                    s.getPhase(),
+                    hosts,
+                    spec.getControlFlow(),
+                    spec.getTransport(),
+                    s.getUpdatedAt());
         }
         if (sorted.isEmpty()) {
             System.out.println("(no migration yet)");

@@ -32,7 +32,8 @@ final class LogReader<V extends SpecificRecord> {
     }
 
     /** Every record with a value, in order per partition; tombstones are skipped. */
-    void each(BiConsumer<ConsumerRecord<String, byte[]>, V> value,
+    void each(
+            BiConsumer<ConsumerRecord<String, byte[]>, V> value,
             BiConsumer<ConsumerRecord<String, byte[]>, UndecodableRecordException> undecodable) {
         TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId, topic), r -> {
             if (r.value() == null) {

@@ -27,12 +27,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Asks vmflow to migrate a guest (a request on the requests topic) and prints its events as they happen. */
-@Command(name = "migrate", mixinStandardHelpOptions = true,
+@Command(
+        name = "migrate",
+        mixinStandardHelpOptions = true,
         description = "Request a migration and print its events until it ends (exit 0 when it SUCCEEDED).")
 final class MigrateCommand implements Callable<Integer> {
 
-    static final Set<Phase> FINAL = EnumSet.of(Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.REJECTED,
-            Phase.GUEST_LEFT_PAUSED);
+    static final Set<Phase> FINAL =
+            EnumSet.of(Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.REJECTED, Phase.GUEST_LEFT_PAUSED);
 
     @Mixin
     SpecOptions options;
@@ -40,7 +42,10 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--source", required = true, description = "Source host id.")
     String source;
 
-    @Option(names = "--transport", defaultValue = "NATIVE", description = "NATIVE or TUNNELLED (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--transport",
+            defaultValue = "NATIVE",
+            description = "NATIVE or TUNNELLED (default ${DEFAULT-VALUE}).")
     Transport transport;
 
     @Option(names = "--source-uri", description = "Seed URI 1: the source's libvirt URI (default: its registration).")
@@ -58,10 +63,16 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--post-copy", description = "Allow post-copy.")
     boolean postCopy;
 
-    @Option(names = "--on-timeout", defaultValue = "ABORT", description = "ABORT, RAISE_MAX_DOWNTIME, AUTO_CONVERGE, POST_COPY.")
+    @Option(
+            names = "--on-timeout",
+            defaultValue = "ABORT",
+            description = "ABORT, RAISE_MAX_DOWNTIME, AUTO_CONVERGE, POST_COPY.")
     TimeoutPolicy onTimeout;
 
-    @Option(names = "--priority", defaultValue = "0", description = "Higher starts first when limits make requests wait.")
+    @Option(
+            names = "--priority",
+            defaultValue = "0",
+            description = "Higher starts first when limits make requests wait.")
     int priority;
 
     @Option(names = "--id", description = "Request id (default: a new one; the same id again is the same migration).")
@@ -70,33 +81,47 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--reason", description = "Why (kept in the audit log).")
     String reason;
 
-    @Option(names = {"--detach", "--no-wait"}, description = "Send the request and return its id.")
+    @Option(
+            names = {"--detach", "--no-wait"},
+            description = "Send the request and return its id.")
     boolean noWait;
 
     /** The request's spec, as the flags describe it. */
     MigrationSpec spec() {
-        return options.spec(source).setTransport(transport).setSourceUri(sourceUri).setMaxDowntimeMs(maxDowntime)
-                .setCompletionTimeoutSecondsPerGiB(timeoutPerGiB).setAutoConverge(autoConverge).setPostCopy(postCopy)
-                .setOnTimeout(onTimeout).build();
+        return options.spec(source)
+                .setTransport(transport)
+                .setSourceUri(sourceUri)
+                .setMaxDowntimeMs(maxDowntime)
+                .setCompletionTimeoutSecondsPerGiB(timeoutPerGiB)
+                .setAutoConverge(autoConverge)
+                .setPostCopy(postCopy)
+                .setOnTimeout(onTimeout)
+                .build();
     }
 
     @Override
     public Integer call() throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
-        String requestId = id != null ? id : "mig-" + UUID.randomUUID().toString().substring(0, 8);
+        String requestId =
+                id != null ? id : "mig-" + UUID.randomUUID().toString().substring(0, 8);
         MigrationSpec spec = spec();
-        MigrationRequest request = new MigrationRequest(requestId, spec, System.getProperty("user.name"), "vmflow-cli",
-                reason, priority, Instant.now());
+        MigrationRequest request = new MigrationRequest(
+                requestId, spec, System.getProperty("user.name"), "vmflow-cli", reason, priority, Instant.now());
         String topic = TopicCatalogue.MIGRATION_EVENTS.name();
-        try (KafkaConsumer<String, byte[]> events = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-migrate"));
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {
+        try (KafkaConsumer<String, byte[]> events =
+                        new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-migrate"));
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {
             List<TopicPartition> tps = events.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             events.assign(tps);
             events.seekToBeginning(tps); // the same id again: show what already happened too
-            producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), requestId,
-                    wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), request))).get();
+            producer.send(new ProducerRecord<>(
+                            TopicCatalogue.MIGRATION_REQUESTS.name(),
+                            requestId,
+                            wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), request)))
+                    .get();
             System.out.println("requested migration " + requestId + " of " + spec.getGuest() + " from " + source
                     + (spec.getDestinationHost() == null ? "" : " to " + spec.getDestinationHost())
                     + " (" + spec.getControlFlow() + ", " + transport + ")");
@@ -125,7 +150,8 @@ final class MigrateCommand implements Callable<Integer> {
 
     /** The last line: "result: SUCCEEDED in 4.2 s; 139 MiB copied; 3 passes; downtime 31 ms" (scripts read it). */
     static String result(MigrationEvent last, Duration took, io.vmflow.avro.JobFigures f) {
-        StringBuilder b = new StringBuilder("result: ").append(last.getPhase())
+        StringBuilder b = new StringBuilder("result: ")
+                .append(last.getPhase())
                 .append(String.format(" in %.1f s", took.toMillis() / 1000.0));
         if (f != null && f.getDataProcessedBytes() != null) {
             b.append("; ").append(f.getDataProcessedBytes() >> 20).append(" MiB copied");
@@ -137,7 +163,10 @@ final class MigrateCommand implements Callable<Integer> {
             b.append("; downtime ").append(f.getDowntimeMs()).append(" ms");
         }
         if (last.getReason() != null) {
-            b.append("; ").append(last.getReason().getCode()).append(": ").append(last.getReason().getMessage());
+            b.append("; ")
+                    .append(last.getReason().getCode())
+                    .append(": ")
+                    .append(last.getReason().getMessage());
         }
         return b.toString();
     }

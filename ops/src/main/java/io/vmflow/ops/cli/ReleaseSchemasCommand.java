@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** Release tooling: records this build's schemas as a released version, so later builds check against them. */
-@Command(name = "release-schemas", mixinStandardHelpOptions = true,
+@Command(
+        name = "release-schemas",
+        mixinStandardHelpOptions = true,
         description = "Record this build's schemas as released version VERSION under RESOURCES/released/"
                 + " (RESOURCES is schemas/src/main/resources in a source tree).")
 final class ReleaseSchemasCommand implements Callable<Integer> {

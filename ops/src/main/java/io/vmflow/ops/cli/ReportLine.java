@@ -6,14 +6,22 @@ import io.vmflow.avro.JobFigures;
 /** One host report as one line for a terminal. */
 final class ReportLine {
 
-    private ReportLine() {
-    }
+    private ReportLine() {}
 
     static String of(HostReport r) {
-        StringBuilder b = new StringBuilder().append(r.getReportedAt()).append("  ").append(r.getHostId()).append("  ")
-                .append(r.getCommandType() == null ? "-" : r.getCommandType()).append(' ').append(r.getKind());
+        StringBuilder b = new StringBuilder()
+                .append(r.getReportedAt())
+                .append("  ")
+                .append(r.getHostId())
+                .append("  ")
+                .append(r.getCommandType() == null ? "-" : r.getCommandType())
+                .append(' ')
+                .append(r.getKind());
         if (r.getReason() != null) {
-            b.append("  [").append(r.getReason().getCode()).append("] ").append(r.getReason().getMessage());
+            b.append("  [")
+                    .append(r.getReason().getCode())
+                    .append("] ")
+                    .append(r.getReason().getMessage());
         }
         JobFigures f = r.getFigures();
         if (f != null && f.getDataTotalBytes() != null) {
@@ -29,7 +37,10 @@ final class ReportLine {
             }
         }
         if (r.getGuest() != null) {
-            b.append("  guest ").append(r.getGuest().getName()).append(' ').append(r.getGuest().getState())
+            b.append("  guest ")
+                    .append(r.getGuest().getName())
+                    .append(' ')
+                    .append(r.getGuest().getState())
                     .append(r.getGuest().getPersistent() ? " persistent" : " transient");
         }
         if (r.getMigrationUri() != null) {

@@ -33,7 +33,8 @@ final class ReportsCommand implements Callable<Integer> {
         String topic = TopicCatalogue.HOST_REPORTS.name();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-reports"))) {
             List<TopicPartition> tps = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             c.assign(tps);
             c.seekToBeginning(tps);
             Map<TopicPartition, Long> end = c.endOffsets(tps);

@@ -14,7 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Creates every topic of the catalogue and registers every schema with BACKWARD compatibility. */
-@Command(name = "setup", mixinStandardHelpOptions = true,
+@Command(
+        name = "setup",
+        mixinStandardHelpOptions = true,
         description = "Create vmflow's topics from the catalogue and register its schemas (idempotent).")
 final class SetupCommand implements Callable<Integer> {
 
@@ -31,10 +33,10 @@ final class SetupCommand implements Callable<Integer> {
             }
         }
         boolean ok = true;
-        for (SchemaSetup.Outcome o : new SchemaSetup(new SchemaRegistryClient(endpoints.registryUrl()))
-                .run(topics, true)) {
-            System.out.printf("subject %-36s %-8s %s%n", o.subject(), o.compatible() ? "id " + o.id() : "REFUSED",
-                    o.detail());
+        for (SchemaSetup.Outcome o :
+                new SchemaSetup(new SchemaRegistryClient(endpoints.registryUrl())).run(topics, true)) {
+            System.out.printf(
+                    "subject %-36s %-8s %s%n", o.subject(), o.compatible() ? "id " + o.id() : "REFUSED", o.detail());
             ok &= o.compatible();
         }
         return ok ? 0 : 1;

@@ -10,15 +10,21 @@ final class SpecOptions {
     @Option(names = "--guest", required = true, description = "The guest's name (or UUID).")
     String guest;
 
-    @Option(names = "--destination", description = "Destination host id (migrate: the coordinator chooses when left out).")
+    @Option(
+            names = "--destination",
+            description = "Destination host id (migrate: the coordinator chooses when left out).")
     String destination;
 
-    @Option(names = "--flow", defaultValue = "MANAGED_PEER_TO_PEER",
+    @Option(
+            names = "--flow",
+            defaultValue = "MANAGED_PEER_TO_PEER",
             description = "MANAGED_DIRECT, MANAGED_PEER_TO_PEER or UNMANAGED_DIRECT (default ${DEFAULT-VALUE}).")
     ControlFlow flow;
 
-    @Option(names = "--destination-uri", description = "Seed URI 2: the destination's libvirt URI (default: the"
-            + " destination's registration; for peer-to-peer, a libvirt host without vmflow).")
+    @Option(
+            names = "--destination-uri",
+            description = "Seed URI 2: the destination's libvirt URI (default: the"
+                    + " destination's registration; for peer-to-peer, a libvirt host without vmflow).")
     String destinationUri;
 
     @Option(names = "--migration-uri", description = "Seed URI 3: the hypervisor migration URI, tcp://HOST[:PORT].")
@@ -38,8 +44,16 @@ final class SpecOptions {
 
     /** The spec these flags describe, from the given source host; the command adds what is its own. */
     MigrationSpec.Builder spec(String source) {
-        return MigrationSpec.newBuilder().setGuest(guest).setSourceHost(source).setDestinationHost(destination)
-                .setControlFlow(flow).setDestinationUri(destinationUri).setMigrationUri(migrationUri).setLive(!offline)
-                .setPersistDest(persistDest).setUndefineSource(undefineSource).setBandwidthMiBps(bandwidth);
+        return MigrationSpec.newBuilder()
+                .setGuest(guest)
+                .setSourceHost(source)
+                .setDestinationHost(destination)
+                .setControlFlow(flow)
+                .setDestinationUri(destinationUri)
+                .setMigrationUri(migrationUri)
+                .setLive(!offline)
+                .setPersistDest(persistDest)
+                .setUndefineSource(undefineSource)
+                .setBandwidthMiBps(bandwidth);
     }
 }

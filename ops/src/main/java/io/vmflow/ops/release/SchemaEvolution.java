@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
-import org.apache.avro.SchemaFormatter;
 import org.apache.avro.SchemaCompatibility.Incompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
+import org.apache.avro.SchemaFormatter;
 
 /**
  * The build's schema-evolution check. Every released version of every message type is kept in
@@ -29,10 +29,10 @@ public final class SchemaEvolution {
 
     /** The folder of released schemas inside the jar and the source tree. */
     public static final String RELEASED = "released";
+
     private static final String INDEX = RELEASED + "/versions.txt";
 
-    private SchemaEvolution() {
-    }
+    private SchemaEvolution() {}
 
     /** The value schema of every message type in the catalogue, by full name. */
     public static Map<String, Schema> current() {
@@ -95,7 +95,10 @@ public final class SchemaEvolution {
         if (index == null) {
             return List.of();
         }
-        return index.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        return index.lines()
+                .map(String::trim)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                .toList();
     }
 
     /** The schemas of one released version, by full name. */
@@ -143,7 +146,8 @@ public final class SchemaEvolution {
         try {
             Files.createDirectories(dir);
             for (Map.Entry<String, Schema> e : current().entrySet()) {
-                Files.writeString(dir.resolve(e.getKey() + ".avsc"), SchemaFormatter.format("json/pretty", e.getValue()) + "\n");
+                Files.writeString(
+                        dir.resolve(e.getKey() + ".avsc"), SchemaFormatter.format("json/pretty", e.getValue()) + "\n");
             }
             Path index = resourcesDir.resolve(INDEX);
             List<String> versions = new ArrayList<>(Files.exists(index) ? Files.readAllLines(index) : List.of());

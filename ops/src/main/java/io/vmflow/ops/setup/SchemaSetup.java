@@ -15,8 +15,7 @@ import org.apache.avro.Schema;
 public final class SchemaSetup {
 
     /** What happened to one subject. */
-    public record Outcome(String subject, boolean compatible, int id, String detail) {
-    }
+    public record Outcome(String subject, boolean compatible, int id, String detail) {}
 
     private final SchemaRegistryClient registry;
 
@@ -40,8 +39,12 @@ public final class SchemaSetup {
                 registry.setCompatibility(subject, Compatibility.BACKWARD);
             }
             if (!registry.isCompatible(subject, schema)) {
-                outcomes.add(new Outcome(subject, false, -1, schema.getFullName()
-                        + " is not BACKWARD compatible with the latest version registered under " + subject));
+                outcomes.add(new Outcome(
+                        subject,
+                        false,
+                        -1,
+                        schema.getFullName() + " is not BACKWARD compatible with the latest version registered under "
+                                + subject));
                 continue;
             }
             if (register) {

@@ -19,8 +19,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public final class TopicSetup {
 
     /** What happened to one topic. */
-    public record Outcome(String topic, String status, String detail) {
-    }
+    public record Outcome(String topic, String status, String detail) {}
 
     private final Admin admin;
 
@@ -49,8 +48,8 @@ public final class TopicSetup {
                 if (e.getCause() instanceof TopicExistsException) {
                     outcomes.add(checkExisting(t)); // created meanwhile by someone else
                 } else {
-                    throw new IllegalStateException("cannot create topic " + t.name() + ": " + e.getCause(),
-                            e.getCause());
+                    throw new IllegalStateException(
+                            "cannot create topic " + t.name() + ": " + e.getCause(), e.getCause());
                 }
             }
         }
@@ -59,11 +58,15 @@ public final class TopicSetup {
 
     private Outcome checkExisting(Topic t) throws InterruptedException {
         try {
-            Map<String, TopicDescription> d = admin.describeTopics(List.of(t.name())).allTopicNames().get();
+            Map<String, TopicDescription> d =
+                    admin.describeTopics(List.of(t.name())).allTopicNames().get();
             int partitions = d.get(t.name()).partitions().size();
             if (partitions < t.partitions()) {
-                return new Outcome(t.name(), "differs", "has " + partitions + " partitions, the catalogue says "
-                        + t.partitions() + " (add them with kafka-topics --alter if you want them)");
+                return new Outcome(
+                        t.name(),
+                        "differs",
+                        "has " + partitions + " partitions, the catalogue says " + t.partitions()
+                                + " (add them with kafka-topics --alter if you want them)");
             }
             return new Outcome(t.name(), "exists", partitions + " partitions");
         } catch (ExecutionException e) {

@@ -11,9 +11,17 @@ import org.junit.jupiter.api.Test;
 class AuditCheckTest {
 
     static MigrationEvent e(String id, long seq, Phase prev, Phase phase) {
-        return MigrationEvent.newBuilder().setEventId(id + "#" + seq).setMigrationId(id).setSequence(seq)
-                .setPreviousPhase(prev).setPhase(phase).setOccurredAt(Instant.EPOCH).setActor(Actor.COORDINATOR)
-                .setActorId("c").setPrincipal("p").build();
+        return MigrationEvent.newBuilder()
+                .setEventId(id + "#" + seq)
+                .setMigrationId(id)
+                .setSequence(seq)
+                .setPreviousPhase(prev)
+                .setPhase(phase)
+                .setOccurredAt(Instant.EPOCH)
+                .setActor(Actor.COORDINATOR)
+                .setActorId("c")
+                .setPrincipal("p")
+                .build();
     }
 
     @Test
@@ -38,7 +46,8 @@ class AuditCheckTest {
         c.accept(e("b", 1, null, Phase.REQUESTED));
         c.accept(e("b", 2, Phase.ACCEPTED, Phase.REJECTED));
         c.accept(e("b", 3, Phase.REJECTED, Phase.ACCEPTED));
-        assertThat(c.problems()).anySatisfy(p -> assertThat(p).contains("a: sequence 3 where 2 was due"))
+        assertThat(c.problems())
+                .anySatisfy(p -> assertThat(p).contains("a: sequence 3 where 2 was due"))
                 .anySatisfy(p -> assertThat(p).contains("appears twice"))
                 .anySatisfy(p -> assertThat(p).contains("b #2: previous phase ACCEPTED but the log says REQUESTED"))
                 .anySatisfy(p -> assertThat(p).contains("after the final phase REJECTED"));

@@ -18,8 +18,7 @@ import picocli.CommandLine;
  */
 class ReadCommandsIT {
 
-    record Run(int exit, String out) {
-    }
+    record Run(int exit, String out) {}
 
     static Run vmflow(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -42,12 +41,17 @@ class ReadCommandsIT {
         Run list = vmflow("list", "--all");
         assertThat(list.exit()).as(list.out()).isZero();
         Matcher succeeded = Pattern.compile("(?m)^(\\S+)\\s+\\S+\\s+SUCCEEDED ").matcher(list.out());
-        assertThat(succeeded.find()).as("a SUCCEEDED migration in:%n%s", list.out()).isTrue();
+        assertThat(succeeded.find())
+                .as("a SUCCEEDED migration in:%n%s", list.out())
+                .isTrue();
 
         Run show = vmflow("show", succeeded.group(1));
         assertThat(show.exit()).as(show.out()).isZero();
         assertThat(show.out()).contains("-> REQUESTED", "-> SUCCEEDED");
-        assertThat(Arrays.stream(show.out().split("\n")).filter(l -> l.contains("->")).count()).isGreaterThan(3);
+        assertThat(Arrays.stream(show.out().split("\n"))
+                        .filter(l -> l.contains("->"))
+                        .count())
+                .isGreaterThan(3);
 
         Run unknown = vmflow("show", "no-such-migration");
         assertThat(unknown.exit()).isEqualTo(1);
@@ -56,7 +60,8 @@ class ReadCommandsIT {
 
     @Test
     void eventsAsJsonLinesCarryEveryFieldOfOneMigration() throws Exception {
-        Matcher succeeded = Pattern.compile("(?m)^(\\S+)\\s+\\S+\\s+SUCCEEDED ").matcher(vmflow("list", "--all").out());
+        Matcher succeeded = Pattern.compile("(?m)^(\\S+)\\s+\\S+\\s+SUCCEEDED ")
+                .matcher(vmflow("list", "--all").out());
         assertThat(succeeded.find()).isTrue();
         String id = succeeded.group(1);
 

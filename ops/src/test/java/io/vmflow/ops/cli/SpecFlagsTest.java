@@ -16,11 +16,37 @@ class SpecFlagsTest {
     @Test
     void migrateTurnsEveryFlagIntoTheRequestsSpec() {
         MigrateCommand m = new MigrateCommand();
-        new CommandLine(m).parseArgs("--guest", "web1", "--source", "hostA", "--destination", "hostB", "--flow",
-                "MANAGED_DIRECT", "--transport", "TUNNELLED", "--source-uri", "qemu+tcp://a/system", "--destination-uri",
-                "qemu+tcp://b/system", "--migration-uri", "tcp://10.251.0.2:49200", "--offline", "--persist-dest",
-                "--undefine-source", "--bandwidth", "100", "--max-downtime", "300", "--timeout-per-gib", "20",
-                "--auto-converge", "--post-copy", "--on-timeout", "POST_COPY");
+        new CommandLine(m)
+                .parseArgs(
+                        "--guest",
+                        "web1",
+                        "--source",
+                        "hostA",
+                        "--destination",
+                        "hostB",
+                        "--flow",
+                        "MANAGED_DIRECT",
+                        "--transport",
+                        "TUNNELLED",
+                        "--source-uri",
+                        "qemu+tcp://a/system",
+                        "--destination-uri",
+                        "qemu+tcp://b/system",
+                        "--migration-uri",
+                        "tcp://10.251.0.2:49200",
+                        "--offline",
+                        "--persist-dest",
+                        "--undefine-source",
+                        "--bandwidth",
+                        "100",
+                        "--max-downtime",
+                        "300",
+                        "--timeout-per-gib",
+                        "20",
+                        "--auto-converge",
+                        "--post-copy",
+                        "--on-timeout",
+                        "POST_COPY");
 
         MigrationSpec spec = m.spec();
 
@@ -62,9 +88,23 @@ class SpecFlagsTest {
     @Test
     void commandSharesTheSpecFlagsAndTakesItsSourceFromTheHostItDrives() {
         CommandCommand c = new CommandCommand();
-        new CommandLine(c).parseArgs("--host", "hostA", "--type", "BEGIN", "--guest", "web1", "--destination", "hostB",
-                "--flow", "UNMANAGED_DIRECT", "--migration-uri", "tcp://10.251.0.2:49200", "--persist-dest",
-                "--bandwidth", "50");
+        new CommandLine(c)
+                .parseArgs(
+                        "--host",
+                        "hostA",
+                        "--type",
+                        "BEGIN",
+                        "--guest",
+                        "web1",
+                        "--destination",
+                        "hostB",
+                        "--flow",
+                        "UNMANAGED_DIRECT",
+                        "--migration-uri",
+                        "tcp://10.251.0.2:49200",
+                        "--persist-dest",
+                        "--bandwidth",
+                        "50");
 
         MigrationSpec spec = c.spec();
 
@@ -80,8 +120,10 @@ class SpecFlagsTest {
     @Test
     void theGuestIsRequiredByBoth() {
         assertThatThrownBy(() -> new CommandLine(new MigrateCommand()).parseArgs("--source", "hostA"))
-                .isInstanceOf(CommandLine.MissingParameterException.class).hasMessageContaining("--guest");
+                .isInstanceOf(CommandLine.MissingParameterException.class)
+                .hasMessageContaining("--guest");
         assertThatThrownBy(() -> new CommandLine(new CommandCommand()).parseArgs("--host", "hostA", "--type", "BEGIN"))
-                .isInstanceOf(CommandLine.MissingParameterException.class).hasMessageContaining("--guest");
+                .isInstanceOf(CommandLine.MissingParameterException.class)
+                .hasMessageContaining("--guest");
     }
 }

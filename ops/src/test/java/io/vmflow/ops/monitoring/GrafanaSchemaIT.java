@@ -24,14 +24,17 @@ class GrafanaSchemaIT {
         NodeProgram checker = NodeProgram.install("grafana", List.of("package.json", "check.mjs"), "@grafana/schema");
         List<String> command = new ArrayList<>(List.of("node", "check.mjs"));
         try (Stream<Path> s = Files.list(MonitoringConfigTest.GRAFANA)) {
-            s.filter(p -> p.toString().endsWith(".json")).sorted()
+            s.filter(p -> p.toString().endsWith(".json"))
+                    .sorted()
                     .forEach(p -> command.add(p.toAbsolutePath().toString()));
         }
         assertThat(command).hasSize(5);
 
         NodeProgram.Run check = checker.run(command, Duration.ofMinutes(5));
 
-        assertThat(check.exit()).as("the TypeScript compiler on the dashboards:\n%s", check.output()).isZero();
+        assertThat(check.exit())
+                .as("the TypeScript compiler on the dashboards:\n%s", check.output())
+                .isZero();
         assertThat(check.output()).contains("3 dashboards conform");
     }
 }

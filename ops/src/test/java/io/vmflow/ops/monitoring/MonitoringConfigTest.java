@@ -27,7 +27,8 @@ class MonitoringConfigTest {
 
     static Stream<Path> dashboards() throws IOException {
         try (Stream<Path> s = Files.list(GRAFANA)) {
-            List<Path> l = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+            List<Path> l =
+                    s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
             assertThat(l).hasSize(3);
             return l.stream();
         }
@@ -41,7 +42,8 @@ class MonitoringConfigTest {
         assertThat(d.path("uid").asText()).startsWith("vmflow-");
         assertThat(d.path("title").asText()).startsWith("vmflow / ");
         assertThat(d.path("schemaVersion").asInt()).isGreaterThanOrEqualTo(36);
-        assertThat(d.path("templating").path("list").get(0).path("type").asText()).isEqualTo("datasource");
+        assertThat(d.path("templating").path("list").get(0).path("type").asText())
+                .isEqualTo("datasource");
         Set<Integer> ids = new HashSet<>();
         assertThat(d.path("panels").size()).isPositive();
         for (JsonNode p : d.path("panels")) {
@@ -53,7 +55,9 @@ class MonitoringConfigTest {
             assertThat(p.path("targets").size()).as(panel).isPositive();
             for (JsonNode t : p.path("targets")) {
                 assertThat(t.path("expr").asText()).as(panel).contains("vmflow_");
-                assertThat(parenthesesBalance(t.path("expr").asText())).as("%s: %s", panel, t.path("expr")).isTrue();
+                assertThat(parenthesesBalance(t.path("expr").asText()))
+                        .as("%s: %s", panel, t.path("expr"))
+                        .isTrue();
             }
         }
     }

@@ -23,29 +23,37 @@ class SchemaEvolutionTest {
 
     @Test
     void everyReleasedMessageTypeStillExists() {
-        String last = SchemaEvolution.releasedVersions().get(SchemaEvolution.releasedVersions().size() - 1);
-        assertThat(SchemaEvolution.current().keySet()).containsAll(SchemaEvolution.released(last).keySet());
+        String last = SchemaEvolution.releasedVersions()
+                .get(SchemaEvolution.releasedVersions().size() - 1);
+        assertThat(SchemaEvolution.current().keySet())
+                .containsAll(SchemaEvolution.released(last).keySet());
     }
 
     @Test
     void aRequiredFieldWithoutDefaultIsReported() {
         Schema changed = withExtraField(MigrationEvent.SCHEMA$, "{\"name\":\"tenant\",\"type\":\"string\"}");
         assertThat(SchemaEvolution.backwardProblems(changed, MigrationEvent.SCHEMA$))
-                .singleElement().asString().contains("READER_FIELD_MISSING_DEFAULT").contains("tenant");
+                .singleElement()
+                .asString()
+                .contains("READER_FIELD_MISSING_DEFAULT")
+                .contains("tenant");
     }
 
     @Test
     void aFieldWithADefaultIsAccepted() {
-        Schema changed = withExtraField(MigrationEvent.SCHEMA$,
-                "{\"name\":\"tenant\",\"type\":\"string\",\"default\":\"\"}");
-        assertThat(SchemaEvolution.backwardProblems(changed, MigrationEvent.SCHEMA$)).isEmpty();
+        Schema changed =
+                withExtraField(MigrationEvent.SCHEMA$, "{\"name\":\"tenant\",\"type\":\"string\",\"default\":\"\"}");
+        assertThat(SchemaEvolution.backwardProblems(changed, MigrationEvent.SCHEMA$))
+                .isEmpty();
     }
 
     @Test
     void aChangedFieldTypeIsReported() {
-        String json = MigrationRequest.SCHEMA$.toString().replace(
-                "{\"name\":\"principal\",\"type\":{\"type\":\"string\",\"avro.java.string\":\"String\"}",
-                "{\"name\":\"principal\",\"type\":\"int\"");
+        String json = MigrationRequest.SCHEMA$
+                .toString()
+                .replace(
+                        "{\"name\":\"principal\",\"type\":{\"type\":\"string\",\"avro.java.string\":\"String\"}",
+                        "{\"name\":\"principal\",\"type\":\"int\"");
         Schema changed = new Schema.Parser().parse(json);
         assertThat(SchemaEvolution.backwardProblems(changed, MigrationRequest.SCHEMA$))
                 .anySatisfy(p -> assertThat(p).contains("TYPE_MISMATCH").contains("principal"));
@@ -54,6 +62,7 @@ class SchemaEvolutionTest {
     static Schema withExtraField(Schema schema, String fieldJson) {
         String json = schema.toString();
         int fieldsStart = json.indexOf("\"fields\":[") + "\"fields\":[".length();
-        return new Schema.Parser().parse(json.substring(0, fieldsStart) + fieldJson + "," + json.substring(fieldsStart));
+        return new Schema.Parser()
+                .parse(json.substring(0, fieldsStart) + fieldJson + "," + json.substring(fieldsStart));
     }
 }

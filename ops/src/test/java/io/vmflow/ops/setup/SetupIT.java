@@ -25,14 +25,23 @@ class SetupIT {
         List<Topic> topics = List.of(commands);
         try (Admin admin = RealStack.admin()) {
             TopicSetup setup = new TopicSetup(admin);
-            assertThat(setup.ensure(topics)).extracting(TopicSetup.Outcome::status).containsExactly("created");
-            assertThat(setup.ensure(topics)).extracting(TopicSetup.Outcome::status).containsExactly("exists");
+            assertThat(setup.ensure(topics))
+                    .extracting(TopicSetup.Outcome::status)
+                    .containsExactly("created");
+            assertThat(setup.ensure(topics))
+                    .extracting(TopicSetup.Outcome::status)
+                    .containsExactly("exists");
 
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, commands.name());
             Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
-            assertThat(config.get("retention.ms").value()).isEqualTo(commands.config().get("retention.ms"));
-            assertThat(admin.describeTopics(List.of(commands.name())).allTopicNames().get()
-                    .get(commands.name()).partitions()).hasSize(commands.partitions());
+            assertThat(config.get("retention.ms").value())
+                    .isEqualTo(commands.config().get("retention.ms"));
+            assertThat(admin.describeTopics(List.of(commands.name()))
+                            .allTopicNames()
+                            .get()
+                            .get(commands.name())
+                            .partitions())
+                    .hasSize(commands.partitions());
         }
     }
 
@@ -41,8 +50,10 @@ class SetupIT {
         try (Admin admin = RealStack.admin()) {
             assertThat(admin.listTopics().names().get())
                     .containsAll(TopicCatalogue.FIXED.stream().map(Topic::name).toList());
-            Map<String, ?> created = admin.describeTopics(TopicCatalogue.FIXED.stream().map(Topic::name).toList())
-                    .allTopicNames().get();
+            Map<String, ?> created = admin.describeTopics(
+                            TopicCatalogue.FIXED.stream().map(Topic::name).toList())
+                    .allTopicNames()
+                    .get();
             assertThat(created).hasSize(TopicCatalogue.FIXED.size());
         }
     }
@@ -54,12 +65,16 @@ class SetupIT {
         SchemaSetup setup = new SchemaSetup(RealStack.registry());
         List<SchemaSetup.Outcome> first = setup.run(topics, true);
         List<SchemaSetup.Outcome> second = setup.run(topics, true);
-        assertThat(first).singleElement().satisfies(o -> assertThat(o.compatible()).isTrue());
+        assertThat(first)
+                .singleElement()
+                .satisfies(o -> assertThat(o.compatible()).isTrue());
         assertThat(second.get(0).id()).isEqualTo(first.get(0).id());
         SchemaRegistryClient registry = RealStack.registry();
         String subject = TopicCatalogue.hostCommands(host).valueSubject();
         assertThat(registry.latest(subject).schema()).isEqualTo(HostCommand.SCHEMA$);
         assertThat(registry.compatibility(subject).name()).isEqualTo("BACKWARD");
-        assertThat(setup.run(topics, false)).singleElement().satisfies(o -> assertThat(o.compatible()).isTrue());
+        assertThat(setup.run(topics, false))
+                .singleElement()
+                .satisfies(o -> assertThat(o.compatible()).isTrue());
     }
 }

@@ -20,7 +20,9 @@ class StackScriptIT {
         Path root = Path.of("..").toAbsolutePath().normalize();
         Path log = Files.createTempFile("up-again", ".log");
         Process up = new ProcessBuilder("bash", root.resolve("ops/stack/up.sh").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         assertThat(up.waitFor(10, TimeUnit.MINUTES)).as("up.sh finished").isTrue();
         String out = read(log);
         assertThat(up.exitValue()).as(out).isZero();

@@ -44,8 +44,8 @@ public final class DeadLetters {
     }
 
     /** Dead-letters a consumed record; the returned future completes when the broker has it. */
-    public Future<RecordMetadata> send(ConsumerRecord<String, byte[]> record, String reasonCode, String message,
-            Throwable cause) {
+    public Future<RecordMetadata> send(
+            ConsumerRecord<String, byte[]> record, String reasonCode, String message, Throwable cause) {
         return producer.send(record(record, reasonCode, message, cause, consumerName));
     }
 
@@ -56,17 +56,27 @@ public final class DeadLetters {
     public void sendLogged(ConsumerRecord<String, byte[]> record, String reasonCode, String message, Throwable cause) {
         producer.send(record(record, reasonCode, message, cause, consumerName), (md, e) -> {
             if (e != null) {
-                LOG.error("could not dead-letter {}-{}@{} ({} {}): {}", record.topic(), record.partition(),
-                        record.offset(), reasonCode, message, e.toString());
+                LOG.error(
+                        "could not dead-letter {}-{}@{} ({} {}): {}",
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        reasonCode,
+                        message,
+                        e.toString());
             }
         });
     }
 
     /** The dead-letter record for a consumed record (for callers that send it in their own transaction). */
-    public static ProducerRecord<String, byte[]> record(ConsumerRecord<String, byte[]> record, String reasonCode,
-            String message, Throwable cause, String consumerName) {
-        ProducerRecord<String, byte[]> out = new ProducerRecord<>(TopicCatalogue.DEAD_LETTER.name(), null,
-                record.key(), record.value());
+    public static ProducerRecord<String, byte[]> record(
+            ConsumerRecord<String, byte[]> record,
+            String reasonCode,
+            String message,
+            Throwable cause,
+            String consumerName) {
+        ProducerRecord<String, byte[]> out =
+                new ProducerRecord<>(TopicCatalogue.DEAD_LETTER.name(), null, record.key(), record.value());
         for (Header h : record.headers()) {
             out.headers().add(h);
         }

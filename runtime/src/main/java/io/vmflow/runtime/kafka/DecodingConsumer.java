@@ -1,7 +1,7 @@
 package io.vmflow.runtime.kafka;
 
-import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
@@ -52,8 +52,15 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
     private final AtomicLong deadLettered = new AtomicLong();
     private volatile boolean running = true;
 
-    public DecodingConsumer(String name, Consumer<String, byte[]> consumer, Collection<String> topics,
-            WireFormat wire, Class<V> type, Handler<V> handler, DeadLetters deadLetters, Loops loops) {
+    public DecodingConsumer(
+            String name,
+            Consumer<String, byte[]> consumer,
+            Collection<String> topics,
+            WireFormat wire,
+            Class<V> type,
+            Handler<V> handler,
+            DeadLetters deadLetters,
+            Loops loops) {
         this.consumer = consumer;
         this.handler = handler;
         this.deadLetters = deadLetters;
@@ -106,12 +113,15 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
             throw e;
         } catch (KafkaException e) {
             // a rebalance or an outage: the records are read again, and every handler is idempotent
-            LOG.warn("could not commit offsets ({}); the records since the last commit will be read again", e.toString());
+            LOG.warn(
+                    "could not commit offsets ({}); the records since the last commit will be read again",
+                    e.toString());
         }
     }
 
     private void process(ConsumerRecord<String, byte[]> record) {
-        if (record.value() == null && TopicCatalogue.byName(record.topic()).map(Topic::isCompacted).orElse(false)) {
+        if (record.value() == null
+                && TopicCatalogue.byName(record.topic()).map(Topic::isCompacted).orElse(false)) {
             return; // a tombstone on a compacted topic: nothing to decode
         }
         RecordDecoding.Result<V> decoded = decoding.decode(record, () -> running);
@@ -128,16 +138,19 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
         } catch (InvalidRecordException e) {
             deadLetter(record, e.code(), e.getMessage(), e);
         } catch (RuntimeException | StackOverflowError e) {
-            LOG.error("handler failed on {}-{}@{}; dead-lettering it", record.topic(), record.partition(),
-                    record.offset(), e);
+            LOG.error(
+                    "handler failed on {}-{}@{}; dead-lettering it",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    e);
             deadLetter(record, ReasonCode.PROCESSING_FAILED.name(), e.toString(), e);
         }
     }
 
     /** Stores a dead letter, retrying while the broker cannot take it: the offset moves only once it is stored. */
     private void deadLetter(ConsumerRecord<String, byte[]> record, String code, String message, Throwable cause) {
-        LOG.warn("dead-lettering {}-{}@{}: {} {}", record.topic(), record.partition(), record.offset(), code,
-                message);
+        LOG.warn("dead-lettering {}-{}@{}: {} {}", record.topic(), record.partition(), record.offset(), code, message);
         long backoffMs = 250;
         while (running) {
             Future<RecordMetadata> sent = deadLetters.send(record, code, message, cause);
@@ -151,8 +164,13 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
                 throw new IllegalStateException("interrupted while dead-lettering; the offset stays uncommitted", e);
             } catch (ExecutionException | TimeoutException e) {
                 loop.note("waiting for the broker to take a dead letter");
-                LOG.warn("could not store a dead letter for {}-{}@{} ({}); retrying in {} ms", record.topic(),
-                        record.partition(), record.offset(), e.getCause() == null ? e : e.getCause(), backoffMs);
+                LOG.warn(
+                        "could not store a dead letter for {}-{}@{} ({}); retrying in {} ms",
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        e.getCause() == null ? e : e.getCause(),
+                        backoffMs);
                 if (!loop.pause(backoffMs, () -> running)) {
                     break;
                 }

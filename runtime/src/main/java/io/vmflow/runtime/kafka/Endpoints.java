@@ -31,7 +31,9 @@ public record Endpoints(String bootstrapServers, String registryUrl) {
 
     static Endpoints from(Map<String, String> env, Properties sys) {
         return new Endpoints(
-                pick(env.get("KAFKA_BOOTSTRAP_SERVERS"), sys.getProperty("kafka.bootstrap.servers"),
+                pick(
+                        env.get("KAFKA_BOOTSTRAP_SERVERS"),
+                        sys.getProperty("kafka.bootstrap.servers"),
                         DEFAULT_BOOTSTRAP_SERVERS),
                 pick(env.get("SCHEMA_REGISTRY_URL"), sys.getProperty("schema.registry.url"), DEFAULT_REGISTRY_URL));
     }

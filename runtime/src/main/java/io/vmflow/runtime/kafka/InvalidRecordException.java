@@ -1,6 +1,7 @@
 package io.vmflow.runtime.kafka;
 
 import io.vmflow.schemas.reasons.ReasonCode;
+
 /**
  * A record that decoded but cannot be acted on (validation failed). A {@link DecodingConsumer}
  * handler throws it to have the record dead-lettered with {@link #code()} as the reason.

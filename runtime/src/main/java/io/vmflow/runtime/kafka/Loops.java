@@ -55,7 +55,7 @@ public final class Loops {
 
     /** Loops whose death is only logged: for tools and tests, never for a service. */
     public static Loops unsupervised(String name) {
-        return new Loops(name, Clock.systemUTC(), DEFAULT_STUCK_AFTER, (loop, cause) -> { });
+        return new Loops(name, Clock.systemUTC(), DEFAULT_STUCK_AFTER, (loop, cause) -> {});
     }
 
     /** Registers a loop; it counts as alive from now. */
@@ -70,7 +70,9 @@ public final class Loops {
         Instant now = clock.instant();
         List<String> lines = new ArrayList<>();
         boolean ok = true;
-        for (Loop l : loops.values().stream().sorted((a, b) -> a.name.compareTo(b.name)).toList()) {
+        for (Loop l : loops.values().stream()
+                .sorted((a, b) -> a.name.compareTo(b.name))
+                .toList()) {
             if (l.stopped) {
                 continue;
             }
@@ -80,7 +82,8 @@ public final class Loops {
                 lines.add(l.name + ": DIED: " + l.death);
             } else if (since.compareTo(stuckAfter) > 0) {
                 ok = false;
-                lines.add(l.name + ": STUCK: no poll for " + since.toSeconds() + " s" + (l.note == null ? "" : " (" + l.note + ")"));
+                lines.add(l.name + ": STUCK: no poll for " + since.toSeconds() + " s"
+                        + (l.note == null ? "" : " (" + l.note + ")"));
             } else {
                 lines.add(l.name + ": ok" + (l.note == null ? "" : " (" + l.note + ")"));
             }
@@ -159,8 +162,12 @@ public final class Loops {
         /** The loop ended on its own: the service is no longer whole. */
         public void died(Throwable cause) {
             death = cause;
-            LOG.error("{}: loop {} died; the process exits ({}) so that its supervisor restarts it", service, name,
-                    EXIT_LOOP_DIED, cause);
+            LOG.error(
+                    "{}: loop {} died; the process exits ({}) so that its supervisor restarts it",
+                    service,
+                    name,
+                    EXIT_LOOP_DIED,
+                    cause);
             onDeath.died(name, cause);
         }
     }

@@ -49,8 +49,14 @@ final class RecordDecoding<V extends SpecificRecord> {
                     return new Result<>(null, e.reason().name(), e.getMessage(), e);
                 }
                 loop.note("waiting for the schema registry");
-                LOG.warn("{}: schema registry unavailable decoding {}-{}@{}, retrying in {} ms: {}", name, r.topic(),
-                        r.partition(), r.offset(), backoffMs, e.getMessage());
+                LOG.warn(
+                        "{}: schema registry unavailable decoding {}-{}@{}, retrying in {} ms: {}",
+                        name,
+                        r.topic(),
+                        r.partition(),
+                        r.offset(),
+                        backoffMs,
+                        e.getMessage());
                 if (!loop.pause(backoffMs, running)) {
                     break;
                 }

@@ -1,7 +1,7 @@
 package io.vmflow.runtime.kafka;
 
-import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
@@ -35,7 +35,10 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     private static final Logger LOG = LoggerFactory.getLogger(TopicTail.class);
 
     /** Where a tail starts. */
-    public enum From { BEGINNING, END }
+    public enum From {
+        BEGINNING,
+        END
+    }
 
     private final String name;
     private final KafkaConsumer<String, byte[]> consumer;
@@ -54,12 +57,20 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     private volatile Instant reachableSince;
     /** The last time everything written to the topic before then had been handed over. */
     private volatile Instant caughtUpAt;
+
     private long nextProbe;
     private volatile boolean probing;
 
     /** A tail for a tool or a test: it dead-letters nothing and its death ends nothing but itself. */
-    public TopicTail(String name, Endpoints endpoints, String topic, From from, WireFormat wire, Class<V> type,
-            BiConsumer<ConsumerRecord<String, byte[]>, V> onValue, Consumer<String> onTombstone) {
+    public TopicTail(
+            String name,
+            Endpoints endpoints,
+            String topic,
+            From from,
+            WireFormat wire,
+            Class<V> type,
+            BiConsumer<ConsumerRecord<String, byte[]>, V> onValue,
+            Consumer<String> onTombstone) {
         this(name, endpoints, topic, from, wire, type, onValue, onTombstone, Loops.unsupervised(name), null);
     }
 
@@ -67,8 +78,16 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
      * @param deadLetters where this tail dead-letters what it cannot read, or {@code null} when another
      *                    reader of the topic owns that duty
      */
-    public TopicTail(String name, Endpoints endpoints, String topic, From from, WireFormat wire, Class<V> type,
-            BiConsumer<ConsumerRecord<String, byte[]>, V> onValue, Consumer<String> onTombstone, Loops loops,
+    public TopicTail(
+            String name,
+            Endpoints endpoints,
+            String topic,
+            From from,
+            WireFormat wire,
+            Class<V> type,
+            BiConsumer<ConsumerRecord<String, byte[]>, V> onValue,
+            Consumer<String> onTombstone,
+            Loops loops,
             DeadLetters deadLetters) {
         this.name = name;
         this.onValue = onValue;
@@ -77,7 +96,8 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
         this.compacted = TopicCatalogue.byName(topic).map(Topic::isCompacted).orElse(false);
         this.consumer = new KafkaConsumer<>(endpoints.consumer(null, name));
         this.tps = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
         consumer.assign(tps);
         if (from == From.BEGINNING) {
             consumer.seekToBeginning(tps);
@@ -226,7 +246,10 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
      * Reads some partitions of a topic from the beginning up to where they end now, on the calling
      * thread (to rebuild state before acting). Null values (tombstones) are handed over as such.
      */
-    public static void readToEnd(Endpoints endpoints, String clientId, List<TopicPartition> partitions,
+    public static void readToEnd(
+            Endpoints endpoints,
+            String clientId,
+            List<TopicPartition> partitions,
             Consumer<ConsumerRecord<String, byte[]>> handler) {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, clientId))) {
             c.assign(partitions);
@@ -243,7 +266,9 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     /** Every partition of a topic. */
     public static List<TopicPartition> partitions(Endpoints endpoints, String clientId, String topic) {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, clientId))) {
-            return c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            return c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
         }
     }
 }

@@ -23,13 +23,13 @@ public final class ConsumerLag {
         }
     }
 
-    private ConsumerLag() {
-    }
+    private ConsumerLag() {}
 
     /** Lag in records summed per client id and topic. */
     public static Map<Map<String, String>, Double> byClientAndTopic() {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        Map<Map<String, String>, Double> lag = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
+        Map<Map<String, String>, Double> lag =
+                new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
         for (ObjectName n : server.queryNames(PATTERN, null)) {
             if (n.getKeyProperty("partition") == null) {
                 continue;
@@ -37,8 +37,10 @@ public final class ConsumerLag {
             try {
                 Object v = server.getAttribute(n, "records-lag");
                 if (v instanceof Number x && !Double.isNaN(x.doubleValue())) {
-                    lag.merge(Map.of("client", n.getKeyProperty("client-id"), "topic", n.getKeyProperty("topic")),
-                            x.doubleValue(), Double::sum);
+                    lag.merge(
+                            Map.of("client", n.getKeyProperty("client-id"), "topic", n.getKeyProperty("topic")),
+                            x.doubleValue(),
+                            Double::sum);
                 }
             } catch (javax.management.JMException e) {
                 // the consumer closed between the query and the read: its lag is gone with it
@@ -49,7 +51,10 @@ public final class ConsumerLag {
 
     /** Appends the {@code vmflow_kafka_consumer_lag_records} family. */
     public static Exposition appendTo(Exposition e) {
-        return e.labelled("vmflow_kafka_consumer_lag_records",
-                "records behind the end of the log, per consumer client and topic", "gauge", byClientAndTopic());
+        return e.labelled(
+                "vmflow_kafka_consumer_lag_records",
+                "records behind the end of the log, per consumer client and topic",
+                "gauge",
+                byClientAndTopic());
     }
 }

@@ -27,7 +27,8 @@ public final class Exposition {
     }
 
     /** A family with one sample per label set (a counter or a gauge); nothing but its header when empty. */
-    public Exposition labelled(String name, String help, String type, Map<Map<String, String>, ? extends Number> values) {
+    public Exposition labelled(
+            String name, String help, String type, Map<Map<String, String>, ? extends Number> values) {
         family(name, help, type);
         values.forEach((labels, v) -> sample(name, labels, v.doubleValue()));
         return this;
@@ -55,8 +56,15 @@ public final class Exposition {
     }
 
     private Exposition family(String name, String help, String type) {
-        out.append("# HELP ").append(name).append(' ').append(help.replace("\\", "\\\\").replace("\n", "\\n"))
-                .append("\n# TYPE ").append(name).append(' ').append(type).append('\n');
+        out.append("# HELP ")
+                .append(name)
+                .append(' ')
+                .append(help.replace("\\", "\\\\").replace("\n", "\\n"))
+                .append("\n# TYPE ")
+                .append(name)
+                .append(' ')
+                .append(type)
+                .append('\n');
         return this;
     }
 
@@ -83,7 +91,9 @@ public final class Exposition {
             if (b.length() > 0) {
                 b.append(',');
             }
-            b.append(k).append("=\"").append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+            b.append(k)
+                    .append("=\"")
+                    .append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
                     .append('"');
         });
         return b.toString();

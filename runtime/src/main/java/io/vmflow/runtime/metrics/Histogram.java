@@ -37,6 +37,5 @@ public final class Histogram {
         return new Snapshot(bounds.clone(), counts.clone(), count, sum);
     }
 
-    public record Snapshot(double[] bounds, long[] counts, long count, double sum) {
-    }
+    public record Snapshot(double[] bounds, long[] counts, long count, double sum) {}
 }

@@ -49,7 +49,8 @@ public final class SchemaRegistryClient {
         if (base.getScheme() == null || !base.getScheme().startsWith("http")) {
             throw new IllegalArgumentException("schema registry URL must be http(s)://...: " + baseUrl);
         }
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     public String baseUrl() {
@@ -91,15 +92,18 @@ public final class SchemaRegistryClient {
         }
         String text = answer.path("schema").asText("");
         if (text.length() > MAX_SCHEMA_CHARS) {
-            throw new SchemaRegistryException("schema id " + id + " is " + text.length() + " characters long, over the "
-                    + MAX_SCHEMA_CHARS + " this client accepts", UNUSABLE, -1);
+            throw new SchemaRegistryException(
+                    "schema id " + id + " is " + text.length() + " characters long, over the " + MAX_SCHEMA_CHARS
+                            + " this client accepts",
+                    UNUSABLE,
+                    -1);
         }
         Schema schema;
         try {
             schema = new Schema.Parser().parse(text);
         } catch (RuntimeException | StackOverflowError e) {
-            throw new SchemaRegistryException("schema id " + id + " is not a valid Avro schema: " + e.getMessage(),
-                    UNUSABLE, -1);
+            throw new SchemaRegistryException(
+                    "schema id " + id + " is not a valid Avro schema: " + e.getMessage(), UNUSABLE, -1);
         }
         schemasById.putIfAbsent(id, schema);
         return schema;
@@ -108,7 +112,10 @@ public final class SchemaRegistryClient {
     /** The latest version registered under a subject. */
     public RegisteredSchema latest(String subject) {
         JsonNode answer = send("GET", "subjects/" + encode(subject) + "/versions/latest", null);
-        return new RegisteredSchema(subject, answer.path("version").asInt(), answer.path("id").asInt(),
+        return new RegisteredSchema(
+                subject,
+                answer.path("version").asInt(),
+                answer.path("id").asInt(),
                 new Schema.Parser().parse(answer.path("schema").asText()));
     }
 
@@ -126,8 +133,8 @@ public final class SchemaRegistryClient {
      */
     public boolean isCompatible(String subject, Schema schema) {
         try {
-            JsonNode answer = send("POST", "compatibility/subjects/" + encode(subject) + "/versions/latest",
-                    schemaBody(schema));
+            JsonNode answer =
+                    send("POST", "compatibility/subjects/" + encode(subject) + "/versions/latest", schemaBody(schema));
             return answer.path("is_compatible").asBoolean(false);
         } catch (SchemaRegistryException e) {
             if (e.isNotFound()) {
@@ -185,9 +192,11 @@ public final class SchemaRegistryClient {
         if (body != null) {
             request.header("Content-Type", CONTENT_TYPE);
         }
-        request.method(method, body == null
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        request.method(
+                method,
+                body == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         Duration backoff = FIRST_BACKOFF;
         RegistryUnavailableException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -195,19 +204,21 @@ public final class SchemaRegistryClient {
                 HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 if (status >= 500) {
-                    last = new RegistryUnavailableException(method + " " + uri + " answered " + status + ": "
-                            + response.body(), status);
+                    last = new RegistryUnavailableException(
+                            method + " " + uri + " answered " + status + ": " + response.body(), status);
                 } else if (status >= 400) {
                     JsonNode error = parse(response.body());
-                    throw new SchemaRegistryException(method + " " + uri + " answered " + status + ": "
-                            + error.path("message").asText(response.body()), status,
+                    throw new SchemaRegistryException(
+                            method + " " + uri + " answered " + status + ": "
+                                    + error.path("message").asText(response.body()),
+                            status,
                             error.path("error_code").asInt(-1));
                 } else {
                     return parse(response.body());
                 }
             } catch (IOException e) {
-                last = new RegistryUnavailableException("schema registry at " + base + " unreachable ("
-                        + method + " " + path + "): " + e, e);
+                last = new RegistryUnavailableException(
+                        "schema registry at " + base + " unreachable (" + method + " " + path + "): " + e, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new RegistryUnavailableException("interrupted while calling the schema registry", e);
@@ -242,6 +253,5 @@ public final class SchemaRegistryClient {
     }
 
     /** A version of a subject as the registry holds it. */
-    public record RegisteredSchema(String subject, int version, int id, Schema schema) {
-    }
+    public record RegisteredSchema(String subject, int version, int id, Schema schema) {}
 }

@@ -38,8 +38,7 @@ public final class CredentialSeal {
     private static final byte[] LABEL = "vmflow credential seal v1".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private CredentialSeal() {
-    }
+    private CredentialSeal() {}
 
     /** A fresh single-use credential: 32 random bytes, base64url. */
     public static String newCredential() {
@@ -67,8 +66,13 @@ public final class CredentialSeal {
             RANDOM.nextBytes(iv);
             Cipher c = cipher(Cipher.ENCRYPT_MODE, ephemeral.getPrivate(), recipient, ephemeralDer, iv, sessionId);
             byte[] sealed = c.doFinal(credential.getBytes(StandardCharsets.UTF_8));
-            return ByteBuffer.allocate(3 + ephemeralDer.length + iv.length + sealed.length).put(VERSION)
-                    .putShort((short) ephemeralDer.length).put(ephemeralDer).put(iv).put(sealed).array();
+            return ByteBuffer.allocate(3 + ephemeralDer.length + iv.length + sealed.length)
+                    .put(VERSION)
+                    .putShort((short) ephemeralDer.length)
+                    .put(ephemeralDer)
+                    .put(iv)
+                    .put(sealed)
+                    .array();
         } catch (GeneralSecurityException | ClassCastException e) {
             throw new IllegalArgumentException("cannot seal to this key (vmflow relays use EC P-256 keys): " + e, e);
         }
@@ -91,12 +95,15 @@ public final class CredentialSeal {
         byte[] body = new byte[b.remaining()];
         b.get(body);
         PublicKey ephemeral = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(ephemeralDer));
-        return new String(cipher(Cipher.DECRYPT_MODE, key, ephemeral, ephemeralDer, iv, sessionId).doFinal(body),
+        return new String(
+                cipher(Cipher.DECRYPT_MODE, key, ephemeral, ephemeralDer, iv, sessionId)
+                        .doFinal(body),
                 StandardCharsets.UTF_8);
     }
 
-    private static Cipher cipher(int mode, PrivateKey mine, PublicKey theirs, byte[] ephemeralDer, byte[] iv,
-            String sessionId) throws GeneralSecurityException {
+    private static Cipher cipher(
+            int mode, PrivateKey mine, PublicKey theirs, byte[] ephemeralDer, byte[] iv, String sessionId)
+            throws GeneralSecurityException {
         KeyAgreement ka = KeyAgreement.getInstance("ECDH");
         ka.init(mine);
         ka.doPhase(theirs, true);
@@ -126,6 +133,7 @@ public final class CredentialSeal {
             throw new GeneralSecurityException(pkcs8Pem + " is not a PEM PKCS#8 private key (BEGIN PRIVATE KEY)");
         }
         String body = pem.substring(begin + 27, end).replaceAll("\\s", "");
-        return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
+        return KeyFactory.getInstance("EC")
+                .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
     }
 }

@@ -18,6 +18,7 @@ public final class AvroBounds {
 
     /** Items of a collection whose items take no bytes at all (null, empty records): more is hostile. */
     static final long MAX_EMPTY_ITEMS = 1 << 16;
+
     static final int MAX_DEPTH = 64;
 
     private final byte[] bytes;
@@ -40,7 +41,8 @@ public final class AvroBounds {
         AvroBounds b = new AvroBounds(bytes, offset, bytes.length);
         b.walk(writer, 0);
         if (b.pos != b.end) {
-            throw new IllegalArgumentException((b.end - b.pos) + " bytes left over after a whole " + writer.getFullName());
+            throw new IllegalArgumentException(
+                    (b.end - b.pos) + " bytes left over after a whole " + writer.getFullName());
         }
     }
 
@@ -49,18 +51,20 @@ public final class AvroBounds {
             throw new IllegalArgumentException("nested deeper than " + MAX_DEPTH + " levels");
         }
         switch (s.getType()) {
-            case NULL -> { }
+            case NULL -> {}
             case BOOLEAN -> take(1, "boolean");
             case INT -> varint(5, "int");
             case LONG -> varint(10, "long");
             case FLOAT -> take(4, "float");
             case DOUBLE -> take(8, "double");
-            case STRING, BYTES -> take(length(s.getType().getName()), s.getType().getName());
+            case STRING, BYTES ->
+                take(length(s.getType().getName()), s.getType().getName());
             case FIXED -> take(s.getFixedSize(), "fixed " + s.getFullName());
             case ENUM -> {
                 long i = varint(5, "enum index");
                 if (i < 0 || i >= s.getEnumSymbols().size()) {
-                    throw new IllegalArgumentException("enum " + s.getFullName() + " has no symbol " + i + " at byte " + pos);
+                    throw new IllegalArgumentException(
+                            "enum " + s.getFullName() + " has no symbol " + i + " at byte " + pos);
                 }
             }
             case UNION -> {
@@ -102,8 +106,8 @@ public final class AvroBounds {
             total += count;
             // an item that takes bytes cannot be more than the bytes left; one that takes none gets a small bound
             if (empty ? total > MAX_EMPTY_ITEMS : count > end - pos) {
-                throw new IllegalArgumentException("collection claims " + count + " items with " + (end - pos)
-                        + " bytes left at byte " + pos);
+                throw new IllegalArgumentException(
+                        "collection claims " + count + " items with " + (end - pos) + " bytes left at byte " + pos);
             }
             for (long i = 0; i < count; i++) {
                 if (key != null) {
@@ -137,14 +141,16 @@ public final class AvroBounds {
     private long length(String what) {
         long n = varint(10, what + " length");
         if (n < 0 || n > end - pos) {
-            throw new IllegalArgumentException(what + " claims " + n + " bytes, " + (end - pos) + " left at byte " + pos);
+            throw new IllegalArgumentException(
+                    what + " claims " + n + " bytes, " + (end - pos) + " left at byte " + pos);
         }
         return n;
     }
 
     private void take(long n, String what) {
         if (n > end - pos) {
-            throw new IllegalArgumentException(what + " needs " + n + " bytes, " + (end - pos) + " left at byte " + pos);
+            throw new IllegalArgumentException(
+                    what + " needs " + n + " bytes, " + (end - pos) + " left at byte " + pos);
         }
         pos += (int) n;
     }

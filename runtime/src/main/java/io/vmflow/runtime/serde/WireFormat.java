@@ -58,7 +58,8 @@ public final class WireFormat {
     /** The schema id in a record's header, without decoding the body. */
     public static int schemaId(byte[] bytes) {
         if (bytes == null) {
-            throw new UndecodableRecordException(UndecodableRecordException.Reason.NULL_VALUE, "the record has no value");
+            throw new UndecodableRecordException(
+                    UndecodableRecordException.Reason.NULL_VALUE, "the record has no value");
         }
         checkHeader(bytes);
         return ByteBuffer.wrap(bytes, 1, 4).getInt();
@@ -76,67 +77,92 @@ public final class WireFormat {
         try {
             writer = registry.schemaById(id);
         } catch (RegistryUnavailableException e) {
-            throw new UndecodableRecordException(UndecodableRecordException.Reason.REGISTRY_UNAVAILABLE, id,
-                    e.getMessage(), e);
+            throw new UndecodableRecordException(
+                    UndecodableRecordException.Reason.REGISTRY_UNAVAILABLE, id, e.getMessage(), e);
         } catch (SchemaRegistryException e) {
             if (e.isNotFound()) {
-                throw new UndecodableRecordException(UndecodableRecordException.Reason.UNKNOWN_SCHEMA_ID, id,
-                        "schema id " + id + " is not in the registry at " + registry.baseUrl(), e);
+                throw new UndecodableRecordException(
+                        UndecodableRecordException.Reason.UNKNOWN_SCHEMA_ID,
+                        id,
+                        "schema id " + id + " is not in the registry at " + registry.baseUrl(),
+                        e);
             }
             if (e.status() == SchemaRegistryClient.UNUSABLE) {
-                throw new UndecodableRecordException(UndecodableRecordException.Reason.NOT_AN_AVRO_SCHEMA, id,
-                        e.getMessage(), e);
+                throw new UndecodableRecordException(
+                        UndecodableRecordException.Reason.NOT_AN_AVRO_SCHEMA, id, e.getMessage(), e);
             }
-            throw new UndecodableRecordException(UndecodableRecordException.Reason.UNKNOWN_SCHEMA_ID, id,
-                    "registry refused schema id " + id + ": " + e.getMessage(), e);
+            throw new UndecodableRecordException(
+                    UndecodableRecordException.Reason.UNKNOWN_SCHEMA_ID,
+                    id,
+                    "registry refused schema id " + id + ": " + e.getMessage(),
+                    e);
         }
         // only vmflow's own generated classes are ever looked up: a writer's schema may name any class
         boolean ours = writer.getType() == Schema.Type.RECORD && VMFLOW_NAMESPACE.equals(writer.getNamespace());
         Class<?> type = ours ? SpecificData.get().getClass(writer) : null;
         if (type == null || !SpecificRecord.class.isAssignableFrom(type)) {
-            throw new UndecodableRecordException(UndecodableRecordException.Reason.UNKNOWN_RECORD_TYPE, id,
-                    "schema id " + id + " is " + (writer.getType() == Schema.Type.RECORD ? writer.getFullName()
-                            : "a " + writer.getType().getName() + " schema") + ", which this program has no class for",
+            throw new UndecodableRecordException(
+                    UndecodableRecordException.Reason.UNKNOWN_RECORD_TYPE,
+                    id,
+                    "schema id " + id + " is "
+                            + (writer.getType() == Schema.Type.RECORD
+                                    ? writer.getFullName()
+                                    : "a " + writer.getType().getName() + " schema")
+                            + ", which this program has no class for",
                     null);
         }
         if (expected != null && !expected.equals(type)) {
-            throw new UndecodableRecordException(UndecodableRecordException.Reason.WRONG_RECORD_TYPE, id,
-                    "expected " + expected.getName() + " but schema id " + id + " is " + writer.getFullName(), null);
+            throw new UndecodableRecordException(
+                    UndecodableRecordException.Reason.WRONG_RECORD_TYPE,
+                    id,
+                    "expected " + expected.getName() + " but schema id " + id + " is " + writer.getFullName(),
+                    null);
         }
         Schema reader = SpecificData.get().getSchema(type);
         try {
             // Avro's reader allocates whatever a length or count prefix claims: check them first
             AvroBounds.check(writer, bytes, HEADER_LENGTH);
         } catch (IllegalArgumentException e) {
-            throw new UndecodableRecordException(UndecodableRecordException.Reason.MALFORMED_AVRO, id,
-                    "body is not a valid " + writer.getFullName() + ": " + e.getMessage(), null);
+            throw new UndecodableRecordException(
+                    UndecodableRecordException.Reason.MALFORMED_AVRO,
+                    id,
+                    "body is not a valid " + writer.getFullName() + ": " + e.getMessage(),
+                    null);
         }
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH,
-                bytes.length - HEADER_LENGTH, null);
+        BinaryDecoder decoder =
+                DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
         try {
             @SuppressWarnings("unchecked")
             T record = (T) new SpecificDatumReader<>(writer, reader).read(null, decoder);
             if (!decoder.isEnd()) {
-                throw new UndecodableRecordException(UndecodableRecordException.Reason.MALFORMED_AVRO, id,
-                        "bytes left over after a whole " + writer.getFullName(), null);
+                throw new UndecodableRecordException(
+                        UndecodableRecordException.Reason.MALFORMED_AVRO,
+                        id,
+                        "bytes left over after a whole " + writer.getFullName(),
+                        null);
             }
             return record;
         } catch (UndecodableRecordException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             // values the bounds cannot see (an unresolvable writer schema, a bad default): still this record's fault
-            throw new UndecodableRecordException(UndecodableRecordException.Reason.MALFORMED_AVRO, id,
-                    "body is not a valid " + writer.getFullName() + ": " + e, e);
+            throw new UndecodableRecordException(
+                    UndecodableRecordException.Reason.MALFORMED_AVRO,
+                    id,
+                    "body is not a valid " + writer.getFullName() + ": " + e,
+                    e);
         }
     }
 
     private static void checkHeader(byte[] bytes) {
         if (bytes.length < HEADER_LENGTH) {
-            throw new UndecodableRecordException(UndecodableRecordException.Reason.TRUNCATED,
+            throw new UndecodableRecordException(
+                    UndecodableRecordException.Reason.TRUNCATED,
                     bytes.length + " bytes, shorter than the 5-byte wire-format header");
         }
         if (bytes[0] != MAGIC_BYTE) {
-            throw new UndecodableRecordException(UndecodableRecordException.Reason.BAD_MAGIC_BYTE,
+            throw new UndecodableRecordException(
+                    UndecodableRecordException.Reason.BAD_MAGIC_BYTE,
                     String.format("first byte is 0x%02x, not the wire format's magic byte 0x00", bytes[0]));
         }
     }

@@ -1,13 +1,13 @@
 package io.vmflow.runtime.kafka;
 
-import io.vmflow.schemas.reasons.ReasonCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.runtime.RealStack;
-import io.vmflow.schemas.SampleRecords;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.SampleRecords;
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -40,23 +40,40 @@ class DeadLetterIT {
         String subject = TopicCatalogue.MIGRATION_REQUESTS.valueSubject();
 
         byte[] good = wire.encode(subject, SampleRecords.request());
-        byte[] invalid = wire.encode(subject, MigrationRequest.newBuilder(SampleRecords.request())
-                .setRequestId("invalid").build());
-        byte[] unknownId = ByteBuffer.allocate(9).put((byte) 0).putInt(987_654_321).putInt(7).array();
+        byte[] invalid = wire.encode(
+                subject,
+                MigrationRequest.newBuilder(SampleRecords.request())
+                        .setRequestId("invalid")
+                        .build());
+        byte[] unknownId = ByteBuffer.allocate(9)
+                .put((byte) 0)
+                .putInt(987_654_321)
+                .putInt(7)
+                .array();
         byte[] wrongType = wire.encode(TopicCatalogue.MIGRATION_EVENTS.valueSubject(), SampleRecords.event());
-        byte[] hugeString = ByteBuffer.allocate(10).put((byte) 0).putInt(WireFormat.schemaId(good))
-                .put(new byte[] {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}).array(); // 2^31-1 bytes
+        byte[] hugeString = ByteBuffer.allocate(10)
+                .put((byte) 0)
+                .putInt(WireFormat.schemaId(good))
+                .put(new byte[] {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f})
+                .array(); // 2^31-1 bytes
         byte[] random = new byte[900 * 1024];
         new java.util.Random(13).nextBytes(random);
         random[0] = 0;
-        Map<String, byte[]> sent = Map.ofEntries(Map.entry("good", good),
-                Map.entry("huge-string", hugeString), Map.entry("random-900k", random),
+        Map<String, byte[]> sent = Map.ofEntries(
+                Map.entry("good", good),
+                Map.entry("huge-string", hugeString),
+                Map.entry("random-900k", random),
                 Map.entry("invalid", invalid),
                 Map.entry("json", "{\"guest\":\"web-1\"}".getBytes(StandardCharsets.UTF_8)),
                 Map.entry("short", new byte[] {0, 0, 1}),
                 Map.entry("unknown-id", unknownId),
                 Map.entry("cut-avro", Arrays.copyOf(good, good.length - 10)),
-                Map.entry("trailing", ByteBuffer.allocate(good.length + 3).put(good).put(new byte[] {1, 2, 3}).array()),
+                Map.entry(
+                        "trailing",
+                        ByteBuffer.allocate(good.length + 3)
+                                .put(good)
+                                .put(new byte[] {1, 2, 3})
+                                .array()),
                 Map.entry("wrong-type", wrongType));
         Map<String, String> expectedReasons = Map.of(
                 "huge-string", "MALFORMED_AVRO",
@@ -83,14 +100,22 @@ class DeadLetterIT {
         Loops loops = new Loops("it", java.time.Clock.systemUTC(), Loops.DEFAULT_STUCK_AFTER, (l, e) -> deaths.add(e));
         KafkaProducer<String, byte[]> dltProducer = new KafkaProducer<>(endpoints.producer("it-dlt"));
         String group = "it-dlt-" + UUID.randomUUID();
-        try (DecodingConsumer<MigrationRequest> consumer = new DecodingConsumer<>("it-consumer",
-                new KafkaConsumer<>(endpoints.consumer(group, "it-consumer")), List.of(topic), wire,
-                MigrationRequest.class, (raw, request) -> {
-                    if (request.getRequestId().equals("invalid")) {
-                        throw new InvalidRecordException(ReasonCode.INVALID_REQUEST, "request id 'invalid' is refused");
-                    }
-                    handled.add(raw.key());
-                }, new DeadLetters(dltProducer, group), loops).start()) {
+        try (DecodingConsumer<MigrationRequest> consumer = new DecodingConsumer<>(
+                        "it-consumer",
+                        new KafkaConsumer<>(endpoints.consumer(group, "it-consumer")),
+                        List.of(topic),
+                        wire,
+                        MigrationRequest.class,
+                        (raw, request) -> {
+                            if (request.getRequestId().equals("invalid")) {
+                                throw new InvalidRecordException(
+                                        ReasonCode.INVALID_REQUEST, "request id 'invalid' is refused");
+                            }
+                            handled.add(raw.key());
+                        },
+                        new DeadLetters(dltProducer, group),
+                        loops)
+                .start()) {
 
             Map<String, ConsumerRecord<String, byte[]>> dead = new ConcurrentHashMap<>();
             try (KafkaConsumer<String, byte[]> dlt = new KafkaConsumer<>(endpoints.consumer(null, "it-dlt-reader"))) {
@@ -111,14 +136,18 @@ class DeadLetterIT {
             assertThat(loops.check().ok()).isTrue();
             assertThat(consumer.deadLettered()).isEqualTo(expectedReasons.size());
             assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(expectedReasons.keySet());
-            Map<String, String> reasons = dead.values().stream().collect(Collectors.toMap(ConsumerRecord::key,
-                    r -> DeadLetters.header(r.headers(), DeadLetters.REASON)));
+            Map<String, String> reasons = dead.values().stream()
+                    .collect(Collectors.toMap(
+                            ConsumerRecord::key, r -> DeadLetters.header(r.headers(), DeadLetters.REASON)));
             assertThat(reasons).isEqualTo(expectedReasons);
             for (ConsumerRecord<String, byte[]> r : dead.values()) {
-                assertThat(r.value()).as("dead letter %s is the original bytes", r.key()).isEqualTo(sent.get(r.key()));
+                assertThat(r.value())
+                        .as("dead letter %s is the original bytes", r.key())
+                        .isEqualTo(sent.get(r.key()));
                 assertThat(DeadLetters.header(r.headers(), DeadLetters.MESSAGE)).isNotBlank();
                 assertThat(DeadLetters.header(r.headers(), DeadLetters.OFFSET)).isNotBlank();
-                assertThat(DeadLetters.header(r.headers(), DeadLetters.CONSUMER)).isEqualTo(group);
+                assertThat(DeadLetters.header(r.headers(), DeadLetters.CONSUMER))
+                        .isEqualTo(group);
                 assertThat(DeadLetters.header(r.headers(), "origin")).isEqualTo("dead-letter-it");
             }
             assertThat(DeadLetters.header(dead.get("unknown-id").headers(), DeadLetters.MESSAGE))
@@ -131,7 +160,8 @@ class DeadLetterIT {
     private static Map<TopicPartition, Long> endOffsets(Endpoints endpoints, String topic) {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, "it-offsets"))) {
             List<TopicPartition> tps = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             return c.endOffsets(tps);
         }
     }

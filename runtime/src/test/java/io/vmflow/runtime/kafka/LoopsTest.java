@@ -35,7 +35,8 @@ class LoopsTest {
 
     final Hand clock = new Hand();
     final List<String> deaths = new ArrayList<>();
-    final Loops loops = new Loops("test", clock, Duration.ofSeconds(90), (loop, cause) -> deaths.add(loop + ": " + cause));
+    final Loops loops =
+            new Loops("test", clock, Duration.ofSeconds(90), (loop, cause) -> deaths.add(loop + ": " + cause));
 
     @Test
     void loopsThatBeatAreReadyAndSayWhatTheyWaitFor() {
@@ -46,7 +47,9 @@ class LoopsTest {
         commands.beat();
         leases.beat();
         assertThat(loops.check().ok()).isTrue();
-        assertThat(loops.check().text()).startsWith("READY\n").contains("commands: ok")
+        assertThat(loops.check().text())
+                .startsWith("READY\n")
+                .contains("commands: ok")
                 .contains("leases: ok (waiting for the schema registry)");
     }
 
@@ -80,7 +83,7 @@ class LoopsTest {
 
     @Test
     void aPauseBeatsAndEndsEarlyWhenToldToStop() {
-        Loops.Loop l = new Loops("real", Clock.systemUTC(), Duration.ofSeconds(90), (a, b) -> { }).register("l");
+        Loops.Loop l = new Loops("real", Clock.systemUTC(), Duration.ofSeconds(90), (a, b) -> {}).register("l");
         assertThat(l.pause(50, () -> true)).isTrue();
         assertThat(l.pause(10_000, () -> false)).isFalse();
     }

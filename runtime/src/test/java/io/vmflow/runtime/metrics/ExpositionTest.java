@@ -33,9 +33,11 @@ class ExpositionTest {
         h.observe(0.5);
         h.observe(0.7);
         h.observe(50);
-        String text = new Exposition(Map.of()).histogram("d_seconds", "durations", Map.of(Map.of("phase", "RUNNING"), h))
+        String text = new Exposition(Map.of())
+                .histogram("d_seconds", "durations", Map.of(Map.of("phase", "RUNNING"), h))
                 .text();
-        assertThat(text).contains("d_seconds_bucket{le=\"0.1\",phase=\"RUNNING\"} 1\n")
+        assertThat(text)
+                .contains("d_seconds_bucket{le=\"0.1\",phase=\"RUNNING\"} 1\n")
                 .contains("d_seconds_bucket{le=\"1\",phase=\"RUNNING\"} 3\n")
                 .contains("d_seconds_bucket{le=\"10\",phase=\"RUNNING\"} 3\n")
                 .contains("d_seconds_bucket{le=\"+Inf\",phase=\"RUNNING\"} 4\n")

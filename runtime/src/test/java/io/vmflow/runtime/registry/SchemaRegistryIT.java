@@ -66,6 +66,8 @@ class SchemaRegistryIT {
     @Test
     void anUnknownIdIsNotFound() {
         assertThatThrownBy(() -> registry.schemaById(987_654_321))
-                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.isNotFound()).isTrue());
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.isNotFound()).isTrue());
     }
 }

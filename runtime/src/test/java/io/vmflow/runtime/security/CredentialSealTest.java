@@ -25,7 +25,8 @@ class CredentialSealTest {
         byte[] sealed = CredentialSeal.seal(credential, relay.getPublic(), "s-1");
 
         assertThat(CredentialSeal.open(sealed, relay.getPrivate(), "s-1")).isEqualTo(credential);
-        assertThat(new String(sealed, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain(credential);
+        assertThat(new String(sealed, java.nio.charset.StandardCharsets.ISO_8859_1))
+                .doesNotContain(credential);
         assertThatThrownBy(() -> CredentialSeal.open(sealed, other.getPrivate(), "s-1"))
                 .isInstanceOf(GeneralSecurityException.class);
         assertThatThrownBy(() -> CredentialSeal.open(sealed, relay.getPrivate(), "s-2"))
@@ -40,6 +41,8 @@ class CredentialSealTest {
 
     @Test
     void everyCredentialIsFresh() {
-        assertThat(CredentialSeal.newCredential()).isNotEqualTo(CredentialSeal.newCredential()).hasSize(43);
+        assertThat(CredentialSeal.newCredential())
+                .isNotEqualTo(CredentialSeal.newCredential())
+                .hasSize(43);
     }
 }

@@ -33,22 +33,27 @@ class AvroBoundsTest {
 
     @Test
     void everyRecordOfTheContractPasses() {
-        SampleRecords.byTopic().values().forEach(r -> assertThatCode(() -> AvroBounds.check(r.getSchema(), avro(r), 0))
-                .as(r.getSchema().getName()).doesNotThrowAnyException());
+        SampleRecords.byTopic()
+                .values()
+                .forEach(r -> assertThatCode(() -> AvroBounds.check(r.getSchema(), avro(r), 0))
+                        .as(r.getSchema().getName())
+                        .doesNotThrowAnyException());
     }
 
     @Test
     void aStringThatClaimsTwoGigabytesIsRefusedWithoutAllocatingThem() {
         Schema s = SchemaBuilder.record("R").fields().requiredString("s").endRecord();
         assertThatThrownBy(() -> AvroBounds.check(s, varint(Integer.MAX_VALUE), 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("claims 2147483647 bytes");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("claims 2147483647 bytes");
     }
 
     @Test
     void anArrayThatClaimsBillionsOfItemsIsRefused() {
         Schema s = SchemaBuilder.array().items().longType();
         assertThatThrownBy(() -> AvroBounds.check(s, varint(3_000_000_000L), 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3000000000 items");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("3000000000 items");
     }
 
     @Test
@@ -57,7 +62,8 @@ class AvroBoundsTest {
         byte[] million = varint(1_000_000);
         byte[] hostile = java.util.Arrays.copyOf(million, million.length + 1); // then the closing zero count
         assertThatThrownBy(() -> AvroBounds.check(s, hostile, 0)).hasMessageContaining("1000000 items");
-        assertThatCode(() -> AvroBounds.check(s, new byte[] {varint(3)[0], 0}, 0)).doesNotThrowAnyException();
+        assertThatCode(() -> AvroBounds.check(s, new byte[] {varint(3)[0], 0}, 0))
+                .doesNotThrowAnyException();
     }
 
     @Test

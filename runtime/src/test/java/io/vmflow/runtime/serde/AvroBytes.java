@@ -5,8 +5,7 @@ import java.io.ByteArrayOutputStream;
 /** Avro binary pieces for tests that build hostile records by hand. */
 public final class AvroBytes {
 
-    private AvroBytes() {
-    }
+    private AvroBytes() {}
 
     /** A long as Avro writes it: zig-zag, then 7 bits a byte. */
     public static byte[] varint(long v) {

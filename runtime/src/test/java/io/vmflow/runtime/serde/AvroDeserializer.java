@@ -17,8 +17,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     private Class<T> expected;
 
     /** For Kafka to instantiate by class name; {@link #configure} must follow. */
-    public AvroDeserializer() {
-    }
+    public AvroDeserializer() {}
 
     public AvroDeserializer(SchemaRegistryClient registry, Class<T> expected) {
         this.wire = new WireFormat(registry);

@@ -17,8 +17,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
     private boolean isKey;
 
     /** For Kafka to instantiate by class name; {@link #configure} must follow. */
-    public AvroSerializer() {
-    }
+    public AvroSerializer() {}
 
     public AvroSerializer(SchemaRegistryClient registry) {
         this.wire = new WireFormat(registry);

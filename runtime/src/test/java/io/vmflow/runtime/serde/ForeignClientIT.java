@@ -26,7 +26,8 @@ class ForeignClientIT {
         byte[] bytes = new WireFormat(RealStack.registry()).encode(subject, event);
 
         Map<String, Object> config = new HashMap<>();
-        config.put("apicurio.registry.url",
+        config.put(
+                "apicurio.registry.url",
                 RealStack.endpoints().registryUrl().replace("/apis/ccompat/v7", "/apis/registry/v2"));
         config.put("apicurio.registry.id-handler", "io.apicurio.registry.serde.Legacy4ByteIdHandler");
         config.put("apicurio.registry.use-id", "contentId");
@@ -39,9 +40,11 @@ class ForeignClientIT {
             assertThat(decoded.get("migrationId").toString()).isEqualTo(event.getMigrationId());
             assertThat(decoded.get("sequence")).isEqualTo(event.getSequence());
             assertThat(decoded.get("phase").toString()).isEqualTo("RUNNING");
-            assertThat(decoded.get("occurredAt")).isIn(event.getOccurredAt(), event.getOccurredAt().toEpochMilli());
+            assertThat(decoded.get("occurredAt"))
+                    .isIn(event.getOccurredAt(), event.getOccurredAt().toEpochMilli());
             GenericRecord figures = (GenericRecord) decoded.get("figures");
-            assertThat(figures.get("dataTotalBytes")).isEqualTo(event.getFigures().getDataTotalBytes());
+            assertThat(figures.get("dataTotalBytes"))
+                    .isEqualTo(event.getFigures().getDataTotalBytes());
             GenericRecord spec = (GenericRecord) decoded.get("spec");
             assertThat(spec.get("guest").toString()).isEqualTo("web-1");
         }

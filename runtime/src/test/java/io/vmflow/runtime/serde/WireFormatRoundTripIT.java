@@ -3,9 +3,9 @@ package io.vmflow.runtime.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmflow.runtime.RealStack;
-import io.vmflow.schemas.SampleRecords;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
+import io.vmflow.schemas.SampleRecords;
 import io.vmflow.schemas.topics.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,8 +37,11 @@ class WireFormatRoundTripIT {
 
     static Stream<Arguments> everyMessageType() {
         return SampleRecords.byTopic().entrySet().stream()
-                .map(e -> Arguments.of(e.getKey().valueType().getSimpleName() + " on " + e.getKey().name(),
-                        e.getKey(), e.getValue()));
+                .map(e -> Arguments.of(
+                        e.getKey().valueType().getSimpleName() + " on "
+                                + e.getKey().name(),
+                        e.getKey(),
+                        e.getValue()));
     }
 
     @ParameterizedTest(name = "{0}")

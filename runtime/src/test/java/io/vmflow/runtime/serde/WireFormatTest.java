@@ -27,7 +27,8 @@ class WireFormatTest {
     @Test
     void fewerThanFiveBytesAreTruncated() {
         assertThatThrownBy(() -> wire.decode(new byte[] {0, 0, 1}, MigrationEvent.class))
-                .isInstanceOfSatisfying(UndecodableRecordException.class,
+                .isInstanceOfSatisfying(
+                        UndecodableRecordException.class,
                         e -> assertThat(e.reason()).isEqualTo(UndecodableRecordException.Reason.TRUNCATED));
     }
 

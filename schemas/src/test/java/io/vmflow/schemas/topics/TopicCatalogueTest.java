@@ -12,14 +12,17 @@ class TopicCatalogueTest {
 
     @Test
     void topicNamesAreUniqueAndPrefixed() {
-        List<String> names = TopicCatalogue.all(List.of("hostA", "hostB")).stream().map(Topic::name).toList();
+        List<String> names = TopicCatalogue.all(List.of("hostA", "hostB")).stream()
+                .map(Topic::name)
+                .toList();
         assertThat(names).doesNotHaveDuplicates().allMatch(n -> n.startsWith("vmflow."));
         assertThat(names).contains("vmflow.host-commands.hostA", "vmflow.host-commands.hostB");
     }
 
     @Test
     void everyAvroTopicHasASampleRecordOfItsValueType() {
-        List<Topic> avroTopics = TopicCatalogue.FIXED.stream().filter(t -> t.valueType() != null).toList();
+        List<Topic> avroTopics =
+                TopicCatalogue.FIXED.stream().filter(t -> t.valueType() != null).toList();
         assertThat(SampleRecords.byTopic().keySet().stream().map(Topic::name))
                 .containsAll(avroTopics.stream().map(Topic::name).toList());
         SampleRecords.byTopic().forEach((topic, record) -> assertThat(record).isInstanceOf(topic.valueType()));

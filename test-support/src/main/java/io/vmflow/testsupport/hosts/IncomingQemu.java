@@ -35,7 +35,8 @@ public final class IncomingQemu implements AutoCloseable {
      */
     public boolean listening() throws IOException, InterruptedException {
         Process ss = new ProcessBuilder("nsenter", "-t", pid, "-n", "ss", "-Hltn", "sport = :" + port)
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(ss.getInputStream().readAllBytes());
         ss.waitFor();
         return out.contains("LISTEN");
@@ -51,7 +52,8 @@ public final class IncomingQemu implements AutoCloseable {
         }
         List<String> words = shellWords(native_);
         List<String> argv = new ArrayList<>();
-        String pid = Files.readString(host.dir().resolve("run").resolve("libvirtd.pid")).trim();
+        String pid = Files.readString(host.dir().resolve("run").resolve("libvirtd.pid"))
+                .trim();
         // enter the host's network, mount and UTS namespaces (those of its libvirtd)
         argv.addAll(List.of("nsenter", "-t", pid, "-m", "-n", "-u", "--"));
         boolean command = false;
@@ -67,7 +69,8 @@ public final class IncomingQemu implements AutoCloseable {
                 continue; // run as soon as the incoming state has arrived
             }
             if ((w.equals("-object") && words.get(i + 1).contains("masterKey0"))
-                    || (w.equals("-chardev") && words.get(i + 1).contains("charmonitor")) || w.equals("-mon")) {
+                    || (w.equals("-chardev") && words.get(i + 1).contains("charmonitor"))
+                    || w.equals("-mon")) {
                 i++;
                 continue;
             }
@@ -75,7 +78,10 @@ public final class IncomingQemu implements AutoCloseable {
         }
         argv.addAll(List.of("-incoming", "tcp:0:" + port));
         Path log = Files.createTempFile("incoming-qemu", ".log");
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(argv)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         return new IncomingQemu(p, log, pid, port);
     }
 

@@ -19,8 +19,16 @@ public final class Reports implements AutoCloseable {
     private final TopicTail<HostReport> tail;
 
     public Reports(Endpoints endpoints, WireFormat wire) {
-        tail = new TopicTail<>("it-reports", endpoints, TopicCatalogue.HOST_REPORTS.name(), TopicTail.From.END, wire,
-                HostReport.class, (r, report) -> seen.add(report), key -> { }).start();
+        tail = new TopicTail<>(
+                        "it-reports",
+                        endpoints,
+                        TopicCatalogue.HOST_REPORTS.name(),
+                        TopicTail.From.END,
+                        wire,
+                        HostReport.class,
+                        (r, report) -> seen.add(report),
+                        key -> {})
+                .start();
     }
 
     public List<HostReport> forCommand(String commandId) {
@@ -33,9 +41,13 @@ public final class Reports implements AutoCloseable {
 
     /** Waits for a command's final report (succeeded, failed or refused). */
     public HostReport awaitFinal(String commandId) {
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100))
+        await().atMost(Duration.ofMinutes(5))
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> forCommand(commandId).stream().anyMatch(r -> isFinal(r.getKind())));
-        return forCommand(commandId).stream().filter(r -> isFinal(r.getKind())).findFirst().orElseThrow();
+        return forCommand(commandId).stream()
+                .filter(r -> isFinal(r.getKind()))
+                .findFirst()
+                .orElseThrow();
     }
 
     public static boolean isFinal(ReportKind k) {

@@ -44,7 +44,8 @@ public final class TestGuest {
     }
 
     public String xml() {
-        Path kernel = TestHost.home().resolve("guest").resolve("vmflow-guest.elf").toAbsolutePath();
+        Path kernel =
+                TestHost.home().resolve("guest").resolve("vmflow-guest.elf").toAbsolutePath();
         return """
                 <domain type='qemu'>
                   <name>%s</name>
@@ -131,9 +132,14 @@ public final class TestGuest {
             return List.of();
         }
         try {
-            return Files.readAllLines(log).stream().map(HB::matcher).filter(Matcher::matches)
-                    .map(m -> new Heartbeat(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)),
-                            Long.parseLong(m.group(3)), Long.parseLong(m.group(4))))
+            return Files.readAllLines(log).stream()
+                    .map(HB::matcher)
+                    .filter(Matcher::matches)
+                    .map(m -> new Heartbeat(
+                            Long.parseLong(m.group(1)),
+                            Long.parseLong(m.group(2)),
+                            Long.parseLong(m.group(3)),
+                            Long.parseLong(m.group(4))))
                     .toList();
         } catch (IOException e) {
             return List.of();
@@ -143,7 +149,8 @@ public final class TestGuest {
     /** Waits until a host's serial log has at least n more heartbeats than it has now. */
     public List<Heartbeat> awaitHeartbeats(TestHost host, int more) {
         int before = heartbeats(host).size();
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(250))
                 .until(() -> heartbeats(host).size() >= before + more);
         return heartbeats(host);
     }
@@ -153,8 +160,11 @@ public final class TestGuest {
      * it has found no corrupt word.
      */
     public void assertRunningIntact(TestHost host) throws LibvirtException {
-        assertThat(observe(host)).as("%s on %s", name, host.id()).hasValueSatisfying(o ->
-                assertThat(o.active()).as("%s active on %s", name, host.id()).isTrue());
+        assertThat(observe(host))
+                .as("%s on %s", name, host.id())
+                .hasValueSatisfying(o -> assertThat(o.active())
+                        .as("%s active on %s", name, host.id())
+                        .isTrue());
         assertHeartbeatIntact(host);
     }
 
@@ -167,12 +177,12 @@ public final class TestGuest {
         Heartbeat last = beats.get(beats.size() - 1);
         Heartbeat earlier = beats.get(beats.size() - 2);
         assertThat(last.n()).as("heartbeat advancing on %s", host.id()).isGreaterThan(earlier.n());
-        assertThat(beats).as("heartbeats on %s", host.id()).allSatisfy(b -> assertThat(b.bad()).isZero());
+        assertThat(beats)
+                .as("heartbeats on %s", host.id())
+                .allSatisfy(b -> assertThat(b.bad()).isZero());
     }
 
-    public record Heartbeat(long n, long pass, long generation, long bad) {
-    }
+    public record Heartbeat(long n, long pass, long generation, long bad) {}
 
-    public record Observed(boolean active, boolean persistent) {
-    }
+    public record Observed(boolean active, boolean persistent) {}
 }

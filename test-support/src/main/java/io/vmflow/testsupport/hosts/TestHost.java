@@ -20,7 +20,9 @@ public record TestHost(String id, String libvirtUri, String address, String migr
     /** The vmflow home the tests run with (ops/test.sh exports VMFLOW_HOME). */
     public static Path home() {
         String h = System.getenv("VMFLOW_HOME");
-        return h != null ? Path.of(h) : Path.of("..", ".vmflow").toAbsolutePath().normalize();
+        return h != null
+                ? Path.of(h)
+                : Path.of("..", ".vmflow").toAbsolutePath().normalize();
     }
 
     public static TestHost load(String id) {
@@ -35,8 +37,12 @@ public record TestHost(String id, String libvirtUri, String address, String migr
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return new TestHost(p.getProperty("id"), p.getProperty("libvirtUri"), p.getProperty("address"),
-                p.getProperty("migrationAddress"), Path.of(p.getProperty("dir")));
+        return new TestHost(
+                p.getProperty("id"),
+                p.getProperty("libvirtUri"),
+                p.getProperty("address"),
+                p.getProperty("migrationAddress"),
+                Path.of(p.getProperty("dir")));
     }
 
     /** Whether this host has a second interface on a separate migration network. */
@@ -48,7 +54,8 @@ public record TestHost(String id, String libvirtUri, String address, String migr
     public long migrationNetworkRxBytes() {
         try {
             // the outer end of the host's veth transmits what the host receives
-            return Long.parseLong(Files.readString(Path.of("/sys/class/net/vf-" + id + "-1/statistics/tx_bytes")).trim());
+            return Long.parseLong(Files.readString(Path.of("/sys/class/net/vf-" + id + "-1/statistics/tx_bytes"))
+                    .trim());
         } catch (IOException | NumberFormatException e) {
             throw new IllegalStateException("no migration-network interface for " + id + ": " + e);
         }
@@ -66,7 +73,8 @@ public record TestHost(String id, String libvirtUri, String address, String migr
     }
 
     private void tc(String... args) {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("ip", "netns", "exec", "vmflow-" + id, "tc"));
+        java.util.List<String> cmd =
+                new java.util.ArrayList<>(java.util.List.of("ip", "netns", "exec", "vmflow-" + id, "tc"));
         cmd.addAll(java.util.List.of(args));
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -24,12 +24,27 @@ import java.util.Set;
  * @param drainTimeout  on shutdown, how long running streams may go on before they are cut
  * @param endpoints     Kafka and the registry
  */
-public record RelayConfig(String hostId, String listen, Path socketDir, Path caPath, Path certPath, Path keyPath,
-        String management, Duration drainTimeout, Endpoints endpoints) {
+public record RelayConfig(
+        String hostId,
+        String listen,
+        Path socketDir,
+        Path caPath,
+        Path certPath,
+        Path keyPath,
+        String management,
+        Duration drainTimeout,
+        Endpoints endpoints) {
 
-    private static final Set<String> KEYS = Set.of("VMFLOW_RELAY_HOST_ID", "VMFLOW_RELAY_LISTEN",
-            "VMFLOW_RELAY_SOCKET_DIR", "VMFLOW_RELAY_TLS_DIR", "VMFLOW_RELAY_TLS_CA", "VMFLOW_RELAY_TLS_CERT",
-            "VMFLOW_RELAY_TLS_KEY", "VMFLOW_RELAY_MANAGEMENT", "VMFLOW_RELAY_DRAIN_SECONDS");
+    private static final Set<String> KEYS = Set.of(
+            "VMFLOW_RELAY_HOST_ID",
+            "VMFLOW_RELAY_LISTEN",
+            "VMFLOW_RELAY_SOCKET_DIR",
+            "VMFLOW_RELAY_TLS_DIR",
+            "VMFLOW_RELAY_TLS_CA",
+            "VMFLOW_RELAY_TLS_CERT",
+            "VMFLOW_RELAY_TLS_KEY",
+            "VMFLOW_RELAY_MANAGEMENT",
+            "VMFLOW_RELAY_DRAIN_SECONDS");
 
     public RelayConfig {
         if (!TopicCatalogue.isValidHostId(hostId)) {
@@ -52,7 +67,9 @@ public record RelayConfig(String hostId, String listen, Path socketDir, Path caP
 
     public static RelayConfig from(Map<String, String> env, Endpoints endpoints) {
         List<String> unknown = new ArrayList<>();
-        env.keySet().stream().filter(k -> k.startsWith("VMFLOW_RELAY_") && !KEYS.contains(k)).forEach(unknown::add);
+        env.keySet().stream()
+                .filter(k -> k.startsWith("VMFLOW_RELAY_") && !KEYS.contains(k))
+                .forEach(unknown::add);
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("unknown configuration keys " + unknown + "; known: " + KEYS);
         }
@@ -65,15 +82,21 @@ public record RelayConfig(String hostId, String listen, Path socketDir, Path caP
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("VMFLOW_RELAY_DRAIN_SECONDS must be a number, got '" + drain + "'");
         }
-        return new RelayConfig(host,
+        return new RelayConfig(
+                host,
                 env.getOrDefault("VMFLOW_RELAY_LISTEN", "0.0.0.0:7443"),
                 Path.of(env.getOrDefault("VMFLOW_RELAY_SOCKET_DIR", "/run/libvirt/vmflow-relay")),
-                Path.of(env.getOrDefault("VMFLOW_RELAY_TLS_CA", tlsDir.resolve("ca.crt").toString())),
-                Path.of(env.getOrDefault("VMFLOW_RELAY_TLS_CERT", tlsDir.resolve(host + ".crt").toString())),
-                Path.of(env.getOrDefault("VMFLOW_RELAY_TLS_KEY", tlsDir.resolve(host + ".key").toString())),
-                "off".equals(env.get("VMFLOW_RELAY_MANAGEMENT")) ? null
+                Path.of(env.getOrDefault(
+                        "VMFLOW_RELAY_TLS_CA", tlsDir.resolve("ca.crt").toString())),
+                Path.of(env.getOrDefault(
+                        "VMFLOW_RELAY_TLS_CERT", tlsDir.resolve(host + ".crt").toString())),
+                Path.of(env.getOrDefault(
+                        "VMFLOW_RELAY_TLS_KEY", tlsDir.resolve(host + ".key").toString())),
+                "off".equals(env.get("VMFLOW_RELAY_MANAGEMENT"))
+                        ? null
                         : env.getOrDefault("VMFLOW_RELAY_MANAGEMENT", "127.0.0.1:9281"),
-                Duration.ofSeconds(drainSeconds), endpoints);
+                Duration.ofSeconds(drainSeconds),
+                endpoints);
     }
 
     /** The resolved configuration for the log: paths, never key material. */

@@ -1,12 +1,12 @@
 package io.vmflow.relay.control;
 
-import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.avro.SessionAction;
 import io.vmflow.avro.TunnelSession;
 import io.vmflow.relay.net.Relay;
 import io.vmflow.relay.session.Session;
 import io.vmflow.runtime.kafka.InvalidRecordException;
 import io.vmflow.runtime.security.CredentialSeal;
+import io.vmflow.schemas.reasons.ReasonCode;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -57,7 +57,8 @@ public final class SessionFeed {
             return;
         }
         if (!SESSION_ID.matcher(s.getSessionId()).matches()) {
-            throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, "session id must be 1-100 of [A-Za-z0-9._-]");
+            throw new InvalidRecordException(
+                    ReasonCode.MALFORMED_SESSION, "session id must be 1-100 of [A-Za-z0-9._-]");
         }
         if (s.getAction() == SessionAction.CLOSE) {
             relay.closeSession(s.getSessionId());
@@ -72,8 +73,9 @@ public final class SessionFeed {
             return;
         }
         if (source && destination) {
-            throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, "session " + s.getSessionId()
-                    + " has the same source and destination host " + hostId);
+            throw new InvalidRecordException(
+                    ReasonCode.MALFORMED_SESSION,
+                    "session " + s.getSessionId() + " has the same source and destination host " + hostId);
         }
         if (destination) {
             byte[] digest = bytes(s.getCredentialSha256());
@@ -81,10 +83,17 @@ public final class SessionFeed {
                 throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, "credentialSha256 must be 32 bytes");
             }
             try {
-                // the destination QEMU binds the session's socket here: the directory must exist (/run is emptied at boot)
+                // the destination QEMU binds the session's socket here: the directory must exist (/run is emptied at
+                // boot)
                 java.nio.file.Files.createDirectories(socketDir);
-                relay.accept(new Session(s.getSessionId(), s.getMigrationId(), s.getSourceHost(), hostId,
-                        endpoint(s.getSessionId()), digest, expires));
+                relay.accept(new Session(
+                        s.getSessionId(),
+                        s.getMigrationId(),
+                        s.getSourceHost(),
+                        hostId,
+                        endpoint(s.getSessionId()),
+                        digest,
+                        expires));
             } catch (IllegalArgumentException e) {
                 throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, e.getMessage());
             } catch (java.io.IOException e) {
@@ -93,21 +102,31 @@ public final class SessionFeed {
             return;
         }
         if (s.getSealedCredential() == null) {
-            throw new InvalidRecordException(ReasonCode.MALFORMED_SESSION, "session " + s.getSessionId()
-                    + " carries no sealed credential for its source relay");
+            throw new InvalidRecordException(
+                    ReasonCode.MALFORMED_SESSION,
+                    "session " + s.getSessionId() + " carries no sealed credential for its source relay");
         }
         String credential;
         try {
             credential = CredentialSeal.open(bytes(s.getSealedCredential()), key, s.getSessionId());
         } catch (GeneralSecurityException e) {
-            throw new InvalidRecordException(ReasonCode.CREDENTIAL_UNREADABLE, "the credential of session "
-                    + s.getSessionId() + " was not sealed to " + hostId + "'s relay certificate: " + e.getMessage());
+            throw new InvalidRecordException(
+                    ReasonCode.CREDENTIAL_UNREADABLE,
+                    "the credential of session " + s.getSessionId() + " was not sealed to " + hostId
+                            + "'s relay certificate: " + e.getMessage());
         }
         long cap = s.getBandwidthBytesPerSecond() == null ? 0 : s.getBandwidthBytesPerSecond();
-        relay.openOutgoing(new Relay.Outgoing(s.getSessionId(), s.getMigrationId(), s.getDestinationHost(), credential,
-                s.getDestinationRelay(), endpoint(s.getSessionId()), cap, expires))
-                .onFailure(e -> LOG.warn("session {}: cannot open its local endpoint: {}", s.getSessionId(),
-                        e.getMessage()));
+        relay.openOutgoing(new Relay.Outgoing(
+                        s.getSessionId(),
+                        s.getMigrationId(),
+                        s.getDestinationHost(),
+                        credential,
+                        s.getDestinationRelay(),
+                        endpoint(s.getSessionId()),
+                        cap,
+                        expires))
+                .onFailure(e ->
+                        LOG.warn("session {}: cannot open its local endpoint: {}", s.getSessionId(), e.getMessage()));
     }
 
     private static byte[] bytes(ByteBuffer b) {

@@ -3,8 +3,8 @@ package io.vmflow.relay.control;
 import io.vmflow.avro.TunnelReport;
 import io.vmflow.avro.TunnelReportKind;
 import io.vmflow.relay.net.Relay;
-import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
 import java.util.UUID;
@@ -50,29 +50,56 @@ public final class TunnelReporter implements Relay.Listener {
         } else {
             LOG.warn("session {} (with {}) failed after {} bytes: {}", sessionId, peer, bytes, reason);
         }
-        send(report(TunnelReportKind.CLOSED, sessionId, migrationId, peer, bytes,
+        send(report(
+                TunnelReportKind.CLOSED,
+                sessionId,
+                migrationId,
+                peer,
+                bytes,
                 reason == null ? null : ReasonCode.TUNNEL_FAILED.reason(reason)));
     }
 
     @Override
     public void refused(String peer, String sessionId, String migrationId, String reason) {
-        TunnelReport r = report(TunnelReportKind.REFUSED, sessionId, migrationId, peer, 0,
+        TunnelReport r = report(
+                TunnelReportKind.REFUSED,
+                sessionId,
+                migrationId,
+                peer,
+                0,
                 new io.vmflow.avro.Reason(reason, "connection from " + peer + " refused: " + reason));
         send(r);
     }
 
-    private TunnelReport report(TunnelReportKind kind, String sessionId, String migrationId, String peer, long bytes,
+    private TunnelReport report(
+            TunnelReportKind kind,
+            String sessionId,
+            String migrationId,
+            String peer,
+            long bytes,
             io.vmflow.avro.Reason reason) {
-        return TunnelReport.newBuilder().setReportId(UUID.randomUUID().toString()).setHostId(hostId).setKind(kind)
-                .setReportedAt(Instant.now()).setSessionId(sessionId).setMigrationId(migrationId).setPeer(peer)
-                .setBytes(bytes).setReason(reason).build();
+        return TunnelReport.newBuilder()
+                .setReportId(UUID.randomUUID().toString())
+                .setHostId(hostId)
+                .setKind(kind)
+                .setReportedAt(Instant.now())
+                .setSessionId(sessionId)
+                .setMigrationId(migrationId)
+                .setPeer(peer)
+                .setBytes(bytes)
+                .setReason(reason)
+                .build();
     }
 
     void send(TunnelReport r) {
         String key = r.getMigrationId() != null ? r.getMigrationId() : hostId;
         try {
-            producer.send(new ProducerRecord<>(TopicCatalogue.TUNNEL_REPORTS.name(), key,
-                    wire.encode(TopicCatalogue.TUNNEL_REPORTS.valueSubject(), r)), (m, e) -> {
+            producer.send(
+                    new ProducerRecord<>(
+                            TopicCatalogue.TUNNEL_REPORTS.name(),
+                            key,
+                            wire.encode(TopicCatalogue.TUNNEL_REPORTS.valueSubject(), r)),
+                    (m, e) -> {
                         if (e != null) {
                             LOG.warn("tunnel report {} {} not stored: {}", r.getKind(), r.getSessionId(), e.toString());
                         }

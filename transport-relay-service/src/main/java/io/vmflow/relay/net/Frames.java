@@ -22,9 +22,7 @@ final class Frames {
     private static final Logger LOG = LoggerFactory.getLogger(Frames.class);
     static final int MAX_FRAME = 1 << 20;
 
-    private Frames() {
-    }
-
+    private Frames() {}
 
     /**
      * Joins the local hypervisor's socket and the TLS socket to the other relay, both ways framed:
@@ -104,12 +102,22 @@ final class Frames {
                         header[0] = 0;
                         header[1] = 0;
                         if (len < 0 || len > MAX_FRAME) {
-                            String text = new String(new byte[] {(byte) (len >>> 24), (byte) (len >>> 16),
-                                    (byte) (len >>> 8), (byte) len}, StandardCharsets.US_ASCII)
-                                    + b.toString(b.readerIndex(), Math.min(56, b.readableBytes()), StandardCharsets.US_ASCII);
-                            if (outgoing && text.startsWith("REFUSED ")) { // the destination relay's answer to our preamble
+                            String text = new String(
+                                            new byte[] {
+                                                (byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len
+                                            },
+                                            StandardCharsets.US_ASCII)
+                                    + b.toString(
+                                            b.readerIndex(),
+                                            Math.min(56, b.readableBytes()),
+                                            StandardCharsets.US_ASCII);
+                            if (outgoing
+                                    && text.startsWith("REFUSED ")) { // the destination relay's answer to our preamble
                                 String why = text.substring(8).split("\\s")[0];
-                                LOG.warn("session {}: the destination relay refused the stream: {}", stream.sessionId, why);
+                                LOG.warn(
+                                        "session {}: the destination relay refused the stream: {}",
+                                        stream.sessionId,
+                                        why);
                                 stream.cut("REFUSED_" + why);
                                 return;
                             }
@@ -149,7 +157,8 @@ final class Frames {
         };
         Runnable downClosedEarly = () -> {
             if (!(sent[0] && received[0]) && !stream.ended()) {
-                LOG.warn("session {}: the tunnel closed before the stream's end; closing the hypervisor's side",
+                LOG.warn(
+                        "session {}: the tunnel closed before the stream's end; closing the hypervisor's side",
                         stream.sessionId);
                 stream.cut(outgoing ? "REMOTE_CLOSED" : "CUT");
             }
@@ -164,8 +173,8 @@ final class Frames {
     }
 
     private static ByteBuf frame(ByteBufAllocator alloc, ByteBuf payload) {
-        return alloc.compositeDirectBuffer(2).addComponents(true, alloc.directBuffer(4).writeInt(payload.readableBytes()),
-                payload);
+        return alloc.compositeDirectBuffer(2)
+                .addComponents(true, alloc.directBuffer(4).writeInt(payload.readableBytes()), payload);
     }
 
     /** Pauses a socket for several independent reasons and resumes it when none is left. */

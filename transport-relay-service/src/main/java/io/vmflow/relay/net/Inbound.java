@@ -67,63 +67,81 @@ final class Inbound {
                 streams.refuse(raw, peer, null, null, "PREAMBLE_TIMEOUT");
             }
         });
-        raw.handlers(b -> {
-            if (over[0]) {
-                b.release();
-                return;
-            }
-            preamble.addComponent(true, b);
-            int nl = preamble.indexOf(preamble.readerIndex(), preamble.writerIndex(), (byte) '\n');
-            if (nl < 0) {
-                if (preamble.readableBytes() > MAX_PREAMBLE) {
+        raw.handlers(
+                b -> {
+                    if (over[0]) {
+                        b.release();
+                        return;
+                    }
+                    preamble.addComponent(true, b);
+                    int nl = preamble.indexOf(preamble.readerIndex(), preamble.writerIndex(), (byte) '\n');
+                    if (nl < 0) {
+                        if (preamble.readableBytes() > MAX_PREAMBLE) {
+                            vertx.cancelTimer(timer);
+                            give.run();
+                            streams.refuse(raw, peer, null, null, "BAD_PREAMBLE");
+                        }
+                        return;
+                    }
                     vertx.cancelTimer(timer);
-                    give.run();
-                    streams.refuse(raw, peer, null, null, "BAD_PREAMBLE");
-                }
-                return;
-            }
-            vertx.cancelTimer(timer);
-            over[0] = true;
-            String[] words = preamble.toString(preamble.readerIndex(), nl - preamble.readerIndex(),
-                    StandardCharsets.US_ASCII).trim().split(" ");
-            preamble.readerIndex(nl + 1); // what follows the line is the stream's first bytes
-            if (words.length != 3 || !words[0].equals(Relay.PROTOCOL)) {
-                preamble.release();
-                streams.refuse(raw, peer, null, null, "BAD_PREAMBLE");
-                return;
-            }
-            SessionBook.Claim claim = book.claim(words[1], words[2], peer);
-            if (!claim.ok()) {
-                preamble.release();
-                String migration = book.migrationOf(words[1]);
-                LOG.warn("refused a stream from {} for session {}: {}", peer, printable(words[1]), claim.refusal());
-                streams.refuse(raw, peer, printable(words[1]), migration, claim.refusal().name());
-                return;
-            }
-            raw.holdFromNow(preamble);
-            deliver(raw, claim.session());
-        }, () -> {
-            if (!over[0]) {
-                vertx.cancelTimer(timer);
-                give.run();
-            }
-        });
+                    over[0] = true;
+                    String[] words = preamble.toString(
+                                    preamble.readerIndex(), nl - preamble.readerIndex(), StandardCharsets.US_ASCII)
+                            .trim()
+                            .split(" ");
+                    preamble.readerIndex(nl + 1); // what follows the line is the stream's first bytes
+                    if (words.length != 3 || !words[0].equals(Relay.PROTOCOL)) {
+                        preamble.release();
+                        streams.refuse(raw, peer, null, null, "BAD_PREAMBLE");
+                        return;
+                    }
+                    SessionBook.Claim claim = book.claim(words[1], words[2], peer);
+                    if (!claim.ok()) {
+                        preamble.release();
+                        String migration = book.migrationOf(words[1]);
+                        LOG.warn(
+                                "refused a stream from {} for session {}: {}",
+                                peer,
+                                printable(words[1]),
+                                claim.refusal());
+                        streams.refuse(
+                                raw,
+                                peer,
+                                printable(words[1]),
+                                migration,
+                                claim.refusal().name());
+                        return;
+                    }
+                    raw.holdFromNow(preamble);
+                    deliver(raw, claim.session());
+                },
+                () -> {
+                    if (!over[0]) {
+                        vertx.cancelTimer(timer);
+                        give.run();
+                    }
+                });
     }
 
     private void deliver(RawSocket tunnel, Session session) {
-        plainClient.connect(Relay.endpoint(session.target()))
+        plainClient
+                .connect(Relay.endpoint(session.target()))
                 .onSuccess(hypervisor -> {
                     streams.accepted.incrementAndGet();
-                    Stream stream = streams.track(session.id(), session.migrationId(), Stream.Side.DESTINATION,
-                            session.sourceHost(), streams.bytesIn);
+                    Stream stream = streams.track(
+                            session.id(),
+                            session.migrationId(),
+                            Stream.Side.DESTINATION,
+                            session.sourceHost(),
+                            streams.bytesIn);
                     stream.sockets(hypervisor, tunnel.socket);
                     LOG.info("session {}: stream accepted, delivering to {}", session.id(), session.target());
                     Frames.join(vertx, new RawSocket(hypervisor), tunnel, stream, false, 0);
                 })
                 .onFailure(e -> {
                     LOG.warn("session {}: target {} unreachable: {}", session.id(), session.target(), e.getMessage());
-                    streams.refuse(tunnel, session.sourceHost(), session.id(), session.migrationId(),
-                            "TARGET_UNREACHABLE");
+                    streams.refuse(
+                            tunnel, session.sourceHost(), session.id(), session.migrationId(), "TARGET_UNREACHABLE");
                 });
     }
 

@@ -72,53 +72,69 @@ final class Outbound {
                 return ready.future();
             }
         }
-        local.listen(at).map(s -> {
-            String endpoint = localEndpoint(o.listen(), s);
-            long ttl = Math.max(1, o.expiresAt().toEpochMilli() - System.currentTimeMillis());
-            vertx.setTimer(ttl, t -> {
-                if (!used.get() && endpoints.remove(o.sessionId(), mine)) {
-                    LOG.info("session {}: expired before the hypervisor connected; endpoint closed", o.sessionId());
-                    mine.close();
-                }
-            });
-            streams.listener.opened(o.sessionId(), o.migrationId(), o.destinationHost(), endpoint);
-            return endpoint;
-        }).onComplete(ready).onFailure(e -> endpoints.remove(o.sessionId(), mine));
+        local.listen(at)
+                .map(s -> {
+                    String endpoint = localEndpoint(o.listen(), s);
+                    long ttl = Math.max(1, o.expiresAt().toEpochMilli() - System.currentTimeMillis());
+                    vertx.setTimer(ttl, t -> {
+                        if (!used.get() && endpoints.remove(o.sessionId(), mine)) {
+                            LOG.info(
+                                    "session {}: expired before the hypervisor connected; endpoint closed",
+                                    o.sessionId());
+                            mine.close();
+                        }
+                    });
+                    streams.listener.opened(o.sessionId(), o.migrationId(), o.destinationHost(), endpoint);
+                    return endpoint;
+                })
+                .onComplete(ready)
+                .onFailure(e -> endpoints.remove(o.sessionId(), mine));
         return ready.future();
     }
 
     /** Carries the hypervisor's stream to the destination relay. */
     private void send(Relay.Outgoing o, NetSocket hypervisor) {
         RawSocket source = new RawSocket(hypervisor); // holds the stream's first bytes until the tunnel is up
-        Stream stream = streams.track(o.sessionId(), o.migrationId(), Stream.Side.SOURCE, o.destinationHost(),
-                streams.bytesOut);
-        tlsClient.connect(Relay.endpoint(o.destinationRelay())).onSuccess(remote -> {
-            String peer;
-            try {
-                peer = Relay.commonName((X509Certificate) remote.peerCertificates().get(0));
-            } catch (Exception e) {
-                peer = "?";
-            }
-            if (!peer.equals(o.destinationHost())) {
-                LOG.warn("session {}: {} answered as {}, not as {}; not sending the stream", o.sessionId(),
-                        o.destinationRelay(), peer, o.destinationHost());
-                remote.close();
-                source.discard();
-                stream.sockets(hypervisor, null);
-                stream.cut("WRONG_PEER");
-                return;
-            }
-            stream.sockets(hypervisor, remote);
-            RawSocket tunnel = new RawSocket(remote);
-            remote.write(Relay.PROTOCOL + " " + o.sessionId() + " " + o.credential() + "\n");
-            Frames.join(vertx, source, tunnel, stream, true, o.capBytesPerSecond());
-        }).onFailure(e -> {
-            LOG.warn("session {}: cannot reach the destination relay {}: {}", o.sessionId(), o.destinationRelay(),
-                    e.getMessage());
-            source.discard();
-            stream.sockets(hypervisor, null);
-            stream.cut("DESTINATION_RELAY_UNREACHABLE");
-        });
+        Stream stream = streams.track(
+                o.sessionId(), o.migrationId(), Stream.Side.SOURCE, o.destinationHost(), streams.bytesOut);
+        tlsClient
+                .connect(Relay.endpoint(o.destinationRelay()))
+                .onSuccess(remote -> {
+                    String peer;
+                    try {
+                        peer = Relay.commonName(
+                                (X509Certificate) remote.peerCertificates().get(0));
+                    } catch (Exception e) {
+                        peer = "?";
+                    }
+                    if (!peer.equals(o.destinationHost())) {
+                        LOG.warn(
+                                "session {}: {} answered as {}, not as {}; not sending the stream",
+                                o.sessionId(),
+                                o.destinationRelay(),
+                                peer,
+                                o.destinationHost());
+                        remote.close();
+                        source.discard();
+                        stream.sockets(hypervisor, null);
+                        stream.cut("WRONG_PEER");
+                        return;
+                    }
+                    stream.sockets(hypervisor, remote);
+                    RawSocket tunnel = new RawSocket(remote);
+                    remote.write(Relay.PROTOCOL + " " + o.sessionId() + " " + o.credential() + "\n");
+                    Frames.join(vertx, source, tunnel, stream, true, o.capBytesPerSecond());
+                })
+                .onFailure(e -> {
+                    LOG.warn(
+                            "session {}: cannot reach the destination relay {}: {}",
+                            o.sessionId(),
+                            o.destinationRelay(),
+                            e.getMessage());
+                    source.discard();
+                    stream.sockets(hypervisor, null);
+                    stream.cut("DESTINATION_RELAY_UNREACHABLE");
+                });
     }
 
     /** Closes a session's local endpoint, if it still has one. */

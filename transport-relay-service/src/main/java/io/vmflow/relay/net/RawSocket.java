@@ -6,8 +6,8 @@ import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
-import io.vertx.core.net.NetSocket;
 import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetSocket;
 import java.util.function.Consumer;
 
 /**
@@ -45,7 +45,9 @@ final class RawSocket {
         this.data = this::hold;
         // reads of up to 256 KiB (Netty's default stops at 64 KiB): fewer reads, TLS calls and flushes per GB;
         // and a write queue of a few reads, so that the reading side is not paused after every read
-        internal.channelHandlerContext().channel().config()
+        internal.channelHandlerContext()
+                .channel()
+                .config()
                 .setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(4096, 65536, MAX_READ));
         socket.setWriteQueueMaxSize(WRITE_QUEUE);
         internal.messageHandler(msg -> {

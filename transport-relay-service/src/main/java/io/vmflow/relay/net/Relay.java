@@ -24,18 +24,14 @@ public final class Relay implements AutoCloseable {
     /** What a relay tells about its sessions and refusals (tunnel reports, metrics). */
     public interface Listener {
         /** peer: the host at the other end of the tunnel. */
-        default void opened(String sessionId, String migrationId, String peer, String endpoint) {
-        }
+        default void opened(String sessionId, String migrationId, String peer, String endpoint) {}
 
-        default void firstByte(String sessionId, String migrationId, String peer) {
-        }
+        default void firstByte(String sessionId, String migrationId, String peer) {}
 
         /** reason null: the stream ended whole. */
-        default void closed(String sessionId, String migrationId, String peer, long bytes, String reason) {
-        }
+        default void closed(String sessionId, String migrationId, String peer, long bytes, String reason) {}
 
-        default void refused(String peer, String sessionId, String migrationId, String reason) {
-        }
+        default void refused(String peer, String sessionId, String migrationId, String reason) {}
     }
 
     /**
@@ -46,11 +42,19 @@ public final class Relay implements AutoCloseable {
      * @param capBytesPerSecond  bandwidth cap, 0 for none
      * @param expiresAt          the endpoint closes then if no stream came
      */
-    public record Outgoing(String sessionId, String migrationId, String destinationHost, String credential,
-            String destinationRelay, String listen, long capBytesPerSecond, Instant expiresAt) {
+    public record Outgoing(
+            String sessionId,
+            String migrationId,
+            String destinationHost,
+            String credential,
+            String destinationRelay,
+            String listen,
+            long capBytesPerSecond,
+            Instant expiresAt) {
         @Override
         public String toString() {
-            return "Outgoing[" + sessionId + " to " + destinationHost + " at " + destinationRelay + "]"; // no credential
+            return "Outgoing[" + sessionId + " to " + destinationHost + " at " + destinationRelay
+                    + "]"; // no credential
         }
     }
 
@@ -65,7 +69,7 @@ public final class Relay implements AutoCloseable {
     private NetServer server;
 
     public Relay(Vertx vertx, Tls tls, SessionBook book) {
-        this(vertx, tls, book, new Listener() { });
+        this(vertx, tls, book, new Listener() {});
     }
 
     public Relay(Vertx vertx, Tls tls, SessionBook book, Listener listener) {

@@ -12,13 +12,17 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Stream {
 
     /** Which end of the tunnel this relay is. */
-    enum Side { SOURCE, DESTINATION }
+    enum Side {
+        SOURCE,
+        DESTINATION
+    }
 
     final String sessionId;
     final String migrationId;
     final Side side;
     /** The host at the other end of the tunnel. */
     final String peer;
+
     private final Relay.Listener listener;
     private final Runnable onEnd;
     private final AtomicLong bytes = new AtomicLong();
@@ -28,8 +32,14 @@ final class Stream {
     private volatile NetSocket hypervisor;
     private volatile NetSocket remote;
 
-    Stream(String sessionId, String migrationId, Side side, String peer, Relay.Listener listener,
-            AtomicLong relayTotal, Runnable onEnd) {
+    Stream(
+            String sessionId,
+            String migrationId,
+            Side side,
+            String peer,
+            Relay.Listener listener,
+            AtomicLong relayTotal,
+            Runnable onEnd) {
         this.sessionId = sessionId;
         this.migrationId = migrationId;
         this.side = side;

@@ -24,6 +24,7 @@ final class Streams {
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     /** What else goes when a session's stream ends (its local endpoint, on the source side). */
     private final Consumer<String> sessionEnded;
+
     private volatile boolean shuttingDown;
 
     Streams(Relay.Listener listener, Consumer<String> sessionEnded) {

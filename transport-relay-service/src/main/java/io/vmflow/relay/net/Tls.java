@@ -33,16 +33,24 @@ public record Tls(String caPath, String certPath, String keyPath) {
     }
 
     NetServerOptions server() {
-        return new NetServerOptions().setSsl(true).setSslEngineOptions(engine()).setEnabledSecureTransportProtocols(TLS13)
+        return new NetServerOptions()
+                .setSsl(true)
+                .setSslEngineOptions(engine())
+                .setEnabledSecureTransportProtocols(TLS13)
                 .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certPath).setKeyPath(keyPath))
-                .setTrustOptions(new PemTrustOptions().addCertPath(caPath)).setClientAuth(ClientAuth.REQUIRED)
+                .setTrustOptions(new PemTrustOptions().addCertPath(caPath))
+                .setClientAuth(ClientAuth.REQUIRED)
                 .setSslHandshakeTimeout(10);
     }
 
     NetClientOptions client() {
-        return new NetClientOptions().setSsl(true).setSslEngineOptions(engine()).setEnabledSecureTransportProtocols(TLS13)
+        return new NetClientOptions()
+                .setSsl(true)
+                .setSslEngineOptions(engine())
+                .setEnabledSecureTransportProtocols(TLS13)
                 .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certPath).setKeyPath(keyPath))
-                .setTrustOptions(new PemTrustOptions().addCertPath(caPath)).setHostnameVerificationAlgorithm("HTTPS")
+                .setTrustOptions(new PemTrustOptions().addCertPath(caPath))
+                .setHostnameVerificationAlgorithm("HTTPS")
                 .setConnectTimeout(10_000);
     }
 }

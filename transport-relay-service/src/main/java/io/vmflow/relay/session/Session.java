@@ -14,6 +14,11 @@ import java.time.Instant;
  * @param credentialSha256 the digest of the single-use credential
  * @param expiresAt        no stream is accepted after this
  */
-public record Session(String id, String migrationId, String sourceHost, String destinationHost, String target,
-        byte[] credentialSha256, Instant expiresAt) {
-}
+public record Session(
+        String id,
+        String migrationId,
+        String sourceHost,
+        String destinationHost,
+        String target,
+        byte[] credentialSha256,
+        Instant expiresAt) {}

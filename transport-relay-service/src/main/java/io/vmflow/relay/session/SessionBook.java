@@ -14,7 +14,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SessionBook {
 
     /** Why a stream was refused; constants that metrics count. */
-    public enum Refusal { UNKNOWN_SESSION, WRONG_HOST, WRONG_CREDENTIAL, EXPIRED, ALREADY_USED, NOT_HERE }
+    public enum Refusal {
+        UNKNOWN_SESSION,
+        WRONG_HOST,
+        WRONG_CREDENTIAL,
+        EXPIRED,
+        ALREADY_USED,
+        NOT_HERE
+    }
 
     /** The outcome of a claim: the session, or why not. */
     public record Claim(Session session, Refusal refusal) {
@@ -35,8 +42,10 @@ public final class SessionBook {
 
     public void open(Session s) {
         Session before = sessions.putIfAbsent(s.id(), s);
-        if (before != null && !(before.target().equals(s.target()) && before.sourceHost().equals(s.sourceHost())
-                && Arrays.equals(before.credentialSha256(), s.credentialSha256()))) {
+        if (before != null
+                && !(before.target().equals(s.target())
+                        && before.sourceHost().equals(s.sourceHost())
+                        && Arrays.equals(before.credentialSha256(), s.credentialSha256()))) {
             throw new IllegalArgumentException("session " + s.id() + " is already open with other parameters");
         }
     }

@@ -25,8 +25,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RelayPair {
 
-    private RelayPair() {
-    }
+    private RelayPair() {}
 
     public static void main(String[] args) throws Exception {
         Path pki = Path.of(args[0]);
@@ -35,16 +34,21 @@ public final class RelayPair {
         int streams = Integer.parseInt(args[3]);
         Vertx sourceVertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         Vertx destinationVertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-        System.out.println("TLS engine " + Tls.engineName() + ", native transport "
-                + destinationVertx.isNativeTransportEnabled());
+        System.out.println(
+                "TLS engine " + Tls.engineName() + ", native transport " + destinationVertx.isNativeTransportEnabled());
         Relay destination = new Relay(destinationVertx, tls(pki, "hostB"), new SessionBook("hostB", Clock.systemUTC()));
-        int tlsPort = destination.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        int tlsPort = destination
+                .listen("127.0.0.1", 0)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
         CountDownLatch done = new CountDownLatch(streams);
-        Relay source = new Relay(sourceVertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()),
-                new Relay.Listener() {
+        Relay source = new Relay(
+                sourceVertx, tls(pki, "hostA"), new SessionBook("hostA", Clock.systemUTC()), new Relay.Listener() {
                     @Override
                     public void closed(String sessionId, String migrationId, String peer, long bytes, String reason) {
-                        System.out.println("stream " + sessionId + " " + bytes + " bytes " + (reason == null ? "whole" : reason));
+                        System.out.println(
+                                "stream " + sessionId + " " + bytes + " bytes " + (reason == null ? "whole" : reason));
                         done.countDown();
                     }
                 });
@@ -53,11 +57,14 @@ public final class RelayPair {
             String id = "bench-" + i;
             String credential = CredentialSeal.newCredential();
             Instant expires = Instant.now().plusSeconds(3600);
-            destination.accept(new Session(id, id, "hostA", "hostB", "127.0.0.1:" + sinkPort,
-                    CredentialSeal.digest(credential), expires));
+            destination.accept(new Session(
+                    id, id, "hostA", "hostB", "127.0.0.1:" + sinkPort, CredentialSeal.digest(credential), expires));
             long before = done.getCount();
-            source.openOutgoing(new Relay.Outgoing(id, id, "hostB", credential, "127.0.0.1:" + tlsPort,
-                    "127.0.0.1:" + inPort, 0, expires)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            source.openOutgoing(new Relay.Outgoing(
+                            id, id, "hostB", credential, "127.0.0.1:" + tlsPort, "127.0.0.1:" + inPort, 0, expires))
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
             System.out.println("READY " + id + " native=" + sourceVertx.isNativeTransportEnabled());
             while (done.getCount() == before) {
                 Thread.sleep(20);
@@ -71,7 +78,9 @@ public final class RelayPair {
     }
 
     private static Tls tls(Path pki, String host) {
-        return new Tls(pki.resolve("ca.crt").toString(), pki.resolve(host + ".crt").toString(),
+        return new Tls(
+                pki.resolve("ca.crt").toString(),
+                pki.resolve(host + ".crt").toString(),
                 pki.resolve(host + ".key").toString());
     }
 }
