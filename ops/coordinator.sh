@@ -17,7 +17,7 @@ case "${1:-}" in
     fi
     say "starting the coordinator (log $DIR/coordinator.log)"
     start_service "the coordinator" "$DIR/coordinator" coordinator-service io.vmflow.coordinator.Main \
-      "http://127.0.0.1:8080/ready" VMFLOW_COORDINATOR_ID="${VMFLOW_COORDINATOR_ID:-coordinator-1}" \
+      "http://127.0.0.1:9081/ready" VMFLOW_COORDINATOR_ID="${VMFLOW_COORDINATOR_ID:-coordinator-1}" \
       VMFLOW_COORDINATOR_HTTP=127.0.0.1:8080
     ;;
   down)

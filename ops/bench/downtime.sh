@@ -13,7 +13,7 @@ rounds=${1:-5}
 [ "$(id -u)" -eq 0 ] || die "run it as root (it boots a guest on the demo's test hosts)"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
 export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
-curl -sf "http://127.0.0.1:8080/ready" > /dev/null || die "the demo's coordinator is not ready: run ops/demo.sh first"
+curl -sf "http://127.0.0.1:9081/ready" > /dev/null || die "the demo's coordinator is not ready: run ops/demo.sh first"
 
 guest="bench-dt-$(date +%H%M%S)"
 xml="$VMFLOW_HOME/guest/$guest.xml"

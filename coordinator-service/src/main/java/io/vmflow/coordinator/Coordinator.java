@@ -1,5 +1,9 @@
 package io.vmflow.coordinator;
 
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vmflow.avro.HostState;
 import io.vmflow.coordinator.config.CoordinatorConfig;
 import io.vmflow.coordinator.engine.ClusterView;
@@ -14,10 +18,16 @@ import io.vmflow.coordinator.statemachine.MigrationMachine;
 import io.vmflow.runtime.kafka.DeadLetters;
 import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicTail;
+import io.vmflow.runtime.management.ManagementServer;
+import io.vmflow.runtime.management.ServiceMetrics;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +51,17 @@ public final class Coordinator implements AutoCloseable {
     private KafkaProducer<String, byte[]> apiProducer;
     private HttpApi http;
     private int httpPort = -1;
+    private final ServiceMetrics metrics;
+    private final List<AutoCloseable> clientMetrics = new ArrayList<>();
+    private ManagementServer management;
 
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
         this.loops = Loops.exitingOnDeath("coordinator " + config.id());
+        this.metrics = new ServiceMetrics(Map.of("service", "coordinator", "coordinator", config.id()));
         this.deadLetterProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-dead-letters"));
+        clientMetrics.add(metrics.bind(deadLetterProducer));
         this.deadLetters = new DeadLetters(deadLetterProducer, config.id());
         this.inventory = new Inventory();
         this.inventoryReader = new TopicTail<>(
@@ -64,7 +79,7 @@ public final class Coordinator implements AutoCloseable {
         MigrationMachine machine =
                 MigrationMachine.withDefaults(config.leaseGrace(), config.stepTimeout(), config.queueTimeout());
         this.cluster = new ClusterView(config.endpoints(), wire, config.id() + "-cluster", loops, deadLetters);
-        this.engine = new Engine(config, machine, inventory, wire, cluster, loops);
+        this.engine = new Engine(config, machine, inventory, wire, cluster, loops, metrics);
     }
 
     public Coordinator start() throws InterruptedException {
@@ -73,20 +88,37 @@ public final class Coordinator implements AutoCloseable {
             LOG.warn("host inventory not caught up after 60 s; starting anyway");
         }
         engine.start();
-        if (config.http() != null) {
-            LogMetrics metrics = new LogMetrics();
+        if (config.http() != null || config.management() != null) {
+            LogMetrics logMetrics = new LogMetrics(metrics.registry(), engine::views);
             events = new EventIndex(
-                    config.endpoints(), wire, config.id() + "-events", metrics::observe, loops, deadLetters);
+                    config.endpoints(), wire, config.id() + "-events", logMetrics::observe, loops, deadLetters);
+        }
+        if (config.management() != null) {
+            try {
+                management = ManagementServer.start(config.management(), "coordinator", this::readiness, metrics);
+            } catch (IOException e) {
+                throw new IllegalStateException(
+                        "cannot open the management port " + config.management()
+                                + " (set VMFLOW_COORDINATOR_MANAGEMENT to a free HOST:PORT, or 'off'): "
+                                + e.getMessage(),
+                        e);
+            }
+            LOG.info(
+                    "management on http://{}:{} (/health, /ready, /metrics)",
+                    management.address().getHostString(),
+                    management.port());
+        }
+        if (config.http() != null) {
             relays = new RelayTraffic(config.endpoints(), wire, config.id() + "-relays", loops, deadLetters);
             apiProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-http"));
+            clientMetrics.add(metrics.bind(apiProducer));
+            // Vert.x's own meters (HTTP requests, connections) join the coordinator's registry
+            Vertx vertx = Vertx.builder()
+                    .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                    .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+                    .build();
             http = new HttpApi(
-                    engine,
-                    this::readiness,
-                    events,
-                    apiProducer,
-                    wire,
-                    new Dashboard(config, engine, inventory, events, relays),
-                    () -> metrics.scrape(config.id(), engine.views()));
+                    vertx, engine, events, apiProducer, wire, new Dashboard(config, engine, inventory, events, relays));
             String[] hp = config.http().split(":");
             try {
                 httpPort = http.start(hp[0], Integer.parseInt(hp[1]));
@@ -112,6 +144,11 @@ public final class Coordinator implements AutoCloseable {
                                         : "not serving (connecting, or waiting for the broker or the registry)"));
     }
 
+    /** The management port (/health, /ready, /metrics), or -1 when it is off. */
+    public int managementPort() {
+        return management == null ? -1 : management.port();
+    }
+
     /** The HTTP API's port, or -1 when it is off. */
     public int httpPort() {
         return httpPort;
@@ -127,16 +164,29 @@ public final class Coordinator implements AutoCloseable {
 
     @Override
     public void close() {
+        if (management != null) {
+            management.close();
+        }
         if (http != null) {
             http.close();
             apiProducer.close();
-            events.close();
             relays.close();
+        }
+        if (events != null) {
+            events.close();
         }
         engine.close();
         cluster.close();
         inventoryReader.close();
         deadLetterProducer.close(Duration.ofSeconds(5));
+        for (AutoCloseable c : clientMetrics) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing client metrics: {}", e.toString());
+            }
+        }
+        metrics.close();
         LOG.info("coordinator {} stopped", config.id());
     }
 }

@@ -57,6 +57,7 @@ class CoordinatorCrashAndLimitsIT {
         env.put("SCHEMA_REGISTRY_URL", endpoints.registryUrl());
         env.put("VMFLOW_COORDINATOR_ID", "it-coordinator");
         env.put("VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"); // the tests ask it what it knows
+        env.put("VMFLOW_COORDINATOR_MANAGEMENT", "127.0.0.1:0"); // several at once: any free port
         env.put("VMFLOW_COORDINATOR_LEASE_TTL_MS", "3000");
         env.put("VMFLOW_COORDINATOR_LEASE_GRACE_MS", "2000");
         env.put("VMFLOW_COORDINATOR_OUTBOUND_LIMIT", "2");

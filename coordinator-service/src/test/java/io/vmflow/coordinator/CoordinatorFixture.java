@@ -64,8 +64,13 @@ final class CoordinatorFixture implements AutoCloseable {
     }
 
     private Coordinator newCoordinator() throws InterruptedException {
-        Map<String, String> env = new HashMap<>(
-                Map.of("VMFLOW_COORDINATOR_ID", "it-coordinator", "VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"));
+        Map<String, String> env = new HashMap<>(Map.of(
+                "VMFLOW_COORDINATOR_ID",
+                "it-coordinator",
+                "VMFLOW_COORDINATOR_HTTP",
+                "127.0.0.1:0",
+                "VMFLOW_COORDINATOR_MANAGEMENT",
+                "127.0.0.1:0"));
         env.putAll(coordinatorEnv);
         return new Coordinator(CoordinatorConfig.from(env, Endpoints.fromEnvironment())).start();
     }

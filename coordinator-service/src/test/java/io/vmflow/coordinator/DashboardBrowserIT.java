@@ -106,13 +106,15 @@ class DashboardBrowserIT {
                     .isEqualTo(Phase.SUCCEEDED);
             guest.assertRunningIntact(system.agents.hostB);
 
-            String metrics = get("/metrics");
+            String metrics = management("/metrics");
             assertThat(metrics)
                     .containsPattern(
-                            "vmflow_migrations_finished_total\\{instance=\"it-coordinator\",outcome=\"SUCCEEDED\"} [1-9]")
-                    .containsPattern("vmflow_migration_downtime_seconds_count\\{instance=\"it-coordinator\"} [1-9]")
-                    .contains(
-                            "vmflow_kafka_consumer_lag_records{instance=\"it-coordinator\",client=\"it-coordinator-events\"");
+                            "vmflow_migrations_finished_total\\{coordinator=\"it-coordinator\",outcome=\"SUCCEEDED\","
+                                    + "service=\"coordinator\"} [1-9]")
+                    .containsPattern("vmflow_migration_downtime_seconds_count\\{coordinator=\"it-coordinator\","
+                            + "service=\"coordinator\"} [1-9]")
+                    .containsPattern("kafka_consumer_fetch_manager_records_lag\\{[^}]*client_id=\"it-coordinator\"")
+                    .contains("# TYPE vertx_http_server_requests_total counter");
             GrafanaDashboards.assertQueriesExported(GrafanaDashboards.named("coordinator"), metrics);
         } finally {
             guest.remove(system.agents.hostA);
@@ -124,6 +126,17 @@ class DashboardBrowserIT {
         HttpResponse<String> r = HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + system.coordinator.httpPort() + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET %s", path).isEqualTo(200);
+        return r.body();
+    }
+
+    static String management(String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(
+                                        URI.create("http://127.0.0.1:" + system.coordinator.managementPort() + path))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("GET %s", path).isEqualTo(200);

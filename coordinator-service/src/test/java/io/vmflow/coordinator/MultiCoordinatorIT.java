@@ -66,6 +66,7 @@ class MultiCoordinatorIT {
         env.put("SCHEMA_REGISTRY_URL", endpoints.registryUrl());
         env.put("VMFLOW_COORDINATOR_ID", id);
         env.put("VMFLOW_COORDINATOR_HTTP", "127.0.0.1:0"); // the test asks each what it knows
+        env.put("VMFLOW_COORDINATOR_MANAGEMENT", "127.0.0.1:0"); // several at once: any free port
         return env;
     }
 

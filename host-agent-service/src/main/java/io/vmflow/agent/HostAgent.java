@@ -13,7 +13,6 @@ import io.vmflow.agent.hypervisor.Hypervisor;
 import io.vmflow.agent.lease.LeaseWatch;
 import io.vmflow.agent.libvirt.LibvirtHypervisor;
 import io.vmflow.agent.management.AgentMetrics;
-import io.vmflow.agent.management.ManagementServer;
 import io.vmflow.agent.peer.PeerLink;
 import io.vmflow.agent.report.Reporter;
 import io.vmflow.agent.state.HostStatePublisher;
@@ -23,6 +22,8 @@ import io.vmflow.avro.Liveness;
 import io.vmflow.runtime.kafka.DeadLetters;
 import io.vmflow.runtime.kafka.DecodingConsumer;
 import io.vmflow.runtime.kafka.Loops;
+import io.vmflow.runtime.management.ManagementServer;
+import io.vmflow.runtime.management.ServiceMetrics;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.security.CredentialSeal;
 import io.vmflow.runtime.serde.WireFormat;
@@ -35,6 +36,7 @@ import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -85,7 +87,9 @@ public final class HostAgent implements AutoCloseable {
     private final Reporter reporter;
     private final CommandLedger ledger = new CommandLedger();
     private final LeaseWatch leases;
-    private final AgentMetrics metrics = new AgentMetrics();
+    private final ServiceMetrics serviceMetrics;
+    private final AgentMetrics metrics;
+    private final List<AutoCloseable> clientMetrics = new java.util.ArrayList<>();
     private final Loops loops;
     private final DeadLetters deadLetters;
     private ManagementServer management;
@@ -96,7 +100,10 @@ public final class HostAgent implements AutoCloseable {
     public HostAgent(AgentConfig config) {
         this.config = config;
         this.hypervisor = new LibvirtHypervisor(config.libvirtUri());
+        this.serviceMetrics = new ServiceMetrics(Map.of("service", "agent", "host", config.hostId()));
+        this.metrics = new AgentMetrics(serviceMetrics.registry());
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-agent-" + config.hostId()));
+        clientMetrics.add(serviceMetrics.bind(producer));
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
         this.workers = new ThreadPoolExecutor(
                 config.workers(),
@@ -168,9 +175,12 @@ public final class HostAgent implements AutoCloseable {
                 config.stateInterval().toMillis(),
                 TimeUnit.MILLISECONDS);
         String group = "vmflow-agent-" + config.hostId();
+        KafkaConsumer<String, byte[]> commandConsumer =
+                new KafkaConsumer<>(config.endpoints().consumer(group, group));
+        clientMetrics.add(serviceMetrics.bind(commandConsumer));
         consumer = new DecodingConsumer<>(
                         "agent-commands-" + config.hostId(),
-                        new KafkaConsumer<>(config.endpoints().consumer(group, group)),
+                        commandConsumer,
                         List.of(commands.name()),
                         wire,
                         HostCommand.class,
@@ -179,12 +189,8 @@ public final class HostAgent implements AutoCloseable {
                         loops)
                 .start();
         if (config.management() != null) {
-            String[] hp = config.management().split(":");
             try {
-                management = new ManagementServer(
-                        new InetSocketAddress(hp[0], Integer.parseInt(hp[1])),
-                        this::readiness,
-                        () -> metrics.scrape(config.hostId()));
+                management = ManagementServer.start(config.management(), "agent", this::readiness, serviceMetrics);
             } catch (IOException e) {
                 throw new IllegalStateException(
                         "cannot open the management port " + config.management()
@@ -262,6 +268,8 @@ public final class HostAgent implements AutoCloseable {
         tunnels.close();
         leases.close();
         producer.close(Duration.ofSeconds(10));
+        clientMetrics.forEach(HostAgent::closeQuietly);
+        serviceMetrics.close();
         hypervisor.close();
         inventoryConnection.close();
         LOG.info("host agent {} stopped", config.hostId());
@@ -289,5 +297,13 @@ public final class HostAgent implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("closing {}: {}", c, e.toString());
+        }
     }
 }

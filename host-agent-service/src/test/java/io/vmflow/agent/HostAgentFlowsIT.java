@@ -332,10 +332,12 @@ class HostAgentFlowsIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> get.apply("/ready").statusCode() == 200);
         String metrics = get.apply("/metrics").body();
         assertThat(metrics)
-                .contains("vmflow_agent_commands_total{host=\"hostA\",outcome=\"failed\",type=\"BEGIN\"}")
-                .contains("vmflow_agent_libvirt_up{host=\"hostA\"} 1")
+                .containsPattern("vmflow_agent_commands_total\\{host=\"hostA\",outcome=\"failed\",service=\"agent\","
+                        + "type=\"BEGIN\"} [1-9]")
+                .containsPattern("vmflow_agent_libvirt_up\\{host=\"hostA\",service=\"agent\"} 1")
                 .contains("# TYPE vmflow_agent_running_migrations gauge")
-                .contains("# TYPE vmflow_kafka_consumer_lag_records gauge");
+                .contains("# TYPE kafka_consumer_fetch_manager_records_lag gauge")
+                .contains("# TYPE jvm_memory_used_bytes gauge");
         io.vmflow.testsupport.GrafanaDashboards.assertQueriesExported(
                 io.vmflow.testsupport.GrafanaDashboards.named("host-agents"), metrics);
     }

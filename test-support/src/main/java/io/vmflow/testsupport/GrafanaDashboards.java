@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /** Checks a Grafana dashboard of ops/grafana against what a service really exports on /metrics. */
 public final class GrafanaDashboards {
 
-    private static final Pattern METRIC = Pattern.compile("\\bvmflow_[a-z_]+");
+    private static final Pattern METRIC = Pattern.compile("\\b(vmflow|kafka)_[a-z_]+");
 
     private GrafanaDashboards() {}
 

@@ -2,7 +2,8 @@ package io.vmflow.relay;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServer;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vmflow.avro.TunnelSession;
 import io.vmflow.relay.config.RelayConfig;
 import io.vmflow.relay.control.SessionFeed;
@@ -13,15 +14,14 @@ import io.vmflow.relay.session.SessionBook;
 import io.vmflow.runtime.kafka.DeadLetters;
 import io.vmflow.runtime.kafka.DecodingConsumer;
 import io.vmflow.runtime.kafka.Loops;
-import io.vmflow.runtime.metrics.ConsumerLag;
-import io.vmflow.runtime.metrics.Exposition;
+import io.vmflow.runtime.management.ManagementServer;
+import io.vmflow.runtime.management.ServiceMetrics;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.security.CredentialSeal;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -50,17 +50,26 @@ public final class TransportRelay implements AutoCloseable {
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
     private final SessionFeed feed;
-    private final Instant started = Instant.now();
+    private final ServiceMetrics metrics;
+    private final List<AutoCloseable> clientMetrics = new java.util.ArrayList<>();
     private DecodingConsumer<TunnelSession> sessions;
     private final Loops loops;
-    private HttpServer management;
+    private ManagementServer management;
     private int port;
 
     public TransportRelay(RelayConfig config) throws Exception {
         this.config = config;
         this.loops = Loops.exitingOnDeath("relay " + config.hostId());
-        this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        this.metrics = new ServiceMetrics(Map.of("service", "relay", "host", config.hostId()));
+        // Vert.x's own meters (connections, bytes per socket event) join the relay's registry
+        this.vertx = Vertx.builder()
+                .with(new VertxOptions()
+                        .setPreferNativeTransport(true)
+                        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+                .build();
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-relay-" + config.hostId()));
+        clientMetrics.add(metrics.bind(producer));
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
         Tls tls = new Tls(
                 config.caPath().toString(),
@@ -70,7 +79,8 @@ public final class TransportRelay implements AutoCloseable {
                 vertx,
                 tls,
                 new SessionBook(config.hostId(), Clock.systemUTC()),
-                new TunnelReporter(config.hostId(), producer, wire));
+                RelayMetrics.counting(metrics.registry(), new TunnelReporter(config.hostId(), producer, wire)));
+        RelayMetrics.register(metrics.registry(), relay, () -> sessions == null ? 0 : sessions.deadLettered());
         this.feed = new SessionFeed(
                 config.hostId(),
                 relay,
@@ -99,9 +109,11 @@ public final class TransportRelay implements AutoCloseable {
         java.util.Properties props = config.endpoints().consumer(group, group);
         // static membership: a relay restarted after a crash takes its partition back at once
         props.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, group);
+        KafkaConsumer<String, byte[]> sessionConsumer = new KafkaConsumer<>(props);
+        clientMetrics.add(metrics.bind(sessionConsumer));
         sessions = new DecodingConsumer<>(
                         "relay-sessions-" + config.hostId(),
-                        new KafkaConsumer<>(props),
+                        sessionConsumer,
                         List.of(TopicCatalogue.TUNNEL_SESSIONS.name()),
                         wire,
                         TunnelSession.class,
@@ -110,28 +122,7 @@ public final class TransportRelay implements AutoCloseable {
                         loops)
                 .start();
         if (config.management() != null) {
-            String[] m = config.management().split(":");
-            management = vertx.createHttpServer()
-                    .requestHandler(req -> {
-                        switch (req.path()) {
-                            case "/health" -> req.response().end("UP\n");
-                            case "/ready" -> {
-                                Loops.Check check = readiness();
-                                req.response()
-                                        .setStatusCode(check.ok() ? 200 : 503)
-                                        .end(check.text());
-                            }
-                            case "/metrics" ->
-                                req.response()
-                                        .putHeader("Content-Type", "text/plain; version=0.0.4")
-                                        .end(metrics());
-                            default -> req.response().setStatusCode(404).end("try /health, /ready or /metrics\n");
-                        }
-                    })
-                    .listen(Integer.parseInt(m[1]), m[0])
-                    .toCompletionStage()
-                    .toCompletableFuture()
-                    .get(30, TimeUnit.SECONDS);
+            management = ManagementServer.start(config.management(), "relay", this::readiness, metrics);
         }
         LOG.info(
                 "transport relay {} on {} (TLS 1.3 by {}, mutual authentication; native transport {}); sessions from {}",
@@ -158,39 +149,9 @@ public final class TransportRelay implements AutoCloseable {
         return relay;
     }
 
-    /** Prometheus text exposition of the relay's counters. */
-    String metrics() {
-        Map<Map<String, String>, Long> refused =
-                new java.util.TreeMap<>(java.util.Comparator.comparing(Object::toString));
-        relay.refusals().forEach((reason, n) -> refused.put(Map.of("reason", reason), n));
-        Exposition x = new Exposition(Map.of("host", config.hostId()))
-                .gauge("vmflow_relay_up", "1 while the relay runs", 1)
-                .counter(
-                        "vmflow_relay_bytes_received_total",
-                        "bytes delivered to this host's hypervisor",
-                        relay.bytesIn())
-                .counter(
-                        "vmflow_relay_bytes_sent_total",
-                        "bytes sent from this host's hypervisor to other relays",
-                        relay.bytesOut())
-                .counter("vmflow_relay_streams_accepted_total", "incoming streams accepted", relay.streamsAccepted())
-                .counter("vmflow_relay_streams_completed_total", "streams that ended whole", relay.streamsCompleted())
-                .counter("vmflow_relay_streams_cut_total", "streams that failed before their end", relay.streamsCut())
-                .gauge("vmflow_relay_streams_live", "streams running now", relay.streamsLive())
-                .gauge(
-                        "vmflow_relay_sessions_outgoing",
-                        "outgoing sessions with an open local endpoint",
-                        relay.outgoingSessions())
-                .gauge(
-                        "vmflow_relay_uptime_seconds",
-                        "seconds since start",
-                        Duration.between(started, Instant.now()).toSeconds())
-                .labelled("vmflow_relay_refused_total", "connections refused, by reason", "counter", refused)
-                .counter(
-                        "vmflow_relay_dead_lettered_total",
-                        "session records that could not be acted on",
-                        sessions == null ? 0 : sessions.deadLettered());
-        return ConsumerLag.appendTo(x).text();
+    /** Where /health, /ready and /metrics are served, or -1 when off. */
+    public int managementPort() {
+        return management == null ? -1 : management.port();
     }
 
     /** Graceful stop: refuse new work, let running streams end (up to the drain timeout), then cut them. */
@@ -217,6 +178,13 @@ public final class TransportRelay implements AutoCloseable {
         }
         relay.close();
         producer.close(Duration.ofSeconds(10));
+        clientMetrics.forEach(c -> {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing client metrics: {}", e.toString());
+            }
+        });
         if (management != null) {
             management.close();
         }
@@ -225,6 +193,7 @@ public final class TransportRelay implements AutoCloseable {
                 .toCompletableFuture()
                 .orTimeout(10, TimeUnit.SECONDS)
                 .join();
+        metrics.close();
         LOG.info("transport relay {} stopped", config.hostId());
     }
 }

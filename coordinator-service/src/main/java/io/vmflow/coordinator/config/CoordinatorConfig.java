@@ -22,6 +22,7 @@ import java.util.Set;
  * @param stepTimeout      how long a phase may wait for one agent's answer (docs/phases.md)
  * @param queueTimeout     how long a request may wait for an admission slot
  * @param http             host:port of the HTTP API, or null when off
+ * @param management       host:port of /health, /ready and /metrics, or null when off
  * @param endpoints        Kafka and the registry
  */
 public record CoordinatorConfig(
@@ -35,6 +36,7 @@ public record CoordinatorConfig(
         Duration stepTimeout,
         Duration queueTimeout,
         String http,
+        String management,
         Endpoints endpoints) {
 
     private static final Set<String> KEYS = Set.of(
@@ -46,7 +48,8 @@ public record CoordinatorConfig(
             "VMFLOW_COORDINATOR_LEASE_GRACE_MS",
             "VMFLOW_COORDINATOR_STEP_TIMEOUT_MS",
             "VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS",
-            "VMFLOW_COORDINATOR_HTTP");
+            "VMFLOW_COORDINATOR_HTTP",
+            "VMFLOW_COORDINATOR_MANAGEMENT");
 
     public CoordinatorConfig {
         if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
@@ -65,6 +68,10 @@ public record CoordinatorConfig(
         }
         if (http != null && !http.matches("[^:]+:[0-9]{1,5}")) {
             throw new IllegalArgumentException("VMFLOW_COORDINATOR_HTTP must be HOST:PORT or 'off', got " + http);
+        }
+        if (management != null && !management.matches("[^:]+:[0-9]{1,5}")) {
+            throw new IllegalArgumentException(
+                    "VMFLOW_COORDINATOR_MANAGEMENT must be HOST:PORT or 'off', got " + management);
         }
     }
 
@@ -89,6 +96,9 @@ public record CoordinatorConfig(
                 "off".equals(env.get("VMFLOW_COORDINATOR_HTTP"))
                         ? null
                         : env.getOrDefault("VMFLOW_COORDINATOR_HTTP", "127.0.0.1:8080"),
+                "off".equals(env.get("VMFLOW_COORDINATOR_MANAGEMENT"))
+                        ? null
+                        : env.getOrDefault("VMFLOW_COORDINATOR_MANAGEMENT", "127.0.0.1:9081"),
                 endpoints);
     }
 
@@ -99,6 +109,7 @@ public record CoordinatorConfig(
         m.put("lease", "renew every " + leaseInterval + ", ttl " + leaseTtl + ", grace " + leaseGrace);
         m.put("deadlines", "step " + stepTimeout + ", queue " + queueTimeout);
         m.put("http", http == null ? "off" : http);
+        m.put("management", management == null ? "off" : management);
         m.put("kafka", endpoints.bootstrapServers());
         m.put("registry", endpoints.registryUrl());
         return m;

@@ -4,6 +4,7 @@ import io.vmflow.coordinator.config.CoordinatorConfig;
 import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.coordinator.statemachine.MigrationMachine;
 import io.vmflow.runtime.kafka.Loops;
+import io.vmflow.runtime.management.ServiceMetrics;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
@@ -43,6 +44,7 @@ public final class Engine implements AutoCloseable {
 
     private final CoordinatorConfig config;
     private final Snapshots snapshots;
+    private final ServiceMetrics metrics;
     private final Processor processor;
     private final Map<String, Tracked> migrations;
     /** The current session with Kafka (null between sessions). */
@@ -68,7 +70,9 @@ public final class Engine implements AutoCloseable {
             Inventory inventory,
             WireFormat wire,
             ClusterView cluster,
-            Loops loops) {
+            Loops loops,
+            ServiceMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.cluster = cluster;
         this.snapshots = new Snapshots(config, wire);
@@ -113,7 +117,7 @@ public final class Engine implements AutoCloseable {
         try {
             while (running) {
                 try {
-                    session = new KafkaSession(config, new Rebalance());
+                    session = new KafkaSession(config, new Rebalance(), metrics);
                     serve();
                 } catch (Outage e) {
                     if (!running) {

@@ -1,6 +1,7 @@
 package io.vmflow.coordinator.engine;
 
 import io.vmflow.coordinator.config.CoordinatorConfig;
+import io.vmflow.runtime.management.ServiceMetrics;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.util.List;
@@ -37,8 +38,10 @@ final class KafkaSession {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
+    private final AutoCloseable consumerMetrics;
+    private final AutoCloseable producerMetrics;
 
-    KafkaSession(CoordinatorConfig config, ConsumerRebalanceListener rebalance) {
+    KafkaSession(CoordinatorConfig config, ConsumerRebalanceListener rebalance, ServiceMetrics metrics) {
         Properties c = config.endpoints().consumer(Engine.GROUP, config.id());
         c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         // static membership: a restarted instance takes its partitions back at once, without a rebalance
@@ -68,6 +71,8 @@ final class KafkaSession {
         }
         producer = prod;
         consumer = cons;
+        consumerMetrics = metrics.bind(consumer);
+        producerMetrics = metrics.bind(producer);
         consumer.subscribe(
                 List.of(
                         TopicCatalogue.MIGRATION_REQUESTS.name(),
@@ -160,6 +165,13 @@ final class KafkaSession {
 
     /** A clean stop leaves the group, handing the partitions over at once (static members keep them a session). */
     void close(boolean leaveGroup) {
+        for (AutoCloseable m : List.of(consumerMetrics, producerMetrics)) {
+            try {
+                m.close(); // a session's meters go with it: the next session's clients bring their own
+            } catch (Exception e) {
+                LOG.debug("closing client metrics: {}", e.toString());
+            }
+        }
         try {
             consumer.close(
                     leaveGroup

@@ -16,7 +16,6 @@ import io.vmflow.coordinator.engine.Engine;
 import io.vmflow.coordinator.engine.EventIndex;
 import io.vmflow.coordinator.engine.MigrationView;
 import io.vmflow.coordinator.intake.Validator;
-import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -29,7 +28,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -49,30 +47,25 @@ public final class HttpApi implements AutoCloseable {
 
     private final Vertx vertx;
     private final Engine engine;
-    private final java.util.function.Supplier<Loops.Check> readiness;
     private final EventIndex events;
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
     private final Dashboard dashboard;
-    private final Supplier<String> metrics;
     private final AtomicInteger streams = new AtomicInteger();
     private final String page;
     private final String openapi;
     private HttpServer server;
 
     public HttpApi(
+            Vertx vertx,
             Engine engine,
-            java.util.function.Supplier<Loops.Check> readiness,
             EventIndex events,
             Producer<String, byte[]> producer,
             WireFormat wire,
-            Dashboard dashboard,
-            Supplier<String> metrics) {
+            Dashboard dashboard) {
         this.dashboard = dashboard;
-        this.metrics = metrics;
-        this.vertx = Vertx.vertx();
+        this.vertx = vertx;
         this.engine = engine;
-        this.readiness = readiness;
         this.events = events;
         this.producer = producer;
         this.wire = wire;
@@ -109,18 +102,6 @@ public final class HttpApi implements AutoCloseable {
                         .end(page));
         r.get("/dashboard/board").handler(c -> json(c, 200, Dashboard.stamped(dashboard.board())));
         r.get("/dashboard/stream").handler(this::stream);
-        r.get("/metrics")
-                .handler(c -> c.response()
-                        .putHeader("Content-Type", "text/plain; version=0.0.4")
-                        .end(metrics.get()));
-        r.get("/health").handler(c -> c.response().end("UP\n"));
-        r.get("/ready").handler(c -> {
-            Loops.Check check = readiness.get();
-            c.response()
-                    .setStatusCode(check.ok() ? 200 : 503)
-                    .putHeader("Content-Type", "text/plain")
-                    .end(check.text());
-        });
         server = vertx.createHttpServer()
                 .requestHandler(r)
                 .listen(port, host)

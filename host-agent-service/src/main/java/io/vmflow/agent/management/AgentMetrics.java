@@ -1,28 +1,40 @@
 package io.vmflow.agent.management;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.ReportKind;
-import io.vmflow.runtime.metrics.ConsumerLag;
-import io.vmflow.runtime.metrics.Exposition;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
 /**
- * The agent's Prometheus metrics, in the text exposition format: commands by type and outcome,
- * migrations running, bytes moved, the last downtime, and whether libvirt answers.
+ * The agent's own meters, in the service's registry: commands answered by type and outcome, migrations
+ * running, bytes moved, the last downtime, and whether libvirt answers.
  */
 public final class AgentMetrics {
 
-    private record Outcome(String type, String outcome) {}
-
-    private final Map<Outcome, AtomicLong> commands = new ConcurrentHashMap<>();
-    private final AtomicLong bytes = new AtomicLong();
+    private final MeterRegistry registry;
+    private final Counter bytes;
     private final AtomicLong lastDowntimeMs = new AtomicLong(-1);
     private volatile boolean libvirtUp;
-    private IntSupplier running = () -> 0;
+    private volatile IntSupplier running = () -> 0;
+
+    public AgentMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.bytes = Counter.builder("vmflow.agent.migrated.bytes")
+                .description("Bytes moved by migrations this host sent.")
+                .register(registry);
+        Gauge.builder("vmflow.agent.running.migrations", () -> running.getAsInt())
+                .description("Migrations this host is sending now.")
+                .register(registry);
+        Gauge.builder("vmflow.agent.last.downtime.seconds", () -> lastDowntimeMs.get() / 1000.0)
+                .description("Downtime of the last migration this host sent (-0.001: none yet).")
+                .register(registry);
+        Gauge.builder("vmflow.agent.libvirt.up", () -> libvirtUp ? 1 : 0)
+                .description("Whether the local libvirtd answered the last state publication.")
+                .register(registry);
+    }
 
     public void runningMigrations(IntSupplier s) {
         this.running = s;
@@ -44,38 +56,19 @@ public final class AgentMetrics {
             return;
         }
         String outcome = r.getKind().name().substring("COMMAND_".length()).toLowerCase();
-        commands.computeIfAbsent(new Outcome(String.valueOf(r.getCommandType()), outcome), k -> new AtomicLong())
-                .incrementAndGet();
+        Counter.builder("vmflow.agent.commands")
+                .description("Commands answered, by type and outcome.")
+                .tag("type", String.valueOf(r.getCommandType()))
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
         if (r.getFigures() != null && r.getKind() == ReportKind.COMMAND_SUCCEEDED) {
             if (r.getFigures().getDataProcessedBytes() != null) {
-                bytes.addAndGet(r.getFigures().getDataProcessedBytes());
+                bytes.increment(r.getFigures().getDataProcessedBytes());
             }
             if (r.getFigures().getDowntimeMs() != null) {
                 lastDowntimeMs.set(r.getFigures().getDowntimeMs());
             }
         }
-    }
-
-    public String scrape(String hostId) {
-        Map<Map<String, String>, Long> byTypeAndOutcome =
-                new TreeMap<>(java.util.Comparator.comparing(Object::toString));
-        commands.forEach((k, v) -> byTypeAndOutcome.put(Map.of("type", k.type(), "outcome", k.outcome()), v.get()));
-        Exposition x = new Exposition(Map.of("host", hostId))
-                .labelled(
-                        "vmflow_agent_commands_total",
-                        "Commands answered, by type and outcome.",
-                        "counter",
-                        byTypeAndOutcome)
-                .gauge("vmflow_agent_running_migrations", "Migrations this host is sending now.", running.getAsInt())
-                .counter("vmflow_agent_migrated_bytes_total", "Bytes moved by migrations this host sent.", bytes.get())
-                .gauge(
-                        "vmflow_agent_last_downtime_ms",
-                        "Downtime of the last migration this host sent (-1: none yet).",
-                        lastDowntimeMs.get())
-                .gauge(
-                        "vmflow_agent_libvirt_up",
-                        "Whether the local libvirtd answered the last state publication.",
-                        libvirtUp ? 1 : 0);
-        return ConsumerLag.appendTo(x).text();
     }
 }

@@ -54,7 +54,7 @@ class MonitoringConfigTest {
             assertThat(p.path("datasource").path("uid").asText()).as(panel).isEqualTo("${datasource}");
             assertThat(p.path("targets").size()).as(panel).isPositive();
             for (JsonNode t : p.path("targets")) {
-                assertThat(t.path("expr").asText()).as(panel).contains("vmflow_");
+                assertThat(t.path("expr").asText()).as(panel).containsPattern("\\b(vmflow|kafka)_");
                 assertThat(parenthesesBalance(t.path("expr").asText()))
                         .as("%s: %s", panel, t.path("expr"))
                         .isTrue();

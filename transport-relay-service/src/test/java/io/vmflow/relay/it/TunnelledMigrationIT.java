@@ -146,7 +146,8 @@ class TunnelledMigrationIT {
         guest.assertRunningIntact(h.hostB);
         assertThat(guest.observe(h.hostA)).isEmpty();
         assertCarriedWhole(id, 8L << 20);
-        assertThat(relayB.metrics()).containsPattern("vmflow_relay_streams_completed_total\\{host=\"hostB\"} [1-9]");
+        assertThat(relayB.metrics())
+                .containsPattern("vmflow_relay_streams_completed_total\\{host=\"hostB\",service=\"relay\"} [1-9]");
         GrafanaDashboards.assertQueriesExported(GrafanaDashboards.named("transport-relays"), relayB.metrics());
     }
 
