@@ -15,7 +15,6 @@ import io.vmflow.avro.MigrationRequest;
 import io.vmflow.coordinator.engine.Engine;
 import io.vmflow.coordinator.engine.EventIndex;
 import io.vmflow.coordinator.engine.MigrationView;
-import io.vmflow.coordinator.intake.Validator;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -25,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,6 +55,7 @@ public final class HttpApi implements AutoCloseable {
     private final String page;
     private final String openapi;
     private HttpServer server;
+    private RequestSchema schema;
 
     public HttpApi(
             Vertx vertx,
@@ -83,6 +84,7 @@ public final class HttpApi implements AutoCloseable {
 
     /** Listens; returns the bound port. */
     public int start(String host, int port) throws Exception {
+        schema = RequestSchema.load(vertx);
         Router r = Router.router(vertx);
         r.route().handler(BodyHandler.create().setBodyLimit(64 * 1024));
         r.post("/migrations").handler(this::create);
@@ -123,17 +125,12 @@ public final class HttpApi implements AutoCloseable {
             error(c, 400, "MALFORMED_JSON", "the body must be a JSON object describing the migration");
             return;
         }
-        MigrationRequest request;
-        try {
-            request = RequestJson.request(body, principal(c));
-        } catch (RequestJson.BadRequest e) {
-            error(c, 400, "INVALID_REQUEST", e.getMessage());
+        Optional<String> problems = schema.migrationRequest(body);
+        if (problems.isPresent()) {
+            error(c, 400, ReasonCode.INVALID_REQUEST.name(), problems.get() + " (the schema: GET /openapi.yaml)");
             return;
         }
-        if (!Validator.ID.matcher(request.getRequestId()).matches()) {
-            error(c, 400, "INVALID_REQUEST", "requestId must be 1-128 letters, digits, '.', '_', ':' or '-'");
-            return;
-        }
+        MigrationRequest request = RequestJson.request(body, principal(c));
         String id = request.getRequestId();
         blocking(() -> send(
                         TopicCatalogue.MIGRATION_REQUESTS.name(),
@@ -238,6 +235,11 @@ public final class HttpApi implements AutoCloseable {
         String reason = null;
         try {
             JsonObject b = c.body().asJsonObject();
+            Optional<String> problems = b == null ? Optional.empty() : schema.cancel(b);
+            if (problems.isPresent()) {
+                error(c, 400, ReasonCode.INVALID_REQUEST.name(), problems.get() + " (the schema: GET /openapi.yaml)");
+                return;
+            }
             reason = b == null ? null : b.getString("reason");
         } catch (DecodeException | ClassCastException e) {
             error(c, 400, "MALFORMED_JSON", "the body, when given, must be {\"reason\": \"...\"}");

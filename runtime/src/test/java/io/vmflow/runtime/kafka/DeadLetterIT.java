@@ -78,7 +78,7 @@ class DeadLetterIT {
         Map<String, String> expectedReasons = Map.of(
                 "huge-string", "MALFORMED_AVRO",
                 "random-900k", "UNKNOWN_SCHEMA_ID",
-                "invalid", "TEST_INVALID",
+                "invalid", "INVALID_REQUEST",
                 "json", "BAD_MAGIC_BYTE",
                 "short", "TRUNCATED",
                 "unknown-id", "UNKNOWN_SCHEMA_ID",
