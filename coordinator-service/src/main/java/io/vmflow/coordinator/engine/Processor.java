@@ -21,14 +21,12 @@ import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -57,9 +55,7 @@ final class Processor {
     private final Admission admission;
     private final IntSupplier epoch;
     private final Map<String, Tracked> migrations = new ConcurrentHashMap<>();
-    private final List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
-    /** What each migration was before the record being processed touched it (null: it did not exist). */
-    private final Map<String, Optional<Tracked>> undo = new HashMap<>();
+    private final Work work;
 
     private boolean leaseWasEmpty = true;
     private Instant nextLease = Instant.EPOCH;
@@ -78,6 +74,7 @@ final class Processor {
         this.cluster = cluster;
         this.epoch = epoch;
         this.records = new Records(config.id(), wire, inventory, config.leaseGrace());
+        this.work = new Work(migrations, records, machine, epoch);
         this.validator = new Validator(inventory, this::activeMigrationOf);
         this.planner = new Planner(inventory, host -> (int) allMigrations().stream()
                 .filter(m -> m.phase().isInFlight() && host.equals(m.destinationHost()))
@@ -92,76 +89,25 @@ final class Processor {
 
     /** The records the work since the last commit produced, in order. */
     List<ProducerRecord<String, byte[]>> pending() {
-        return out;
+        return work.pending();
     }
 
     /** One consumed record: a request, a cancel or a report; what cannot be used is dead-lettered. */
     void handle(ConsumerRecord<String, byte[]> r) {
         MDC.put("migrationId", r.key());
         try {
-            isolated(
+            work.isolated(
                     r.key(),
                     () -> dispatch(r),
-                    e -> deadLetter(r, ReasonCode.PROCESSING_FAILED.name(), e.toString(), e));
+                    e -> work.deadLetter(r, ReasonCode.PROCESSING_FAILED.name(), e.toString(), e));
         } finally {
             MDC.remove("migrationId");
         }
     }
 
-    /**
-     * Runs one unit of work (one record, or one migration's tick) so that its failure touches nothing
-     * else: the records it added and the migrations it changed are rolled back, the migration it is
-     * about ({@code id}: a record's key, a ticked migration) and every one it touched end FAILED with
-     * INTERNAL_ERROR, and the caller may dead-letter the record. An outage is not the work's fault and
-     * ends the session instead.
-     */
-    private void isolated(String id, Runnable work, Consumer<Throwable> onFailure) {
-        int mark = out.size();
-        undo.clear();
-        Tracked concerned = id == null ? null : migrations.get(id);
-        try {
-            work.run();
-        } catch (RuntimeException | StackOverflowError e) {
-            Outage outage = Outage.of(e);
-            if (outage != null) {
-                throw outage;
-            }
-            LOG.error("processing {} failed; the migrations it concerns end FAILED (INTERNAL_ERROR)", id, e);
-            out.subList(mark, out.size()).clear();
-            Map<String, Tracked> failing = new HashMap<>();
-            undo.forEach((touched, before) -> before.ifPresentOrElse(
-                    t -> {
-                        migrations.put(touched, t);
-                        failing.put(touched, t);
-                    },
-                    () -> migrations.remove(touched)));
-            if (concerned != null) {
-                failing.putIfAbsent(id, concerned);
-            }
-            onFailure.accept(e);
-            failing.values().forEach(t -> failInternally(t, e));
-        } finally {
-            undo.clear();
-        }
-    }
-
-    private void failInternally(Tracked t, Throwable cause) {
-        int mark = out.size();
-        try {
-            apply(t, machine.internalError(t.m(), cause.toString()));
-        } catch (RuntimeException e) {
-            Outage outage = Outage.of(e);
-            if (outage != null) {
-                throw outage;
-            }
-            out.subList(mark, out.size()).clear();
-            LOG.error("{}: could not even record its internal error", t.m().id(), e);
-        }
-    }
-
     private void dispatch(ConsumerRecord<String, byte[]> r) {
         if (r.value() == null) {
-            deadLetter(r, UndecodableRecordException.Reason.NULL_VALUE.name(), "the record has no value", null);
+            work.deadLetter(r, UndecodableRecordException.Reason.NULL_VALUE.name(), "the record has no value", null);
             return;
         }
         String topic = r.topic();
@@ -177,13 +123,13 @@ final class Processor {
             if (e.isTransient()) {
                 throw new Outage("the schema registry is unavailable: " + e.getMessage(), e);
             }
-            deadLetter(r, e.reason().name(), e.getMessage(), e);
+            work.deadLetter(r, e.reason().name(), e.getMessage(), e);
             if (topic.equals(TopicCatalogue.MIGRATION_REQUESTS.name())
                     && r.key() != null
                     && Validator.ID.matcher(r.key()).matches()
                     && !migrations.containsKey(r.key())) {
                 // the migration id is known: say REJECTED where auditors look
-                out.add(records.event(
+                work.add(records.event(
                         r.key(),
                         null,
                         null,
@@ -202,7 +148,8 @@ final class Processor {
     private void onRequest(ConsumerRecord<String, byte[]> raw, MigrationRequest req) {
         String id = req.getRequestId();
         if (!Validator.ID.matcher(id).matches()) {
-            deadLetter(raw, ReasonCode.INVALID_REQUEST.name(), "requestId '" + id + "' cannot be a migration id", null);
+            work.deadLetter(
+                    raw, ReasonCode.INVALID_REQUEST.name(), "requestId '" + id + "' cannot be a migration id", null);
             return;
         }
         if (migrations.containsKey(id)) {
@@ -213,18 +160,18 @@ final class Processor {
                     migrations.get(id).m().phase());
             return;
         }
-        undo.putIfAbsent(id, Optional.empty());
+        work.creating(id);
         Tracked t = new Tracked(null, Instant.now(), req.getPriority(), null, null, Instant.now());
-        t = apply(t, machine.request(id, id, req.getPrincipal(), req.getSpec()));
+        t = work.apply(t, machine.request(id, id, req.getPrincipal(), req.getSpec()));
         Optional<io.vmflow.avro.Reason> invalid = validator.check(req);
         Input next = invalid.<Input>map(Input.Invalid::new).orElseGet(() -> planner.plan(req.getSpec()));
-        apply(t, machine.on(t.m(), next));
+        work.apply(t, machine.on(t.m(), next));
     }
 
     private void onCancel(ConsumerRecord<String, byte[]> raw, CancelRequest c) {
         Tracked t = migrations.get(c.getMigrationId());
         if (t == null) {
-            deadLetter(
+            work.deadLetter(
                     raw,
                     ReasonCode.UNKNOWN_MIGRATION.name(),
                     "no migration " + c.getMigrationId() + " to cancel",
@@ -232,11 +179,12 @@ final class Processor {
             return;
         }
         Step s = machine.on(t.m(), new Input.Cancel(c.getPrincipal(), c.getReason(), Instant.now()));
-        apply(t, s);
+        work.apply(t, s);
         s.effects().stream()
                 .filter(e -> e instanceof Effect.Refused)
                 .findFirst()
-                .ifPresent(e -> deadLetter(raw, ReasonCode.CANCEL_REFUSED.name(), ((Effect.Refused) e).why(), null));
+                .ifPresent(
+                        e -> work.deadLetter(raw, ReasonCode.CANCEL_REFUSED.name(), ((Effect.Refused) e).why(), null));
     }
 
     private void onReport(ConsumerRecord<String, byte[]> raw, HostReport r) {
@@ -246,7 +194,7 @@ final class Processor {
         Tracked t = migrations.get(r.getMigrationId());
         if (t == null) {
             // reports are partitioned like requests: this instance owns every migration its partitions hold
-            deadLetter(
+            work.deadLetter(
                     raw,
                     ReasonCode.UNKNOWN_MIGRATION.name(),
                     "no migration " + r.getMigrationId() + " on this coordinator's"
@@ -254,7 +202,7 @@ final class Processor {
                     null);
             return;
         }
-        apply(
+        work.apply(
                 t,
                 machine.on(
                         t.m(),
@@ -273,12 +221,12 @@ final class Processor {
     void tick(Instant now, Instant observingSince) {
         for (Tracked t : List.copyOf(migrations.values())) {
             if (!t.m().phase().isFinal()) {
-                isolated(
+                work.isolated(
                         t.m().id(),
                         () -> {
                             Step s = machine.on(t.m(), new Input.Tick(now, t.phaseSince(), observingSince));
                             if (!s.effects().isEmpty() || !s.migration().equals(t.m())) {
-                                apply(t, s);
+                                work.apply(t, s);
                             }
                         },
                         e -> {});
@@ -295,11 +243,11 @@ final class Processor {
                         .compare(a.m(), b.m()))
                 .toList();
         for (Tracked t : waiting) {
-            isolated(
+            work.isolated(
                     t.m().id(),
                     () -> {
                         Optional<String> blocker = admission.blocker(t.m(), allMigrations());
-                        apply(
+                        work.apply(
                                 t,
                                 machine.on(
                                         t.m(),
@@ -325,41 +273,7 @@ final class Processor {
             return;
         }
         leaseWasEmpty = ids.isEmpty();
-        out.add(records.lease(new CoordinatorLease(config.id(), (long) epoch, now, now.plus(config.leaseTtl()), ids)));
-    }
-
-    /** Applies one step: its effects become records of the current transaction, with a new snapshot. */
-    private Tracked apply(Tracked before, Step step) {
-        Migration m = step.migration();
-        Tracked t = before.with(m);
-        for (Effect e : step.effects()) {
-            if (e instanceof Effect.Transition tr) {
-                out.add(records.event(m, tr));
-                t = t.with(tr.reason(), tr.figures());
-                LOG.info(
-                        "{} {} -> {}{}",
-                        m.id(),
-                        tr.from(),
-                        tr.to(),
-                        tr.reason() == null
-                                ? ""
-                                : " [" + tr.reason().getCode() + "] "
-                                        + tr.reason().getMessage());
-            } else if (e instanceof Effect.Command c) {
-                out.add(records.command(m, c, epoch.getAsInt()));
-            } else if (e instanceof Effect.Refused r) {
-                LOG.warn("refused: {}", r.why());
-            }
-        }
-        undo.putIfAbsent(m.id(), Optional.ofNullable(migrations.get(m.id())));
-        migrations.put(m.id(), t);
-        out.add(records.snapshot(t));
-        return t;
-    }
-
-    private void deadLetter(ConsumerRecord<String, byte[]> r, String code, String message, Throwable cause) {
-        LOG.warn("dead-lettering {}-{}@{}: {} {}", r.topic(), r.partition(), r.offset(), code, message);
-        out.add(records.deadLetter(r, code, message, cause));
+        work.add(records.lease(new CoordinatorLease(config.id(), (long) epoch, now, now.plus(config.leaseTtl()), ids)));
     }
 
     /**

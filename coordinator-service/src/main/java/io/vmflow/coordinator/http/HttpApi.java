@@ -3,7 +3,6 @@ package io.vmflow.coordinator.http;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -43,16 +41,13 @@ public final class HttpApi implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpApi.class);
 
     public static final String PRINCIPAL_HEADER = "X-Vmflow-Principal";
-    private static final int MAX_STREAMS = 64;
 
     private final Vertx vertx;
     private final Engine engine;
     private final EventIndex events;
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
-    private final Dashboard dashboard;
-    private final AtomicInteger streams = new AtomicInteger();
-    private final String page;
+    private final DashboardRoutes dashboard;
     private final String openapi;
     private HttpServer server;
     private RequestSchema schema;
@@ -64,17 +59,16 @@ public final class HttpApi implements AutoCloseable {
             Producer<String, byte[]> producer,
             WireFormat wire,
             Dashboard dashboard) {
-        this.dashboard = dashboard;
+        this.dashboard = new DashboardRoutes(vertx, dashboard, resource("/dashboard/index.html"));
         this.vertx = vertx;
         this.engine = engine;
         this.events = events;
         this.producer = producer;
         this.wire = wire;
         this.openapi = resource("/openapi.yaml");
-        this.page = resource("/dashboard/index.html");
     }
 
-    private static String resource(String name) {
+    static String resource(String name) {
         try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException | NullPointerException e) {
@@ -97,13 +91,7 @@ public final class HttpApi implements AutoCloseable {
                         .putHeader("Content-Type", "application/yaml")
                         .end(openapi));
         r.get("/").handler(c -> c.redirect("/dashboard"));
-        r.get("/dashboard")
-                .handler(c -> c.response()
-                        .putHeader("Content-Type", "text/html; charset=utf-8")
-                        .putHeader("Cache-Control", "no-cache")
-                        .end(page));
-        r.get("/dashboard/board").handler(c -> json(c, 200, Dashboard.stamped(dashboard.board())));
-        r.get("/dashboard/stream").handler(this::stream);
+        dashboard.mount(r);
         server = vertx.createHttpServer()
                 .requestHandler(r)
                 .listen(port, host)
@@ -182,43 +170,6 @@ public final class HttpApi implements AutoCloseable {
         JsonArray a = new JsonArray();
         l.forEach(v -> a.add(view(v)));
         json(c, 200, new JsonObject().put("migrations", a));
-    }
-
-    /**
-     * Server-sent events for the dashboard: the board whenever it changes (looked at four times a
-     * second) and at least every five seconds; a client that does not keep up skips boards.
-     */
-    private void stream(RoutingContext c) {
-        if (streams.incrementAndGet() > MAX_STREAMS) {
-            streams.decrementAndGet();
-            error(
-                    c,
-                    503,
-                    "TOO_MANY_VIEWERS",
-                    MAX_STREAMS + " dashboards are open on this coordinator; close one" + " or poll /dashboard/board");
-            return;
-        }
-        HttpServerResponse res = c.response()
-                .setChunked(true)
-                .putHeader("Content-Type", "text/event-stream")
-                .putHeader("Cache-Control", "no-cache");
-        res.write("retry: 2000\n\n");
-        String[] shown = {null};
-        long[] shownAt = {0};
-        long timer = vertx.setPeriodic(0, Dashboard.TICK_MS, t -> {
-            Dashboard.Frame f = dashboard.frame(); // one computation per tick shared by all viewers
-            long now = System.currentTimeMillis();
-            if ((f.text().equals(shown[0]) && now - shownAt[0] < 5000) || res.writeQueueFull()) {
-                return;
-            }
-            shown[0] = f.text();
-            shownAt[0] = now;
-            res.write(f.event());
-        });
-        res.closeHandler(v -> {
-            vertx.cancelTimer(timer);
-            streams.decrementAndGet();
-        });
     }
 
     private void cancel(RoutingContext c) {
@@ -311,14 +262,14 @@ public final class HttpApi implements AutoCloseable {
                 false);
     }
 
-    private static void json(RoutingContext c, int status, JsonObject body) {
+    static void json(RoutingContext c, int status, JsonObject body) {
         c.response()
                 .setStatusCode(status)
                 .putHeader("Content-Type", "application/json")
                 .end(body.encode());
     }
 
-    private static void error(RoutingContext c, int status, String code, String message) {
+    static void error(RoutingContext c, int status, String code, String message) {
         json(
                 c,
                 status,

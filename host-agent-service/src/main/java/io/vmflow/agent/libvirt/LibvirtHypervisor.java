@@ -9,22 +9,15 @@ import io.vmflow.avro.GuestInfo;
 import io.vmflow.avro.GuestObservation;
 import io.vmflow.avro.GuestState;
 import io.vmflow.avro.JobFigures;
-import io.vmflow.schemas.reasons.ReasonCode;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.libvirt.CPUCompareResult;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
-import org.libvirt.DomainInfo;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
-import org.libvirt.NodeInfo;
 import org.libvirt.TypedParameter;
 import org.libvirt.TypedStringParameter;
 import org.libvirt.TypedUlongParameter;
@@ -41,74 +34,24 @@ public final class LibvirtHypervisor implements Hypervisor {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHypervisor.class);
     private static final int XML_MIGRATABLE = 8; // VIR_DOMAIN_XML_MIGRATABLE
     private static final int JOB_STATS_COMPLETED = 1; // VIR_DOMAIN_JOB_STATS_COMPLETED
-    private static final Pattern CPU_MODEL = Pattern.compile("<host>.*?<cpu>.*?<model>([^<]+)</model>", Pattern.DOTALL);
-    private static final Pattern CPU_ARCH = Pattern.compile("<host>.*?<cpu>.*?<arch>([^<]+)</arch>", Pattern.DOTALL);
 
-    static {
-        try {
-            // libvirt prints every error on stderr by default; vmflow reports them through exceptions
-            Connect.setErrorCallback(new org.libvirt.ErrorCallback());
-        } catch (LibvirtException e) {
-            LoggerFactory.getLogger(LibvirtHypervisor.class)
-                    .debug("cannot silence libvirt's stderr: {}", e.getMessage());
-        }
-    }
-
-    private final String uri;
-    private Connect connect;
+    private final LibvirtConnection connection;
 
     public LibvirtHypervisor(String uri) {
-        this.uri = uri;
+        this.connection = new LibvirtConnection(uri);
     }
 
     @Override
     public String uri() {
-        return uri;
+        return connection.uri();
     }
 
-    /** The open connection, reopened if it died. */
-    private synchronized Connect connection() throws HypervisorException {
-        try {
-            if (connect != null && connect.isAlive()) {
-                return connect;
-            }
-        } catch (LibvirtException e) {
-            LOG.warn("libvirt connection to {} is dead, reopening: {}", uri, e.getMessage());
-        }
-        try {
-            connect = new Connect(uri);
-            return connect;
-        } catch (LibvirtException e) {
-            throw LibvirtErrors.from("cannot connect to libvirt at " + uri, e);
-        }
-    }
-
-    /** A guest by name or UUID. */
     private Optional<Domain> find(String guest) throws HypervisorException {
-        Connect c = connection();
-        try {
-            return Optional.of(c.domainLookupByName(guest));
-        } catch (LibvirtException e) {
-            if (e.getError() == null || e.getError().getCode() != ErrorNumber.VIR_ERR_NO_DOMAIN) {
-                throw LibvirtErrors.from("looking up guest " + guest, e);
-            }
-        }
-        if (guest.matches("[0-9a-fA-F-]{36}")) {
-            try {
-                return Optional.of(c.domainLookupByUUIDString(guest));
-            } catch (LibvirtException e) {
-                if (e.getError() == null || e.getError().getCode() != ErrorNumber.VIR_ERR_NO_DOMAIN) {
-                    throw LibvirtErrors.from("looking up guest " + guest, e);
-                }
-            }
-        }
-        return Optional.empty();
+        return connection.find(guest);
     }
 
     private Domain require(String guest) throws HypervisorException {
-        return find(guest)
-                .orElseThrow(() -> new HypervisorException(
-                        ReasonCode.GUEST_NOT_FOUND, "guest '" + guest + "' is not defined on " + uri));
+        return connection.require(guest);
     }
 
     @Override
@@ -125,7 +68,7 @@ public final class LibvirtHypervisor implements Hypervisor {
         try {
             Domain dom = d.get();
             return new GuestObservation(
-                    dom.getName(), dom.getUUIDString(), state(dom.getInfo()), dom.isPersistent() == 1);
+                    dom.getName(), dom.getUUIDString(), LibvirtInventory.state(dom.getInfo()), dom.isPersistent() == 1);
         } catch (LibvirtException e) {
             if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
                 return new GuestObservation(guest, null, GuestState.SHUT_OFF, false); // vanished meanwhile
@@ -136,56 +79,12 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public List<GuestInfo> guests() throws HypervisorException {
-        Connect c = connection();
-        List<GuestInfo> out = new ArrayList<>();
-        try {
-            Set<String> names = new LinkedHashSet<>();
-            for (int id : c.listDomains()) {
-                try {
-                    names.add(c.domainLookupByID(id).getName());
-                } catch (LibvirtException e) {
-                    // it stopped between the two calls
-                }
-            }
-            names.addAll(List.of(c.listDefinedDomains()));
-            for (String name : names) {
-                try {
-                    Domain d = c.domainLookupByName(name);
-                    DomainInfo info = d.getInfo();
-                    out.add(new GuestInfo(
-                            name,
-                            d.getUUIDString(),
-                            state(info),
-                            d.isPersistent() == 1,
-                            info.maxMem * 1024,
-                            info.nrVirtCpu));
-                } catch (LibvirtException e) {
-                    // undefined between the two calls
-                }
-            }
-            return out;
-        } catch (LibvirtException e) {
-            throw LibvirtErrors.from("listing guests", e);
-        }
+        return LibvirtInventory.guests(connection.get());
     }
 
     @Override
     public HostFacts facts() throws HypervisorException {
-        Connect c = connection();
-        try {
-            NodeInfo n = c.nodeInfo();
-            String caps = c.getCapabilities();
-            long v = c.getLibVersion();
-            return new HostFacts(
-                    match(CPU_MODEL, caps),
-                    match(CPU_ARCH, caps),
-                    n.cpus,
-                    n.memory * 1024,
-                    c.getFreeMemory(),
-                    (v / 1_000_000) + "." + (v / 1000 % 1000) + "." + (v % 1000));
-        } catch (LibvirtException e) {
-            throw LibvirtErrors.from("reading host facts", e);
-        }
+        return LibvirtInventory.facts(connection.get());
     }
 
     @Override
@@ -204,7 +103,7 @@ public final class LibvirtHypervisor implements Hypervisor {
             return true;
         }
         try {
-            CPUCompareResult r = connection().compareCPU(cpuXml);
+            CPUCompareResult r = connection.get().compareCPU(cpuXml);
             return r != CPUCompareResult.VIR_CPU_COMPARE_INCOMPATIBLE && r != CPUCompareResult.VIR_CPU_COMPARE_ERROR;
         } catch (LibvirtException e) {
             throw LibvirtErrors.from("comparing CPUs", e);
@@ -301,7 +200,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     public String ensureRunning(String guest) throws HypervisorException {
         Domain d = require(guest);
         try {
-            GuestState s = state(d.getInfo());
+            GuestState s = LibvirtInventory.state(d.getInfo());
             if (s == GuestState.PAUSED) {
                 d.resume();
                 return "resumed";
@@ -370,30 +269,8 @@ public final class LibvirtHypervisor implements Hypervisor {
         return p.toArray(new TypedParameter[0]);
     }
 
-    static GuestState state(DomainInfo info) {
-        return switch (info.state) {
-            case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> GuestState.RUNNING;
-            case VIR_DOMAIN_PAUSED, VIR_DOMAIN_PMSUSPENDED -> GuestState.PAUSED;
-            case VIR_DOMAIN_SHUTDOWN, VIR_DOMAIN_SHUTOFF -> GuestState.SHUT_OFF;
-            case VIR_DOMAIN_CRASHED -> GuestState.CRASHED;
-            default -> GuestState.UNKNOWN;
-        };
-    }
-
-    private static String match(Pattern p, String s) {
-        Matcher m = p.matcher(s);
-        return m.find() ? m.group(1) : null;
-    }
-
     @Override
-    public synchronized void close() {
-        if (connect != null) {
-            try {
-                connect.close();
-            } catch (LibvirtException e) {
-                LOG.debug("closing libvirt connection: {}", e.getMessage());
-            }
-            connect = null;
-        }
+    public void close() {
+        connection.close();
     }
 }
