@@ -113,7 +113,7 @@ class DashboardBrowserIT {
                                     + "service=\"coordinator\"} [1-9]")
                     .containsPattern("vmflow_migration_downtime_seconds_count\\{coordinator=\"it-coordinator\","
                             + "service=\"coordinator\"} [1-9]")
-                    .containsPattern("kafka_consumer_fetch_manager_records_lag\\{[^}]*client_id=\"it-coordinator\"")
+                    .containsPattern("kafka_consumer_fetch_manager_records_lag_max\\{client_id=\"it-coordinator\"")
                     .contains("# TYPE vertx_http_server_requests_total counter");
             GrafanaDashboards.assertQueriesExported(GrafanaDashboards.named("coordinator"), metrics);
         } finally {

@@ -336,7 +336,7 @@ class HostAgentFlowsIT {
                         + "type=\"BEGIN\"} [1-9]")
                 .containsPattern("vmflow_agent_libvirt_up\\{host=\"hostA\",service=\"agent\"} 1")
                 .contains("# TYPE vmflow_agent_running_migrations gauge")
-                .contains("# TYPE kafka_consumer_fetch_manager_records_lag gauge")
+                .contains("# TYPE kafka_consumer_fetch_manager_records_lag_max gauge")
                 .contains("# TYPE jvm_memory_used_bytes gauge");
         io.vmflow.testsupport.GrafanaDashboards.assertQueriesExported(
                 io.vmflow.testsupport.GrafanaDashboards.named("host-agents"), metrics);
