@@ -75,6 +75,28 @@ public enum ReasonCode {
     GUEST_LEFT_PAUSED,
     HYPERVISOR_ERROR,
     INTERNAL_ERROR,
+    // a relay's refusal of a stream (tunnel reports, vmflow_relay_refused_total{reason}); the stream never
+    // reaches the hypervisor
+    /** The relay is stopping and takes no new stream. */
+    SHUTTING_DOWN,
+    /** The peer presented no client certificate of the vmflow CA. */
+    NO_CLIENT_CERTIFICATE,
+    /** The peer sent no preamble line in time. */
+    PREAMBLE_TIMEOUT,
+    /** The preamble was not {@code VMFLOW/1 <session> <credential>}. */
+    BAD_PREAMBLE,
+    /** No session of that id was authorised on this relay. */
+    UNKNOWN_SESSION,
+    /** The credential does not match the session's. */
+    WRONG_CREDENTIAL,
+    /** The session expired before its stream came. */
+    EXPIRED,
+    /** The session's single stream was already used. */
+    ALREADY_USED,
+    /** The session is not for this relay. */
+    NOT_HERE,
+    /** The local hypervisor's incoming endpoint did not answer. */
+    TARGET_UNREACHABLE,
     // dead letters (the vmflow.dlt.reason header) besides the decoding failures of UndecodableRecordException
     /** A consumer failed on a record it could decode. */
     PROCESSING_FAILED,

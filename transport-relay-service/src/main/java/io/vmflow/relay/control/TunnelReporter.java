@@ -67,7 +67,7 @@ public final class TunnelReporter implements Relay.Listener {
                 migrationId,
                 peer,
                 0,
-                new io.vmflow.avro.Reason(reason, "connection from " + peer + " refused: " + reason));
+                ReasonCode.valueOf(reason).reason("connection from " + peer + " refused: " + reason));
         send(r);
     }
 

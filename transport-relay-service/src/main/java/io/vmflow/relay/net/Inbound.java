@@ -6,6 +6,7 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vmflow.relay.session.Session;
 import io.vmflow.relay.session.SessionBook;
+import io.vmflow.schemas.reasons.ReasonCode;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import org.slf4j.Logger;
@@ -41,14 +42,14 @@ final class Inbound {
         RawSocket raw = new RawSocket(socket);
         String address = String.valueOf(socket.remoteAddress());
         if (streams.shuttingDown()) {
-            streams.refuse(raw, address, null, null, "SHUTTING_DOWN");
+            streams.refuse(raw, address, null, null, ReasonCode.SHUTTING_DOWN);
             return;
         }
         String peer;
         try {
             peer = Relay.commonName((X509Certificate) socket.peerCertificates().get(0));
         } catch (Exception e) {
-            streams.refuse(raw, address, null, null, "NO_CLIENT_CERTIFICATE");
+            streams.refuse(raw, address, null, null, ReasonCode.NO_CLIENT_CERTIFICATE);
             return;
         }
         readPreamble(raw, peer);
@@ -64,7 +65,7 @@ final class Inbound {
         long timer = vertx.setTimer(PREAMBLE_TIMEOUT_MS, t -> {
             if (!over[0]) {
                 give.run();
-                streams.refuse(raw, peer, null, null, "PREAMBLE_TIMEOUT");
+                streams.refuse(raw, peer, null, null, ReasonCode.PREAMBLE_TIMEOUT);
             }
         });
         raw.handlers(
@@ -79,7 +80,7 @@ final class Inbound {
                         if (preamble.readableBytes() > MAX_PREAMBLE) {
                             vertx.cancelTimer(timer);
                             give.run();
-                            streams.refuse(raw, peer, null, null, "BAD_PREAMBLE");
+                            streams.refuse(raw, peer, null, null, ReasonCode.BAD_PREAMBLE);
                         }
                         return;
                     }
@@ -92,7 +93,7 @@ final class Inbound {
                     preamble.readerIndex(nl + 1); // what follows the line is the stream's first bytes
                     if (words.length != 3 || !words[0].equals(Relay.PROTOCOL)) {
                         preamble.release();
-                        streams.refuse(raw, peer, null, null, "BAD_PREAMBLE");
+                        streams.refuse(raw, peer, null, null, ReasonCode.BAD_PREAMBLE);
                         return;
                     }
                     SessionBook.Claim claim = book.claim(words[1], words[2], peer);
@@ -109,7 +110,7 @@ final class Inbound {
                                 peer,
                                 printable(words[1]),
                                 migration,
-                                claim.refusal().name());
+                                claim.refusal().code());
                         return;
                     }
                     raw.holdFromNow(preamble);
@@ -141,7 +142,11 @@ final class Inbound {
                 .onFailure(e -> {
                     LOG.warn("session {}: target {} unreachable: {}", session.id(), session.target(), e.getMessage());
                     streams.refuse(
-                            tunnel, session.sourceHost(), session.id(), session.migrationId(), "TARGET_UNREACHABLE");
+                            tunnel,
+                            session.sourceHost(),
+                            session.id(),
+                            session.migrationId(),
+                            ReasonCode.TARGET_UNREACHABLE);
                 });
     }
 

@@ -1,5 +1,6 @@
 package io.vmflow.relay.net;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,7 +60,8 @@ final class Streams {
     }
 
     /** Answers a connection with {@code REFUSED <reason>} and closes it; nothing of it reaches anyone. */
-    void refuse(RawSocket socket, String peer, String sessionId, String migrationId, String reason) {
+    void refuse(RawSocket socket, String peer, String sessionId, String migrationId, ReasonCode code) {
+        String reason = code.name();
         refused.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
         listener.refused(peer, sessionId, migrationId, reason);
         socket.discard();

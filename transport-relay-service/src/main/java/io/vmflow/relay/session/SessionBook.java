@@ -1,5 +1,6 @@
 package io.vmflow.relay.session;
 
+import io.vmflow.schemas.reasons.ReasonCode;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Arrays;
@@ -20,7 +21,12 @@ public final class SessionBook {
         WRONG_CREDENTIAL,
         EXPIRED,
         ALREADY_USED,
-        NOT_HERE
+        NOT_HERE;
+
+        /** The contract's reason code of this refusal. */
+        public ReasonCode code() {
+            return ReasonCode.valueOf(name());
+        }
     }
 
     /** The outcome of a claim: the session, or why not. */
