@@ -25,8 +25,6 @@ import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
@@ -52,7 +50,6 @@ public final class Coordinator implements AutoCloseable {
     private HttpApi http;
     private int httpPort = -1;
     private final ServiceMetrics metrics;
-    private final List<AutoCloseable> clientMetrics = new ArrayList<>();
     private ManagementServer management;
 
     public Coordinator(CoordinatorConfig config) {
@@ -61,7 +58,7 @@ public final class Coordinator implements AutoCloseable {
         this.loops = Loops.exitingOnDeath("coordinator " + config.id());
         this.metrics = new ServiceMetrics(Map.of("service", "coordinator", "coordinator", config.id()));
         this.deadLetterProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-dead-letters"));
-        clientMetrics.add(metrics.bind(deadLetterProducer));
+        metrics.bind(deadLetterProducer);
         this.deadLetters = new DeadLetters(deadLetterProducer, config.id());
         this.inventory = new Inventory();
         this.inventoryReader = new TopicTail<>(
@@ -111,7 +108,7 @@ public final class Coordinator implements AutoCloseable {
         if (config.http() != null) {
             relays = new RelayTraffic(config.endpoints(), wire, config.id() + "-relays", loops, deadLetters);
             apiProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-http"));
-            clientMetrics.add(metrics.bind(apiProducer));
+            metrics.bind(apiProducer);
             // Vert.x's own meters (HTTP requests, connections) join the coordinator's registry
             Vertx vertx = Vertx.builder()
                     .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
@@ -179,13 +176,6 @@ public final class Coordinator implements AutoCloseable {
         cluster.close();
         inventoryReader.close();
         deadLetterProducer.close(Duration.ofSeconds(5));
-        for (AutoCloseable c : clientMetrics) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.debug("closing client metrics: {}", e.toString());
-            }
-        }
         metrics.close();
         LOG.info("coordinator {} stopped", config.id());
     }

@@ -89,7 +89,6 @@ public final class HostAgent implements AutoCloseable {
     private final LeaseWatch leases;
     private final ServiceMetrics serviceMetrics;
     private final AgentMetrics metrics;
-    private final List<AutoCloseable> clientMetrics = new java.util.ArrayList<>();
     private final Loops loops;
     private final DeadLetters deadLetters;
     private ManagementServer management;
@@ -103,7 +102,7 @@ public final class HostAgent implements AutoCloseable {
         this.serviceMetrics = new ServiceMetrics(Map.of("service", "agent", "host", config.hostId()));
         this.metrics = new AgentMetrics(serviceMetrics.registry());
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-agent-" + config.hostId()));
-        clientMetrics.add(serviceMetrics.bind(producer));
+        serviceMetrics.bind(producer);
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
         this.workers = new ThreadPoolExecutor(
                 config.workers(),
@@ -177,7 +176,7 @@ public final class HostAgent implements AutoCloseable {
         String group = "vmflow-agent-" + config.hostId();
         KafkaConsumer<String, byte[]> commandConsumer =
                 new KafkaConsumer<>(config.endpoints().consumer(group, group));
-        clientMetrics.add(serviceMetrics.bind(commandConsumer));
+        serviceMetrics.bind(commandConsumer);
         consumer = new DecodingConsumer<>(
                         "agent-commands-" + config.hostId(),
                         commandConsumer,
@@ -268,7 +267,6 @@ public final class HostAgent implements AutoCloseable {
         tunnels.close();
         leases.close();
         producer.close(Duration.ofSeconds(10));
-        clientMetrics.forEach(HostAgent::closeQuietly);
         serviceMetrics.close();
         hypervisor.close();
         inventoryConnection.close();
@@ -297,13 +295,5 @@ public final class HostAgent implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.debug("closing {}: {}", c, e.toString());
-        }
     }
 }

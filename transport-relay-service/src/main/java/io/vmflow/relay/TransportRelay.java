@@ -51,7 +51,6 @@ public final class TransportRelay implements AutoCloseable {
     private final WireFormat wire;
     private final SessionFeed feed;
     private final ServiceMetrics metrics;
-    private final List<AutoCloseable> clientMetrics = new java.util.ArrayList<>();
     private DecodingConsumer<TunnelSession> sessions;
     private final Loops loops;
     private ManagementServer management;
@@ -69,7 +68,7 @@ public final class TransportRelay implements AutoCloseable {
                 .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
                 .build();
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-relay-" + config.hostId()));
-        clientMetrics.add(metrics.bind(producer));
+        metrics.bind(producer);
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
         Tls tls = new Tls(
                 config.caPath().toString(),
@@ -110,7 +109,7 @@ public final class TransportRelay implements AutoCloseable {
         // static membership: a relay restarted after a crash takes its partition back at once
         props.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, group);
         KafkaConsumer<String, byte[]> sessionConsumer = new KafkaConsumer<>(props);
-        clientMetrics.add(metrics.bind(sessionConsumer));
+        metrics.bind(sessionConsumer);
         sessions = new DecodingConsumer<>(
                         "relay-sessions-" + config.hostId(),
                         sessionConsumer,
@@ -178,13 +177,6 @@ public final class TransportRelay implements AutoCloseable {
         }
         relay.close();
         producer.close(Duration.ofSeconds(10));
-        clientMetrics.forEach(c -> {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.debug("closing client metrics: {}", e.toString());
-            }
-        });
         if (management != null) {
             management.close();
         }
