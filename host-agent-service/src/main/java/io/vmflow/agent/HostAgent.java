@@ -7,6 +7,7 @@ import io.vmflow.agent.config.AgentConfig;
 import io.vmflow.agent.flows.DestinationSide;
 import io.vmflow.agent.flows.PeerToPeerSource;
 import io.vmflow.agent.flows.ProgressSampler;
+import io.vmflow.agent.flows.Reattach;
 import io.vmflow.agent.flows.SourceSide;
 import io.vmflow.agent.flows.UnmanagedHandoff;
 import io.vmflow.agent.hypervisor.Hypervisor;
@@ -87,6 +88,7 @@ public final class HostAgent implements AutoCloseable {
     private final Reporter reporter;
     private final CommandLedger ledger = new CommandLedger();
     private final LeaseWatch leases;
+    private final LedgerRecovery recovery;
     private final ServiceMetrics serviceMetrics;
     private final AgentMetrics metrics;
     private final Loops loops;
@@ -138,12 +140,20 @@ public final class HostAgent implements AutoCloseable {
                 deadLetters);
         this.tunnels = new Tunnels(
                 config.hostId(), config.endpoints(), producer, wire, relayKey(config), config.relaySocketDir(), loops);
-        SourceSide source = new SourceSide(
-                hypervisor,
-                new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval()),
-                leases,
-                new UnmanagedHandoff(hypervisor, reporter, scheduler, config.progressInterval()),
-                tunnels);
+        UnmanagedHandoff unmanaged = new UnmanagedHandoff(hypervisor, reporter, scheduler, config.progressInterval());
+        ProgressSampler progress = new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval());
+        SourceSide source = new SourceSide(hypervisor, progress, leases, unmanaged, tunnels);
+        DestinationSide destination = new DestinationSide(hypervisor, config.migrationAddresses());
+        this.recovery = new LedgerRecovery(
+                config.hostId(),
+                config.endpoints(),
+                wire,
+                ledger,
+                reporter,
+                new Reattach(config.hostId(), hypervisor, source, destination),
+                unmanaged,
+                progress,
+                scheduler);
         this.peer = new PeerLink(config.hostId(), config.endpoints(), producer, wire, loops);
         this.processor = new CommandProcessor(
                 config.hostId(),
@@ -153,7 +163,7 @@ public final class HostAgent implements AutoCloseable {
                 steps,
                 urgent,
                 source,
-                new DestinationSide(hypervisor, config.migrationAddresses()),
+                destination,
                 new PeerToPeerSource(config.hostId(), hypervisor, source, peer, config.peerTimeout()));
         this.state = new HostStatePublisher(
                 config, inventoryConnection, producer, wire, processor::runningMigrations, metrics);
@@ -164,7 +174,7 @@ public final class HostAgent implements AutoCloseable {
         LOG.info("host agent starting: {}", config.describe());
         Topic commands = TopicCatalogue.hostCommands(config.hostId());
         ensureTopic(commands);
-        LedgerRecovery.recover(config.hostId(), config.endpoints(), wire, ledger, reporter);
+        recovery.recover();
         peer.start();
         tunnels.start();
         state.publish(Liveness.UP);

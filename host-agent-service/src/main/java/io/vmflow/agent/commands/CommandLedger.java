@@ -58,6 +58,12 @@ public final class CommandLedger {
         }
     }
 
+    /** A command a previous run of this agent left running, watched again: in flight until its answer. */
+    public synchronized void resume(String commandId, String issuer, long epoch) {
+        inFlight.put(commandId, true);
+        epochs.merge(issuer, epoch, Math::max);
+    }
+
     public Optional<HostReport> finalReport(String commandId) {
         return Optional.ofNullable(finished.get(commandId));
     }

@@ -62,6 +62,11 @@ public final class UnmanagedHandoff {
                 .guest(hypervisor.observe(c.getSpec().getGuest()));
     }
 
+    /** Watches a hand-off again (an agent that restarted while QEMU migrated on its own). */
+    public void resumeObserving(HostCommand c) {
+        observe(c);
+    }
+
     /** Reads QEMU's status until the migration ends, then reports what it saw once. */
     private void observe(HostCommand c) {
         AtomicReference<ScheduledFuture<?>> self = new AtomicReference<>();

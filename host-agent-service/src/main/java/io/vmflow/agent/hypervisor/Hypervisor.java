@@ -36,6 +36,15 @@ public interface Hypervisor extends AutoCloseable {
     /** The guest's domain XML as a migration sends it (libvirt's MIGRATABLE form). */
     String migratableXml(String guest) throws HypervisorException;
 
+    /** Whether a libvirt job (a migration, among others) runs on the guest now. */
+    boolean jobActive(String guest) throws HypervisorException;
+
+    /**
+     * What a guest looks like on another host's libvirt (a migration's destination), asked directly;
+     * SHUT_OFF and not persistent when it is not there.
+     */
+    GuestObservation observeAt(String uri, String guest) throws HypervisorException;
+
     /** The figures of the job running on a guest now; empty when there is none or they cannot be read. */
     JobFigures jobFigures(String guest);
 

@@ -34,6 +34,8 @@ public final class LibvirtHypervisor implements Hypervisor {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHypervisor.class);
     private static final int XML_MIGRATABLE = 8; // VIR_DOMAIN_XML_MIGRATABLE
     private static final int JOB_STATS_COMPLETED = 1; // VIR_DOMAIN_JOB_STATS_COMPLETED
+    private static final int JOB_BOUNDED = 1; // VIR_DOMAIN_JOB_BOUNDED: a job with a known end (a migration)
+    private static final int JOB_UNBOUNDED = 2; // VIR_DOMAIN_JOB_UNBOUNDED
 
     private final LibvirtConnection connection;
 
@@ -107,6 +109,34 @@ public final class LibvirtHypervisor implements Hypervisor {
             return r != CPUCompareResult.VIR_CPU_COMPARE_INCOMPATIBLE && r != CPUCompareResult.VIR_CPU_COMPARE_ERROR;
         } catch (LibvirtException e) {
             throw LibvirtErrors.from("comparing CPUs", e);
+        }
+    }
+
+    @Override
+    public boolean jobActive(String guest) throws HypervisorException {
+        try {
+            int type = require(guest).getJobStats(0).type;
+            return type == JOB_BOUNDED || type == JOB_UNBOUNDED;
+        } catch (LibvirtException e) {
+            throw LibvirtErrors.from("reading the job of guest " + guest, e);
+        }
+    }
+
+    @Override
+    public GuestObservation observeAt(String uri, String guest) throws HypervisorException {
+        LibvirtConnection other = new LibvirtConnection(uri);
+        try {
+            Optional<Domain> d = other.find(guest);
+            if (d.isEmpty()) {
+                return new GuestObservation(guest, null, GuestState.SHUT_OFF, false);
+            }
+            Domain dom = d.get();
+            return new GuestObservation(
+                    dom.getName(), dom.getUUIDString(), LibvirtInventory.state(dom.getInfo()), dom.isPersistent() == 1);
+        } catch (LibvirtException e) {
+            throw LibvirtErrors.from("observing guest " + guest + " at " + uri, e);
+        } finally {
+            other.close();
         }
     }
 

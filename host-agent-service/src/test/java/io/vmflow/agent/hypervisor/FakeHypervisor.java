@@ -36,6 +36,9 @@ public final class FakeHypervisor implements Hypervisor {
     public final Map<String, Guest> guests = new LinkedHashMap<>();
     public final List<String> calls = new ArrayList<>();
     public final Map<String, HypervisorException> failing = new LinkedHashMap<>();
+    /** Other hosts' libvirts this one can ask about a guest ({@link #observeAt}), by URI. */
+    public final Map<String, FakeHypervisor> peers = new LinkedHashMap<>();
+
     public HostFacts facts = new HostFacts("Skylake", "x86_64", 4, 8L << 30, 4L << 30, "11.3.0");
     public boolean cpuCompatible = true;
     public JobFigures completedFigures = new JobFigures();
@@ -112,6 +115,20 @@ public final class FakeHypervisor implements Hypervisor {
     public String migratableXml(String guest) throws HypervisorException {
         Guest g = require(guest);
         return "<domain type='kvm'><name>" + guest + "</name><uuid>" + g.uuid + "</uuid></domain>";
+    }
+
+    @Override
+    public boolean jobActive(String guest) throws HypervisorException {
+        return require(guest).jobRunning;
+    }
+
+    @Override
+    public GuestObservation observeAt(String uri, String guest) throws HypervisorException {
+        FakeHypervisor peer = peers.get(uri);
+        if (peer == null) {
+            throw new HypervisorException(ReasonCode.HOST_UNREACHABLE, "no libvirt at " + uri + " (fake)");
+        }
+        return peer.observe(guest);
     }
 
     @Override

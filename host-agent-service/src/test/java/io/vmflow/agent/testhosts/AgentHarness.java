@@ -48,8 +48,16 @@ public final class AgentHarness implements AutoCloseable {
 
     /** Agents with more configuration per host (e.g. their transport relay's endpoint and certificate). */
     public AgentHarness(Function<TestHost, Map<String, String>> extra) throws InterruptedException {
+        this(extra, true);
+    }
+
+    /**
+     * With {@code agentAHere} false, hostA's agent is left to the test (e.g. an {@link AgentProcess}
+     * it can kill -9); hostB's runs in this JVM.
+     */
+    public AgentHarness(Function<TestHost, Map<String, String>> extra, boolean agentAHere) throws InterruptedException {
         this.extra = extra;
-        agentA = new HostAgent(config(hostA)).start();
+        agentA = agentAHere ? new HostAgent(config(hostA)).start() : null;
         agentB = new HostAgent(config(hostB)).start();
         wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         producer = new KafkaProducer<>(endpoints.producer("it-commands"));
@@ -57,6 +65,11 @@ public final class AgentHarness implements AutoCloseable {
     }
 
     private AgentConfig config(TestHost h) {
+        return AgentConfig.from(environment(h), endpoints);
+    }
+
+    /** The configuration of a host's agent, as environment variables. */
+    public Map<String, String> environment(TestHost h) {
         Map<String, String> env = new HashMap<>(Map.of(
                 "VMFLOW_AGENT_HOST_ID",
                 h.id(),
@@ -69,7 +82,7 @@ public final class AgentHarness implements AutoCloseable {
                 "VMFLOW_AGENT_MANAGEMENT",
                 "127.0.0.1:0"));
         env.putAll(extra.apply(h));
-        return AgentConfig.from(env, endpoints);
+        return env;
     }
 
     /** A spec moving a guest from hostA to hostB, with both libvirt URIs filled in as the coordinator would. */
@@ -149,7 +162,9 @@ public final class AgentHarness implements AutoCloseable {
     public void close() {
         reports.close();
         producer.close();
-        agentA.close();
+        if (agentA != null) {
+            agentA.close();
+        }
         agentB.close();
     }
 }
