@@ -42,7 +42,7 @@ class AgentCrashIT {
     @Test
     void aPeerToPeerMigrationSurvivesTheSourceAgentsKillAndIsReportedArrived() throws Exception {
         TestGuest guest =
-                new TestGuest("crash-p2p-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=8");
+                new TestGuest("crash-p2p-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=4");
         try {
             guest.start(h.hostA, false);
             String id = AgentHarness.newMigrationId();
@@ -52,7 +52,7 @@ class AgentCrashIT {
                             CommandType.HANDOFF_PEER_TO_PEER,
                             h.spec(guest)
                                     .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
-                                    .setBandwidthMiBps(16L)
+                                    .setBandwidthMiBps(32L)
                                     .build())
                     .setPeerHost("hostB")
                     .build();
@@ -72,7 +72,7 @@ class AgentCrashIT {
     @Test
     void aManagedDirectMigrationDiesWithItsClientAndIsReportedFailedWithTheGuestOnTheSource() throws Exception {
         TestGuest guest =
-                new TestGuest("crash-md-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=8");
+                new TestGuest("crash-md-" + UUID.randomUUID().toString().substring(0, 6), 256, "ws=4");
         try {
             guest.start(h.hostA, false);
             String id = AgentHarness.newMigrationId();
@@ -82,7 +82,7 @@ class AgentCrashIT {
                             CommandType.PERFORM,
                             h.spec(guest)
                                     .setControlFlow(ControlFlow.MANAGED_DIRECT)
-                                    .setBandwidthMiBps(16L)
+                                    .setBandwidthMiBps(32L)
                                     .build())
                     .setPeerHost("hostB")
                     .setMigrationUri("tcp://" + h.hostB.migrationAddress())

@@ -105,7 +105,7 @@ public final class TransportRelay implements AutoCloseable {
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         String group = "vmflow-relay-" + config.hostId();
-        java.util.Properties props = config.endpoints().consumer(group, group);
+        java.util.Properties props = config.endpoints().consumer(group, group + "-sessions");
         // static membership: a relay restarted after a crash takes its partition back at once
         props.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, group);
         KafkaConsumer<String, byte[]> sessionConsumer = new KafkaConsumer<>(props);

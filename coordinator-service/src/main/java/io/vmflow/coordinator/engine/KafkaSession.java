@@ -47,7 +47,8 @@ final class KafkaSession {
         // static membership: a restarted instance takes its partitions back at once, without a rebalance
         c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.id());
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15_000);
-        Properties p = config.endpoints().producer(config.id());
+        // a client id of its own: two clients with one id would share (and fight over) their metrics
+        Properties p = config.endpoints().producer(config.id() + "-engine");
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "vmflow-coordinator-" + config.id());
         KafkaProducer<String, byte[]> prod = null;
         KafkaConsumer<String, byte[]> cons = null;

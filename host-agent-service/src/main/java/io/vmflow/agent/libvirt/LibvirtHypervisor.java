@@ -114,10 +114,18 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public boolean jobActive(String guest) throws HypervisorException {
+        Optional<Domain> d = find(guest);
+        if (d.isEmpty()) {
+            return false;
+        }
         try {
-            int type = require(guest).getJobStats(0).type;
+            int type = d.get().getJobStats(0).type;
             return type == JOB_BOUNDED || type == JOB_UNBOUNDED;
         } catch (LibvirtException e) {
+            ErrorNumber n = e.getError() == null ? null : e.getError().getCode();
+            if (n == ErrorNumber.VIR_ERR_OPERATION_INVALID || n == ErrorNumber.VIR_ERR_NO_DOMAIN) {
+                return false; // not running (a guest that just left), or gone: no job
+            }
             throw LibvirtErrors.from("reading the job of guest " + guest, e);
         }
     }
