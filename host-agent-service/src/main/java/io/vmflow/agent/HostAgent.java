@@ -23,6 +23,7 @@ import io.vmflow.avro.Liveness;
 import io.vmflow.runtime.kafka.DeadLetters;
 import io.vmflow.runtime.kafka.DecodingConsumer;
 import io.vmflow.runtime.kafka.Loops;
+import io.vmflow.runtime.kafka.TopicReplication;
 import io.vmflow.runtime.management.ManagementServer;
 import io.vmflow.runtime.management.ServiceMetrics;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
@@ -38,7 +39,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -48,7 +48,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -223,8 +222,7 @@ public final class HostAgent implements AutoCloseable {
             if (admin.listTopics().names().get().contains(t.name())) {
                 return;
             }
-            admin.createTopics(List.of(
-                            new NewTopic(t.name(), Optional.of(t.partitions()), Optional.empty()).configs(t.config())))
+            admin.createTopics(List.of(TopicReplication.fromEnvironment().newTopic(t)))
                     .all()
                     .get();
             LOG.info("created {} from the catalogue", t.name());

@@ -1,10 +1,10 @@
 package io.vmflow.ops.setup;
 
+import io.vmflow.runtime.kafka.TopicReplication;
 import io.vmflow.schemas.topics.Topic;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,9 +22,15 @@ public final class TopicSetup {
     public record Outcome(String topic, String status, String detail) {}
 
     private final Admin admin;
+    private final TopicReplication replication;
 
     public TopicSetup(Admin admin) {
+        this(admin, TopicReplication.fromEnvironment());
+    }
+
+    public TopicSetup(Admin admin, TopicReplication replication) {
         this.admin = admin;
+        this.replication = replication;
     }
 
     public List<Outcome> ensure(List<Topic> topics) throws InterruptedException {
@@ -40,10 +46,14 @@ public final class TopicSetup {
                 outcomes.add(checkExisting(t));
                 continue;
             }
-            NewTopic nt = new NewTopic(t.name(), Optional.of(t.partitions()), Optional.empty()).configs(t.config());
+            NewTopic nt = replication.newTopic(t);
             try {
                 admin.createTopics(List.of(nt)).all().get();
-                outcomes.add(new Outcome(t.name(), "created", t.partitions() + " partitions " + t.config()));
+                outcomes.add(new Outcome(
+                        t.name(),
+                        "created",
+                        t.partitions() + " partitions, " + replication.replicationFactor() + " copies "
+                                + nt.configs()));
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof TopicExistsException) {
                     outcomes.add(checkExisting(t)); // created meanwhile by someone else
