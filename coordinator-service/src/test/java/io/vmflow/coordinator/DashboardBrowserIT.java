@@ -123,20 +123,17 @@ class DashboardBrowserIT {
     }
 
     static String get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + system.coordinator.httpPort() + path))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as("GET %s", path).isEqualTo(200);
-        return r.body();
+        return get(system.coordinator.httpPort(), path);
     }
 
     static String management(String path) throws IOException, InterruptedException {
+        return get(system.coordinator.managementPort(), path);
+    }
+
+    private static String get(int port, String path) throws IOException, InterruptedException {
         HttpResponse<String> r = HttpClient.newHttpClient()
                 .send(
-                        HttpRequest.newBuilder(
-                                        URI.create("http://127.0.0.1:" + system.coordinator.managementPort() + path))
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("GET %s", path).isEqualTo(200);

@@ -53,7 +53,6 @@ final class Processor {
     private final Validator validator;
     private final Planner planner;
     private final Admission admission;
-    private final IntSupplier epoch;
     private final Map<String, Tracked> migrations = new ConcurrentHashMap<>();
     private final Work work;
 
@@ -72,7 +71,6 @@ final class Processor {
         this.machine = machine;
         this.wire = wire;
         this.cluster = cluster;
-        this.epoch = epoch;
         this.records = new Records(config.id(), wire, inventory, config.leaseGrace());
         this.work = new Work(migrations, records, machine, epoch);
         this.validator = new Validator(inventory, this::activeMigrationOf);

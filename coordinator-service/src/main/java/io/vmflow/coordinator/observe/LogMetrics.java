@@ -40,8 +40,10 @@ public final class LogMetrics {
     private record Open(Phase phase, Instant since, Instant requested) {}
 
     /** {@code now}: the migrations this instance knows now (asked at each scrape). */
-    public LogMetrics(MeterRegistry registry, Supplier<Collection<MigrationView>> now) {
+    public LogMetrics(MeterRegistry registry, Supplier<Collection<MigrationView>> views) {
         this.registry = registry;
+        // one view of the migrations per scrape, not one per gauge (17 gauges read it)
+        Supplier<Collection<MigrationView>> now = recentOf(views, 500);
         for (MigrationPhase p : MigrationPhase.values()) {
             Gauge.builder(
                             "vmflow.migrations",
@@ -121,6 +123,24 @@ public final class LogMetrics {
                 bytes.increment(e.getFigures().getDataProcessedBytes());
             }
         }
+    }
+
+    /** A supplier that asks {@code source} at most once per {@code ms}. */
+    private static <T> Supplier<T> recentOf(Supplier<T> source, long ms) {
+        return new Supplier<>() {
+            private T value;
+            private long at;
+
+            @Override
+            public synchronized T get() {
+                long now = System.currentTimeMillis();
+                if (value == null || now - at >= ms) {
+                    value = source.get();
+                    at = now;
+                }
+                return value;
+            }
+        };
     }
 
     /** Whether a phase of the contract ends a migration (a symbol this build does not know does not). */

@@ -28,7 +28,7 @@ final class Aborts {
     }
 
     static Step abort(Step s, Reason why) {
-        Migration m = s.m();
+        Migration m = s.migration();
         return switch (m.phase()) {
             case ABORTING -> s.refuse(m.id() + " is already aborting");
             case REQUESTED, ACCEPTED, QUEUED ->
@@ -53,12 +53,12 @@ final class Aborts {
             return abortReport(s, r);
         }
         if (r.commandType() == CommandType.PERFORM) {
-            s.update(s.m().performing(false, r.at()));
+            s.update(s.migration().performing(false, r.at()));
             return performEnded(s, r);
         }
-        if (!s.m().performing()) {
+        if (!s.migration().performing()) {
             // a BEGIN/PREPARE ending while aborting: nothing runs, the guest never left
-            return s.moveByAgent(ABORTED, s.m().abortReason(), null, r);
+            return s.moveByAgent(ABORTED, s.migration().abortReason(), null, r);
         }
         return s;
     }
@@ -66,13 +66,14 @@ final class Aborts {
     /** The end of the source's migration job while an abort was asked: it decides where the guest is. */
     static Step performEnded(Step s, Input.Report r) {
         return r.kind() == ReportKind.COMMAND_SUCCEEDED
-                ? s.moveByAgent(SUCCEEDED, tooLate(s.m()), r.figures(), r) // it completed before the abort landed
-                : s.moveByAgent(ABORTED, s.m().abortReason(), r.figures(), r);
+                ? s.moveByAgent(
+                        SUCCEEDED, tooLate(s.migration()), r.figures(), r) // it completed before the abort landed
+                : s.moveByAgent(ABORTED, s.migration().abortReason(), r.figures(), r);
     }
 
     /** The source's answer to ABORT. */
     static Step abortReport(Step s, Input.Report r) {
-        if (r.kind() == ReportKind.COMMAND_ACCEPTED || s.m().phase() != ABORTING) {
+        if (r.kind() == ReportKind.COMMAND_ACCEPTED || s.migration().phase() != ABORTING) {
             return s;
         }
         if (r.kind() != ReportKind.COMMAND_SUCCEEDED) {
@@ -87,8 +88,8 @@ final class Aborts {
                     null,
                     r);
         }
-        if (!s.m().performing()) {
-            return s.moveByAgent(ABORTED, s.m().abortReason(), null, r);
+        if (!s.migration().performing()) {
+            return s.moveByAgent(ABORTED, s.migration().abortReason(), null, r);
         }
         return s; // the migration's own failure (MIGRATION_ABORTED) follows and ends it
     }

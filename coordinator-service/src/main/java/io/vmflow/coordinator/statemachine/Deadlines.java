@@ -38,7 +38,7 @@ final class Deadlines {
     }
 
     Step tick(Step s, Input.Tick t) {
-        Migration m = s.m();
+        Migration m = s.migration();
         Instant phaseClock = later(t.phaseSince(), t.observingSince());
         boolean over = t.phaseSince() != null && t.now().isAfter(phaseClock.plus(deadlineOf(m)));
         if (!over && m.phase() != MigrationPhase.RUNNING) {
@@ -111,7 +111,7 @@ final class Deadlines {
 
     /** A managed migration job: stalled, or over its completion timeout (then tuned once, or aborted). */
     private Step running(Step s, Input.Tick t) {
-        Migration m = s.m();
+        Migration m = s.migration();
         if (!m.performing() || m.runningSince() == null) {
             return s;
         }

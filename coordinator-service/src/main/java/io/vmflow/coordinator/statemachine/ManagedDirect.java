@@ -25,7 +25,7 @@ final class ManagedDirect {
     private ManagedDirect() {}
 
     static Step start(Step s) {
-        Migration m = s.m();
+        Migration m = s.migration();
         return s.send(m.sourceHost(), CommandType.BEGIN, m.destinationHost(), null, null, null);
     }
 
@@ -36,7 +36,7 @@ final class ManagedDirect {
         if (r.kind() == ReportKind.PROGRESS) {
             return r.commandType() == CommandType.PERFORM ? Progress.sample(s, r) : s;
         }
-        return switch (s.m().phase()) {
+        return switch (s.migration().phase()) {
             case SCHEDULED -> r.commandType() == CommandType.BEGIN ? begun(s, r) : unexpected(s, r);
             case PREPARING_TARGET -> r.commandType() == CommandType.PREPARE ? prepared(s, r) : unexpected(s, r);
             case RUNNING -> r.commandType() == CommandType.PERFORM ? performed(s, r) : unexpected(s, r);
@@ -52,7 +52,7 @@ final class ManagedDirect {
     }
 
     private static Step begun(Step s, Input.Report r) {
-        Migration m = s.m();
+        Migration m = s.migration();
         if (failed(r)) {
             return s.moveByAgent(FAILED, r.reason(), null, r);
         }
@@ -62,7 +62,7 @@ final class ManagedDirect {
     }
 
     private static Step prepared(Step s, Input.Report r) {
-        Migration m = s.m();
+        Migration m = s.migration();
         if (failed(r)) {
             return s.moveByAgent(FAILED, r.reason(), null, r);
         }
@@ -70,12 +70,12 @@ final class ManagedDirect {
         s.update(m.withMigrationUri(uri));
         s.moveByAgent(TARGET_READY, null, null, r);
         s.move(RUNNING);
-        s.update(s.m().performing(true, r.at()));
+        s.update(s.migration().performing(true, r.at()));
         return s.send(m.sourceHost(), CommandType.PERFORM, m.destinationHost(), null, uri, null);
     }
 
     private static Step performed(Step s, Input.Report r) {
-        Migration m = s.m();
+        Migration m = s.migration();
         s.update(m.performing(false, r.at()));
         if (failed(r)) {
             return Aborts.performFailed(s, r);
@@ -85,7 +85,7 @@ final class ManagedDirect {
     }
 
     private static Step finished(Step s, Input.Report r) {
-        Migration m = s.m();
+        Migration m = s.migration();
         if (failed(r)) {
             return s.moveByAgent(FAILED, r.reason(), null, r);
         }
@@ -100,7 +100,7 @@ final class ManagedDirect {
     }
 
     private static Step unexpected(Step s, Input.Report r) {
-        return s.refuse(
-                "unexpected " + r.commandType() + " " + r.kind() + " from " + r.hostId() + " while " + s.m().phase());
+        return s.refuse("unexpected " + r.commandType() + " " + r.kind() + " from " + r.hostId() + " while "
+                + s.migration().phase());
     }
 }

@@ -134,15 +134,15 @@ public final class MigrationMachine {
     }
 
     private static Step planned(Step s, Input.Planned p) {
-        if (s.m().phase() != REQUESTED) {
-            return s.refuse(s.m().id() + " already planned");
+        if (s.migration().phase() != REQUESTED) {
+            return s.refuse(s.migration().id() + " already planned");
         }
-        s.update(s.m().withPlan(p.spec(), p.migrationUri(), p.guestMemoryBytes()));
+        s.update(s.migration().withPlan(p.spec(), p.migrationUri(), p.guestMemoryBytes()));
         return s.move(ACCEPTED, p.warning()); // a warning, if any, rides on ACCEPTED
     }
 
     private static Step admitted(Step s, Input.Admitted a) {
-        Migration m = s.m();
+        Migration m = s.migration();
         if (m.phase() != ACCEPTED && m.phase() != QUEUED) {
             return s.refuse(m.id() + " cannot start from " + m.phase());
         }
@@ -159,7 +159,7 @@ public final class MigrationMachine {
         if (r.kind() == ReportKind.COMMAND_ACCEPTED && !destinationStep) {
             return s; // nothing changes until the command ends (a destination's step, accepted, moves peer-to-peer)
         }
-        return switch (s.m().spec().getControlFlow()) {
+        return switch (s.migration().spec().getControlFlow()) {
             case MANAGED_DIRECT -> ManagedDirect.on(s, r);
             case MANAGED_PEER_TO_PEER -> PeerToPeer.on(s, r);
             case UNMANAGED_DIRECT -> UnmanagedDirect.on(s, r);

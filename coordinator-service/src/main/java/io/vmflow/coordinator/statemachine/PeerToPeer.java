@@ -24,7 +24,7 @@ final class PeerToPeer {
     private PeerToPeer() {}
 
     static Step start(Step s, Input.Admitted a) {
-        Migration m = s.m();
+        Migration m = s.migration();
         s.update(m.performing(true, a.now()));
         return s.send(
                 m.sourceHost(), CommandType.HANDOFF_PEER_TO_PEER, m.destinationHost(), null, m.migrationUri(), null);
@@ -41,7 +41,7 @@ final class PeerToPeer {
         boolean prepareAccepted = r.commandType() == CommandType.PREPARE && r.kind() == ReportKind.COMMAND_ACCEPTED;
         boolean prepared = r.commandType() == CommandType.PREPARE && r.kind() == ReportKind.COMMAND_SUCCEEDED;
         boolean finishAccepted = r.commandType() == CommandType.FINISH && r.kind() == ReportKind.COMMAND_ACCEPTED;
-        return switch (s.m().phase()) {
+        return switch (s.migration().phase()) {
             case SCHEDULED ->
                 prepareAccepted
                         ? s.moveByAgent(PREPARING_TARGET, null, null, r)
@@ -62,7 +62,7 @@ final class PeerToPeer {
 
     /** The source's hand-off: progress while it runs, then its end, which decides the outcome. */
     private static Step handoff(Step s, Input.Report r) {
-        Migration m = s.m();
+        Migration m = s.migration();
         if (r.kind() == ReportKind.PROGRESS) {
             return m.phase() == ABORTING ? s : Progress.sample(s, r);
         }

@@ -20,7 +20,7 @@ final class Progress {
     private Progress() {}
 
     static Step sample(Step s, Input.Report r) {
-        Migration m = s.m();
+        Migration m = s.migration();
         JobFigures f = r.figures();
         s.update(m.progressed(r.at(), f == null ? null : f.getDataRemainingBytes()));
         return switch (m.phase()) {
@@ -33,17 +33,18 @@ final class Progress {
 
     /** Moves through the phases that must have happened before {@code target} but were not reported. */
     static Step inferUpTo(Step s, MigrationPhase target, Input.Report r) {
-        List<MigrationPhase> path =
-                s.m().spec().getControlFlow() == ControlFlow.MANAGED_PEER_TO_PEER && s.m().destinationHost() != null
-                        ? List.of(PREPARING_TARGET, TARGET_READY, RUNNING, FINISHING)
-                        : List.of(RUNNING, FINISHING);
+        List<MigrationPhase> path = s.migration().spec().getControlFlow() == ControlFlow.MANAGED_PEER_TO_PEER
+                        && s.migration().destinationHost() != null
+                ? List.of(PREPARING_TARGET, TARGET_READY, RUNNING, FINISHING)
+                : List.of(RUNNING, FINISHING);
         Reason inferred = ReasonCode.INFERRED.reason(
                 "not reported in time; implied by " + r.hostId() + "'s " + r.commandType() + " " + r.kind());
         for (MigrationPhase p : path) {
             if (p.ordinal() >= target.ordinal()) {
                 break;
             }
-            if (s.m().phase().ordinal() < p.ordinal() && s.m().phase().canMoveTo(p)) {
+            if (s.migration().phase().ordinal() < p.ordinal()
+                    && s.migration().phase().canMoveTo(p)) {
                 s.moveByAgent(p, inferred, null, r);
             }
         }

@@ -19,17 +19,13 @@ public final class Step {
         this.m = m;
     }
 
+    /** The migration as this step has made it so far (what the rules look at, and the result). */
     public Migration migration() {
         return m;
     }
 
     public List<Effect> effects() {
         return effects;
-    }
-
-    /** The migration the rules look at: the one this step has made so far. */
-    Migration m() {
-        return m;
     }
 
     Step move(MigrationPhase to, Reason reason, JobFigures figures, String hostId, boolean byAgent) {

@@ -28,7 +28,7 @@ final class UnmanagedDirect {
     private UnmanagedDirect() {}
 
     static Step start(Step s) {
-        Migration m = s.m();
+        Migration m = s.migration();
         return s.send(m.sourceHost(), CommandType.HANDOFF_UNMANAGED, null, null, m.migrationUri(), null);
     }
 
@@ -41,7 +41,7 @@ final class UnmanagedDirect {
         if (handoff && (r.kind() == ReportKind.COMMAND_FAILED || r.kind() == ReportKind.COMMAND_REFUSED)) {
             return s.moveByAgent(FAILED, r.reason(), null, r);
         }
-        return switch (s.m().phase()) {
+        return switch (s.migration().phase()) {
             case SCHEDULED ->
                 handoff && r.kind() == ReportKind.COMMAND_SUCCEEDED
                         ? s.moveByAgent(
@@ -60,8 +60,8 @@ final class UnmanagedDirect {
             case ABORTING ->
                 verdict
                         ? (completed(r)
-                                ? confirm(s, r, Aborts.tooLate(s.m()))
-                                : s.moveByAgent(ABORTED, s.m().abortReason(), r.figures(), r))
+                                ? confirm(s, r, Aborts.tooLate(s.migration()))
+                                : s.moveByAgent(ABORTED, s.migration().abortReason(), r.figures(), r))
                         : s;
             case CONFIRMING ->
                 r.commandType() != CommandType.CONFIRM
@@ -83,7 +83,7 @@ final class UnmanagedDirect {
 
     private static Step confirm(Step s, Input.Report r, Reason reason) {
         s.moveByAgent(CONFIRMING, reason, r.figures(), r);
-        return s.send(s.m().sourceHost(), CommandType.CONFIRM, null, null, null, null);
+        return s.send(s.migration().sourceHost(), CommandType.CONFIRM, null, null, null, null);
     }
 
     private static Reason hypervisorFailed(Input.Report r) {

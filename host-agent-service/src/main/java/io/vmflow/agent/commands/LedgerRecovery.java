@@ -27,7 +27,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -199,17 +198,14 @@ public final class LedgerRecovery {
     private <T extends org.apache.avro.specific.SpecificRecord> void readOwn(
             String topic, Class<T> type, java.util.function.Consumer<T> handler) {
         String clientId = "vmflow-agent-" + hostId + "-recovery";
-        Function<byte[], T> decode = bytes -> {
-            try {
-                return bytes == null ? null : wire.decode(bytes, type);
-            } catch (UndecodableRecordException e) {
-                return null;
-            }
-        };
         TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId, topic), r -> {
-            T v = decode.apply(r.value());
-            if (v != null) {
-                handler.accept(v);
+            if (r.value() == null) {
+                return;
+            }
+            try {
+                handler.accept(wire.decode(r.value(), type));
+            } catch (UndecodableRecordException e) {
+                // another consumer's to dead-letter: this agent only reads its own history
             }
         });
     }

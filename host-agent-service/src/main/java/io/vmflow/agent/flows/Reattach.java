@@ -42,11 +42,13 @@ public final class Reattach {
                 case FINISH -> Optional.of(destination.finish(c));
                 case CONFIRM -> Optional.of(source.confirm(c));
                 case ABORT -> Optional.of(source.abort(c));
-                default ->
-                    Optional.of(Outcome.failed(ReasonCode.AGENT_RESTARTED.reason("agent " + hostId
-                                    + " stopped while running " + c.getType() + ", which changes nothing; the guest is "
-                                    + describe(hypervisor.observe(c.getSpec().getGuest())) + " here"))
-                            .guest(hypervisor.observe(c.getSpec().getGuest())));
+                default -> {
+                    GuestObservation g = hypervisor.observe(c.getSpec().getGuest());
+                    yield Optional.of(Outcome.failed(ReasonCode.AGENT_RESTARTED.reason("agent " + hostId
+                                    + " stopped while running " + c.getType() + ", which changes nothing; the guest"
+                                    + " is " + describe(g) + " here"))
+                            .guest(g));
+                }
             };
         } catch (HypervisorException e) {
             return Optional.of(Outcome.failed(e.reason()));

@@ -63,7 +63,12 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public GuestObservation observe(String guest) throws HypervisorException {
-        Optional<Domain> d = find(guest);
+        return observe(connection, guest);
+    }
+
+    /** A guest as one host's libvirt has it; SHUT_OFF and not persistent when it is not there. */
+    private static GuestObservation observe(LibvirtConnection on, String guest) throws HypervisorException {
+        Optional<Domain> d = on.find(guest);
         if (d.isEmpty()) {
             return new GuestObservation(guest, null, GuestState.SHUT_OFF, false);
         }
@@ -75,7 +80,7 @@ public final class LibvirtHypervisor implements Hypervisor {
             if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
                 return new GuestObservation(guest, null, GuestState.SHUT_OFF, false); // vanished meanwhile
             }
-            throw LibvirtErrors.from("observing guest " + guest, e);
+            throw LibvirtErrors.from("observing guest " + guest + " at " + on.uri(), e);
         }
     }
 
@@ -134,15 +139,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     public GuestObservation observeAt(String uri, String guest) throws HypervisorException {
         LibvirtConnection other = new LibvirtConnection(uri);
         try {
-            Optional<Domain> d = other.find(guest);
-            if (d.isEmpty()) {
-                return new GuestObservation(guest, null, GuestState.SHUT_OFF, false);
-            }
-            Domain dom = d.get();
-            return new GuestObservation(
-                    dom.getName(), dom.getUUIDString(), LibvirtInventory.state(dom.getInfo()), dom.isPersistent() == 1);
-        } catch (LibvirtException e) {
-            throw LibvirtErrors.from("observing guest " + guest + " at " + uri, e);
+            return observe(other, guest);
         } finally {
             other.close();
         }
@@ -159,30 +156,25 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public JobFigures completedJobFigures(String guest, String otherUri) {
-        JobFigures f = completedJobFigures(() -> find(guest).orElse(null));
+        JobFigures f = completedJobFigures(connection, guest);
         if (f.getDowntimeMs() != null || f.getDataTotalBytes() != null || otherUri == null) {
             return f;
         }
+        LibvirtConnection other = new LibvirtConnection(otherUri);
         try {
-            Connect other = new Connect(otherUri);
-            try {
-                return completedJobFigures(() -> other.domainLookupByName(guest));
-            } finally {
-                other.close();
-            }
-        } catch (LibvirtException e) {
-            return f;
+            return completedJobFigures(other, guest);
+        } finally {
+            other.close();
         }
     }
 
-    private interface Lookup {
-        Domain get() throws LibvirtException, HypervisorException;
-    }
-
-    private static JobFigures completedJobFigures(Lookup lookup) {
+    /** A guest's last completed job as one host's libvirt kept it; empty when it kept none. */
+    private static JobFigures completedJobFigures(LibvirtConnection on, String guest) {
         try {
-            Domain d = lookup.get();
-            return d == null ? new JobFigures() : JobFiguresReader.read(d.getJobStats(JOB_STATS_COMPLETED));
+            Optional<Domain> d = on.find(guest);
+            return d.isEmpty()
+                    ? new JobFigures()
+                    : JobFiguresReader.read(d.get().getJobStats(JOB_STATS_COMPLETED));
         } catch (LibvirtException | HypervisorException e) {
             return new JobFigures();
         }
