@@ -79,7 +79,7 @@ public final class CommandProcessor {
                                 "command for host " + c.getHostId() + " arrived at " + hostId))));
                 return;
             }
-            switch (ledger.admit(c.getCommandId(), c.getIssuer(), c.getEpoch())) {
+            switch (ledger.admit(c.getCommandId(), c.getMigrationId(), c.getEpoch())) {
                 case DONE -> {
                     LOG.info("command {} seen again; repeating its reply", c.getCommandId());
                     ledger.finalReport(c.getCommandId()).ifPresent(reporter::send);
@@ -90,8 +90,9 @@ public final class CommandProcessor {
                     HostReport r = reporter.about(
                             c,
                             Outcome.refused(ReasonCode.STALE_EPOCH.reason("epoch "
-                                    + c.getEpoch() + " of " + c.getIssuer() + " is older than "
-                                    + ledger.highestEpoch(c.getIssuer()) + "; a newer coordinator has taken over")));
+                                    + c.getEpoch() + " of " + c.getIssuer() + " is older than epoch "
+                                    + ledger.highestEpoch(c.getMigrationId()) + " already seen for "
+                                    + c.getMigrationId() + "; the coordinator that owns it now has taken over")));
                     reporter.send(r);
                     ledger.finish(c.getCommandId(), r);
                 }

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rebuilds an agent's ledger from its own reports before it takes commands again: every command it
- * answered keeps its answer (a redelivered command still has one effect) and every issuer keeps its
+ * answered keeps its answer (a redelivered command still has one effect) and every migration keeps its
  * highest epoch. A command it accepted but never answered (it was running when the agent stopped,
  * kill -9 included) is looked at again ({@link Reattach}: what libvirt and QEMU say, never a guess)
  * and answered from that, or watched until the job libvirt still runs ends; an unmanaged hand-off
@@ -118,7 +118,7 @@ public final class LedgerRecovery {
                                 + " stopped while running " + orphan.getCommandType() + " and the command is no longer"
                                 + " on its topic to look at again; look at the guest's state before retrying")));
             } else {
-                ledger.resume(c.getCommandId(), c.getIssuer(), c.getEpoch());
+                ledger.resume(c.getCommandId(), c.getMigrationId(), c.getEpoch());
                 settle(c);
             }
         }

@@ -82,7 +82,7 @@ public final class PeerToPeerSource {
             throws HypervisorException {
         HostCommand sub = HostCommand.newBuilder(parent)
                 .setCommandId(parent.getCommandId() + ":" + type.name().toLowerCase())
-                // on the issuer's behalf, with its epoch: fencing stays per coordinator generation
+                // on the issuer's behalf, with its epoch: the destination fences it against the migration's newest
                 .setHostId(parent.getPeerHost())
                 .setType(type)
                 .setIssuer(parent.getIssuer())

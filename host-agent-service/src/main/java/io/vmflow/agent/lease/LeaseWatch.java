@@ -16,7 +16,9 @@ import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,7 +32,12 @@ import org.slf4j.LoggerFactory;
  * drives every phase, so if it crashes or loses contact the source must abort the migration and
  * resume the guest's CPUs. The coordinator proves it is alive with a lease on the compacted
  * coordinator-leases topic; while a PERFORM that asked for it runs, this agent checks that the
- * issuer's lease covers the migration. When the lease has lapsed for longer than the command's
+ * lease of the coordinator that owns the migration now covers it. Ownership follows the partition,
+ * not the instance that issued the PERFORM: after a rebalance the new owner lists the migration in its
+ * lease with the newer group generation, and that lease is the one believed (each coordinator's latest
+ * record counts, whatever epoch an older one carried). Coverage carries over a hand-over: the
+ * migration stays covered until the last lease that listed it expires. When that has lapsed for
+ * longer than the command's
  * grace, the agent aborts the job, makes sure the guest runs on the source, and reports what it did
  * (LEASE_LAPSED). If the guest cannot be resumed it says so: GUEST_LEFT_PAUSED, naming the host.
  *
@@ -61,7 +68,21 @@ public final class LeaseWatch implements AutoCloseable {
         Instant caughtUpAt();
     }
 
-    private record Watched(HostCommand command, Instant since) {}
+    /** A running PERFORM and the furthest instant a lease of its migration's owner has covered it to. */
+    private static final class Watched {
+        final HostCommand command;
+        final Instant since;
+        Instant covered;
+
+        Watched(HostCommand command, Instant since) {
+            this.command = command;
+            this.since = since;
+        }
+
+        HostCommand command() {
+            return command;
+        }
+    }
 
     public LeaseWatch(
             String hostId,
@@ -114,9 +135,9 @@ public final class LeaseWatch implements AutoCloseable {
         this.broker = broker;
     }
 
-    /** A lease record read from the topic: the one with the highest epoch of each coordinator counts. */
+    /** A lease record read from the topic, in log order: each coordinator's latest record is what it says now. */
     void offer(CoordinatorLease l) {
-        leases.merge(l.getCoordinatorId(), l, (old, neu) -> neu.getEpoch() >= old.getEpoch() ? neu : old);
+        leases.put(l.getCoordinatorId(), l);
     }
 
     /** Watches a running PERFORM until the returned handle is closed; a command without a grace is not watched. */
@@ -149,19 +170,33 @@ public final class LeaseWatch implements AutoCloseable {
         }
     }
 
-    /** When the lease of a watched command's issuer stopped covering its migration, or null if it still does. */
+    /**
+     * When the leases stopped covering a watched command's migration: the expiry of its owner's lease (the
+     * latest lease listing it with the newest group generation), never earlier than a lease seen covering
+     * it before; the start of the watch if none ever did.
+     */
     Instant coveredUntil(Watched w) {
-        CoordinatorLease l = leases.get(holder(w.command()));
-        if (l == null
-                || l.getEpoch() < w.command().getEpoch()
-                || !l.getMigrationIds().contains(w.command().getMigrationId())) {
-            return w.since(); // never covered since we started watching
-        }
-        return l.getExpiresAt();
+        owner(w.command().getMigrationId()).ifPresent(owner -> {
+            if (w.covered == null || owner.getExpiresAt().isAfter(w.covered)) {
+                w.covered = owner.getExpiresAt();
+            }
+        });
+        return w.covered != null ? w.covered : w.since;
     }
 
-    private static String holder(HostCommand c) {
-        return c.getLeaseHolder() != null ? c.getLeaseHolder() : c.getIssuer();
+    /** The lease of the coordinator that owns a migration now: of those listing it, the newest generation's. */
+    private Optional<CoordinatorLease> owner(String migrationId) {
+        return leases.values().stream()
+                .filter(l -> l.getMigrationIds().contains(migrationId))
+                .max(Comparator.comparingLong(CoordinatorLease::getEpoch)
+                        .thenComparing(CoordinatorLease::getExpiresAt));
+    }
+
+    /** Who owns a migration now, as the leases say, or the instance that issued the command. */
+    private String holder(HostCommand c) {
+        return owner(c.getMigrationId())
+                .map(CoordinatorLease::getCoordinatorId)
+                .orElse(c.getLeaseHolder() != null ? c.getLeaseHolder() : c.getIssuer());
     }
 
     void check() {

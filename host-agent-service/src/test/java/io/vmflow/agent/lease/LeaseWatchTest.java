@@ -80,7 +80,17 @@ class LeaseWatchTest {
     }
 
     void lease(long epoch, Instant expires, String... migrations) {
-        watch.offer(new CoordinatorLease("c-1", epoch, expires.minusSeconds(5), expires, List.of(migrations)));
+        lease("c-1", epoch, expires, migrations);
+    }
+
+    void lease(String coordinator, long epoch, Instant expires, String... migrations) {
+        watch.offer(new CoordinatorLease(coordinator, epoch, expires.minusSeconds(5), expires, List.of(migrations)));
+    }
+
+    void at(Instant t) {
+        now = t;
+        caughtUpAt = t;
+        watch.check();
     }
 
     @Test
@@ -127,15 +137,49 @@ class LeaseWatchTest {
     }
 
     @Test
-    void aLeaseOfAnOlderEpochOrWithoutTheMigrationDoesNotCoverIt() {
+    void aLeaseWithoutTheMigrationDoesNotCoverIt() {
         hypervisor.add("web", GuestState.RUNNING, false).jobRunning = true;
         watch.watch(perform(4));
-        lease(3, T.plusSeconds(600), "m-1");
-        now = T.plusSeconds(11);
-        caughtUpAt = now;
-        watch.check();
+        lease(4, T.plusSeconds(600), "m-2");
+        at(T.plusSeconds(11));
+        assertThat(reports).as("the watch started at T, the grace is 10 s").hasSize(1);
+    }
+
+    @Test
+    void afterARebalanceTheNewOwnersLeaseCoversTheMigrationTheOldOwnerIssued() {
+        hypervisor.add("web", GuestState.RUNNING, false).jobRunning = true;
+        watch.watch(perform(3)); // issued by c-1 in generation 3
+        lease("c-1", 3, T.plusSeconds(5), "m-1");
+        // generation 4: m-1's partition moved to c-2; c-1 lives on without it
+        lease("c-1", 4, T.plusSeconds(30), "m-9");
+        lease("c-2", 4, T.plusSeconds(8), "m-1");
+        at(T.plusSeconds(17)); // past c-1's old lease and its grace, within c-2's
+        lease("c-2", 4, T.plusSeconds(60), "m-1");
+        lease("c-1", 4, T.plusSeconds(60), "m-9");
+        at(T.plusSeconds(40));
+        assertThat(reports).isEmpty();
+        assertThat(hypervisor.calls).isEmpty();
+        // when the owner (c-2) stops renewing, c-1's live lease without m-1 does not keep it alive
+        at(T.plusSeconds(71));
         assertThat(reports)
-                .as("an epoch-3 lease cannot cover an epoch-4 command")
+                .singleElement()
+                .satisfies(r -> assertThat(r.getReason().getMessage()).contains("the lease of c-2 lapsed"));
+    }
+
+    @Test
+    void eachCoordinatorsLatestRecordCountsNotTheHighestEpochItEverWrote() {
+        hypervisor.add("web", GuestState.RUNNING, false).jobRunning = true;
+        watch.watch(perform(1));
+        lease("c-1", 900, T.plusSeconds(3), "m-1"); // from a consumer group since deleted
+        lease("c-1", 1, T.plusSeconds(40), "m-1"); // the group now starts again from generation 1
+        at(T.plusSeconds(30));
+        assertThat(reports)
+                .as("the latest record, epoch 1, covers m-1 to +40 s")
+                .isEmpty();
+        lease("c-1", 1, T.plusSeconds(41), "m-2"); // c-1 no longer owns m-1, nobody else lists it
+        at(T.plusSeconds(51));
+        assertThat(reports)
+                .as("covered until +41 s, the last lease that listed it")
                 .hasSize(1);
     }
 
