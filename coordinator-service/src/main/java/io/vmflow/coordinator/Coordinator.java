@@ -25,6 +25,7 @@ import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
@@ -55,6 +56,7 @@ public final class Coordinator implements AutoCloseable {
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        wire.prime(TopicCatalogue.FIXED); // a registry that dies later stops nothing
         this.loops = Loops.exitingOnDeath("coordinator " + config.id());
         this.metrics = new ServiceMetrics(Map.of("service", "coordinator", "coordinator", config.id()));
         this.deadLetterProducer = new KafkaProducer<>(config.endpoints().producer(config.id() + "-dead-letters"));
@@ -68,7 +70,13 @@ public final class Coordinator implements AutoCloseable {
                         TopicTail.From.BEGINNING,
                         wire,
                         HostState.class,
-                        (r, s) -> inventory.update(s),
+                        (r, s) -> {
+                            if (inventory.host(s.getHostId()).isEmpty()) {
+                                // a host seen for the first time: learn its command schema while the registry answers
+                                wire.prime(List.of(TopicCatalogue.hostCommands(s.getHostId())));
+                            }
+                            inventory.update(s);
+                        },
                         inventory::remove,
                         loops,
                         deadLetters)

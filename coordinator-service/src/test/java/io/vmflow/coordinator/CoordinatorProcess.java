@@ -2,12 +2,11 @@ package io.vmflow.coordinator;
 
 import static org.awaitility.Awaitility.await;
 
+import io.vmflow.testsupport.process.ServiceProcess;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /** The coordinator in a JVM of its own, so a test can kill -9 it. */
 final class CoordinatorProcess implements AutoCloseable {
@@ -16,35 +15,28 @@ final class CoordinatorProcess implements AutoCloseable {
             .version(java.net.http.HttpClient.Version.HTTP_1_1)
             .build();
 
-    private final Process process;
-    private final Path log;
+    private final ServiceProcess process;
 
-    private CoordinatorProcess(Process process, Path log) {
+    private CoordinatorProcess(ServiceProcess process) {
         this.process = process;
-        this.log = log;
     }
 
     static CoordinatorProcess start(Map<String, String> env) throws IOException {
-        Path log = Files.createTempFile("coordinator", ".log");
-        ProcessBuilder pb = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx256m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Main.class.getName())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        pb.environment().putAll(env);
-        CoordinatorProcess p = new CoordinatorProcess(pb.start(), log);
-        // a test that fails before closing it must not leave it running (in the consumer group) for the next
-        Runtime.getRuntime().addShutdownHook(new Thread(p.process::destroyForcibly));
-        await().atMost(Duration.ofMinutes(2))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> p.log().contains("restored") || !p.process.isAlive());
-        if (!p.process.isAlive()) {
-            throw new IllegalStateException("the coordinator exited at start:\n" + p.log());
-        }
-        return p;
+        String id = env.getOrDefault("VMFLOW_COORDINATOR_ID", "coordinator");
+        return new CoordinatorProcess(new ServiceProcess(
+                        "coordinator " + id,
+                        Main.class.getName(),
+                        "256m",
+                        env,
+                        Files.createTempFile("coordinator-" + id, ".log"),
+                        ServiceProcess.logs("restored"))
+                .start());
+    }
+
+    /** Starts it again after {@link #killHard()}, with the same configuration and log. */
+    CoordinatorProcess restart() throws IOException {
+        process.start();
+        return this;
     }
 
     /** Waits until this instance has taken partitions (it logs "restored ... for partitions [..]"). */
@@ -84,23 +76,18 @@ final class CoordinatorProcess implements AutoCloseable {
                 });
     }
 
+    /** What it logged since its last start. */
     String log() throws IOException {
-        return Files.readString(log);
+        return process.logSinceStart();
     }
 
     /** SIGKILL: no shutdown hook, no flush, no goodbye. */
     void killHard() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
+        process.kill();
     }
 
     @Override
     public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
+        process.close();
     }
 }

@@ -13,6 +13,7 @@ import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.hosts.IncomingQemu;
 import io.vmflow.testsupport.hosts.TestGuest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -83,19 +84,18 @@ class MultiCoordinatorIT {
     }
 
     static void request(String id, TestGuest g) throws Exception {
-        MigrationRequest r = new MigrationRequest(
+        request(
                 id,
                 MigrationSpec.newBuilder()
                         .setGuest(g.name())
                         .setSourceHost("hostA")
                         .setDestinationHost("hostB")
                         .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
-                        .build(),
-                "it-alice",
-                "it",
-                null,
-                0,
-                Instant.now());
+                        .build());
+    }
+
+    static void request(String id, MigrationSpec spec) throws Exception {
+        MigrationRequest r = new MigrationRequest(id, spec, "it-alice", "it", null, 0, Instant.now());
         producer.send(new ProducerRecord<>(
                         TopicCatalogue.MIGRATION_REQUESTS.name(),
                         id,
@@ -161,5 +161,109 @@ class MultiCoordinatorIT {
                 g.remove(agents.hostB);
             }
         }
+    }
+
+    /**
+     * Issue 15, part 5: one of two instances killed with SIGKILL while a migration of each flow runs on a
+     * partition it owns. The other takes the partitions over when the group's session ends (15 s); the
+     * sources keep going (a lease grace longer than that lets managed direct wait for the new owner, whose
+     * lease is believed because it owns the migration now), forwarded steps carry the old generation and
+     * are still valid, and every migration succeeds with the guest intact and one complete log.
+     */
+    @Test
+    void migrationsOfEveryFlowOutliveTheKillOfTheInstanceThatDrivesThem() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 4);
+        Map<String, String> survivorEnv = env("it-coordinator");
+        Map<String, String> victimEnv = env("it-coordinator-2");
+        for (Map<String, String> e : List.of(survivorEnv, victimEnv)) {
+            e.put("VMFLOW_COORDINATOR_LEASE_GRACE_MS", "40000");
+            e.put("VMFLOW_COORDINATOR_OUTBOUND_LIMIT", "4");
+        }
+        TestGuest direct = new TestGuest("fire-md-" + tag, 256, "ws=2");
+        TestGuest peer = new TestGuest("fire-p2p-" + tag, 256, "ws=2");
+        TestGuest unmanaged = new TestGuest("fire-um-" + tag, 256, "ws=2");
+        List<TestGuest> guests = List.of(direct, peer, unmanaged);
+        IncomingQemu incoming = null;
+        try (CoordinatorProcess survivor = CoordinatorProcess.start(survivorEnv)) {
+            CoordinatorProcess victim = CoordinatorProcess.start(victimEnv);
+            try {
+                victim.awaitPartitions();
+                for (TestGuest g : guests) {
+                    g.start(agents.hostA, false);
+                }
+                int port = 49180 + (int) (Math.random() * 30);
+                incoming = IncomingQemu.start(agents.hostB, unmanaged.xml(), port);
+                IncomingQemu listening = incoming;
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(listening::listening);
+                List<String> names = guests.stream().map(TestGuest::name).toList();
+                survivor.awaitGuests("hostA", names);
+                victim.awaitGuests("hostA", names);
+                int owned = ownedPartition(victim.log());
+                Map<String, MigrationSpec> specs = new java.util.LinkedHashMap<>();
+                specs.put(
+                        idOnPartition(owned),
+                        spec(direct, ControlFlow.MANAGED_DIRECT).build());
+                specs.put(
+                        idOnPartition(owned),
+                        spec(peer, ControlFlow.MANAGED_PEER_TO_PEER).build());
+                specs.put(
+                        idOnPartition(owned),
+                        spec(unmanaged, ControlFlow.UNMANAGED_DIRECT)
+                                .clearDestinationHost()
+                                .setMigrationUri("tcp://" + agents.hostB.migrationAddress() + ":" + port)
+                                .build());
+                for (var e : specs.entrySet()) {
+                    request(e.getKey(), e.getValue());
+                }
+                org.awaitility.Awaitility.await()
+                        .atMost(Duration.ofMinutes(2))
+                        .until(() -> specs.keySet().stream()
+                                .allMatch(id -> events.phases(id).contains(Phase.RUNNING)));
+                victim.killHard();
+                for (String id : specs.keySet()) {
+                    MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(3));
+                    assertThat(last.getPhase()).as("%s", events.of(id)).isEqualTo(Phase.SUCCEEDED);
+                    events.assertCompleteAndOrdered(id);
+                    assertThat(victim.log()).as("the victim drove %s", id).contains("Work " + id);
+                    assertThat(survivor.log())
+                            .as("the survivor took %s over", id)
+                            .contains("Work " + id);
+                }
+                direct.assertRunningIntact(agents.hostB);
+                peer.assertRunningIntact(agents.hostB);
+                unmanaged.assertHeartbeatIntact(agents.hostB);
+            } finally {
+                victim.close();
+            }
+        } finally {
+            for (TestGuest g : guests) {
+                g.remove(agents.hostA);
+                g.remove(agents.hostB);
+            }
+            if (incoming != null) {
+                incoming.close();
+            }
+        }
+    }
+
+    static MigrationSpec.Builder spec(TestGuest g, ControlFlow flow) {
+        return MigrationSpec.newBuilder()
+                .setGuest(g.name())
+                .setSourceHost("hostA")
+                .setDestinationHost("hostB")
+                .setControlFlow(flow)
+                .setBandwidthMiBps(32L);
+    }
+
+    /** A partition an instance took, from its log ("restored ... for partitions [2]"). */
+    static int ownedPartition(String log) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("for partitions \\[(\\d+)").matcher(log);
+        String last = null;
+        while (m.find()) {
+            last = m.group(1);
+        }
+        assertThat(last).as("the instance's log names its partitions").isNotNull();
+        return Integer.parseInt(last);
     }
 }

@@ -105,6 +105,7 @@ public final class HostAgent implements AutoCloseable {
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-agent-" + config.hostId()));
         serviceMetrics.bind(producer);
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        wire.prime(TopicCatalogue.all(List.of(config.hostId()))); // a registry that dies later stops nothing
         this.workers = new ThreadPoolExecutor(
                 config.workers(),
                 config.workers(),

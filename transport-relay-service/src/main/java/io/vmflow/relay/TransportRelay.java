@@ -70,6 +70,7 @@ public final class TransportRelay implements AutoCloseable {
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-relay-" + config.hostId()));
         metrics.bind(producer);
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        wire.prime(TopicCatalogue.FIXED); // a registry that dies later stops nothing
         Tls tls = new Tls(
                 config.caPath().toString(),
                 config.certPath().toString(),

@@ -16,8 +16,9 @@ import java.util.Optional;
  * again ({@link #inspect} answers empty until it ends); a guest that arrived is reported arrived (the
  * destination's libvirt is asked); a guest running here is reported as the failure it verifiably is;
  * a source left paused with the guest nowhere else is resumed (the seed's rule); a guest that runs on
- * neither host is reported as such, naming both. Steps that change nothing are answered with what
- * the guest looks like; CONFIRM, FINISH and ABORT are idempotent and simply run again.
+ * neither host is reported as such, naming both. Every other step is idempotent and simply runs again:
+ * BEGIN and PREPARE only read and check, TUNE sets the same figures, FINISH, CONFIRM and ABORT look at
+ * the guest before they act.
  */
 public final class Reattach {
 
@@ -39,14 +40,17 @@ public final class Reattach {
             return switch (c.getType()) {
                 case PERFORM, HANDOFF_PEER_TO_PEER -> migration(c);
                 case HANDOFF_UNMANAGED -> unmanaged(c);
+                case BEGIN -> Optional.of(source.begin(c));
+                case PREPARE -> Optional.of(destination.prepare(c));
+                case TUNE -> Optional.of(source.tune(c));
                 case FINISH -> Optional.of(destination.finish(c));
                 case CONFIRM -> Optional.of(source.confirm(c));
                 case ABORT -> Optional.of(source.abort(c));
                 default -> {
                     GuestObservation g = hypervisor.observe(c.getSpec().getGuest());
                     yield Optional.of(Outcome.failed(ReasonCode.AGENT_RESTARTED.reason("agent " + hostId
-                                    + " stopped while running " + c.getType() + ", which changes nothing; the guest"
-                                    + " is " + describe(g) + " here"))
+                                    + " stopped while running " + c.getType() + ", a command it does not know how to"
+                                    + " look at again; the guest is " + describe(g) + " here"))
                             .guest(g));
                 }
             };

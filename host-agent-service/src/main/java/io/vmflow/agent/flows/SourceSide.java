@@ -65,15 +65,36 @@ public final class SourceSide {
                     .detail("transport", "vmflow relays " + c.getHostId() + " -> " + c.getDestinationRelay());
         } catch (HypervisorException e) {
             String why = tunnels.failure(t.sessionId());
-            throw why == null
-                    ? e
-                    : new HypervisorException(
-                            ReasonCode.TUNNEL_FAILED,
-                            "tunnel session " + t.sessionId() + " failed (" + why + "): " + e.getMessage(),
-                            e);
+            if (why != null) {
+                throw new HypervisorException(
+                        ReasonCode.TUNNEL_FAILED,
+                        "tunnel session " + t.sessionId() + " failed (" + why + "): " + e.getMessage(),
+                        e);
+            }
+            if (streamBroke(e)) {
+                // a relay that dies says nothing: libvirt's broken socket is the only sign
+                throw new HypervisorException(
+                        ReasonCode.TUNNEL_FAILED,
+                        "the stream of tunnel session " + t.sessionId() + " broke and no relay said why (is the"
+                                + " relay of " + c.getHostId() + " or " + c.getDestinationRelay() + " running?): "
+                                + e.getMessage(),
+                        e);
+            }
+            throw e;
         } finally {
             tunnels.close(c, t.sessionId());
         }
+    }
+
+    /** Whether libvirt failed because the migration stream's socket broke (read, write, reset, refused). */
+    static boolean streamBroke(HypervisorException e) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        return m.contains("unable to read from socket")
+                || m.contains("unable to write to socket")
+                || m.contains("connection reset")
+                || m.contains("broken pipe")
+                || m.contains("connection refused")
+                || m.contains("failed to connect socket");
     }
 
     /** HANDOFF_UNMANAGED: see {@link UnmanagedHandoff}. */

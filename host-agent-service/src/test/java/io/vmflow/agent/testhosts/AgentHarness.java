@@ -70,6 +70,11 @@ public final class AgentHarness implements AutoCloseable {
 
     /** The configuration of a host's agent, as environment variables. */
     public Map<String, String> environment(TestHost h) {
+        return environment(h, extra.apply(h));
+    }
+
+    /** The configuration of a test host's agent, as environment variables, with {@code extra} added. */
+    public static Map<String, String> environment(TestHost h, Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(Map.of(
                 "VMFLOW_AGENT_HOST_ID",
                 h.id(),
@@ -81,7 +86,7 @@ public final class AgentHarness implements AutoCloseable {
                 "300",
                 "VMFLOW_AGENT_MANAGEMENT",
                 "127.0.0.1:0"));
-        env.putAll(extra.apply(h));
+        env.putAll(extra);
         return env;
     }
 

@@ -3,10 +3,14 @@ package io.vmflow.runtime.serde;
 import io.vmflow.runtime.registry.RegistryUnavailableException;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.registry.SchemaRegistryException;
+import io.vmflow.schemas.topics.Topic;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -16,6 +20,8 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Confluent wire format: magic byte 0, the schema's 4-byte big-endian registry id, then the Avro
@@ -28,6 +34,8 @@ public final class WireFormat {
     public static final int HEADER_LENGTH = 5;
     private static final String VMFLOW_NAMESPACE = "io.vmflow.avro";
 
+    private static final Logger LOG = LoggerFactory.getLogger(WireFormat.class);
+
     private final SchemaRegistryClient registry;
 
     public WireFormat(SchemaRegistryClient registry) {
@@ -36,6 +44,32 @@ public final class WireFormat {
 
     public SchemaRegistryClient registry() {
         return registry;
+    }
+
+    /**
+     * Learns, at a service's start, the id of each topic's current schema (registering it when the
+     * registry lacks it, as the first write would). From then on this service encodes those records, and
+     * decodes records written with the same schemas, without asking the registry: a registry that dies
+     * after the start stops nothing. A subject the registry cannot answer for now is left to its first use.
+     *
+     * @return the subjects that could not be primed, each with why
+     */
+    public List<String> prime(Collection<Topic> topics) {
+        List<String> missed = new ArrayList<>();
+        for (Topic t : topics) {
+            if (t.valueSchema() == null) {
+                continue;
+            }
+            try {
+                registry.register(t.valueSubject(), t.valueSchema());
+            } catch (RuntimeException e) {
+                missed.add(t.valueSubject() + " (" + e.getMessage() + ")");
+            }
+        }
+        if (!missed.isEmpty()) {
+            LOG.warn("schemas not learnt at start (looked up at first use instead): {}", missed);
+        }
+        return missed;
     }
 
     /** Encodes a record, registering its schema under the subject when it is not registered yet. */

@@ -1,8 +1,7 @@
 package io.vmflow.relay.it;
 
-import static org.awaitility.Awaitility.await;
-
 import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.testsupport.process.ServiceProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -10,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -21,14 +19,14 @@ public final class RelayProcess implements AutoCloseable {
 
     private final String hostId;
     private final Map<String, String> env;
-    private final Path log;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     private final int tlsPort;
     private final int managementPort;
-    private Process process;
+    private final ServiceProcess process;
 
     public RelayProcess(String hostId, Path pki, Path socketDir, Path log) throws IOException {
         this.hostId = hostId;
-        this.log = log;
         this.tlsPort = freePort();
         this.managementPort = freePort();
         Endpoints e = Endpoints.fromEnvironment();
@@ -49,6 +47,8 @@ public final class RelayProcess implements AutoCloseable {
                 e.bootstrapServers(),
                 "SCHEMA_REGISTRY_URL",
                 e.registryUrl());
+        this.process =
+                new ServiceProcess("relay " + hostId, "io.vmflow.relay.Main", "1g", env, log, since -> answersReady());
     }
 
     /** A development CA and certificates for the test hosts (ops/pki.sh), in a fresh directory. */
@@ -85,40 +85,21 @@ public final class RelayProcess implements AutoCloseable {
     }
 
     public RelayProcess start() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx1g",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "io.vmflow.relay.Main")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().putAll(env);
-        process = pb.start();
-        Process started = process;
-        // a test that fails before closing it must not leave it running for the next
-        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
-        HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofMillis(300))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException(
-                                "relay " + hostId + " exited " + process.exitValue() + "; see " + log);
-                    }
-                    try {
-                        return http.send(
-                                                HttpRequest.newBuilder(URI.create(
-                                                                "http://127.0.0.1:" + managementPort + "/ready"))
-                                                        .build(),
-                                                HttpResponse.BodyHandlers.discarding())
-                                        .statusCode()
-                                == 200;
-                    } catch (IOException e) {
-                        return false;
-                    }
-                });
+        process.start();
         return this;
+    }
+
+    private boolean answersReady() throws InterruptedException {
+        try {
+            return HTTP.send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/ready"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** host:port of its TLS port, as host state would publish it. */
@@ -128,23 +109,21 @@ public final class RelayProcess implements AutoCloseable {
 
     /** Its /ready answer: the status code, then the body. */
     public String ready() throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/ready"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/ready"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         return r.statusCode() + " " + r.body();
     }
 
     /** Whether its process runs. */
     public boolean isAlive() {
-        return process != null && process.isAlive();
+        return process.isAlive();
     }
 
     /** Its Prometheus metrics. */
     public String metrics() throws Exception {
-        return HttpClient.newHttpClient()
-                .send(
+        return HTTP.send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/metrics"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
@@ -153,7 +132,7 @@ public final class RelayProcess implements AutoCloseable {
 
     /** SIGKILL, as a crash. */
     public void kill() throws InterruptedException {
-        process.destroyForcibly().waitFor();
+        process.kill();
     }
 
     private static int freePort() throws IOException {
@@ -164,11 +143,6 @@ public final class RelayProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        }
+        process.close();
     }
 }

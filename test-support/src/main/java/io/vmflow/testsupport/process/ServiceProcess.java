@@ -1,0 +1,125 @@
+package io.vmflow.testsupport.process;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A vmflow service in a JVM of its own (the test's classpath, its main class, its environment), so that
+ * a test can kill it with SIGKILL as a crash would and start it again: every start appends to one log
+ * file and waits until the service says it is ready, or fails with the log when it exits instead.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    /** When a started service counts as ready, given what it logged since this start. */
+    @FunctionalInterface
+    public interface Readiness {
+        boolean ready(String logSinceStart) throws Exception;
+    }
+
+    private final String name;
+    private final String mainClass;
+    private final String heap;
+    private final Map<String, String> env;
+    private final Path log;
+    private final Readiness readiness;
+    private Process process;
+    private long logStart;
+
+    public ServiceProcess(
+            String name, String mainClass, String heap, Map<String, String> env, Path log, Readiness readiness) {
+        this.name = name;
+        this.mainClass = mainClass;
+        this.heap = heap;
+        this.env = new HashMap<>(env);
+        this.log = log;
+        this.readiness = readiness;
+    }
+
+    /** A readiness that waits for a line of the log to contain {@code text}. */
+    public static Readiness logs(String text) {
+        return since -> since.contains(text);
+    }
+
+    /** Starts the service (again, after a kill or a stop) and waits until it is ready. */
+    public ServiceProcess start() throws IOException {
+        if (isAlive()) {
+            throw new IllegalStateException(name + " already runs");
+        }
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        logStart = Files.exists(log) ? Files.size(log) : 0;
+        ProcessBuilder pb = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx" + heap,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        mainClass)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        Process started = pb.start();
+        process = started;
+        // a test that fails before closing it must not leave it running (in consumer groups) for the next
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
+        await(name + " ready (log: " + log + ")")
+                .atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    if (!started.isAlive()) {
+                        throw new IllegalStateException(
+                                name + " exited with " + started.exitValue() + " at start:\n" + logSinceStart());
+                    }
+                    return readiness.ready(logSinceStart());
+                });
+        return this;
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, connections dropped mid-call. */
+    public void kill() throws InterruptedException {
+        if (process != null) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** What it logged since its last start. */
+    public String logSinceStart() throws IOException {
+        byte[] all = Files.readAllBytes(log);
+        int from = (int) Math.min(logStart, all.length);
+        return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+    }
+
+    /** Everything it logged, over all its starts. */
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    public Path logFile() {
+        return log;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** A clean stop (SIGTERM; SIGKILL after 60 s). */
+    @Override
+    public void close() throws InterruptedException {
+        if (isAlive()) {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
