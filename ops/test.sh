@@ -4,7 +4,8 @@
 # their own, data in .vmflow/test, wiped first) and two real libvirt test hosts (installing libvirt
 # and QEMU from Debian when missing), runs the unit tests (surefire, *Test) and the integration tests
 # (failsafe, *IT) against them (the dashboard's in Debian's Chromium, installed when missing), and stops everything it started, also on failure or Ctrl-C; then
-# checks that the hosts script left nothing running.
+# checks that the hosts script left nothing running. A full run ends with the crash matrix's broker cells
+# on the stack restarted as a three-broker KRaft cluster (docs/crash-matrix.md).
 # Extra arguments go to Maven, e.g. ops/test.sh -Dit.test=DeadLetterIT
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -52,6 +53,18 @@ say "running unit and integration tests"
 cd "$VMFLOW_ROOT"
 # the tests find everything through KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL and VMFLOW_HOME
 ./mvnw -B verify "$@"
+
+# The crash matrix's broker cells need a cluster that can lose a broker: the stack again, with three
+# (a full run only; extra Maven arguments pick tests by hand, e.g. -Dit.test=..., and skip this).
+if [ $# -eq 0 ] || [ "${VMFLOW_TEST_BROKER_CELLS:-}" = 1 ]; then
+  say "the crash matrix's broker cells, on a three-broker KRaft cluster"
+  "$VMFLOW_ROOT/ops/stack/down.sh" --purge > /dev/null
+  export VMFLOW_KAFKA_BROKERS=3 VMFLOW_KAFKA_REPLICATION_FACTOR=3
+  export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT,127.0.0.1:$((VMFLOW_KAFKA_PORT + 2)),127.0.0.1:$((VMFLOW_KAFKA_PORT + 4))"
+  "$VMFLOW_ROOT/ops/stack/up.sh"
+  ./mvnw -B verify -pl coordinator-service -am -Dtest=NONE -Dit.test=CrashMatrixIT -Dmatrix.components=BROKER \
+    -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false -Dspotless.check.skip=true
+fi
 
 say "stopping the test hosts twice; nothing may be left running"
 "$VMFLOW_ROOT/ops/hosts/down.sh"

@@ -5,16 +5,25 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
+# every Kafka node: the only one, or the three of VMFLOW_KAFKA_BROKERS=3
+stop_kafka() {
+  local pidfile
+  for pidfile in "$VMFLOW_HOME"/kafka/node-*/kafka.pid; do
+    [ -f "$pidfile" ] && stop_pidfile "$pidfile" "Kafka node $(basename "$(dirname "$pidfile")" | sed 's/node-//')"
+  done
+  stop_pidfile "$VMFLOW_HOME/kafka/kafka.pid" "Kafka"
+}
+
 if [ "${1:-}" = "--only" ]; then
   case "${2:-}" in
     registry) stop_pidfile "$VMFLOW_HOME/registry/registry.pid" "the schema registry" ;;
-    kafka) stop_pidfile "$VMFLOW_HOME/kafka/kafka.pid" "Kafka" ;;
+    kafka) stop_kafka ;;
     *) die "usage: ops/stack/down.sh [--purge | --only kafka|registry]" ;;
   esac
   exit 0
 fi
 stop_pidfile "$VMFLOW_HOME/registry/registry.pid" "the schema registry"
-stop_pidfile "$VMFLOW_HOME/kafka/kafka.pid" "Kafka"
+stop_kafka
 if [ "${1:-}" = "--purge" ]; then
   say "deleting $VMFLOW_HOME/kafka and $VMFLOW_HOME/registry"
   rm -rf "$VMFLOW_HOME/kafka" "$VMFLOW_HOME/registry"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts the embedded default on loopback: a real Apache Kafka 4.4 broker (KRaft, its own JVM) and a
+# Starts the embedded default on loopback: a real Apache Kafka 4.4 broker (KRaft, its own JVM; three with
+# VMFLOW_KAFKA_BROKERS=3) and a
 # real schema registry with the Confluent REST API (Apicurio Registry 2.4.2, its own JVM), waits until
 # both are ready, creates vmflow's topics, sets the registry to BACKWARD compatibility and registers
 # vmflow's schemas. Idempotent: what already runs is left alone. Data and logs: $VMFLOW_HOME
@@ -27,36 +28,73 @@ fi
 vmflow_cli_ready
 
 # --- Kafka -----------------------------------------------------------------------------------------
-if pid_alive "$KAFKA_DIR/kafka.pid"; then
-  say "Kafka already running (pid $(cat "$KAFKA_DIR/kafka.pid"))"
-else
-  if port_open 127.0.0.1 "$VMFLOW_KAFKA_PORT" || port_open 127.0.0.1 "$VMFLOW_KAFKA_CONTROLLER_PORT"; then
-    die "port $VMFLOW_KAFKA_PORT or $VMFLOW_KAFKA_CONTROLLER_PORT is taken by another program: stop it, or set VMFLOW_KAFKA_PORT"
+# VMFLOW_KAFKA_BROKERS=3 starts a three-node KRaft cluster (each node a broker and a controller) on
+# VMFLOW_KAFKA_PORT, +2, +4 (controllers on VMFLOW_KAFKA_CONTROLLER_PORT, +2, +4): vmflow's topics get
+# three copies and min.insync.replicas=2, so one broker can die without losing an acknowledged record.
+BROKERS="${VMFLOW_KAFKA_BROKERS:-1}"
+case "$BROKERS" in 1|3) ;; *) die "VMFLOW_KAFKA_BROKERS must be 1 or 3, not '$BROKERS'" ;; esac
+[ -f "$KAFKA_DIR/brokers" ] || [ ! -f "$KAFKA_DIR/data/meta.properties" ] || echo 1 > "$KAFKA_DIR/brokers"
+if [ -f "$KAFKA_DIR/brokers" ] && [ "$(cat "$KAFKA_DIR/brokers")" != "$BROKERS" ]; then
+  die "$KAFKA_DIR holds a $(cat "$KAFKA_DIR/brokers")-broker cluster, not $BROKERS: stop it with ops/stack/down.sh --purge first"
+fi
+node_dir() { if [ "$1" = 1 ]; then echo "$KAFKA_DIR"; else echo "$KAFKA_DIR/node-$1"; fi; }
+broker_port() { echo $((VMFLOW_KAFKA_PORT + 2 * ($1 - 1))); }
+controller_port() { echo $((VMFLOW_KAFKA_CONTROLLER_PORT + 2 * ($1 - 1))); }
+voters=""
+bootstrap=""
+for n in $(seq 1 "$BROKERS"); do
+  voters="${voters:+$voters,}$n@127.0.0.1:$(controller_port "$n")"
+  bootstrap="${bootstrap:+$bootstrap,}127.0.0.1:$(broker_port "$n")"
+done
+copies=$([ "$BROKERS" = 3 ] && echo 3 || echo 1)
+min_isr=$([ "$BROKERS" = 3 ] && echo 2 || echo 1)
+cluster_id=""
+for n in $(seq 1 "$BROKERS"); do
+  dir="$(node_dir "$n")"
+  [ -f "$dir/data/meta.properties" ] && cluster_id="$(sed -n 's/^cluster.id=//p' "$dir/data/meta.properties")"
+done
+[ -n "$cluster_id" ] || cluster_id="$(java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+echo "$BROKERS" > "$KAFKA_DIR/brokers"
+
+start_kafka_node() {
+  local n=$1 dir port cport
+  dir="$(node_dir "$n")"
+  port="$(broker_port "$n")"
+  cport="$(controller_port "$n")"
+  mkdir -p "$dir"
+  if pid_alive "$dir/kafka.pid"; then
+    say "Kafka node $n already running (pid $(cat "$dir/kafka.pid"))"
+    return
   fi
-  cat > "$KAFKA_DIR/server.properties" <<PROPS
+  if port_open 127.0.0.1 "$port" || port_open 127.0.0.1 "$cport"; then
+    die "port $port or $cport is taken by another program: stop it, or set VMFLOW_KAFKA_PORT"
+  fi
+  cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$VMFLOW_KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$VMFLOW_KAFKA_PORT,CONTROLLER://127.0.0.1:$VMFLOW_KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$VMFLOW_KAFKA_PORT
+node.id=$n
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
-log.dirs=$KAFKA_DIR/data
+log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+default.replication.factor=$copies
+min.insync.replicas=$min_isr
+offsets.topic.replication.factor=$copies
+transaction.state.log.replication.factor=$copies
+transaction.state.log.min.isr=$min_isr
+share.coordinator.state.topic.replication.factor=$copies
+share.coordinator.state.topic.min.isr=$min_isr
 group.initial.rebalance.delay.ms=0
 log.cleaner.dedupe.buffer.size=8388608
 PROPS
-  cat > "$KAFKA_DIR/log4j2.properties" <<PROPS
+  cat > "$dir/log4j2.properties" <<PROPS
 appender.file.type=File
 appender.file.name=file
-appender.file.fileName=$KAFKA_DIR/kafka.log
+appender.file.fileName=$dir/kafka.log
 appender.file.layout.type=PatternLayout
 appender.file.layout.pattern=[%d] %p %m (%c)%n
 rootLogger.level=INFO
@@ -66,19 +104,22 @@ logger.kafka.level=INFO
 logger.state.name=state.change.logger
 logger.state.level=WARN
 PROPS
-  if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
-    say "formatting Kafka's storage in $KAFKA_DIR/data"
-    java -Xmx256m -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" \
-      kafka.tools.StorageTool format -t "$(java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)" \
-      -c "$KAFKA_DIR/server.properties" > "$KAFKA_DIR/format.log" 2>&1 || { cat "$KAFKA_DIR/format.log" >&2; die "formatting Kafka's storage failed"; }
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    say "formatting Kafka node $n's storage in $dir/data"
+    java -Xmx256m -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+      kafka.tools.StorageTool format -t "$cluster_id" \
+      -c "$dir/server.properties" > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; die "formatting Kafka's storage failed"; }
   fi
-  say "starting Kafka on 127.0.0.1:$VMFLOW_KAFKA_PORT"
-  : > "$KAFKA_DIR/kafka.log"
+  say "starting Kafka node $n on 127.0.0.1:$port"
+  : > "$dir/kafka.log"
   setsid nohup java -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-    -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" \
-    -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties" > "$KAFKA_DIR/kafka.out" 2>&1 < /dev/null &
-  echo $! > "$KAFKA_DIR/kafka.pid"
-fi
+    -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" > "$dir/kafka.out" 2>&1 < /dev/null &
+  echo $! > "$dir/kafka.pid"
+}
+for n in $(seq 1 "$BROKERS"); do
+  start_kafka_node "$n"
+done
 
 # --- Schema registry -------------------------------------------------------------------------------
 registry_ready() { curl -sf "http://127.0.0.1:$VMFLOW_REGISTRY_PORT/health/ready" > /dev/null; }
@@ -98,17 +139,22 @@ else
   echo $! > "$REGISTRY_DIR/registry.pid"
 fi
 
-kafka_ready() { grep -q "Kafka Server started" "$KAFKA_DIR/kafka.log" 2>/dev/null; }
-wait_for 120 "Kafka" "$KAFKA_DIR/kafka.log" "$KAFKA_DIR/kafka.pid" kafka_ready
+kafka_ready() { grep -q "Kafka Server started" "$1/kafka.log" 2>/dev/null; }
+for n in $(seq 1 "$BROKERS"); do
+  dir="$(node_dir "$n")"
+  wait_for 120 "Kafka node $n" "$dir/kafka.log" "$dir/kafka.pid" kafka_ready "$dir"
+done
 wait_for 120 "the schema registry" "$REGISTRY_DIR/registry.log" "$REGISTRY_DIR/registry.pid" registry_ready
 
-export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
+export KAFKA_BOOTSTRAP_SERVERS="$bootstrap"
+export VMFLOW_KAFKA_REPLICATION_FACTOR="${VMFLOW_KAFKA_REPLICATION_FACTOR:-$copies}"
 export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
 vmflow_cli setup ${VMFLOW_HOSTS:+--hosts "$VMFLOW_HOSTS"} || die "setting up topics and schemas failed"
 
 cat <<OUT
 vmflow stack is up
   KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS
+  VMFLOW_KAFKA_REPLICATION_FACTOR=$VMFLOW_KAFKA_REPLICATION_FACTOR  ($BROKERS broker(s); give the services the same)
   SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL
   data and logs: $VMFLOW_HOME
   stop: ops/stack/down.sh

@@ -70,7 +70,9 @@ class CrashMatrixIT {
         SOURCE_AGENT,
         DESTINATION_AGENT,
         SOURCE_RELAY,
-        REGISTRY
+        REGISTRY,
+        /** One broker of a three-broker cluster (VMFLOW_KAFKA_BROKERS=3; ops/test.sh runs these cells last). */
+        BROKER
     }
 
     /** When: the first event of the round that shows the window's phase (any of the lanes). */
@@ -163,11 +165,17 @@ class CrashMatrixIT {
         relayB.close();
     }
 
-    /** Every component, or those named in -Dmatrix.components=A,B (to run part of the matrix by hand). */
+    /**
+     * The components named in -Dmatrix.components=A,B, or else every one that this stack has: a broker
+     * is killed only in a three-broker cluster (with one, its death is an outage, see OutageIT).
+     */
     static Stream<Arguments> cells() {
         String only = System.getProperty("matrix.components", "");
+        boolean replicated = "3".equals(System.getenv("VMFLOW_KAFKA_BROKERS"));
         return Stream.of(Component.values())
-                .filter(c -> only.isBlank() || List.of(only.split(",")).contains(c.name()))
+                .filter(c -> only.isBlank()
+                        ? c != Component.BROKER || replicated
+                        : List.of(only.split(",")).contains(c.name()))
                 .flatMap(c -> Stream.of(Window.values()).map(w -> Arguments.of(c, w)));
     }
 
@@ -219,7 +227,7 @@ class CrashMatrixIT {
             Instant killedAt = Instant.now();
             Map<Lane, Phase> atKill = new EnumMap<>(Lane.class);
             ids.forEach((lane, id) -> atKill.put(lane, phaseAt(id, killedAt)));
-            killAndRestart(killed);
+            killAndRestart(killed, window);
 
             // the lanes are checked side by side: each waits for its guest's heartbeats
             List<CompletableFuture<Row>> checks = new ArrayList<>();
@@ -303,7 +311,8 @@ class CrashMatrixIT {
         boolean running = atKill == Phase.RUNNING;
         return switch (killed) {
             // a restarted coordinator resumes from its snapshots; the sources' leases outlive a quick restart
-            case COORDINATOR, REGISTRY -> Set.of("SUCCEEDED");
+            // every record has three copies and is acknowledged by two: the clients move to another broker
+            case COORDINATOR, REGISTRY, BROKER -> Set.of("SUCCEEDED");
             case SOURCE_AGENT ->
                 switch (lane) {
                     // libvirt cancels a managed-direct job when its client (this agent) dies
@@ -408,7 +417,7 @@ class CrashMatrixIT {
         return p;
     }
 
-    static void killAndRestart(Component c) throws Exception {
+    static void killAndRestart(Component c, Window w) throws Exception {
         switch (c) {
             case COORDINATOR -> {
                 coordinator.killHard();
@@ -427,15 +436,25 @@ class CrashMatrixIT {
                 relayA.start();
             }
             case REGISTRY -> {
-                Path pidFile = Path.of(System.getenv("VMFLOW_HOME"), "registry", "registry.pid");
-                long pid = Long.parseLong(Files.readString(pidFile).trim());
-                ProcessHandle.of(pid).ifPresent(p -> {
-                    p.destroyForcibly();
-                    p.onExit().join();
-                });
+                killPidFile(Path.of(System.getenv("VMFLOW_HOME"), "registry", "registry.pid"));
+                run(Path.of("..", "ops", "stack", "up.sh").toString());
+            }
+            case BROKER -> {
+                int node = w.ordinal() % 3 + 1; // each window another node (and so other partition leaders)
+                Path kafka = Path.of(System.getenv("VMFLOW_HOME"), "kafka");
+                killPidFile((node == 1 ? kafka : kafka.resolve("node-" + node)).resolve("kafka.pid"));
                 run(Path.of("..", "ops", "stack", "up.sh").toString());
             }
         }
+    }
+
+    /** SIGKILL of a stack process (ops/stack/up.sh wrote its pid). */
+    static void killPidFile(Path pidFile) throws Exception {
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroyForcibly();
+            p.onExit().join();
+        });
     }
 
     static String request(MigrationSpec spec) throws Exception {
