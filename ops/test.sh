@@ -63,7 +63,7 @@ if [ $# -eq 0 ] || [ "${VMFLOW_TEST_BROKER_CELLS:-}" = 1 ]; then
   export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT,127.0.0.1:$((VMFLOW_KAFKA_PORT + 2)),127.0.0.1:$((VMFLOW_KAFKA_PORT + 4))"
   "$VMFLOW_ROOT/ops/stack/up.sh"
   ./mvnw -B verify -pl coordinator-service -am -Dtest=NONE -Dit.test=CrashMatrixIT -Dmatrix.components=BROKER \
-    -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false -Dspotless.check.skip=true
+    -Dsurefire.failIfNoSpecifiedTests=false -Dit.failIfNoSpecifiedTests=false -Dspotless.check.skip=true
 fi
 
 say "stopping the test hosts twice; nothing may be left running"

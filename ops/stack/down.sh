@@ -8,6 +8,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 # every Kafka node: the only one, or the three of VMFLOW_KAFKA_BROKERS=3
 stop_kafka() {
   local pidfile
+  # every node at once: a node left alone after the others stopped has no quorum and waits for one
+  for pidfile in "$VMFLOW_HOME"/kafka/node-*/kafka.pid "$VMFLOW_HOME/kafka/kafka.pid"; do
+    if pid_alive "$pidfile"; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+  done
   for pidfile in "$VMFLOW_HOME"/kafka/node-*/kafka.pid; do
     [ -f "$pidfile" ] && stop_pidfile "$pidfile" "Kafka node $(basename "$(dirname "$pidfile")" | sed 's/node-//')"
   done
