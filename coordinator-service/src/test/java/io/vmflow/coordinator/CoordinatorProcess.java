@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.vmflow.testsupport.process.ServiceProcess;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 
@@ -23,14 +22,7 @@ final class CoordinatorProcess implements AutoCloseable {
 
     static CoordinatorProcess start(Map<String, String> env) throws IOException {
         String id = env.getOrDefault("VMFLOW_COORDINATOR_ID", "coordinator");
-        return new CoordinatorProcess(new ServiceProcess(
-                        "coordinator " + id,
-                        Main.class.getName(),
-                        "256m",
-                        env,
-                        Files.createTempFile("coordinator-" + id, ".log"),
-                        ServiceProcess.logs("restored"))
-                .start());
+        return new CoordinatorProcess(ServiceProcess.startService("coordinator " + id, Main.class, env, "restored"));
     }
 
     /** Starts it again after {@link #killHard()}, with the same configuration and log. */

@@ -1,11 +1,8 @@
 package io.vmflow.agent.testhosts;
 
 import io.vmflow.agent.Main;
-import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.testsupport.process.ServiceProcess;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.util.HashMap;
 import java.util.Map;
 
 /** A host agent in a JVM of its own, so that a test can kill -9 it mid-migration and start it again. */
@@ -19,19 +16,8 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Starts an agent with this configuration and waits until it consumes its commands. */
     public static AgentProcess start(Map<String, String> env) throws IOException {
-        Endpoints endpoints = Endpoints.fromEnvironment();
-        Map<String, String> all = new HashMap<>(env);
-        all.put("KAFKA_BOOTSTRAP_SERVERS", endpoints.bootstrapServers());
-        all.put("SCHEMA_REGISTRY_URL", endpoints.registryUrl());
         String host = env.getOrDefault("VMFLOW_AGENT_HOST_ID", "agent");
-        return new AgentProcess(new ServiceProcess(
-                        "agent " + host,
-                        Main.class.getName(),
-                        "256m",
-                        all,
-                        Files.createTempFile("agent-" + host, ".log"),
-                        ServiceProcess.logs(" consuming "))
-                .start());
+        return new AgentProcess(ServiceProcess.startService("agent " + host, Main.class, env, " consuming "));
     }
 
     /** Starts it again after {@link #kill()}, with the same configuration and log. */

@@ -2,6 +2,7 @@ package io.vmflow.testsupport.process;
 
 import static org.awaitility.Awaitility.await;
 
+import io.vmflow.runtime.kafka.Endpoints;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,6 +42,26 @@ public final class ServiceProcess implements AutoCloseable {
         this.env = new HashMap<>(env);
         this.log = log;
         this.readiness = readiness;
+    }
+
+    /**
+     * Starts a vmflow service's main class with a 256 MiB heap, the environment's broker and registry
+     * unless {@code env} names others, a log of its own, and waits until it logs {@code readyText}.
+     */
+    public static ServiceProcess startService(String name, Class<?> main, Map<String, String> env, String readyText)
+            throws IOException {
+        Endpoints endpoints = Endpoints.fromEnvironment();
+        Map<String, String> all = new HashMap<>(env);
+        all.putIfAbsent("KAFKA_BOOTSTRAP_SERVERS", endpoints.bootstrapServers());
+        all.putIfAbsent("SCHEMA_REGISTRY_URL", endpoints.registryUrl());
+        return new ServiceProcess(
+                        name,
+                        main.getName(),
+                        "256m",
+                        all,
+                        Files.createTempFile(name.replace(' ', '-'), ".log"),
+                        logs(readyText))
+                .start();
     }
 
     /** A readiness that waits for a line of the log to contain {@code text}. */
