@@ -57,13 +57,14 @@ done
 echo "$BROKERS" > "$KAFKA_DIR/brokers"
 
 start_kafka_node() {
-  local n=$1 dir port cport
+  local n=$1 dir port cport name
   dir="$(node_dir "$n")"
+  name=$([ "$BROKERS" = 1 ] && echo "Kafka" || echo "Kafka node $n")
   port="$(broker_port "$n")"
   cport="$(controller_port "$n")"
   mkdir -p "$dir"
   if pid_alive "$dir/kafka.pid"; then
-    say "Kafka node $n already running (pid $(cat "$dir/kafka.pid"))"
+    say "$name already running (pid $(cat "$dir/kafka.pid"))"
     return
   fi
   if port_open 127.0.0.1 "$port" || port_open 127.0.0.1 "$cport"; then
@@ -105,12 +106,12 @@ logger.state.name=state.change.logger
 logger.state.level=WARN
 PROPS
   if [ ! -f "$dir/data/meta.properties" ]; then
-    say "formatting Kafka node $n's storage in $dir/data"
+    say "formatting $name's storage in $dir/data"
     java -Xmx256m -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
       kafka.tools.StorageTool format -t "$cluster_id" \
       -c "$dir/server.properties" > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; die "formatting Kafka's storage failed"; }
   fi
-  say "starting Kafka node $n on 127.0.0.1:$port"
+  say "starting $name on 127.0.0.1:$port"
   : > "$dir/kafka.log"
   setsid nohup java -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dlog4j2.configurationFile="$dir/log4j2.properties" \
@@ -142,7 +143,7 @@ fi
 kafka_ready() { grep -q "Kafka Server started" "$1/kafka.log" 2>/dev/null; }
 for n in $(seq 1 "$BROKERS"); do
   dir="$(node_dir "$n")"
-  wait_for 120 "Kafka node $n" "$dir/kafka.log" "$dir/kafka.pid" kafka_ready "$dir"
+  wait_for 120 "$([ "$BROKERS" = 1 ] && echo "Kafka" || echo "Kafka node $n")" "$dir/kafka.log" "$dir/kafka.pid" kafka_ready "$dir"
 done
 wait_for 120 "the schema registry" "$REGISTRY_DIR/registry.log" "$REGISTRY_DIR/registry.pid" registry_ready
 
