@@ -185,7 +185,7 @@ public final class HostAgent implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         String group = "vmflow-agent-" + config.hostId();
         KafkaConsumer<String, byte[]> commandConsumer =
-                new KafkaConsumer<>(config.endpoints().consumer(group, group + "-commands"));
+                new KafkaConsumer<>(config.endpoints().soleMember(group, group + "-commands"));
         serviceMetrics.bind(commandConsumer);
         consumer = new DecodingConsumer<>(
                         "agent-commands-" + config.hostId(),

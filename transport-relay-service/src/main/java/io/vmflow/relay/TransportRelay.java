@@ -106,10 +106,8 @@ public final class TransportRelay implements AutoCloseable {
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         String group = "vmflow-relay-" + config.hostId();
-        java.util.Properties props = config.endpoints().consumer(group, group + "-sessions");
-        // static membership: a relay restarted after a crash takes its partition back at once
-        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, group);
-        KafkaConsumer<String, byte[]> sessionConsumer = new KafkaConsumer<>(props);
+        KafkaConsumer<String, byte[]> sessionConsumer =
+                new KafkaConsumer<>(config.endpoints().soleMember(group, group + "-sessions"));
         metrics.bind(sessionConsumer);
         sessions = new DecodingConsumer<>(
                         "relay-sessions-" + config.hostId(),

@@ -16,8 +16,8 @@ import io.vmflow.schemas.reasons.ReasonCode;
  * the hypervisor's verdict decides, and only a completed migration lets the source clean up.
  *
  * <pre>
- * SCHEDULED --HANDOFF_UNMANAGED src--> RUNNING (handed off) --observed completed--> CONFIRMING --CONFIRM src-->
- * SUCCEEDED
+ * SCHEDULED --HANDOFF_UNMANAGED src--> RUNNING (handed off; the source's observations of QEMU are
+ * progress) --observed completed--> CONFIRMING --CONFIRM src--> SUCCEEDED
  * </pre>
  */
 final class UnmanagedDirect {
@@ -51,11 +51,13 @@ final class UnmanagedDirect {
                                 r)
                         : s;
             case RUNNING ->
-                verdict
-                        ? (completed(r)
-                                ? confirm(s, r, null)
-                                : s.moveByAgent(FAILED, hypervisorFailed(r), r.figures(), r))
-                        : s;
+                r.kind() == ReportKind.PROGRESS && handoff
+                        ? Progress.sample(s, r)
+                        : verdict
+                                ? (completed(r)
+                                        ? confirm(s, r, null)
+                                        : s.moveByAgent(FAILED, hypervisorFailed(r), r.figures(), r))
+                                : s;
             // the hypervisor's own verdict on a migration whose abort was asked
             case ABORTING ->
                 verdict

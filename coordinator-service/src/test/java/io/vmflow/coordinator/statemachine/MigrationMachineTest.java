@@ -260,6 +260,8 @@ class MigrationMachineTest {
         Run r = new Run(ControlFlow.UNMANAGED_DIRECT)
                 .start()
                 .report("hostA", CommandType.HANDOFF_UNMANAGED, ReportKind.COMMAND_SUCCEEDED)
+                // what the source agent reads of QEMU's status while it migrates on its own
+                .progress("hostA", CommandType.HANDOFF_UNMANAGED, 500, T0.plusSeconds(2))
                 .report(
                         "hostA",
                         CommandType.HANDOFF_UNMANAGED,
@@ -267,7 +269,7 @@ class MigrationMachineTest {
                         null,
                         Map.of("hypervisorMigrationStatus", "completed"))
                 .report("hostA", CommandType.CONFIRM, ReportKind.COMMAND_SUCCEEDED);
-        assertThat(r.phases()).containsExactly(ACCEPTED, SCHEDULED, RUNNING, CONFIRMING, SUCCEEDED);
+        assertThat(r.phases()).containsExactly(ACCEPTED, SCHEDULED, RUNNING, RUNNING, CONFIRMING, SUCCEEDED);
         assertThat(r.commands()).containsExactly("HANDOFF_UNMANAGED@hostA", "CONFIRM@hostA");
     }
 

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * for it (a QEMU started for incoming migration by that host's own management); no vmflow agent
  * controls that side.
  *
- * <p>Afterwards the agent only observes: it reads QEMU's migration status until it ends and reports
- * what it saw (LIFECYCLE, with QEMU's figures). On success QEMU leaves the source copy paused;
+ * <p>Afterwards the agent only observes: it reads QEMU's migration status until it ends, reporting its
+ * figures as progress meanwhile, and then reports what it saw (LIFECYCLE, with QEMU's figures). On success QEMU leaves the source copy paused;
  * CONFIRM (flow UNMANAGED_DIRECT) then removes it.
  */
 public final class UnmanagedHandoff {
@@ -67,7 +67,7 @@ public final class UnmanagedHandoff {
         observe(c);
     }
 
-    /** Reads QEMU's status until the migration ends, then reports what it saw once. */
+    /** Reads QEMU's status until the migration ends (its figures are progress), then reports what it saw once. */
     private void observe(HostCommand c) {
         AtomicReference<ScheduledFuture<?>> self = new AtomicReference<>();
         self.set(scheduler.scheduleWithFixedDelay(
@@ -76,6 +76,11 @@ public final class UnmanagedHandoff {
                         MigrationStatus s =
                                 hypervisor.hypervisorMigrationStatus(c.getSpec().getGuest());
                         if (!s.isFinal()) {
+                            if (s.figures() != null
+                                    && s.figures().getDataTotalBytes() != null
+                                    && s.figures().getDataTotalBytes() > 0) {
+                                reporter.sendAsync(reporter.progress(c, s.figures()));
+                            }
                             return;
                         }
                         Map<String, String> details = new LinkedHashMap<>();

@@ -76,6 +76,18 @@ public record Endpoints(String bootstrapServers, String registryUrl) {
         return p;
     }
 
+    /**
+     * Consumer settings for the one member a group ever has (an agent's or a relay's, named after its
+     * host): static membership, so that the process started again after a crash takes its partitions
+     * back at once instead of waiting for the dead member's session to expire (45 s by default); a second
+     * process started under the same name fences the first.
+     */
+    public Properties soleMember(String groupId, String clientId) {
+        Properties p = consumer(groupId, clientId);
+        p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupId);
+        return p;
+    }
+
     /** Admin client settings. */
     public Properties admin() {
         Properties p = new Properties();
