@@ -1,5 +1,6 @@
 package io.vmflow.coordinator.config;
 
+import io.vmflow.coordinator.intake.DestinationPolicy;
 import io.vmflow.runtime.kafka.Endpoints;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -23,6 +24,7 @@ import java.util.Set;
  * @param queueTimeout     how long a request may wait for an admission slot
  * @param http             host:port of the HTTP API, or null when off
  * @param management       host:port of /health, /ready and /metrics, or null when off
+ * @param destinations     where a request may send a guest besides the registered hosts
  * @param endpoints        Kafka and the registry
  */
 public record CoordinatorConfig(
@@ -37,6 +39,7 @@ public record CoordinatorConfig(
         Duration queueTimeout,
         String http,
         String management,
+        DestinationPolicy destinations,
         Endpoints endpoints) {
 
     private static final Set<String> KEYS = Set.of(
@@ -49,7 +52,9 @@ public record CoordinatorConfig(
             "VMFLOW_COORDINATOR_STEP_TIMEOUT_MS",
             "VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS",
             "VMFLOW_COORDINATOR_HTTP",
-            "VMFLOW_COORDINATOR_MANAGEMENT");
+            "VMFLOW_COORDINATOR_MANAGEMENT",
+            DestinationPolicy.FOREIGN_KEY,
+            DestinationPolicy.PARAMETERS_KEY);
 
     public CoordinatorConfig {
         if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
@@ -99,6 +104,7 @@ public record CoordinatorConfig(
                 "off".equals(env.get("VMFLOW_COORDINATOR_MANAGEMENT"))
                         ? null
                         : env.getOrDefault("VMFLOW_COORDINATOR_MANAGEMENT", "127.0.0.1:9081"),
+                DestinationPolicy.from(env),
                 endpoints);
     }
 
@@ -110,6 +116,7 @@ public record CoordinatorConfig(
         m.put("deadlines", "step " + stepTimeout + ", queue " + queueTimeout);
         m.put("http", http == null ? "off" : http);
         m.put("management", management == null ? "off" : management);
+        m.put("destinations", destinations.describe());
         m.put("kafka", endpoints.bootstrapServers());
         m.put("registry", endpoints.registryUrl());
         return m;

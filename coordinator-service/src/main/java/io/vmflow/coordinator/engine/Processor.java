@@ -73,7 +73,7 @@ final class Processor {
         this.cluster = cluster;
         this.records = new Records(config.id(), wire, inventory, config.leaseGrace());
         this.work = new Work(migrations, records, machine, epoch);
-        this.validator = new Validator(inventory, this::activeMigrationOf);
+        this.validator = new Validator(inventory, config.destinations(), this::activeMigrationOf);
         this.planner = new Planner(inventory, host -> (int) allMigrations().stream()
                 .filter(m -> m.phase().isInFlight() && host.equals(m.destinationHost()))
                 .count());

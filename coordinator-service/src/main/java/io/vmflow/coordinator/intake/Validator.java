@@ -10,6 +10,8 @@ import io.vmflow.avro.Reason;
 import io.vmflow.avro.Transport;
 import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.schemas.reasons.ReasonCode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -27,19 +29,23 @@ public final class Validator {
     /** libvirt connection URIs of the QEMU driver (seed URIs 1 and 2). */
     static final Pattern LIBVIRT_URI = Pattern.compile(
             "qemu(\\+(tcp|tls|ssh|unix|libssh|libssh2))?://([A-Za-z0-9.-]+|\\[[0-9a-fA-F:.]+\\])?(:[0-9]{1,5})?"
-                    + "/(system|session)(\\?[A-Za-z0-9=&._/%-]*)?");
+                    + "/(system|session)(\\?[A-Za-z0-9=&._/-]*)?");
     /** Hypervisor migration URIs (seed URI 3) vmflow passes on: tcp only. */
     static final Pattern MIGRATION_URI = Pattern.compile(
             "tcp:(//)?([A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9a-fA-F:.]+\\])(:[0-9]{1,5})?");
 
     private final Inventory inventory;
+    private final DestinationPolicy policy;
     private final Function<String, Optional<String>> activeMigrationOfGuest;
 
     /**
+     * @param policy where a guest may go besides the registered hosts
      * @param activeMigrationOfGuest the id of a non-final migration of a guest (by name), if any
      */
-    public Validator(Inventory inventory, Function<String, Optional<String>> activeMigrationOfGuest) {
+    public Validator(
+            Inventory inventory, DestinationPolicy policy, Function<String, Optional<String>> activeMigrationOfGuest) {
         this.inventory = inventory;
+        this.policy = policy;
         this.activeMigrationOfGuest = activeMigrationOfGuest;
     }
 
@@ -102,6 +108,10 @@ public final class Validator {
                     "managed direct migration needs a vmflow destination host"
                             + " (both agents take part); for a libvirt host without vmflow use MANAGED_PEER_TO_PEER");
         }
+        Optional<Reason> where = checkDestinations(s, source.get());
+        if (where.isPresent()) {
+            return where;
+        }
         Optional<GuestInfo> guest = inventory.guest(s.getSourceHost(), s.getGuest());
         if (guest.isEmpty()) {
             Optional<String> elsewhere = inventory.whereRuns(s.getGuest(), s.getSourceHost());
@@ -152,6 +162,122 @@ public final class Validator {
                             + "; cancel it or wait for it to end");
         }
         return Optional.empty();
+    }
+
+    /**
+     * Every place a request names is a registered host's, or one the operator allowed: a sourceUri is the
+     * source's registered libvirt URI; a destinationUri is the named (or some) registered host's, or a
+     * foreign destination on the policy's list; a migrationUri (the address the source's QEMU streams the
+     * guest's memory to) is an address of the destination: one of its migration addresses or its libvirt
+     * URI's host, for unmanaged migrations a registered host other than the source. libvirt URIs carry only
+     * the query parameters the policy allows.
+     */
+    private Optional<Reason> checkDestinations(MigrationSpec s, HostState source) {
+        for (String[] u : new String[][] {{"sourceUri", s.getSourceUri()}, {"destinationUri", s.getDestinationUri()}}) {
+            String bad = u[1] == null ? null : policy.forbiddenParameter(u[1]);
+            if (bad != null) {
+                return no(
+                        ReasonCode.URI_PARAMETER_NOT_ALLOWED,
+                        u[0] + " carries the libvirt URI parameter '" + printable(bad)
+                                + "', which this coordinator does not allow (allowed: " + policy.uriParameters()
+                                + "; an operator may add names to " + DestinationPolicy.PARAMETERS_KEY + ")");
+            }
+        }
+        if (s.getSourceUri() != null
+                && !DestinationPolicy.withoutQuery(s.getSourceUri()).equals(base(source.getLibvirtUri()))) {
+            return no(
+                    ReasonCode.SOURCE_URI_MISMATCH,
+                    "sourceUri '" + printable(s.getSourceUri()) + "' is not " + source.getHostId()
+                            + "'s registered libvirt URI " + source.getLibvirtUri() + " (leave it out: vmflow uses"
+                            + " the registered one)");
+        }
+        boolean unmanaged = s.getControlFlow() == ControlFlow.UNMANAGED_DIRECT;
+        Optional<HostState> named =
+                s.getDestinationHost() == null ? Optional.empty() : inventory.host(s.getDestinationHost());
+        Optional<HostState> dest = named;
+        if (!unmanaged && s.getDestinationUri() != null) {
+            String uri = DestinationPolicy.withoutQuery(s.getDestinationUri());
+            Optional<HostState> byUri = inventory.hosts().stream()
+                    .filter(h -> uri.equals(base(h.getLibvirtUri())))
+                    .findFirst();
+            if (named.isPresent() && byUri.map(h -> h != named.get()).orElse(true)) {
+                return no(
+                        ReasonCode.DESTINATION_NOT_ALLOWED,
+                        "destinationUri '" + printable(uri) + "' is not "
+                                + named.get().getHostId()
+                                + "'s registered libvirt URI " + named.get().getLibvirtUri()
+                                + " (leave it out: vmflow uses the registered one)");
+            }
+            if (byUri.isEmpty() && !policy.allowsForeign(uri)) {
+                return no(
+                        ReasonCode.DESTINATION_NOT_ALLOWED,
+                        "destinationUri '" + printable(uri) + "' is neither a registered host's libvirt URI nor one"
+                                + " of the foreign destinations this coordinator allows (an operator lists them in "
+                                + DestinationPolicy.FOREIGN_KEY + ")");
+            }
+            dest = dest.or(() -> byUri);
+        }
+        if (s.getMigrationUri() == null) {
+            return Optional.empty();
+        }
+        String address = migrationAddress(s.getMigrationUri());
+        if (unmanaged) {
+            dest = inventory.hosts().stream()
+                    .filter(h -> h != source && addressesOf(h).contains(address))
+                    .findFirst();
+            if (dest.isEmpty()) {
+                return no(
+                        ReasonCode.MIGRATION_URI_NOT_ALLOWED,
+                        "migrationUri '" + printable(s.getMigrationUri()) + "' names no registered host's migration"
+                                + " address: an unmanaged migration hands the guest's memory to whatever listens"
+                                + " there, so it may go only to a vmflow host other than the source (its"
+                                + " migrationAddresses are in `vmflow hosts`)");
+            }
+            return Optional.empty();
+        }
+        if (dest.isPresent() && !addressesOf(dest.get()).contains(address)) {
+            return no(
+                    ReasonCode.MIGRATION_URI_NOT_ALLOWED,
+                    "migrationUri '" + printable(s.getMigrationUri()) + "' is not an address of "
+                            + dest.get().getHostId() + " (its migration addresses and libvirt host: "
+                            + addressesOf(dest.get()) + ")");
+        }
+        if (dest.isEmpty() && s.getDestinationUri() != null && !address.equals(hostOf(s.getDestinationUri()))) {
+            return no(
+                    ReasonCode.MIGRATION_URI_NOT_ALLOWED,
+                    "migrationUri '" + printable(s.getMigrationUri()) + "' is not the address of the foreign"
+                            + " destination " + DestinationPolicy.withoutQuery(s.getDestinationUri()));
+        }
+        return Optional.empty();
+    }
+
+    /** Where a host can be reached for a migration stream: its migration addresses and its libvirt URI's host. */
+    private static List<String> addressesOf(HostState h) {
+        List<String> all = new ArrayList<>(h.getMigrationAddresses());
+        String libvirtHost = hostOf(h.getLibvirtUri());
+        if (libvirtHost != null && !libvirtHost.isEmpty()) {
+            all.add(libvirtHost);
+        }
+        return all;
+    }
+
+    private static String base(String libvirtUri) {
+        return libvirtUri == null ? "" : DestinationPolicy.withoutQuery(libvirtUri);
+    }
+
+    /** The host of a libvirt URI ({@code qemu+tcp://HOST[:PORT]/system}), without brackets. */
+    private static String hostOf(String libvirtUri) {
+        java.util.regex.Matcher m = LIBVIRT_URI.matcher(libvirtUri == null ? "" : libvirtUri);
+        if (!m.matches() || m.group(3) == null) {
+            return null;
+        }
+        return m.group(3).replace("[", "").replace("]", "");
+    }
+
+    /** The address of a hypervisor URI ({@code tcp://ADDRESS[:PORT]} or {@code tcp:ADDRESS}), without brackets. */
+    private static String migrationAddress(String migrationUri) {
+        java.util.regex.Matcher m = MIGRATION_URI.matcher(migrationUri);
+        return m.matches() ? m.group(2).replace("[", "").replace("]", "") : "";
     }
 
     /**

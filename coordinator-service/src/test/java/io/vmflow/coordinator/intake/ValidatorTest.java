@@ -10,7 +10,9 @@ import io.vmflow.avro.Reason;
 import io.vmflow.coordinator.inventory.Inventory;
 import io.vmflow.coordinator.planning.PlannerTest;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,11 +21,14 @@ class ValidatorTest {
 
     final Inventory inventory = new Inventory();
     Optional<String> active = Optional.empty();
-    final Validator v = new Validator(inventory, g -> active);
+    final Validator v = new Validator(
+            inventory,
+            new DestinationPolicy(List.of("qemu+tcp://10.0.0.*/system", "qemu+tcp://192.0.2.9/system"), Set.of("mode")),
+            g -> active);
 
     ValidatorTest() {
         inventory.update(PlannerTest.host("a", "x86_64", 4096, 0, Liveness.UP));
-        inventory.update(PlannerTest.host("b", "x86_64", 4096, 0, Liveness.UP));
+        inventory.update(PlannerTest.host("b", "x86_64", 4096, 0, Liveness.UP, "10.251.0.2"));
     }
 
     Optional<Reason> check(String id, MigrationSpec.Builder s) {
@@ -127,6 +132,67 @@ class ValidatorTest {
         assertThat(v.check(new MigrationRequest("r", edge.build(), "alice", "t", null, (int) b[0], Instant.EPOCH)))
                 .as("the bounds themselves pass")
                 .isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                // libvirt URI parameters that choose what the source runs or whom it trusts
+                "destination with command=|qemu+ssh://b/system?command=/tmp/x||URI_PARAMETER_NOT_ALLOWED",
+                "destination with socket=|qemu+tcp://b/system?socket=/run/x||URI_PARAMETER_NOT_ALLOWED",
+                "destination with no_verify=|qemu+tls://b/system?no_verify=1||URI_PARAMETER_NOT_ALLOWED",
+                "an allowed parameter|qemu+tcp://b/system?mode=direct||OK",
+                "a percent escape|qemu+tcp://b/system?mode=%64irect||MALFORMED_URI",
+                // destinations: registered hosts, or foreign ones the operator listed
+                "an unlisted foreign libvirt host|qemu+tcp://203.0.113.7/system||DESTINATION_NOT_ALLOWED",
+                "a listed foreign libvirt host|qemu+tcp://10.0.0.9/system||OK",
+                "the glob stays inside the host|qemu+tcp://10.0.0.9/evil/system||MALFORMED_URI",
+                "a registered host by URI|qemu+tcp://b/system||OK",
+                // migration URIs: an address of the destination
+                "stream to an address of b|qemu+tcp://b/system|tcp://10.251.0.2:49200|OK",
+                "stream elsewhere|qemu+tcp://b/system|tcp://198.51.100.4:49200|MIGRATION_URI_NOT_ALLOWED",
+                "stream to the listed foreign host|qemu+tcp://10.0.0.9/system|tcp://10.0.0.9:49200|OK",
+                "stream past the foreign host|qemu+tcp://10.0.0.9/system|tcp://10.0.0.10:49200|MIGRATION_URI_NOT_ALLOWED",
+            })
+    void peerToPeerDestinationsAreRegisteredHostsOrAllowedOnes(
+            String what, String uri, String migrationUri, String code) {
+        MigrationSpec.Builder s = ok().setDestinationHost(null)
+                .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                .setDestinationUri(uri)
+                .setMigrationUri(migrationUri);
+        assertThat(code("r", s)).as(what).isEqualTo(code);
+    }
+
+    @Test
+    void aNamedDestinationKeepsItsRegisteredUriAndAddresses() {
+        assertThat(code("r", ok().setDestinationUri("qemu+tcp://10.0.0.9/system")))
+                .as("host b named, another host's URI given")
+                .isEqualTo("DESTINATION_NOT_ALLOWED");
+        assertThat(code("r", ok().setDestinationUri("qemu+tcp://b/system"))).isEqualTo("OK");
+        assertThat(code("r", ok().setMigrationUri("tcp://b:49200")))
+                .as("b's libvirt host is one of its addresses")
+                .isEqualTo("OK");
+        assertThat(code("r", ok().setMigrationUri("tcp://a:49200")))
+                .as("the source's own address")
+                .isEqualTo("MIGRATION_URI_NOT_ALLOWED");
+        assertThat(code("r", ok().setSourceUri("qemu+tcp://a/system"))).isEqualTo("OK");
+        assertThat(code("r", ok().setSourceUri("qemu+tcp://b/system"))).isEqualTo("SOURCE_URI_MISMATCH");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "tcp://10.251.0.2:49200, OK",
+        "tcp://b:49200, OK",
+        "tcp://a:49200, MIGRATION_URI_NOT_ALLOWED",
+        "tcp://198.51.100.4:49200, MIGRATION_URI_NOT_ALLOWED",
+        "tcp://10.251.0.2:4444, PORT_OUT_OF_RANGE",
+    })
+    void anUnmanagedStreamGoesOnlyToAnotherRegisteredHostInsideItsPortRange(String uri, String code) {
+        MigrationSpec.Builder s = ok().setDestinationHost(null)
+                .setControlFlow(ControlFlow.UNMANAGED_DIRECT)
+                .setMigrationUri(uri);
+        assertThat(code("r", s)).isEqualTo(code);
     }
 
     @Test

@@ -18,6 +18,14 @@ public enum ReasonCode {
     MISSING_HYPERVISOR_URI,
     MALFORMED_URI,
     PORT_OUT_OF_RANGE,
+    /** A destinationUri that is neither a registered host's libvirt URI nor an allowed foreign destination. */
+    DESTINATION_NOT_ALLOWED,
+    /** A migrationUri whose address is not the destination's (for unmanaged: not a registered host's). */
+    MIGRATION_URI_NOT_ALLOWED,
+    /** A libvirt URI query parameter (command=, socket=, no_verify=, ...) that is not on the allowlist. */
+    URI_PARAMETER_NOT_ALLOWED,
+    /** A sourceUri that is not the source host's registered libvirt URI. */
+    SOURCE_URI_MISMATCH,
     /** A number outside its documented bounds (Validator.BOUNDS), or a text longer than its limit. */
     VALUE_OUT_OF_RANGE,
     CONFLICTING_FLAGS,
