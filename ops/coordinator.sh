@@ -15,10 +15,13 @@ case "${1:-}" in
       say "coordinator already running (pid $(cat "$DIR/coordinator.pid"))"
       exit 0
     fi
+    # the HTTP API trusts tokens signed with this stack's key ($VMFLOW_HOME/auth, made once)
+    vmflow_cli_ready
+    vmflow_cli token --init
     say "starting the coordinator (log $DIR/coordinator.log)"
     start_service "the coordinator" "$DIR/coordinator" coordinator-service io.vmflow.coordinator.Main \
       "http://127.0.0.1:9081/ready" VMFLOW_COORDINATOR_ID="${VMFLOW_COORDINATOR_ID:-coordinator-1}" \
-      VMFLOW_COORDINATOR_HTTP=127.0.0.1:8080
+      VMFLOW_COORDINATOR_HTTP=127.0.0.1:8080 VMFLOW_COORDINATOR_JWT_KEYS="$VMFLOW_HOME/auth/jwt-keys.pem"
     ;;
   down)
     stop_pidfile "$DIR/coordinator.pid" "the coordinator"

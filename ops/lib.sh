@@ -107,5 +107,5 @@ vmflow_cli_ready() {
 }
 
 vmflow_cli() {
-  java -cp "$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar:$VMFLOW_ROOT/ops/target/lib/*" io.vmflow.ops.cli.VmflowCli "$@"
+  VMFLOW_HOME="$VMFLOW_HOME" java -cp "$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar:$VMFLOW_ROOT/ops/target/lib/*" io.vmflow.ops.cli.VmflowCli "$@"
 }

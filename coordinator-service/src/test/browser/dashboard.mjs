@@ -1,14 +1,15 @@
 // Drives the coordinator's live dashboard in a real browser (Debian's Chromium through playwright-core):
 // opens the page, starts a migration through the HTTP API while watching, records every phase the
 // page shows for it, waits until the page shows it SUCCEEDED, and keeps a screenshot.
-//   node dashboard.mjs BASE_URL GUEST SOURCE DESTINATION SCREENSHOT.png
-// Prints one JSON line {migrationId, phasesSeen, timeline} and exits 0; on any failure it prints why
+//   node dashboard.mjs BASE_URL GUEST SOURCE DESTINATION SCREENSHOT.png VIEWER_TOKEN OPERATOR_TOKEN
+// The page without a token asks for one; with a viewer's it goes live; the migration is requested with
+// an operator's. Prints one JSON line {migrationId, phasesSeen, timeline} and exits 0; on any failure it prints why
 // (with a screenshot of the page as it was) and exits 1.
 import { chromium } from "playwright-core";
 
-const [base, guest, source, destination, screenshot] = process.argv.slice(2);
-if (!screenshot) {
-  console.error("usage: node dashboard.mjs BASE_URL GUEST SOURCE DESTINATION SCREENSHOT.png");
+const [base, guest, source, destination, screenshot, viewer, operator] = process.argv.slice(2);
+if (!operator) {
+  console.error("usage: node dashboard.mjs BASE_URL GUEST SOURCE DESTINATION SCREENSHOT.png VIEWER_TOKEN OPERATOR_TOKEN");
   process.exit(2);
 }
 
@@ -21,6 +22,10 @@ const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
 page.on("pageerror", e => console.error("page error:", e.message));
 try {
   await page.goto(base + "/dashboard");
+  await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("sign-in needed"), null,
+    { timeout: 30_000 });
+  await page.goto(base + "/dashboard#token=" + encodeURIComponent(viewer));
+  await page.reload(); // a fragment change alone does not load the page again
   await page.waitForFunction(() => document.getElementById("status").textContent === "live", null,
     { timeout: 30_000 });
 
@@ -37,7 +42,7 @@ try {
 
   const response = await fetch(base + "/migrations", {
     method: "POST",
-    headers: { "Content-Type": "application/json", "X-Vmflow-Principal": "browser-test" },
+    headers: { "Content-Type": "application/json", Authorization: "Bearer " + operator },
     body: JSON.stringify({ guest, sourceHost: source, destinationHost: destination,
       controlFlow: "MANAGED_PEER_TO_PEER", reason: "dashboard browser test" }),
   });

@@ -9,6 +9,7 @@ import io.vmflow.coordinator.config.CoordinatorConfig;
 import io.vmflow.coordinator.engine.ClusterView;
 import io.vmflow.coordinator.engine.Engine;
 import io.vmflow.coordinator.engine.EventIndex;
+import io.vmflow.coordinator.http.Access;
 import io.vmflow.coordinator.http.Dashboard;
 import io.vmflow.coordinator.http.HttpApi;
 import io.vmflow.coordinator.inventory.Inventory;
@@ -122,8 +123,20 @@ public final class Coordinator implements AutoCloseable {
                     .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                     .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
                     .build();
+            if (config.httpTokens() == null) {
+                LOG.warn(
+                        "HTTP API AUTHENTICATION IS OFF (VMFLOW_COORDINATOR_HTTP_AUTH=off): anyone who reaches {} can"
+                                + " migrate, cancel and read every guest's migrations; for development only",
+                        config.http());
+            }
             http = new HttpApi(
-                    vertx, engine, events, apiProducer, wire, new Dashboard(config, engine, inventory, events, relays));
+                    vertx,
+                    engine,
+                    events,
+                    apiProducer,
+                    wire,
+                    new Dashboard(config, engine, inventory, events, relays),
+                    new Access(config.httpTokens()));
             String[] hp = config.http().split(":");
             try {
                 httpPort = http.start(hp[0], Integer.parseInt(hp[1]));

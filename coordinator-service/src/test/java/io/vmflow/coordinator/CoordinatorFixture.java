@@ -11,6 +11,7 @@ import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.auth.TestTokens;
 import io.vmflow.testsupport.hosts.TestHost;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,6 +72,7 @@ final class CoordinatorFixture implements AutoCloseable {
                 "127.0.0.1:0",
                 "VMFLOW_COORDINATOR_MANAGEMENT",
                 "127.0.0.1:0"));
+        env.putAll(TestTokens.coordinatorEnv());
         env.putAll(coordinatorEnv);
         return new Coordinator(CoordinatorConfig.from(env, Endpoints.fromEnvironment())).start();
     }

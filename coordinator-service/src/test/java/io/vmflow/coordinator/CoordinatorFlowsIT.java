@@ -12,6 +12,7 @@ import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.auth.TestTokens;
 import io.vmflow.testsupport.hosts.TestGuest;
 import java.time.Duration;
 import java.time.Instant;
@@ -167,11 +168,22 @@ class CoordinatorFlowsIT {
 
     static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
 
+    /** A call as it-alice, an operator. */
     static java.net.http.HttpResponse<String> http(String method, String path, String body) throws Exception {
+        return http(method, path, body, TestTokens.bearer("it-alice", "operator"), "application/json");
+    }
+
+    /** A call with this Authorization header (or none) and this Content-Type (or none). */
+    static java.net.http.HttpResponse<String> http(
+            String method, String path, String body, String authorization, String contentType) throws Exception {
         var b = java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + coordinator.httpPort() + path))
-                .header("X-Vmflow-Principal", "it-alice")
-                .header("Content-Type", "application/json");
+                java.net.URI.create("http://127.0.0.1:" + coordinator.httpPort() + path));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
         b.method(
                 method,
                 body == null
@@ -387,6 +399,83 @@ class CoordinatorFlowsIT {
         } finally {
             g.remove(agents.hostA);
         }
+    }
+
+    /**
+     * The API as an attacker meets it: no token, an expired one, one signed by another key, a viewer's
+     * token on a write, a cross-site form POST, an operator cancelling someone else's migration: each
+     * refused with its status and a body that says why, none echoing the token.
+     */
+    @Test
+    void onlyAuthenticatedAndAuthorisedCallersGetThrough() throws Exception {
+        String body =
+                "{\"guest\":\"nope-" + UUID.randomUUID().toString().substring(0, 6) + "\",\"sourceHost\":\"hostA\"}";
+        var none = http("POST", "/migrations", body, null, "application/json");
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(none.body()).contains("UNAUTHENTICATED").contains("bearer token");
+
+        com.fasterxml.jackson.databind.node.ObjectNode claims = new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode()
+                .put("iss", TestTokens.ISSUER)
+                .put("aud", "vmflow")
+                .put("sub", "it-alice")
+                .put("exp", java.time.Instant.now().minusSeconds(600).getEpochSecond());
+        claims.putArray("roles").add("admin");
+        String expired = io.vmflow.runtime.security.Jwt.sign(TestTokens.signingKey(), claims);
+        var late = http("GET", "/migrations", null, "Bearer " + expired, null);
+        assertThat(late.statusCode()).isEqualTo(401);
+        assertThat(late.body()).contains("expired").doesNotContain(expired);
+
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        String foreign = io.vmflow.runtime.security.Jwt.sign(
+                g.generateKeyPair().getPrivate(),
+                TestTokens.ISSUER,
+                "vmflow",
+                "mallory",
+                List.of("admin"),
+                java.time.Instant.now(),
+                Duration.ofMinutes(5));
+        var forged = http("GET", "/migrations", null, "Bearer " + foreign, null);
+        assertThat(forged.statusCode()).isEqualTo(401);
+        assertThat(forged.body()).contains("does not verify");
+        assertThat(http("GET", "/dashboard/board", null, null, null).statusCode())
+                .isEqualTo(401);
+        assertThat(http("GET", "/dashboard", null, null, null).statusCode())
+                .as("the page itself holds no data")
+                .isEqualTo(200);
+
+        String viewer = TestTokens.bearer("it-viewer", "viewer");
+        assertThat(http("GET", "/migrations", null, viewer, null).statusCode()).isEqualTo(200);
+        var viewerWrites = http("POST", "/migrations", body, viewer, "application/json");
+        assertThat(viewerWrites.statusCode()).isEqualTo(403);
+        assertThat(viewerWrites.body()).contains("FORBIDDEN").contains("operator");
+
+        String alice = TestTokens.bearer("it-alice", "operator");
+        for (String type : List.of("application/x-www-form-urlencoded", "text/plain", "multipart/form-data")) {
+            var form = http("POST", "/migrations", body, alice, type);
+            assertThat(form.statusCode()).as(type).isEqualTo(415);
+            assertThat(form.body()).contains("application/json");
+        }
+
+        var created = http("POST", "/migrations", body, alice, "application/json; charset=utf-8");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(202);
+        String id = new io.vertx.core.json.JsonObject(created.body()).getString("migrationId");
+        MigrationEvent rejected = events.awaitFinal(id, Duration.ofMinutes(1));
+        assertThat(rejected.getPrincipal())
+                .as("the token's subject, not a header")
+                .isEqualTo("it-alice");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> http("GET", "/migrations/" + id, null).statusCode() == 200);
+        var bob = http("POST", "/migrations/" + id + "/cancel", null, TestTokens.bearer("it-bob", "operator"), null);
+        assertThat(bob.statusCode()).isEqualTo(403);
+        assertThat(bob.body()).contains("its own migrations").contains("it-alice");
+        var admin = http("POST", "/migrations/" + id + "/cancel", null, TestTokens.bearer("it-root", "admin"), null);
+        assertThat(admin.statusCode())
+                .as("an admin passes; the migration already ended")
+                .isEqualTo(409);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.vmflow.coordinator;
 
 import static org.awaitility.Awaitility.await;
 
+import io.vmflow.testsupport.auth.TestTokens;
 import io.vmflow.testsupport.process.ServiceProcess;
 import java.io.IOException;
 import java.time.Duration;
@@ -22,7 +23,10 @@ final class CoordinatorProcess implements AutoCloseable {
 
     static CoordinatorProcess start(Map<String, String> env) throws IOException {
         String id = env.getOrDefault("VMFLOW_COORDINATOR_ID", "coordinator");
-        return new CoordinatorProcess(ServiceProcess.startService("coordinator " + id, Main.class, env, "restored"));
+        Map<String, String> withTokens = new java.util.HashMap<>(TestTokens.coordinatorEnv());
+        withTokens.putAll(env);
+        return new CoordinatorProcess(
+                ServiceProcess.startService("coordinator " + id, Main.class, withTokens, "restored"));
     }
 
     /** Starts it again after {@link #killHard()}, with the same configuration and log. */
@@ -55,6 +59,7 @@ final class CoordinatorProcess implements AutoCloseable {
                     var response = HTTP.send(
                             java.net.http.HttpRequest.newBuilder(
                                             java.net.URI.create("http://127.0.0.1:" + m.group(1) + "/dashboard/board"))
+                                    .header("Authorization", TestTokens.bearer("it-viewer", "viewer"))
                                     .build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString());
                     var hosts = new io.vertx.core.json.JsonObject(response.body()).getJsonArray("hosts");

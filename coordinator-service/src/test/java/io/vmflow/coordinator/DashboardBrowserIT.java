@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import io.vmflow.avro.Phase;
 import io.vmflow.runtime.NodeProgram;
 import io.vmflow.testsupport.GrafanaDashboards;
+import io.vmflow.testsupport.auth.TestTokens;
 import io.vmflow.testsupport.hosts.TestGuest;
 import java.io.IOException;
 import java.net.URI;
@@ -68,7 +69,9 @@ class DashboardBrowserIT {
                             guest.name(),
                             "hostA",
                             "hostB",
-                            screenshot.toAbsolutePath().toString()),
+                            screenshot.toAbsolutePath().toString(),
+                            TestTokens.token("it-dashboard-viewer", "viewer"),
+                            TestTokens.token("it-dashboard-operator", "operator")),
                     Duration.ofMinutes(5));
 
             System.out.println("browser test: " + run.output());

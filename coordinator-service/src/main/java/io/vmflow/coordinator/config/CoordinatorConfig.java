@@ -2,6 +2,7 @@ package io.vmflow.coordinator.config;
 
 import io.vmflow.coordinator.intake.DestinationPolicy;
 import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.security.Jwt;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.Set;
  * @param http             host:port of the HTTP API, or null when off
  * @param management       host:port of /health, /ready and /metrics, or null when off
  * @param destinations     where a request may send a guest besides the registered hosts
+ * @param httpTokens       how the HTTP API verifies bearer tokens, or null when its authentication is off
  * @param endpoints        Kafka and the registry
  */
 public record CoordinatorConfig(
@@ -40,6 +42,7 @@ public record CoordinatorConfig(
         String http,
         String management,
         DestinationPolicy destinations,
+        Jwt.Verifier httpTokens,
         Endpoints endpoints) {
 
     private static final Set<String> KEYS = Set.of(
@@ -54,7 +57,12 @@ public record CoordinatorConfig(
             "VMFLOW_COORDINATOR_HTTP",
             "VMFLOW_COORDINATOR_MANAGEMENT",
             DestinationPolicy.FOREIGN_KEY,
-            DestinationPolicy.PARAMETERS_KEY);
+            DestinationPolicy.PARAMETERS_KEY,
+            "VMFLOW_COORDINATOR_HTTP_AUTH",
+            "VMFLOW_COORDINATOR_JWT_KEYS",
+            "VMFLOW_COORDINATOR_JWT_ISSUER",
+            "VMFLOW_COORDINATOR_JWT_AUDIENCE",
+            "VMFLOW_COORDINATOR_JWT_ROLES_CLAIM");
 
     public CoordinatorConfig {
         if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
@@ -88,6 +96,9 @@ public record CoordinatorConfig(
                     throw new IllegalArgumentException("unknown configuration key " + k + "; known: " + KEYS);
                 });
         long ttl = number(env, "VMFLOW_COORDINATOR_LEASE_TTL_MS", 6000);
+        String http = "off".equals(env.get("VMFLOW_COORDINATOR_HTTP"))
+                ? null
+                : env.getOrDefault("VMFLOW_COORDINATOR_HTTP", "127.0.0.1:8080");
         return new CoordinatorConfig(
                 env.getOrDefault("VMFLOW_COORDINATOR_ID", "coordinator-" + hostname()),
                 (int) number(env, "VMFLOW_COORDINATOR_OUTBOUND_LIMIT", 2),
@@ -98,14 +109,45 @@ public record CoordinatorConfig(
                 Duration.ofMillis(number(env, "VMFLOW_COORDINATOR_LEASE_GRACE_MS", 10000)),
                 Duration.ofMillis(number(env, "VMFLOW_COORDINATOR_STEP_TIMEOUT_MS", 120_000)),
                 Duration.ofMillis(number(env, "VMFLOW_COORDINATOR_QUEUE_TIMEOUT_MS", 3_600_000)),
-                "off".equals(env.get("VMFLOW_COORDINATOR_HTTP"))
-                        ? null
-                        : env.getOrDefault("VMFLOW_COORDINATOR_HTTP", "127.0.0.1:8080"),
+                http,
                 "off".equals(env.get("VMFLOW_COORDINATOR_MANAGEMENT"))
                         ? null
                         : env.getOrDefault("VMFLOW_COORDINATOR_MANAGEMENT", "127.0.0.1:9081"),
                 DestinationPolicy.from(env),
+                http == null ? null : httpTokens(env),
                 endpoints);
+    }
+
+    /**
+     * The HTTP API's token verifier: the keys of VMFLOW_COORDINATOR_JWT_KEYS (PEM or JWKS), the audience
+     * (default vmflow), the issuer when given; null only when VMFLOW_COORDINATOR_HTTP_AUTH=off.
+     */
+    static Jwt.Verifier httpTokens(Map<String, String> env) {
+        String mode = env.getOrDefault("VMFLOW_COORDINATOR_HTTP_AUTH", "jwt");
+        if (mode.equals("off")) {
+            return null;
+        }
+        if (!mode.equals("jwt")) {
+            throw new IllegalArgumentException("VMFLOW_COORDINATOR_HTTP_AUTH must be 'jwt' (the default) or 'off'");
+        }
+        String keys = env.get("VMFLOW_COORDINATOR_JWT_KEYS");
+        if (keys == null || keys.isBlank()) {
+            throw new IllegalArgumentException("the HTTP API needs the keys that verify its bearer tokens: set"
+                    + " VMFLOW_COORDINATOR_JWT_KEYS to a PEM or JWKS file (your identity provider's keys, or those"
+                    + " `vmflow token --init` writes), or VMFLOW_COORDINATOR_HTTP=off; for development only,"
+                    + " VMFLOW_COORDINATOR_HTTP_AUTH=off");
+        }
+        try {
+            return new Jwt.Verifier(
+                    Jwt.readKeys(java.nio.file.Path.of(keys)),
+                    env.get("VMFLOW_COORDINATOR_JWT_ISSUER"),
+                    env.getOrDefault("VMFLOW_COORDINATOR_JWT_AUDIENCE", "vmflow"),
+                    env.getOrDefault("VMFLOW_COORDINATOR_JWT_ROLES_CLAIM", "roles"));
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException(
+                    "VMFLOW_COORDINATOR_JWT_KEYS: cannot read verification keys from " + keys + ": " + e.getMessage(),
+                    e);
+        }
     }
 
     public Map<String, Object> describe() {
@@ -117,6 +159,15 @@ public record CoordinatorConfig(
         m.put("http", http == null ? "off" : http);
         m.put("management", management == null ? "off" : management);
         m.put("destinations", destinations.describe());
+        m.put(
+                "http auth",
+                http == null
+                        ? "-"
+                        : httpTokens == null
+                                ? "OFF (development only)"
+                                : "bearer JWT: " + httpTokens.keys().size() + " key(s), audience "
+                                        + httpTokens.audience() + ", issuer "
+                                        + (httpTokens.issuer() == null ? "any" : httpTokens.issuer()));
         m.put("kafka", endpoints.bootstrapServers());
         m.put("registry", endpoints.registryUrl());
         return m;

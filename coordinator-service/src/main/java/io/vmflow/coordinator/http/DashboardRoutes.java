@@ -15,21 +15,26 @@ final class DashboardRoutes {
     private final Dashboard dashboard;
     private final String page;
     private final AtomicInteger streams = new AtomicInteger();
+    private final Access access;
 
-    DashboardRoutes(Vertx vertx, Dashboard dashboard, String page) {
+    DashboardRoutes(Vertx vertx, Dashboard dashboard, String page, Access access) {
+        this.access = access;
         this.vertx = vertx;
         this.dashboard = dashboard;
         this.page = page;
     }
 
+    /** The page is static and public (it holds no data); what it shows needs a viewer's token. */
     void mount(Router r) {
         r.get("/dashboard")
                 .handler(c -> c.response()
                         .putHeader("Content-Type", "text/html; charset=utf-8")
                         .putHeader("Cache-Control", "no-cache")
                         .end(page));
-        r.get("/dashboard/board").handler(c -> HttpApi.json(c, 200, Dashboard.stamped(dashboard.board())));
-        r.get("/dashboard/stream").handler(this::stream);
+        r.get("/dashboard/board")
+                .handler(access.require(Access.Role.VIEWER))
+                .handler(c -> HttpApi.json(c, 200, Dashboard.stamped(dashboard.board())));
+        r.get("/dashboard/stream").handler(access.require(Access.Role.VIEWER)).handler(this::stream);
     }
 
     /**

@@ -33,14 +33,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * The coordinator's HTTP API (Vert.x Web), described by {@code /openapi.yaml}. A create or a cancel
  * becomes the same record a Kafka producer would write, and the call returns at once with the
  * migration id (202); what happens then is in the migration's state and events. Kafka and registry
- * calls run on Vert.x's worker pool, never on the event loop. The caller's identity comes from the
- * {@code X-Vmflow-Principal} header, set by whatever authenticates in front of the API.
+ * calls run on Vert.x's worker pool, never on the event loop. Every call but {@code /openapi.yaml} and
+ * the dashboard's page needs a bearer token ({@link Access}); the principal of a request or a cancel is
+ * the token's subject. A body must be sent as {@code application/json}: an HTML form cannot post one.
  */
 public final class HttpApi implements AutoCloseable {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpApi.class);
-
-    public static final String PRINCIPAL_HEADER = "X-Vmflow-Principal";
 
     private final Vertx vertx;
     private final Engine engine;
@@ -49,6 +48,7 @@ public final class HttpApi implements AutoCloseable {
     private final WireFormat wire;
     private final DashboardRoutes dashboard;
     private final String openapi;
+    private final Access access;
     private HttpServer server;
     private RequestSchema schema;
 
@@ -58,8 +58,10 @@ public final class HttpApi implements AutoCloseable {
             EventIndex events,
             Producer<String, byte[]> producer,
             WireFormat wire,
-            Dashboard dashboard) {
-        this.dashboard = new DashboardRoutes(vertx, dashboard, resource("/dashboard/index.html"));
+            Dashboard dashboard,
+            Access access) {
+        this.access = access;
+        this.dashboard = new DashboardRoutes(vertx, dashboard, resource("/dashboard/index.html"), access);
         this.vertx = vertx;
         this.engine = engine;
         this.events = events;
@@ -81,11 +83,16 @@ public final class HttpApi implements AutoCloseable {
         schema = RequestSchema.load(vertx);
         Router r = Router.router(vertx);
         r.route().handler(BodyHandler.create().setBodyLimit(64 * 1024));
-        r.post("/migrations").handler(this::create);
-        r.get("/migrations").handler(this::list);
-        r.get("/migrations/:id").handler(this::get);
-        r.post("/migrations/:id/cancel").handler(this::cancel);
-        r.get("/migrations/:id/events").handler(this::events);
+        r.post().handler(HttpApi::jsonBodiesOnly);
+        r.post("/migrations").handler(access.require(Access.Role.OPERATOR)).handler(this::create);
+        r.get("/migrations").handler(access.require(Access.Role.VIEWER)).handler(this::list);
+        r.get("/migrations/:id").handler(access.require(Access.Role.VIEWER)).handler(this::get);
+        r.post("/migrations/:id/cancel")
+                .handler(access.require(Access.Role.OPERATOR))
+                .handler(this::cancel);
+        r.get("/migrations/:id/events")
+                .handler(access.require(Access.Role.VIEWER))
+                .handler(this::events);
         r.get("/openapi.yaml")
                 .handler(c -> c.response()
                         .putHeader("Content-Type", "application/yaml")
@@ -118,7 +125,7 @@ public final class HttpApi implements AutoCloseable {
             error(c, 400, ReasonCode.INVALID_REQUEST.name(), problems.get() + " (the schema: GET /openapi.yaml)");
             return;
         }
-        MigrationRequest request = RequestJson.request(body, principal(c));
+        MigrationRequest request = RequestJson.request(body, Access.caller(c).principal());
         String id = request.getRequestId();
         blocking(() -> send(
                         TopicCatalogue.MIGRATION_REQUESTS.name(),
@@ -179,6 +186,17 @@ public final class HttpApi implements AutoCloseable {
             error(c, 404, ReasonCode.UNKNOWN_MIGRATION.name(), "no migration " + id + " to cancel");
             return;
         }
+        Access.Caller caller = Access.caller(c);
+        if (caller.role() != Access.Role.ADMIN
+                && !caller.principal().equals(v.get().principal())) {
+            error(
+                    c,
+                    403,
+                    "FORBIDDEN",
+                    caller.principal() + " may cancel its own migrations; " + id + " was asked for by "
+                            + v.get().principal() + " (an admin may cancel any)");
+            return;
+        }
         if (v.get().phase().isFinal()) {
             error(c, 409, "ALREADY_ENDED", id + " already ended " + v.get().phase());
             return;
@@ -197,7 +215,11 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         CancelRequest cancel = new CancelRequest(
-                "cancel-" + UUID.randomUUID().toString().substring(0, 8), id, principal(c), reason, Instant.now());
+                "cancel-" + UUID.randomUUID().toString().substring(0, 8),
+                id,
+                caller.principal(),
+                reason,
+                Instant.now());
         blocking(() -> send(
                         TopicCatalogue.CANCEL_REQUESTS.name(),
                         id,
@@ -237,12 +259,23 @@ public final class HttpApi implements AutoCloseable {
                 .put("figures", RequestJson.figures(v.lastFigures()));
     }
 
-    private static String principal(RoutingContext c) {
-        String p = c.request().getHeader(PRINCIPAL_HEADER);
-        if (p == null || p.isBlank() || p.length() > 200) {
-            return "anonymous@" + c.request().remoteAddress().hostAddress();
+    /**
+     * A POST with a body must declare it {@code application/json}: a cross-site HTML form can only send
+     * form encodings or text/plain, so it is refused before anything is parsed (415).
+     */
+    private static void jsonBodiesOnly(RoutingContext c) {
+        String type = c.request().getHeader("Content-Type");
+        boolean hasBody = c.body() != null && c.body().length() > 0;
+        boolean json = type != null && type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?");
+        if (hasBody && !json) {
+            error(
+                    c,
+                    415,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "send the body as Content-Type: application/json (got " + (type == null ? "none" : type) + ")");
+            return;
         }
-        return p.replaceAll("\\p{Cntrl}", "?");
+        c.next();
     }
 
     private void send(String topic, String key, byte[] value) throws Exception {

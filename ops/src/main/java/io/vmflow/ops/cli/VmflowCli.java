@@ -25,7 +25,8 @@ import picocli.CommandLine.Command;
             HostsCommand.class,
             ListCommand.class,
             ShowCommand.class,
-            ReleaseSchemasCommand.class
+            ReleaseSchemasCommand.class,
+            TokenCommand.class
         })
 public final class VmflowCli {
 
