@@ -256,7 +256,7 @@ class CrashMatrixIT {
             Map<Lane, String> ids = new EnumMap<>(Lane.class);
             Map<Lane, Instant> aimedAt = new EnumMap<>(Lane.class);
             Map<Lane, List<Phase>> kills = new EnumMap<>(Lane.class);
-            Map<Lane, Boolean> atSwitchover = new EnumMap<>(Lane.class);
+            Map<Lane, Boolean> atSwitchover = new java.util.concurrent.ConcurrentHashMap<>();
             for (Lane lane : lanes) {
                 String guest = guests.get(lane).name();
                 String id = request(lane.spec(guest, port));
@@ -266,11 +266,15 @@ class CrashMatrixIT {
                 await(lane + " reaching " + window)
                         .atMost(Duration.ofMinutes(2))
                         .pollInterval(Duration.ofMillis(20))
-                        .until(() -> reached(id, window)
-                                || window == Window.FINISHING && switchingOver(lane, guest)
-                                || finalEvent(id).isPresent());
+                        .until(() -> {
+                            if (window == Window.FINISHING && switchingOver(lane, guest)) {
+                                atSwitchover.put(lane, true);
+                                return true;
+                            }
+                            return reached(id, window) || finalEvent(id).isPresent();
+                        });
                 Instant at = Instant.now();
-                atSwitchover.put(lane, window == Window.FINISHING && switchingOver(lane, guest));
+                atSwitchover.putIfAbsent(lane, false);
                 aimedAt.put(lane, at);
                 ids.forEach((l, other) -> {
                     Phase p = phaseAt(other, at);

@@ -71,6 +71,12 @@ class UnmanagedDirectIT {
                     .as("%s", observed)
                     .containsEntry("hypervisorMigrationStatus", "completed");
             assertThat(observed.getFigures().getDowntimeMs()).isNotNull();
+            assertThat(h.reports.forCommand(handoff.getCommandId()))
+                    .as("QEMU's figures reported as progress while it migrated")
+                    .anySatisfy(r -> {
+                        assertThat(r.getKind()).isEqualTo(ReportKind.PROGRESS);
+                        assertThat(r.getFigures().getDataTotalBytes()).isPositive();
+                    });
 
             guest.assertHeartbeatIntact(h.hostB);
             assertThat(h.reports.forMigration(id))

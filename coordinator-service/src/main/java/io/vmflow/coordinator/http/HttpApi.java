@@ -82,8 +82,8 @@ public final class HttpApi implements AutoCloseable {
     public int start(String host, int port) throws Exception {
         schema = RequestSchema.load(vertx);
         Router r = Router.router(vertx);
+        r.post().handler(HttpApi::jsonBodiesOnly); // before any body is read or parsed
         r.route().handler(BodyHandler.create().setBodyLimit(64 * 1024));
-        r.post().handler(HttpApi::jsonBodiesOnly);
         r.post("/migrations").handler(access.require(Access.Role.OPERATOR)).handler(this::create);
         r.get("/migrations").handler(access.require(Access.Role.VIEWER)).handler(this::list);
         r.get("/migrations/:id").handler(access.require(Access.Role.VIEWER)).handler(this::get);
@@ -265,7 +265,9 @@ public final class HttpApi implements AutoCloseable {
      */
     private static void jsonBodiesOnly(RoutingContext c) {
         String type = c.request().getHeader("Content-Type");
-        boolean hasBody = c.body() != null && c.body().length() > 0;
+        String length = c.request().getHeader("Content-Length");
+        boolean hasBody = c.request().getHeader("Transfer-Encoding") != null
+                || length != null && !length.trim().equals("0");
         boolean json = type != null && type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?");
         if (hasBody && !json) {
             error(
