@@ -606,7 +606,14 @@ class CrashMatrixIT {
                             ", ", r.laterKills().stream().map(String::valueOf).toList());
             b.append(String.format(
                     "| %s | %s | %s | %s | %s | %s | %.1f | %s |%n",
-                    r.killed(), r.window(), r.lane(), r.atKill(), later, r.outcome(), r.seconds(), r.verdict()));
+                    r.killed(),
+                    r.window(),
+                    r.lane(),
+                    r.atKill() + (r.switchover() ? " (source paused: switchover)" : ""),
+                    later,
+                    r.outcome(),
+                    r.seconds(),
+                    r.verdict()));
         }
         return b.toString();
     }
