@@ -82,8 +82,7 @@ public final class Access {
                         .map(Role::named)
                         .flatMap(Optional::stream)
                         .toList();
-                Role best =
-                        roles.stream().reduce((a, b) -> a.includes(b) ? a : b).orElse(null);
+                Role best = roles.stream().max(Role::compareTo).orElse(null);
                 if (best == null || !best.includes(needed)) {
                     HttpApi.error(
                             c,

@@ -20,8 +20,9 @@ import java.util.regex.Pattern;
  * @param foreignDestinations glob patterns ({@code *} is any run of characters but '/') of libvirt URIs
  *     a peer-to-peer migration may name as its destination without a vmflow agent there
  * @param uriParameters the names of the query parameters a libvirt URI may carry
+ * @param globs the patterns compiled once (derived from foreignDestinations)
  */
-public record DestinationPolicy(List<String> foreignDestinations, Set<String> uriParameters) {
+public record DestinationPolicy(List<String> foreignDestinations, Set<String> uriParameters, List<Pattern> globs) {
 
     public static final String FOREIGN_KEY = "VMFLOW_COORDINATOR_FOREIGN_DESTINATIONS";
     public static final String PARAMETERS_KEY = "VMFLOW_COORDINATOR_URI_PARAMETERS";
@@ -29,8 +30,16 @@ public record DestinationPolicy(List<String> foreignDestinations, Set<String> ur
     /** Registered hosts only, and the {@code mode} parameter. */
     public static final DestinationPolicy REGISTERED_ONLY = new DestinationPolicy(List.of(), Set.of("mode"));
 
+    public DestinationPolicy(List<String> foreignDestinations, Set<String> uriParameters) {
+        this(
+                foreignDestinations,
+                uriParameters,
+                foreignDestinations.stream().map(DestinationPolicy::glob).toList());
+    }
+
     public DestinationPolicy {
         foreignDestinations = List.copyOf(foreignDestinations);
+        globs = List.copyOf(globs);
         uriParameters = Set.copyOf(uriParameters);
         for (String p : foreignDestinations) {
             if (!Validator.LIBVIRT_URI.matcher(p.replace("*", "x")).matches()) {

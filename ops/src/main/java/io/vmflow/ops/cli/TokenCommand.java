@@ -66,12 +66,7 @@ final class TokenCommand implements Callable<Integer> {
             Files.deleteIfExists(signing);
             Files.createFile(
                     signing, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(
-                    signing,
-                    "-----BEGIN PRIVATE KEY-----\n"
-                            + java.util.Base64.getMimeEncoder(64, "\n".getBytes())
-                                    .encodeToString(pair.getPrivate().getEncoded())
-                            + "\n-----END PRIVATE KEY-----\n");
+            Files.writeString(signing, Jwt.pem(pair.getPrivate()));
             Files.writeString(signing.resolveSibling("jwt-keys.pem"), Jwt.pem(pair.getPublic()));
             System.err.println("signing key " + signing + " (owner only) and verification key "
                     + signing.resolveSibling("jwt-keys.pem") + " (for VMFLOW_COORDINATOR_JWT_KEYS) created");

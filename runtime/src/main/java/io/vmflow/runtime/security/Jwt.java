@@ -206,6 +206,14 @@ public final class Jwt {
         }
     }
 
+    /** A private key as PKCS#8 PEM, as {@link #readPrivateKey} reads it. */
+    public static String pem(PrivateKey key) {
+        return "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(key.getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
+    }
+
     /** A public key as PEM. */
     public static String pem(PublicKey key) {
         return "-----BEGIN PUBLIC KEY-----\n"

@@ -137,12 +137,7 @@ class JwtTest {
         assertThat(Jwt.readKeys(file)).containsExactly(RSA.getPublic(), EC.getPublic());
 
         Path key = dir.resolve("signing.pem");
-        Files.writeString(
-                key,
-                "-----BEGIN PRIVATE KEY-----\n"
-                        + Base64.getMimeEncoder()
-                                .encodeToString(RSA.getPrivate().getEncoded())
-                        + "\n-----END PRIVATE KEY-----\n");
+        Files.writeString(key, Jwt.pem(RSA.getPrivate()));
         assertThat(Jwt.readPrivateKey(key)).isEqualTo(RSA.getPrivate());
         Files.writeString(dir.resolve("empty.pem"), "nothing here");
         assertThatThrownBy(() -> Jwt.readKeys(dir.resolve("empty.pem"))).hasMessageContaining("no RSA or EC");
