@@ -13,6 +13,7 @@ case "${1:-}" in
     require_java
     build_if_stale host-agent-service "the host agent"
     mkdir -p "$AGENTS_DIR"
+    grant_hosts
     port=9181
     found=0
     for props in "$VMFLOW_HOME"/hosts/*/host.properties; do
@@ -27,10 +28,10 @@ case "${1:-}" in
         if [ -f "$VMFLOW_HOME/relays/$id.endpoint" ]; then
           # this host runs a transport relay (ops/relays.sh): tunnelled migrations go through it
           relay_env=(VMFLOW_AGENT_RELAY_ENDPOINT="$(cat "$VMFLOW_HOME/relays/$id.endpoint")"
-                     VMFLOW_AGENT_RELAY_CERT="$VMFLOW_HOME/pki/$id.crt")
+                     VMFLOW_AGENT_RELAY_CERT="$VMFLOW_PKI/relay.$id/cert.pem")
         fi
         start_service "the agent of $id" "$AGENTS_DIR/$id" host-agent-service io.vmflow.agent.Main \
-          "http://127.0.0.1:$port/ready" "${relay_env[@]}" \
+          "http://127.0.0.1:$port/ready" "${relay_env[@]}" "$(kafka_principal agent "$id")" \
           VMFLOW_AGENT_HOST_ID="$id" \
           VMFLOW_AGENT_LIBVIRT_URI="$(sed -n 's/^libvirtUri=//p' "$props")" \
           VMFLOW_AGENT_MIGRATION_ADDRESSES="$(sed -n 's/^migrationAddress=//p' "$props")" \

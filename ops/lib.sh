@@ -6,6 +6,8 @@ VMFLOW_HOME="${VMFLOW_HOME:-$VMFLOW_ROOT/.vmflow}"
 VMFLOW_KAFKA_PORT="${VMFLOW_KAFKA_PORT:-9092}"
 VMFLOW_KAFKA_CONTROLLER_PORT="${VMFLOW_KAFKA_CONTROLLER_PORT:-$((VMFLOW_KAFKA_PORT + 1))}"
 VMFLOW_REGISTRY_PORT="${VMFLOW_REGISTRY_PORT:-8081}"
+# the local PKI (ops/pki.sh): the CA in $VMFLOW_PKI/ca, one directory per principal beside it
+VMFLOW_PKI="${VMFLOW_PKI:-$VMFLOW_HOME/pki}"
 
 say() { printf '[vmflow] %s\n' "$*" >&2; }
 die() { printf '[vmflow] error: %s\n' "$*" >&2; exit 1; }
@@ -106,6 +108,34 @@ vmflow_cli_ready() {
   fi
 }
 
+# kafka_principal ROLE NAME: the setting that makes a service speak to Kafka as that principal (its
+# certificate issued or renewed first), or the plaintext development switch when the stack runs so
+kafka_principal() {
+  if [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ]; then
+    echo "VMFLOW_KAFKA_PLAINTEXT=true"
+  else
+    "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue "$1" "$2" > /dev/null
+    echo "VMFLOW_KAFKA_TLS_DIR=$VMFLOW_PKI/$1.$2"
+  fi
+}
+
+# grant_hosts: the Kafka ACLs of every test host's agent and relay (vmflow setup --hosts, as the admin)
+grant_hosts() {
+  [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ] && return
+  local ids
+  ids=$(sed -n 's/^id=//p' "$VMFLOW_HOME"/hosts/*/host.properties 2> /dev/null | paste -sd, -)
+  [ -n "$ids" ] || return 0
+  vmflow_cli_ready
+  vmflow_cli setup --hosts "$ids" > /dev/null || die "granting the hosts' principals their ACLs failed"
+}
+
+# The command line speaks to Kafka as the local admin unless VMFLOW_KAFKA_TLS_DIR names another principal
 vmflow_cli() {
-  VMFLOW_HOME="$VMFLOW_HOME" java -cp "$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar:$VMFLOW_ROOT/ops/target/lib/*" io.vmflow.ops.cli.VmflowCli "$@"
+  local who=VMFLOW_KAFKA_PLAINTEXT=true
+  if [ -n "${VMFLOW_KAFKA_TLS_DIR:-}" ]; then
+    who="VMFLOW_KAFKA_TLS_DIR=$VMFLOW_KAFKA_TLS_DIR"
+  elif [ "${VMFLOW_KAFKA_PLAINTEXT:-}" != true ]; then
+    who="VMFLOW_KAFKA_TLS_DIR=$VMFLOW_PKI/admin.vmflow"
+  fi
+  env "$who" VMFLOW_HOME="$VMFLOW_HOME" java -cp "$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar:$VMFLOW_ROOT/ops/target/lib/*" io.vmflow.ops.cli.VmflowCli "$@"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts (or stops) one transport relay per test host made by ops/hosts/up.sh, each in its own JVM,
-# with a development CA and host certificates from ops/pki.sh under $VMFLOW_HOME/pki, logs in
+# with a development CA and relay certificates from ops/pki.sh under $VMFLOW_PKI, logs in
 # $VMFLOW_HOME/relays/<id>.log, management ports 9281, 9282, ... and TLS ports 7441, 7442, ...
 #   ops/relays.sh up | down
 # The relays run beside the test hosts (in the machine's own network namespace): each host's
@@ -12,13 +12,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RELAYS_DIR="$VMFLOW_HOME/relays"
-PKI_DIR="$VMFLOW_HOME/pki"
 
 case "${1:-}" in
   up)
     require_java
     build_if_stale transport-relay-service "the transport relay"
     mkdir -p "$RELAYS_DIR"
+    grant_hosts
     i=1
     found=0
     for props in "$VMFLOW_HOME"/hosts/*/host.properties; do
@@ -26,7 +26,7 @@ case "${1:-}" in
       found=1
       id=$(sed -n 's/^id=//p' "$props")
       dir=$(sed -n 's/^dir=//p' "$props")
-      "$VMFLOW_ROOT/ops/pki.sh" "$PKI_DIR" "$id=127.0.0.1"
+      "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue relay "$id" 127.0.0.1
       tls_port=$((7440 + i))
       mgmt_port=$((9280 + i))
       echo "127.0.0.1:$tls_port" > "$RELAYS_DIR/$id.endpoint"
@@ -40,7 +40,7 @@ case "${1:-}" in
           VMFLOW_RELAY_HOST_ID="$id" \
           VMFLOW_RELAY_LISTEN="127.0.0.1:$tls_port" \
           VMFLOW_RELAY_SOCKET_DIR="$dir/run/vmflow-relay" \
-          VMFLOW_RELAY_TLS_DIR="$PKI_DIR" \
+          VMFLOW_RELAY_TLS_DIR="$VMFLOW_PKI/relay.$id" "$(kafka_principal relay "$id")" \
           VMFLOW_RELAY_MANAGEMENT="127.0.0.1:$mgmt_port" \
           VMFLOW_RELAY_DRAIN_SECONDS="${VMFLOW_RELAY_DRAIN_SECONDS:-20}"
       fi

@@ -41,8 +41,11 @@ cleanup() {
 cleanup > /dev/null 2>&1 || true
 trap cleanup EXIT
 
-say "starting the test stack (Kafka $KAFKA_BOOTSTRAP_SERVERS, registry $SCHEMA_REGISTRY_URL)"
+say "starting the test stack (Kafka $KAFKA_BOOTSTRAP_SERVERS over mutual TLS, registry $SCHEMA_REGISTRY_URL)"
 "$VMFLOW_ROOT/ops/stack/up.sh"
+# the tests speak to Kafka as the stack's admin; each service they start, as its own principal
+# (test-support's TestPki), with its role's ACLs
+export VMFLOW_KAFKA_TLS_DIR="$VMFLOW_HOME/pki/admin.vmflow"
 say "starting two test hosts with a separate migration network (twice: the second run must find them up)"
 "$VMFLOW_ROOT/ops/hosts/up.sh" 2 --migration-network
 again="$("$VMFLOW_ROOT/ops/hosts/up.sh" 2 --migration-network 2>&1)"

@@ -66,10 +66,10 @@ usage_ns() { echo $(($(cat "$CG/cpuacct.usage") + $(cat "$CG_VM/cpuacct.usage"))
 listening() { ss -Htln "sport = :$1" | grep -q .; }
 wait_port() { for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.1; done; die "nothing listens on $1"; }
 
-"$VMFLOW_ROOT/ops/pki.sh" "$work/pki" hostA=127.0.0.1 hostB=127.0.0.1 > /dev/null
+"$VMFLOW_ROOT/ops/pki.sh" "$work/pki" hosts hostA=127.0.0.1 hostB=127.0.0.1 > /dev/null
 P=$work/pki
-cat "$P/hostA.crt" "$P/hostA.key" > "$P/hostA.pem"
-cat "$P/hostB.crt" "$P/hostB.key" > "$P/hostB.pem"
+cat "$P/relay.hostA/cert.pem" "$P/relay.hostA/key.pem" > "$P/hostA.pem"
+cat "$P/relay.hostB/cert.pem" "$P/relay.hostB/key.pem" > "$P/hostB.pem"
 
 # --- per-kind setup (long-running hops) and per-run hops ---
 setup_ssh() {
@@ -106,9 +106,9 @@ pid =
 client = yes
 accept = 127.0.0.1:$IN
 connect = 127.0.0.1:$MID
-cert = $P/hostA.crt
-key = $P/hostA.key
-CAfile = $P/ca.crt
+cert = $P/relay.hostA/cert.pem
+key = $P/relay.hostA/key.pem
+CAfile = $P/ca/ca.crt
 verifyChain = yes
 sslVersionMin = TLSv1.3
 ciphersuites = TLS_AES_128_GCM_SHA256
@@ -121,9 +121,9 @@ pid =
 [b]
 accept = 127.0.0.1:$MID
 connect = 127.0.0.1:$SINK
-cert = $P/hostB.crt
-key = $P/hostB.key
-CAfile = $P/ca.crt
+cert = $P/relay.hostB/cert.pem
+key = $P/relay.hostB/key.pem
+CAfile = $P/ca/ca.crt
 verifyChain = yes
 requireCert = yes
 sslVersionMin = TLSv1.3
@@ -156,9 +156,9 @@ per_run() { # KIND: hops that serve exactly one connection
       in_cg socat -b 131072 TCP-LISTEN:$IN,reuseaddr TCP:127.0.0.1:$MID
       wait_port $IN ;;
     socat-tls)
-      in_cg socat -b 131072 OPENSSL-LISTEN:$MID,reuseaddr,cert=$P/hostB.pem,cafile=$P/ca.crt,verify=1 TCP:127.0.0.1:$SINK
+      in_cg socat -b 131072 OPENSSL-LISTEN:$MID,reuseaddr,cert=$P/hostB.pem,cafile=$P/ca/ca.crt,verify=1 TCP:127.0.0.1:$SINK
       wait_port $MID
-      in_cg socat -b 131072 TCP-LISTEN:$IN,reuseaddr OPENSSL:127.0.0.1:$MID,cert=$P/hostA.pem,cafile=$P/ca.crt,verify=1,commonname=127.0.0.1
+      in_cg socat -b 131072 TCP-LISTEN:$IN,reuseaddr OPENSSL:127.0.0.1:$MID,cert=$P/hostA.pem,cafile=$P/ca/ca.crt,verify=1,commonname=127.0.0.1
       wait_port $IN ;;
     vmflow) # the pair opens one session per stream: wait until the last stream ended and the next session is open
       for _ in $(seq 1 300); do

@@ -26,6 +26,9 @@ if [ ! -f "$REGISTRY_JAR" ]; then
   mvn_cmd -f "$VMFLOW_ROOT/ops/stack/registry/pom.xml" package -DskipTests || die "could not build the schema registry"
 fi
 vmflow_cli_ready
+# the brokers' principal builder (io.vmflow.runtime.security.KafkaPrincipals) comes from this jar alone
+RUNTIME_JAR="$VMFLOW_ROOT/runtime/target/vmflow-runtime-0.1.0-SNAPSHOT.jar"
+[ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ] || "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue admin vmflow
 
 # --- Kafka -----------------------------------------------------------------------------------------
 # VMFLOW_KAFKA_BROKERS=3 starts a three-node KRaft cluster (each node a broker and a controller) on
@@ -70,15 +73,39 @@ start_kafka_node() {
   if port_open 127.0.0.1 "$port" || port_open 127.0.0.1 "$cport"; then
     die "port $port or $cport is taken by another program: stop it, or set VMFLOW_KAFKA_PORT"
   fi
+  if [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ]; then
+    listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+    security="listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT"
+    advertised="PLAINTEXT://127.0.0.1:$port"
+  else
+    # mutual TLS on every listener, the clients' principals from their vmflow certificates, and no
+    # access without an ACL (vmflow setup grants them); brokers and admins are super users
+    "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue broker "kafka-$n" 127.0.0.1
+    listeners="BROKER://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+    advertised="BROKER://127.0.0.1:$port"
+    security="listener.security.protocol.map=CONTROLLER:SSL,BROKER:SSL
+inter.broker.listener.name=BROKER
+ssl.client.auth=required
+ssl.protocol=TLSv1.3
+ssl.enabled.protocols=TLSv1.3
+ssl.keystore.type=PEM
+ssl.keystore.location=$VMFLOW_PKI/broker.kafka-$n/keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$VMFLOW_PKI/broker.kafka-$n/ca.crt
+principal.builder.class=io.vmflow.runtime.security.KafkaPrincipals
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:broker.kafka-1;User:broker.kafka-2;User:broker.kafka-3;User:admin.vmflow"
+  fi
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
+$security
 log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=false
@@ -107,7 +134,7 @@ logger.state.level=WARN
 PROPS
   if [ ! -f "$dir/data/meta.properties" ]; then
     say "formatting $name's storage in $dir/data"
-    java -Xmx256m -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+    java -Xmx256m -cp "$KAFKA_LIBS/*:$RUNTIME_JAR" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
       kafka.tools.StorageTool format -t "$cluster_id" \
       -c "$dir/server.properties" > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; die "formatting Kafka's storage failed"; }
   fi
@@ -115,7 +142,7 @@ PROPS
   : > "$dir/kafka.log"
   setsid nohup java -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dlog4j2.configurationFile="$dir/log4j2.properties" \
-    -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" > "$dir/kafka.out" 2>&1 < /dev/null &
+    -cp "$KAFKA_LIBS/*:$RUNTIME_JAR" kafka.Kafka "$dir/server.properties" > "$dir/kafka.out" 2>&1 < /dev/null &
   echo $! > "$dir/kafka.pid"
 }
 for n in $(seq 1 "$BROKERS"); do
@@ -150,11 +177,12 @@ wait_for 120 "the schema registry" "$REGISTRY_DIR/registry.log" "$REGISTRY_DIR/r
 export KAFKA_BOOTSTRAP_SERVERS="$bootstrap"
 export VMFLOW_KAFKA_REPLICATION_FACTOR="${VMFLOW_KAFKA_REPLICATION_FACTOR:-$copies}"
 export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
-vmflow_cli setup ${VMFLOW_HOSTS:+--hosts "$VMFLOW_HOSTS"} || die "setting up topics and schemas failed"
+vmflow_cli setup ${VMFLOW_HOSTS:+--hosts "$VMFLOW_HOSTS"} ${VMFLOW_GRANTS:+--grant "$VMFLOW_GRANTS"} || die "setting up topics and schemas failed"
 
 cat <<OUT
 vmflow stack is up
   KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS
+  Kafka security: $([ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ] && echo "PLAINTEXT (development switch)" || echo "mutual TLS; certificates in $VMFLOW_PKI, e.g. VMFLOW_KAFKA_TLS_DIR=$VMFLOW_PKI/admin.vmflow")
   VMFLOW_KAFKA_REPLICATION_FACTOR=$VMFLOW_KAFKA_REPLICATION_FACTOR  ($BROKERS broker(s); give the services the same)
   SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL
   data and logs: $VMFLOW_HOME

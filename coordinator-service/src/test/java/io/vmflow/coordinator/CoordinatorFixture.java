@@ -74,7 +74,9 @@ final class CoordinatorFixture implements AutoCloseable {
                 "127.0.0.1:0"));
         env.putAll(TestTokens.coordinatorEnv());
         env.putAll(coordinatorEnv);
-        return new Coordinator(CoordinatorConfig.from(env, Endpoints.fromEnvironment())).start();
+        return new Coordinator(
+                        CoordinatorConfig.from(env, io.vmflow.testsupport.TestPki.endpoints("coordinator", "it")))
+                .start();
     }
 
     /** Stops the coordinator and starts a new one with the same id (cold: nothing cached). */

@@ -24,6 +24,7 @@ final class CoordinatorProcess implements AutoCloseable {
     static CoordinatorProcess start(Map<String, String> env) throws IOException {
         String id = env.getOrDefault("VMFLOW_COORDINATOR_ID", "coordinator");
         Map<String, String> withTokens = new java.util.HashMap<>(TestTokens.coordinatorEnv());
+        withTokens.putAll(io.vmflow.testsupport.TestPki.kafkaEnv("coordinator", id.replaceAll("[^A-Za-z0-9_-]", "-")));
         withTokens.putAll(env);
         return new CoordinatorProcess(
                 ServiceProcess.startService("coordinator " + id, Main.class, withTokens, "restored"));

@@ -139,7 +139,13 @@ public final class HostAgent implements AutoCloseable {
                 loops,
                 deadLetters);
         this.tunnels = new Tunnels(
-                config.hostId(), config.endpoints(), producer, wire, relayKey(config), config.relaySocketDir(), loops);
+                config.hostId(),
+                config.endpoints(),
+                producer,
+                wire,
+                relayKey(config) == null ? null : () -> relayKey(config),
+                config.relaySocketDir(),
+                loops);
         UnmanagedHandoff unmanaged = new UnmanagedHandoff(hypervisor, reporter, scheduler, config.progressInterval());
         ProgressSampler progress = new ProgressSampler(hypervisor, reporter, scheduler, config.progressInterval());
         SourceSide source = new SourceSide(hypervisor, progress, leases, unmanaged, tunnels);

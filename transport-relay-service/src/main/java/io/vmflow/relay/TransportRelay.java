@@ -53,6 +53,7 @@ public final class TransportRelay implements AutoCloseable {
     private final ServiceMetrics metrics;
     private DecodingConsumer<TunnelSession> sessions;
     private final Loops loops;
+    private final Tls tls;
     private ManagementServer management;
     private int port;
 
@@ -71,10 +72,11 @@ public final class TransportRelay implements AutoCloseable {
         metrics.bind(producer);
         this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
         wire.prime(TopicCatalogue.FIXED); // a registry that dies later stops nothing
-        Tls tls = new Tls(
+        this.tls = new Tls(
                 config.caPath().toString(),
                 config.certPath().toString(),
-                config.keyPath().toString());
+                config.keyPath().toString(),
+                config.crlPath() == null ? null : config.crlPath().toString());
         this.relay = new Relay(
                 vertx,
                 tls,
@@ -130,7 +132,43 @@ public final class TransportRelay implements AutoCloseable {
                 vertx.isNativeTransportEnabled(),
                 TopicCatalogue.TUNNEL_SESSIONS.name());
         vertx.setPeriodic(60_000, t -> relay.forgetExpired());
+        watchTls();
         return this;
+    }
+
+    /**
+     * Every 10 s, whether the certificate, key, CA or revocation list changed (a rotation, a revocation);
+     * if so they are loaded again, without a restart: new connections use them, running streams go on.
+     */
+    private void watchTls() {
+        Map<String, Long> seen = new java.util.HashMap<>(modified());
+        vertx.setPeriodic(10_000, t -> {
+            Map<String, Long> now = modified();
+            if (now.equals(seen)) {
+                return;
+            }
+            seen.clear();
+            seen.putAll(now);
+            try {
+                feed.rotate(CredentialSeal.privateKey(config.keyPath()));
+            } catch (Exception e) {
+                LOG.error(
+                        "cannot read the rotated key {} (keeping the one loaded): {}", config.keyPath(), e.toString());
+                return;
+            }
+            relay.reloadTls()
+                    .onSuccess(ok -> LOG.info("TLS files changed; loaded again: {}", tls.files()))
+                    .onFailure(e ->
+                            LOG.error("TLS files changed but do not load (keeping the ones loaded): {}", e.toString()));
+        });
+    }
+
+    private Map<String, Long> modified() {
+        Map<String, Long> m = new java.util.HashMap<>();
+        for (String f : tls.files()) {
+            m.put(f, new java.io.File(f).lastModified());
+        }
+        return m;
     }
 
     /** Ready when the session loop beats. */

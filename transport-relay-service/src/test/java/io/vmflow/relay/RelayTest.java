@@ -72,13 +72,15 @@ class RelayTest {
         run(
                 Path.of("..", "ops", "pki.sh").toString(),
                 pki.toString(),
+                "hosts",
                 "hostA=127.0.0.1",
                 "hostB=127.0.0.1",
-                "hostC=127.0.0.1");
-        run(Path.of("..", "ops", "pki.sh").toString(), rogue.toString(), "hostA=127.0.0.1");
+                "hostC=127.0.0.1",
+                "hostE=127.0.0.1");
+        run(Path.of("..", "ops", "pki.sh").toString(), rogue.toString(), "hosts", "hostA=127.0.0.1");
         // a certificate from the right CA that expires at once (valid for 0 days)
         ProcessBuilder expiring = new ProcessBuilder(
-                        Path.of("..", "ops", "pki.sh").toString(), pki.toString(), "hostD=127.0.0.1")
+                        Path.of("..", "ops", "pki.sh").toString(), pki.toString(), "hosts", "hostD=127.0.0.1")
                 .inheritIO();
         expiring.environment().put("VMFLOW_PKI_DAYS", "0");
         assertThat(expiring.start().waitFor()).isZero();
@@ -103,7 +105,16 @@ class RelayTest {
                 .get(10, TimeUnit.SECONDS)
                 .actualPort();
         book = new SessionBook("hostB", Clock.systemUTC());
-        destination = new Relay(vertx, tls(pki, "hostB"), book, recording("destination"));
+        Tls b = tls(pki, "hostB");
+        destination = new Relay(
+                vertx,
+                new Tls(
+                        b.caPath(),
+                        b.certPath(),
+                        b.keyPath(),
+                        pki.resolve("crl.pem").toString()),
+                book,
+                recording("destination"));
         relayPort = destination
                 .listen("127.0.0.1", 0)
                 .toCompletionStage()
@@ -120,10 +131,16 @@ class RelayTest {
     }
 
     static Tls tls(Path dir, String host) {
+        return tls(dir, "relay", host);
+    }
+
+    /** A principal's TLS files from ops/pki.sh (ROLE.NAME/ca.crt, cert.pem, key.pem). */
+    static Tls tls(Path dir, String role, String name) {
+        Path p = dir.resolve(role + "." + name);
         return new Tls(
-                dir.resolve("ca.crt").toString(),
-                dir.resolve(host + ".crt").toString(),
-                dir.resolve(host + ".key").toString());
+                p.resolve("ca.crt").toString(),
+                p.resolve("cert.pem").toString(),
+                p.resolve("key.pem").toString());
     }
 
     /** Opens an outgoing session on the source relay; returns its loopback port. */
@@ -393,15 +410,38 @@ class RelayTest {
     }
 
     static NetClientOptions as(Path dir, String host) {
+        return as(dir.resolve("relay." + host));
+    }
+
+    /** A client with the key and certificate of a principal's directory. */
+    static NetClientOptions as(Path principal) {
         return new NetClientOptions()
                 .setSsl(true)
                 .setEnabledSecureTransportProtocols(Set.of("TLSv1.3"))
                 .setKeyCertOptions(new PemKeyCertOptions()
-                        .setCertPath(dir.resolve(host + ".crt").toString())
-                        .setKeyPath(dir.resolve(host + ".key").toString()))
-                .setTrustOptions(
-                        new PemTrustOptions().addCertPath(pki.resolve("ca.crt").toString()))
+                        .setCertPath(principal.resolve("cert.pem").toString())
+                        .setKeyPath(principal.resolve("key.pem").toString()))
+                .setTrustOptions(new PemTrustOptions()
+                        .addCertPath(pki.resolve("ca/ca.crt").toString()))
                 .setHostnameVerificationAlgorithm("HTTPS");
+    }
+
+    @Test
+    void aRevokedCertificateIsRefusedOnceTheRelayReloadsItsRevocationList() throws Exception {
+        String valid = openSession("hostE", Instant.now().plusSeconds(60));
+        Path kept = Files.createTempDirectory("revoked");
+        for (String f : List.of("cert.pem", "key.pem")) {
+            Files.copy(pki.resolve("relay.hostE").resolve(f), kept.resolve(f));
+        }
+        assertThat(hostileClient(as(kept), "VMFLOW/1 s-unknown secret\n"))
+                .as("before the revocation: TLS passes, the session is unknown")
+                .isEqualTo("REFUSED UNKNOWN_SESSION");
+        run(Path.of("..", "ops", "pki.sh").toString(), pki.toString(), "revoke", "relay.hostE");
+        destination.reloadTls().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(hostileClient(as(kept), "VMFLOW/1 " + valid + "\n")).isIn("", "HANDSHAKE_FAILED");
+        // the others' certificates still work
+        assertThat(hostileClient(as(pki, "hostA"), "VMFLOW/1 s-unknown secret\n"))
+                .isEqualTo("REFUSED UNKNOWN_SESSION");
     }
 
     @Test
@@ -420,11 +460,11 @@ class RelayTest {
                                 .setSsl(true)
                                 .setHostnameVerificationAlgorithm("HTTPS")
                                 .setTrustOptions(new PemTrustOptions()
-                                        .addCertPath(pki.resolve("ca.crt").toString())),
+                                        .addCertPath(pki.resolve("ca/ca.crt").toString())),
                         "VMFLOW/1 " + valid + "\n"));
         answers.put("certificate from another CA", hostileClient(as(rogue, "hostA"), "VMFLOW/1 " + valid + "\n"));
         await().until(() -> java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificates(Files.newInputStream(pki.resolve("hostD.crt")))
+                .generateCertificates(Files.newInputStream(pki.resolve("relay.hostD/cert.pem")))
                 .stream()
                 .allMatch(c ->
                         ((java.security.cert.X509Certificate) c).getNotAfter().before(new java.util.Date())));
@@ -437,6 +477,8 @@ class RelayTest {
         answers.put("right credential, wrong host", hostileClient(as(pki, "hostC"), "VMFLOW/1 " + forHostA + "\n"));
         answers.put("garbage", hostileClient(as(pki, "hostA"), "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "x".repeat(600)));
         answers.put("slow loris", hostileClient(as(pki, "hostA"), null));
+        answers.put(
+                "hostA's agent certificate", hostileClient(as(pki.resolve("agent.hostA")), "VMFLOW/1 " + valid + "\n"));
 
         assertThat(answers)
                 .containsEntry("no client certificate", "")
@@ -445,7 +487,8 @@ class RelayTest {
                 .containsEntry("expired session", "REFUSED EXPIRED")
                 .containsEntry("right credential, wrong host", "REFUSED WRONG_HOST")
                 .containsEntry("garbage", "REFUSED BAD_PREAMBLE")
-                .containsEntry("slow loris", "REFUSED PREAMBLE_TIMEOUT");
+                .containsEntry("slow loris", "REFUSED PREAMBLE_TIMEOUT")
+                .containsEntry("hostA's agent certificate", "REFUSED NO_CLIENT_CERTIFICATE");
         assertThat(answers.get("certificate from another CA")).isIn("", "HANDSHAKE_FAILED");
         assertThat(answers.get("expired certificate")).isIn("", "HANDSHAKE_FAILED");
         assertThat(answers.get("plaintext")).doesNotContain("REFUSED");
@@ -456,7 +499,8 @@ class RelayTest {
                         "EXPIRED",
                         "WRONG_HOST",
                         "BAD_PREAMBLE",
-                        "PREAMBLE_TIMEOUT");
+                        "PREAMBLE_TIMEOUT",
+                        "NO_CLIENT_CERTIFICATE");
         assertThat(sinkConnections.get()).as("the hypervisor saw nothing").isEqualTo(sinkBefore);
         assertThat(destination.streamsAccepted()).isEqualTo(acceptedBefore);
 

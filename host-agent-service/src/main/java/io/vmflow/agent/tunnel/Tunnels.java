@@ -50,7 +50,9 @@ public final class Tunnels implements AutoCloseable {
     private final String hostId;
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
-    private final PublicKey relayKey;
+    /** The relay certificate's key, read for each session: a rotated certificate counts at once. */
+    private final java.util.function.Supplier<PublicKey> relayKey;
+
     private final String socketDir;
     private final Map<String, Set<String>> opened = new ConcurrentHashMap<>();
     private final Map<String, String> failures = new ConcurrentHashMap<>();
@@ -61,7 +63,7 @@ public final class Tunnels implements AutoCloseable {
             Endpoints endpoints,
             Producer<String, byte[]> producer,
             WireFormat wire,
-            PublicKey relayKey,
+            java.util.function.Supplier<PublicKey> relayKey,
             String socketDir,
             Loops loops) {
         this.hostId = hostId;
@@ -136,7 +138,7 @@ public final class Tunnels implements AutoCloseable {
                 .setSourceListen(socket(sessionId))
                 .setDestinationTarget(socket(sessionId))
                 .setCredentialSha256(ByteBuffer.wrap(CredentialSeal.digest(credential)))
-                .setSealedCredential(ByteBuffer.wrap(CredentialSeal.seal(credential, relayKey, sessionId)))
+                .setSealedCredential(ByteBuffer.wrap(CredentialSeal.seal(credential, relayKey.get(), sessionId)))
                 .setExpiresAt(now.plus(SESSION_LIFETIME))
                 .setBandwidthBytesPerSecond(cap)
                 .setIssuedAt(now)

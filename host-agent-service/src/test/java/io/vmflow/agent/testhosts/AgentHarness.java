@@ -65,7 +65,7 @@ public final class AgentHarness implements AutoCloseable {
     }
 
     private AgentConfig config(TestHost h) {
-        return AgentConfig.from(environment(h), endpoints);
+        return AgentConfig.from(environment(h), io.vmflow.testsupport.TestPki.endpoints("agent", h.id()));
     }
 
     /** The configuration of a host's agent, as environment variables. */
@@ -86,6 +86,7 @@ public final class AgentHarness implements AutoCloseable {
                 "300",
                 "VMFLOW_AGENT_MANAGEMENT",
                 "127.0.0.1:0"));
+        env.putAll(io.vmflow.testsupport.TestPki.kafkaEnv("agent", h.id()));
         env.putAll(extra);
         return env;
     }

@@ -1,28 +1,59 @@
 package io.vmflow.runtime.kafka;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Where Kafka and the schema registry are, as every vmflow program finds them: the environment
- * variables {@code KAFKA_BOOTSTRAP_SERVERS} and {@code SCHEMA_REGISTRY_URL}, else the system
- * properties {@code kafka.bootstrap.servers} and {@code schema.registry.url}, else the embedded
- * default's loopback addresses. Also the client settings the design asks for: idempotent producers
- * with acks=all, consumers that commit by hand and read only committed records.
+ * Where Kafka and the schema registry are, and who this program is to Kafka, as every vmflow program
+ * finds them: the environment variables {@code KAFKA_BOOTSTRAP_SERVERS}, {@code SCHEMA_REGISTRY_URL}
+ * and {@code VMFLOW_KAFKA_TLS_DIR}, else the system properties {@code kafka.bootstrap.servers},
+ * {@code schema.registry.url} and {@code vmflow.kafka.tls.dir}, else the embedded default's loopback
+ * addresses. Also the client settings the design asks for: idempotent producers with acks=all,
+ * consumers that commit by hand and read only committed records.
+ *
+ * <p>Kafka is spoken over mutual TLS: the TLS directory is one principal's from ops/pki.sh
+ * ({@code ca.crt}, and {@code keystore.pem} with its key and certificate), and the brokers' ACLs decide
+ * what that principal may do. Plaintext needs {@code VMFLOW_KAFKA_PLAINTEXT=true}, a development switch
+ * that is logged as a warning; with neither, a program refuses to start.
  *
  * @param bootstrapServers Kafka's bootstrap servers
  * @param registryUrl      the Confluent-compatible REST root of the schema registry
+ * @param tlsDir           the principal's directory, or null for plaintext
  */
-public record Endpoints(String bootstrapServers, String registryUrl) {
+public record Endpoints(String bootstrapServers, String registryUrl, Path tlsDir) {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Endpoints.class);
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
     public static final String DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081/apis/ccompat/v7";
+
+    /** Plaintext endpoints (unit tests, and the development switch). */
+    public Endpoints(String bootstrapServers, String registryUrl) {
+        this(bootstrapServers, registryUrl, null);
+    }
+
+    public Endpoints {
+        if (tlsDir != null) {
+            for (String f : List.of("ca.crt", "keystore.pem")) {
+                if (!Files.isReadable(tlsDir.resolve(f))) {
+                    throw new IllegalArgumentException("cannot read " + tlsDir.resolve(f)
+                            + ": VMFLOW_KAFKA_TLS_DIR must be a principal's directory from ops/pki.sh"
+                            + " (ca.crt, keystore.pem)");
+                }
+            }
+        }
+    }
 
     /** The endpoints from this process's environment. */
     public static Endpoints fromEnvironment() {
@@ -30,12 +61,39 @@ public record Endpoints(String bootstrapServers, String registryUrl) {
     }
 
     static Endpoints from(Map<String, String> env, Properties sys) {
+        String tls = pick(env.get("VMFLOW_KAFKA_TLS_DIR"), sys.getProperty("vmflow.kafka.tls.dir"), null);
+        boolean plaintext =
+                "true".equals(pick(env.get("VMFLOW_KAFKA_PLAINTEXT"), sys.getProperty("vmflow.kafka.plaintext"), null));
+        if (tls == null && !plaintext) {
+            throw new IllegalArgumentException("Kafka is spoken over mutual TLS: set VMFLOW_KAFKA_TLS_DIR to this"
+                    + " program's principal directory (ops/pki.sh DIR issue ROLE NAME makes one), or"
+                    + " VMFLOW_KAFKA_PLAINTEXT=true for a development broker without TLS");
+        }
+        if (tls != null && plaintext) {
+            throw new IllegalArgumentException(
+                    "VMFLOW_KAFKA_TLS_DIR and VMFLOW_KAFKA_PLAINTEXT=true contradict each other: set one");
+        }
+        if (plaintext) {
+            LOG.warn("VMFLOW_KAFKA_PLAINTEXT=true: Kafka without TLS or authentication, for development only;"
+                    + " anyone who reaches the broker can forge commands and read every migration");
+        }
         return new Endpoints(
                 pick(
                         env.get("KAFKA_BOOTSTRAP_SERVERS"),
                         sys.getProperty("kafka.bootstrap.servers"),
                         DEFAULT_BOOTSTRAP_SERVERS),
-                pick(env.get("SCHEMA_REGISTRY_URL"), sys.getProperty("schema.registry.url"), DEFAULT_REGISTRY_URL));
+                pick(env.get("SCHEMA_REGISTRY_URL"), sys.getProperty("schema.registry.url"), DEFAULT_REGISTRY_URL),
+                tls == null ? null : Path.of(tls));
+    }
+
+    /** The same endpoints as another principal (its directory from ops/pki.sh). */
+    public Endpoints as(Path principalDir) {
+        return new Endpoints(bootstrapServers, registryUrl, principalDir);
+    }
+
+    /** How this program authenticates to Kafka, for logs: a path, never key material. */
+    public String security() {
+        return tlsDir == null ? "PLAINTEXT (development switch)" : "mutual TLS as " + tlsDir;
     }
 
     private static String pick(String env, String sys, String dflt) {
@@ -52,6 +110,7 @@ public record Endpoints(String bootstrapServers, String registryUrl) {
     public Properties producer(String clientId) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        secure(p);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -64,6 +123,7 @@ public record Endpoints(String bootstrapServers, String registryUrl) {
     public Properties consumer(String groupId, String clientId) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        secure(p);
         if (groupId != null) {
             p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         }
@@ -92,6 +152,25 @@ public record Endpoints(String bootstrapServers, String registryUrl) {
     public Properties admin() {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrapServers);
+        secure(p);
         return p;
+    }
+
+    /** The TLS settings every client gets: TLS 1.3, the CA from the principal's directory, its key and chain. */
+    private void secure(Properties p) {
+        if (tlsDir == null) {
+            return;
+        }
+        p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL");
+        p.put(SslConfigs.SSL_PROTOCOL_CONFIG, "TLSv1.3");
+        p.put(SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG, "TLSv1.3");
+        p.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
+        p.put(
+                SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG,
+                tlsDir.resolve("ca.crt").toString());
+        p.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PEM");
+        p.put(
+                SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG,
+                tlsDir.resolve("keystore.pem").toString());
     }
 }

@@ -33,9 +33,32 @@ public final class SessionFeed {
 
     private final String hostId;
     private final Relay relay;
-    private final PrivateKey key;
+    /** The relay's key, and the one before the last rotation (a session sealed just before it still opens). */
+    private volatile PrivateKey key;
+
+    private volatile PrivateKey previousKey;
     private final Path socketDir;
     private final Clock clock;
+
+    /** The relay's certificate was rotated: credentials are sealed to the new key from now on. */
+    public void rotate(PrivateKey newKey) {
+        if (!newKey.equals(key)) {
+            previousKey = key;
+            key = newKey;
+        }
+    }
+
+    private String open(TunnelSession s) throws GeneralSecurityException {
+        try {
+            return CredentialSeal.open(bytes(s.getSealedCredential()), key, s.getSessionId());
+        } catch (GeneralSecurityException e) {
+            PrivateKey before = previousKey;
+            if (before == null) {
+                throw e;
+            }
+            return CredentialSeal.open(bytes(s.getSealedCredential()), before, s.getSessionId());
+        }
+    }
 
     public SessionFeed(String hostId, Relay relay, PrivateKey key, Path socketDir, Clock clock) {
         this.hostId = hostId;
@@ -108,7 +131,7 @@ public final class SessionFeed {
         }
         String credential;
         try {
-            credential = CredentialSeal.open(bytes(s.getSealedCredential()), key, s.getSessionId());
+            credential = open(s);
         } catch (GeneralSecurityException e) {
             throw new InvalidRecordException(
                     ReasonCode.CREDENTIAL_UNREADABLE,

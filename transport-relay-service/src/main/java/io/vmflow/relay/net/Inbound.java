@@ -8,7 +8,6 @@ import io.vmflow.relay.session.Session;
 import io.vmflow.relay.session.SessionBook;
 import io.vmflow.schemas.reasons.ReasonCode;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +44,9 @@ final class Inbound {
             streams.refuse(raw, address, null, null, ReasonCode.SHUTTING_DOWN);
             return;
         }
-        String peer;
-        try {
-            peer = Relay.commonName((X509Certificate) socket.peerCertificates().get(0));
-        } catch (Exception e) {
+        String peer = Relay.peerHost(socket);
+        if (peer == null) {
+            // TLS checked the chain; a certificate that is not a vmflow relay's names no host
             streams.refuse(raw, address, null, null, ReasonCode.NO_CLIENT_CERTIFICATE);
             return;
         }

@@ -10,7 +10,6 @@ import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,6 +30,11 @@ final class Outbound {
     private final Streams streams;
     private final NetClient tlsClient;
     private final Map<String, Local> endpoints = new ConcurrentHashMap<>();
+
+    /** Loads the TLS files again for the connections opened from now on. */
+    io.vertx.core.Future<Boolean> reloadTls(Tls tls) {
+        return tlsClient.updateSSLOptions(tls.client().getSslOptions(), true);
+    }
 
     Outbound(Vertx vertx, Tls tls, Streams streams) {
         this.vertx = vertx;
@@ -100,14 +104,8 @@ final class Outbound {
         tlsClient
                 .connect(Relay.endpoint(o.destinationRelay()))
                 .onSuccess(remote -> {
-                    String peer;
-                    try {
-                        peer = Relay.commonName(
-                                (X509Certificate) remote.peerCertificates().get(0));
-                    } catch (Exception e) {
-                        peer = "?";
-                    }
-                    if (!peer.equals(o.destinationHost())) {
+                    String peer = Relay.peerHost(remote);
+                    if (!o.destinationHost().equals(peer)) {
                         LOG.warn(
                                 "session {}: {} answered as {}, not as {}; not sending the stream",
                                 o.sessionId(),

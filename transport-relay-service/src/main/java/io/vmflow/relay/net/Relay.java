@@ -6,12 +6,11 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.SocketAddress;
 import io.vmflow.relay.session.Session;
 import io.vmflow.relay.session.SessionBook;
+import io.vmflow.runtime.security.Identity;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 
 /**
  * One host's transport relay: its single TLS port takes the streams other hosts' relays send
@@ -175,13 +174,30 @@ public final class Relay implements AutoCloseable {
         return streams.drain();
     }
 
-    static String commonName(X509Certificate cert) throws Exception {
-        for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-            if (rdn.getType().equalsIgnoreCase("CN")) {
-                return rdn.getValue().toString();
-            }
+    /**
+     * The host a peer relay's certificate names: a vmflow relay identity (SAN and subject agreeing,
+     * {@link Identity}); a certificate of another role (an agent's, a coordinator's) names none.
+     */
+    static String peerHost(io.vertx.core.net.NetSocket socket) {
+        try {
+            return Identity.of((X509Certificate) socket.peerCertificates().get(0))
+                    .filter(id -> id.role().equals(Identity.RELAY))
+                    .map(Identity::name)
+                    .orElse(null);
+        } catch (Exception e) {
+            return null;
         }
-        throw new IllegalArgumentException("certificate without CN");
+    }
+
+    /**
+     * Reads the certificate, key, CA and revocation list again (after a rotation or a revocation):
+     * new connections use them, running streams go on. Fails when the files do not load.
+     */
+    public Future<Boolean> reloadTls() {
+        Future<Boolean> client = outbound.reloadTls(tls);
+        return server == null
+                ? client
+                : client.compose(c -> server.updateSSLOptions(tls.server().getSslOptions(), true));
     }
 
     @Override

@@ -15,10 +15,15 @@ import java.util.Set;
  * certificates required. There is no option to turn any of it off.
  *
  * @param caPath   PEM of the CA whose certificates the relay accepts
- * @param certPath PEM of this host's certificate (CN = host id)
+ * @param certPath PEM of this relay's certificate (urn:vmflow:relay:HOST)
  * @param keyPath  PEM (PKCS#8) of its key
+ * @param crlPath  PEM of the CA's revocation list, or null when there is none
  */
-public record Tls(String caPath, String certPath, String keyPath) {
+public record Tls(String caPath, String certPath, String keyPath, String crlPath) {
+
+    public Tls(String caPath, String certPath, String keyPath) {
+        this(caPath, certPath, keyPath, null);
+    }
 
     private static final Set<String> TLS13 = Set.of("TLSv1.3");
 
@@ -33,7 +38,7 @@ public record Tls(String caPath, String certPath, String keyPath) {
     }
 
     NetServerOptions server() {
-        return new NetServerOptions()
+        NetServerOptions o = new NetServerOptions()
                 .setSsl(true)
                 .setSslEngineOptions(engine())
                 .setEnabledSecureTransportProtocols(TLS13)
@@ -41,10 +46,14 @@ public record Tls(String caPath, String certPath, String keyPath) {
                 .setTrustOptions(new PemTrustOptions().addCertPath(caPath))
                 .setClientAuth(ClientAuth.REQUIRED)
                 .setSslHandshakeTimeout(10);
+        if (crlPath != null) {
+            o.addCrlPath(crlPath);
+        }
+        return o;
     }
 
     NetClientOptions client() {
-        return new NetClientOptions()
+        NetClientOptions o = new NetClientOptions()
                 .setSsl(true)
                 .setSslEngineOptions(engine())
                 .setEnabledSecureTransportProtocols(TLS13)
@@ -52,5 +61,18 @@ public record Tls(String caPath, String certPath, String keyPath) {
                 .setTrustOptions(new PemTrustOptions().addCertPath(caPath))
                 .setHostnameVerificationAlgorithm("HTTPS")
                 .setConnectTimeout(10_000);
+        if (crlPath != null) {
+            o.addCrlPath(crlPath);
+        }
+        return o;
+    }
+
+    /** The files this TLS is made of, for watching them. */
+    public java.util.List<String> files() {
+        java.util.List<String> f = new java.util.ArrayList<>(java.util.List.of(caPath, certPath, keyPath));
+        if (crlPath != null) {
+            f.add(crlPath);
+        }
+        return f;
     }
 }

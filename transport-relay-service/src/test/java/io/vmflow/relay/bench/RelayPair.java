@@ -78,9 +78,10 @@ public final class RelayPair {
     }
 
     private static Tls tls(Path pki, String host) {
+        Path p = pki.resolve("relay." + host);
         return new Tls(
-                pki.resolve("ca.crt").toString(),
-                pki.resolve(host + ".crt").toString(),
-                pki.resolve(host + ".key").toString());
+                p.resolve("ca.crt").toString(),
+                p.resolve("cert.pem").toString(),
+                p.resolve("key.pem").toString());
     }
 }

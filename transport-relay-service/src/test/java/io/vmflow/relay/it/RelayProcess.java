@@ -1,6 +1,7 @@
 package io.vmflow.relay.it;
 
 import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.testsupport.TestPki;
 import io.vmflow.testsupport.process.ServiceProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -30,7 +31,7 @@ public final class RelayProcess implements AutoCloseable {
         this.tlsPort = freePort();
         this.managementPort = freePort();
         Endpoints e = Endpoints.fromEnvironment();
-        this.env = Map.of(
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
                 "VMFLOW_RELAY_HOST_ID",
                 hostId,
                 "VMFLOW_RELAY_LISTEN",
@@ -38,7 +39,7 @@ public final class RelayProcess implements AutoCloseable {
                 "VMFLOW_RELAY_SOCKET_DIR",
                 socketDir.toString(),
                 "VMFLOW_RELAY_TLS_DIR",
-                pki.toString(),
+                pki.resolve("relay." + hostId).toString(),
                 "VMFLOW_RELAY_MANAGEMENT",
                 "127.0.0.1:" + managementPort,
                 "VMFLOW_RELAY_DRAIN_SECONDS",
@@ -46,24 +47,19 @@ public final class RelayProcess implements AutoCloseable {
                 "KAFKA_BOOTSTRAP_SERVERS",
                 e.bootstrapServers(),
                 "SCHEMA_REGISTRY_URL",
-                e.registryUrl());
+                e.registryUrl()));
+        env.putAll(TestPki.kafkaEnv("relay", hostId));
+        this.env = Map.copyOf(env);
         this.process =
                 new ServiceProcess("relay " + hostId, "io.vmflow.relay.Main", "1g", env, log, since -> answersReady());
     }
 
-    /** A development CA and certificates for the test hosts (ops/pki.sh), in a fresh directory. */
-    public static Path devPki(Path repoRoot, String... hosts) throws IOException, InterruptedException {
-        Path pki = java.nio.file.Files.createTempDirectory("vmflow-pki");
-        java.util.List<String> cmd = new java.util.ArrayList<>(
-                java.util.List.of(repoRoot.resolve("ops/pki.sh").toString(), pki.toString()));
+    /** The test stack's PKI with a relay certificate for each of these hosts (ops/pki.sh). */
+    public static Path devPki(Path repoRoot, String... hosts) {
         for (String h : hosts) {
-            cmd.add(h + "=127.0.0.1");
+            TestPki.principal("relay", h);
         }
-        Process p = new ProcessBuilder(cmd).inheritIO().start();
-        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("ops/pki.sh failed: " + cmd);
-        }
-        return pki;
+        return TestPki.dir();
     }
 
     /** The relay of a test host, as ops/relays.sh configures it (its sockets in the host's /run/libvirt). */
@@ -81,7 +77,7 @@ public final class RelayProcess implements AutoCloseable {
                 "VMFLOW_AGENT_RELAY_ENDPOINT",
                 endpoint(),
                 "VMFLOW_AGENT_RELAY_CERT",
-                pki.resolve(hostId + ".crt").toString());
+                pki.resolve("relay." + hostId).resolve("cert.pem").toString());
     }
 
     public RelayProcess start() throws IOException {

@@ -1,0 +1,186 @@
+package io.vmflow.ops.setup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.schemas.topics.TopicCatalogue;
+import io.vmflow.testsupport.TestPki;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The broker, not vmflow's code, refuses what a principal may not do: each vmflow principal (from the
+ * stack's PKI, with the ACLs {@code vmflow setup} grants) tries the forbidden acts an attacker holding
+ * its key would try, beside an allowed act that must succeed (so a broker that refused everything, or
+ * nothing, fails this test). Clients without a certificate, or with one from another CA, get nowhere.
+ */
+class KafkaAccessIT {
+
+    static Endpoints stack;
+
+    @BeforeAll
+    static void onlyOnATlsStack() throws Exception {
+        stack = Endpoints.fromEnvironment();
+        assumeThat(stack.tlsDir())
+                .as("the stack runs with the plaintext development switch")
+                .isNotNull();
+        try (Admin admin = Admin.create(stack.admin())) {
+            for (String host : List.of("it-access-a", "it-access-b")) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(
+                                    TopicCatalogue.hostCommands(host).name(), 1, (short) -1)))
+                            .all()
+                            .get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void eachPrincipalMayDoItsJobAndTheBrokerRefusesItEverythingElse() throws Exception {
+        Endpoints requester = TestPki.endpoints("requester", "it-mallory");
+        Endpoints agentA = TestPki.endpoints("agent", "it-access-a");
+        Endpoints relayA = TestPki.endpoints("relay", "it-access-a");
+        String commandsA = TopicCatalogue.hostCommands("it-access-a").name();
+        String commandsB = TopicCatalogue.hostCommands("it-access-b").name();
+
+        Map<String, String> outcomes = new LinkedHashMap<>();
+        outcomes.put(
+                "requester writes a migration request", write(requester, TopicCatalogue.MIGRATION_REQUESTS.name()));
+        outcomes.put("requester reads the audit log", read(requester, TopicCatalogue.MIGRATION_EVENTS.name()));
+        outcomes.put("requester forges a host command", write(requester, commandsA));
+        outcomes.put("requester forges a host report", write(requester, TopicCatalogue.HOST_REPORTS.name()));
+        outcomes.put("requester forges a lease", write(requester, TopicCatalogue.COORDINATOR_LEASES.name()));
+        outcomes.put("requester forges a tunnel session", write(requester, TopicCatalogue.TUNNEL_SESSIONS.name()));
+        outcomes.put("requester forges an event", write(requester, TopicCatalogue.MIGRATION_EVENTS.name()));
+        outcomes.put("requester reads host commands", read(requester, commandsA));
+
+        outcomes.put("agent reads its own commands", read(agentA, commandsA));
+        outcomes.put("agent writes a report", write(agentA, TopicCatalogue.HOST_REPORTS.name()));
+        outcomes.put("agent reads another host's commands", read(agentA, commandsB));
+        outcomes.put("agent forges a lease", write(agentA, TopicCatalogue.COORDINATOR_LEASES.name()));
+        outcomes.put("agent forges an event", write(agentA, TopicCatalogue.MIGRATION_EVENTS.name()));
+        outcomes.put("agent forges a migration request", write(agentA, TopicCatalogue.MIGRATION_REQUESTS.name()));
+        outcomes.put("agent joins another host's group", joinGroup(agentA, "vmflow-agent-it-access-b", commandsA));
+
+        outcomes.put("relay reads tunnel sessions", read(relayA, TopicCatalogue.TUNNEL_SESSIONS.name()));
+        outcomes.put("relay forges a tunnel session", write(relayA, TopicCatalogue.TUNNEL_SESSIONS.name()));
+        outcomes.put("relay reads host commands", read(relayA, commandsA));
+        outcomes.put("relay forges a host report", write(relayA, TopicCatalogue.HOST_REPORTS.name()));
+
+        assertThat(outcomes)
+                .containsEntry("requester writes a migration request", "ok")
+                .containsEntry("requester reads the audit log", "ok")
+                .containsEntry("requester forges a host command", "TopicAuthorizationException")
+                .containsEntry("requester forges a host report", "TopicAuthorizationException")
+                .containsEntry("requester forges a lease", "TopicAuthorizationException")
+                .containsEntry("requester forges a tunnel session", "TopicAuthorizationException")
+                .containsEntry("requester forges an event", "TopicAuthorizationException")
+                .containsEntry("requester reads host commands", "TopicAuthorizationException")
+                .containsEntry("agent reads its own commands", "ok")
+                .containsEntry("agent writes a report", "ok")
+                .containsEntry("agent reads another host's commands", "TopicAuthorizationException")
+                .containsEntry("agent forges a lease", "TopicAuthorizationException")
+                .containsEntry("agent forges an event", "TopicAuthorizationException")
+                .containsEntry("agent forges a migration request", "TopicAuthorizationException")
+                .containsEntry("agent joins another host's group", "GroupAuthorizationException")
+                .containsEntry("relay reads tunnel sessions", "ok")
+                .containsEntry("relay forges a tunnel session", "TopicAuthorizationException")
+                .containsEntry("relay reads host commands", "TopicAuthorizationException")
+                .containsEntry("relay forges a host report", "TopicAuthorizationException");
+    }
+
+    @Test
+    void clientsWithoutAVmflowCertificateGetNowhere() throws Exception {
+        Path rogue = Files.createTempDirectory("rogue-pki");
+        Process p = new ProcessBuilder(
+                        TestPki.repoRoot().resolve("ops/pki.sh").toString(),
+                        rogue.toString(),
+                        "issue",
+                        "admin",
+                        "vmflow")
+                .inheritIO()
+                .start();
+        assertThat(p.waitFor()).isZero();
+        // the same name as the stack's admin, signed by another CA: the TLS handshake fails
+        Endpoints forged = stack.as(rogue.resolve("admin.vmflow"));
+        assertThat(write(forged, TopicCatalogue.MIGRATION_REQUESTS.name())).isEqualTo("SslAuthenticationException");
+        // no TLS at all on the TLS port: the broker never answers a Kafka request
+        Endpoints plaintext = new Endpoints(stack.bootstrapServers(), stack.registryUrl());
+        assertThat(write(plaintext, TopicCatalogue.MIGRATION_REQUESTS.name()))
+                .isIn("TimeoutException", "SslAuthenticationException");
+    }
+
+    /** Writes one record; "ok" or the simple name of the exception that refused it. */
+    static String write(Endpoints as, String topic) {
+        Properties p = as.producer("it-access");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+            producer.send(new ProducerRecord<>(topic, "it-access", new byte[] {0, 1, 2}))
+                    .get(30, TimeUnit.SECONDS);
+            return "ok";
+        } catch (Exception e) {
+            return refusal(e);
+        }
+    }
+
+    /** Reads a topic from its start without a group; "ok" or what refused it. */
+    static String read(Endpoints as, String topic) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(as.consumer(null, "it-access"))) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            consumer.poll(Duration.ofSeconds(3));
+            return "ok";
+        } catch (Exception e) {
+            return refusal(e);
+        }
+    }
+
+    /** Joins a consumer group and polls; "ok" or what refused it. */
+    static String joinGroup(Endpoints as, String group, String topic) {
+        Properties p = as.consumer(group, "it-access");
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
+            consumer.subscribe(List.of(topic));
+            consumer.poll(Duration.ofSeconds(5));
+            return "ok";
+        } catch (Exception e) {
+            return refusal(e);
+        }
+    }
+
+    private static String refusal(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.ExecutionException
+                        || t.getClass() == org.apache.kafka.common.KafkaException.class)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName();
+    }
+}
