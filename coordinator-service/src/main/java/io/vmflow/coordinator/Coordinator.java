@@ -17,12 +17,14 @@ import io.vmflow.coordinator.observe.LogMetrics;
 import io.vmflow.coordinator.observe.RelayTraffic;
 import io.vmflow.coordinator.statemachine.MigrationMachine;
 import io.vmflow.runtime.kafka.DeadLetters;
+import io.vmflow.runtime.kafka.InvalidRecordException;
 import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicTail;
 import io.vmflow.runtime.management.ManagementServer;
 import io.vmflow.runtime.management.ServiceMetrics;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.io.IOException;
 import java.time.Duration;
@@ -67,18 +69,33 @@ public final class Coordinator implements AutoCloseable {
         this.inventoryReader = new TopicTail<>(
                         config.id() + "-inventory",
                         config.endpoints(),
-                        TopicCatalogue.HOST_STATE.name(),
+                        TopicCatalogue.everyHost(TopicCatalogue.HOST_STATE_TEMPLATE),
                         TopicTail.From.BEGINNING,
                         wire,
                         HostState.class,
                         (r, s) -> {
+                            String topicHost = TopicCatalogue.hostOf(TopicCatalogue.HOST_STATE_TEMPLATE, r.topic())
+                                    .orElse(null);
+                            if (!s.getHostId().equals(topicHost)) {
+                                throw new InvalidRecordException(
+                                        ReasonCode.NOT_ITS_HOST,
+                                        "a state naming " + s.getHostId() + " on " + r.topic() + ", which only "
+                                                + topicHost + "'s agent writes");
+                            }
                             if (inventory.host(s.getHostId()).isEmpty()) {
                                 // a host seen for the first time: learn its command schema while the registry answers
                                 wire.prime(List.of(TopicCatalogue.hostCommands(s.getHostId())));
                             }
                             inventory.update(s);
                         },
-                        inventory::remove,
+                        r -> {
+                            // a host's tombstone retires only that host
+                            if (TopicCatalogue.hostOf(TopicCatalogue.HOST_STATE_TEMPLATE, r.topic())
+                                    .map(h -> h.equals(r.key()))
+                                    .orElse(false)) {
+                                inventory.remove(r.key());
+                            }
+                        },
                         loops,
                         deadLetters)
                 .start();

@@ -119,6 +119,7 @@ class DashboardBrowserIT {
                     .containsPattern("kafka_consumer_fetch_manager_records_lag_max\\{client_id=\"it-coordinator\"")
                     .contains("# TYPE vertx_http_server_requests_total counter");
             GrafanaDashboards.assertQueriesExported(GrafanaDashboards.named("coordinator"), metrics);
+            io.vmflow.testsupport.SecretScan.assertClean("the coordinator's /metrics", metrics);
         } finally {
             guest.remove(system.agents.hostA);
             guest.remove(system.agents.hostB);

@@ -107,9 +107,13 @@ class PhaseCellsIT {
         TestGuest guest = new TestGuest("cells-silent-" + run, 64, "idle");
         Endpoints endpoints = Endpoints.fromEnvironment();
         try (org.apache.kafka.clients.admin.Admin admin = io.vmflow.runtime.RealStack.admin()) {
-            var t = TopicCatalogue.hostCommands(silent);
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(
-                            t.name(), java.util.Optional.of(t.partitions()), java.util.Optional.empty())))
+            // a host whose agent never runs: its three topics made as its agent would
+            admin.createTopics(TopicCatalogue.PER_HOST.stream()
+                            .map(t -> TopicCatalogue.forHost(t, silent))
+                            .map(t -> new org.apache.kafka.clients.admin.NewTopic(
+                                            t.name(), java.util.Optional.of(t.partitions()), java.util.Optional.empty())
+                                    .configs(t.config()))
+                            .toList())
                     .all()
                     .get();
         }
@@ -128,9 +132,9 @@ class PhaseCellsIT {
                     .setMemoryFreeBytes(8L << 30)
                     .build();
             producer.send(new ProducerRecord<>(
-                            TopicCatalogue.HOST_STATE.name(),
+                            TopicCatalogue.hostState(silent).name(),
                             silent,
-                            system.wire.encode(TopicCatalogue.HOST_STATE.valueSubject(), state)))
+                            system.wire.encode(TopicCatalogue.hostState(silent).valueSubject(), state)))
                     .get();
             guest.start(system.agents.hostA, false);
             system.awaitGuest("hostA", guest.name());
@@ -154,7 +158,8 @@ class PhaseCellsIT {
         } finally {
             guest.remove(system.agents.hostA);
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("it-cells"))) {
-                producer.send(new ProducerRecord<>(TopicCatalogue.HOST_STATE.name(), silent, null))
+                producer.send(new ProducerRecord<>(
+                                TopicCatalogue.hostState(silent).name(), silent, null))
                         .get();
             }
         }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.HostReport;
+import io.vmflow.avro.HostState;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
@@ -147,6 +149,24 @@ class PoisonRecordsIT {
                     sent.add(tag);
                 }
             }
+            // well-formed records on hostA's own topics that speak for hostB (as hostA's key could write)
+            HostReport report = SampleRecords.report();
+            report.setHostId("hostB");
+            Topic reportsA = TopicCatalogue.hostReports("hostA");
+            ProducerRecord<String, byte[]> forgedReport = new ProducerRecord<>(
+                    reportsA.name(), report.getMigrationId(), wire.encode(reportsA.valueSubject(), report));
+            forgedReport.headers().add(POISON, ("forged-report/" + run).getBytes(StandardCharsets.UTF_8));
+            producer.send(forgedReport).get();
+            sent.add("forged-report/" + run);
+            HostState state = SampleRecords.hostState();
+            state.setHostId("hostB");
+            state.setLibvirtUri("qemu+tcp://192.0.2.66/system");
+            Topic stateA = TopicCatalogue.hostState("hostA");
+            ProducerRecord<String, byte[]> forgedState =
+                    new ProducerRecord<>(stateA.name(), "hostB", wire.encode(stateA.valueSubject(), state));
+            forgedState.headers().add(POISON, ("forged-state/" + run).getBytes(StandardCharsets.UTF_8));
+            producer.send(forgedState).get();
+            sent.add("forged-state/" + run);
         }
 
         Map<String, ConsumerRecord<String, byte[]>> dead = new ConcurrentHashMap<>();
@@ -182,7 +202,17 @@ class PoisonRecordsIT {
         });
         assertThat(reasons.get("vmflow.migration-requests/prefix-2GiB@0/" + run))
                 .isEqualTo("MALFORMED_AVRO");
-        assertThat(reasons.get("vmflow.host-reports/json-schema-id/" + run)).isEqualTo("NOT_AN_AVRO_SCHEMA");
+        assertThat(reasons.get("vmflow.host-reports.hostA/json-schema-id/" + run))
+                .isEqualTo("NOT_AN_AVRO_SCHEMA");
+        assertThat(reasons.get("forged-report/" + run))
+                .as("a report naming hostB on hostA's topic")
+                .isEqualTo("NOT_ITS_HOST");
+        assertThat(reasons.get("forged-state/" + run))
+                .as("a state naming hostB on hostA's topic")
+                .isEqualTo("NOT_ITS_HOST");
+        assertThat(system.coordinator.inventory().host("hostB").orElseThrow().getLibvirtUri())
+                .as("the forged state changed nothing")
+                .isNotEqualTo("qemu+tcp://192.0.2.66/system");
         assertThat(reasons.get("vmflow.tunnel-sessions/empty/" + run)).isEqualTo("TRUNCATED");
         assertThat(reasons.get("vmflow.host-commands.hostA/null-value/" + run)).isEqualTo("NULL_VALUE");
 

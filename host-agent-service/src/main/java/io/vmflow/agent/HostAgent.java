@@ -179,7 +179,10 @@ public final class HostAgent implements AutoCloseable {
     public HostAgent start() throws InterruptedException {
         LOG.info("host agent starting: {}", config.describe());
         Topic commands = TopicCatalogue.hostCommands(config.hostId());
+        // this host's own topics (created here when the host is new): its commands, reports and state
         ensureTopic(commands);
+        ensureTopic(TopicCatalogue.hostReports(config.hostId()));
+        ensureTopic(TopicCatalogue.hostState(config.hostId()));
         recovery.recover();
         peer.start();
         tunnels.start();

@@ -340,5 +340,6 @@ class HostAgentFlowsIT {
                 .contains("# TYPE jvm_memory_used_bytes gauge");
         io.vmflow.testsupport.GrafanaDashboards.assertQueriesExported(
                 io.vmflow.testsupport.GrafanaDashboards.named("host-agents"), metrics);
+        io.vmflow.testsupport.SecretScan.assertClean("the agent's /metrics", metrics);
     }
 }

@@ -229,20 +229,20 @@ public final class SampleRecords {
                 .build();
     }
 
-    /** A sample for every topic that carries Avro, in catalogue order (host commands for hostA). */
+    /** A sample for every topic that carries Avro, in catalogue order (the per-host topics for hostA). */
     public static Map<Topic, SpecificRecord> byTopic() {
         Map<Topic, SpecificRecord> m = new LinkedHashMap<>();
         m.put(TopicCatalogue.MIGRATION_REQUESTS, request());
         m.put(TopicCatalogue.CANCEL_REQUESTS, cancel());
         m.put(TopicCatalogue.MIGRATION_EVENTS, event());
         m.put(TopicCatalogue.MIGRATION_SNAPSHOTS, snapshot());
-        m.put(TopicCatalogue.HOST_REPORTS, report());
-        m.put(TopicCatalogue.HOST_STATE, hostState());
         m.put(TopicCatalogue.COORDINATOR_LEASES, lease());
         m.put(TopicCatalogue.TUNNEL_SESSIONS, tunnelSession());
         m.put(TopicCatalogue.TUNNEL_REPORTS, tunnelReport());
         m.put(TopicCatalogue.SMOKE_TEST, event());
         m.put(TopicCatalogue.hostCommands("hostA"), command());
+        m.put(TopicCatalogue.hostReports("hostA"), report());
+        m.put(TopicCatalogue.hostState("hostA"), hostState());
         return m;
     }
 }

@@ -41,12 +41,25 @@ final class KafkaSession {
     private final AutoCloseable consumerMetrics;
     private final AutoCloseable producerMetrics;
 
+    /**
+     * What the engine reads: requests, cancels and every host's reports, all keyed by migration id with
+     * as many partitions, so the range assignor gives an instance partition p of each (the migrations
+     * of its request partitions, and their reports).
+     */
+    static final java.util.regex.Pattern INPUTS = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(
+                    TopicCatalogue.MIGRATION_REQUESTS.name())
+            + "|" + java.util.regex.Pattern.quote(TopicCatalogue.CANCEL_REQUESTS.name())
+            + "|"
+            + TopicCatalogue.everyHost(TopicCatalogue.HOST_REPORTS_TEMPLATE).pattern());
+
     KafkaSession(CoordinatorConfig config, ConsumerRebalanceListener rebalance, ServiceMetrics metrics) {
         Properties c = config.endpoints().consumer(Engine.GROUP, config.id());
         c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         // static membership: a restarted instance takes its partitions back at once, without a rebalance
         c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.id());
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15_000);
+        // every host's report topic is followed by pattern: a new host's is found within seconds
+        c.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
         // a client id of its own: two clients with one id would share (and fight over) their metrics
         Properties p = config.endpoints().producer(config.id() + "-engine");
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "vmflow-coordinator-" + config.id());
@@ -74,12 +87,7 @@ final class KafkaSession {
         consumer = cons;
         consumerMetrics = metrics.bind(consumer);
         producerMetrics = metrics.bind(producer);
-        consumer.subscribe(
-                List.of(
-                        TopicCatalogue.MIGRATION_REQUESTS.name(),
-                        TopicCatalogue.CANCEL_REQUESTS.name(),
-                        TopicCatalogue.HOST_REPORTS.name()),
-                rebalance);
+        consumer.subscribe(INPUTS, rebalance);
     }
 
     ConsumerRecords<String, byte[]> poll() {

@@ -186,6 +186,18 @@ final class Processor {
     }
 
     private void onReport(ConsumerRecord<String, byte[]> raw, HostReport r) {
+        String topicHost = TopicCatalogue.hostOf(TopicCatalogue.HOST_REPORTS_TEMPLATE, raw.topic())
+                .orElse(null);
+        if (!r.getHostId().equals(topicHost)) {
+            // only a host's agent may write its topic: a report naming another host is forged or broken
+            work.deadLetter(
+                    raw,
+                    ReasonCode.NOT_ITS_HOST.name(),
+                    "a report naming " + r.getHostId() + " on " + raw.topic() + ", which only " + topicHost
+                            + "'s agent writes",
+                    null);
+            return;
+        }
         if (r.getMigrationId() == null || r.getCommandType() == null) {
             return; // about the host, not a migration
         }

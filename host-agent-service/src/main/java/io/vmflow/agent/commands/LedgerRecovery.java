@@ -79,7 +79,7 @@ public final class LedgerRecovery {
         Map<String, HostReport> accepted = new LinkedHashMap<>();
         Map<String, HostReport> handedOff = new LinkedHashMap<>();
         int[] restored = {0};
-        readOwn(TopicCatalogue.HOST_REPORTS.name(), HostReport.class, report -> {
+        readOwn(TopicCatalogue.hostReports(hostId).name(), HostReport.class, report -> {
             if (!hostId.equals(report.getHostId()) || report.getCommandId() == null) {
                 return;
             }

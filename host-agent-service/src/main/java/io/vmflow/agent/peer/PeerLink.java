@@ -22,8 +22,8 @@ import org.apache.kafka.common.KafkaException;
 
 /**
  * How a peer-to-peer source agent talks to the destination agent: it writes commands to the
- * destination host's command topic and waits for that agent's final report on the host-reports
- * topic (followed from its end when this link starts, so only new reports count).
+ * destination host's command topic and waits for that agent's final report on that host's report
+ * topic (every host's, followed from their end when this link starts, so only new reports count).
  */
 public final class PeerLink implements AutoCloseable {
 
@@ -44,18 +44,22 @@ public final class PeerLink implements AutoCloseable {
         this.reports = new TopicTail<>(
                 "peer-link-" + hostId,
                 endpoints,
-                TopicCatalogue.HOST_REPORTS.name(),
+                TopicCatalogue.everyHost(TopicCatalogue.HOST_REPORTS_TEMPLATE),
                 TopicTail.From.END,
                 wire,
                 HostReport.class,
                 (r, report) -> {
                     CompletableFuture<HostReport> f =
                             report.getCommandId() == null ? null : waiting.get(report.getCommandId());
-                    if (f != null && isFinal(report.getKind())) {
+                    // an answer counts only from the topic of the host it names (which only that host writes)
+                    boolean fromItsHost = TopicCatalogue.hostOf(TopicCatalogue.HOST_REPORTS_TEMPLATE, r.topic())
+                            .map(h -> h.equals(report.getHostId()))
+                            .orElse(false);
+                    if (f != null && isFinal(report.getKind()) && fromItsHost) {
                         f.complete(report);
                     }
                 },
-                key -> {},
+                tombstone -> {},
                 loops,
                 null); // the coordinator's engine dead-letters host reports
     }
@@ -107,7 +111,12 @@ public final class PeerLink implements AutoCloseable {
                 }
             }
             try {
-                return f.get(answerWithin.toMillis(), TimeUnit.MILLISECONDS);
+                HostReport answer = f.get(answerWithin.toMillis(), TimeUnit.MILLISECONDS);
+                if (!command.getHostId().equals(answer.getHostId())) {
+                    throw new IllegalStateException(command.getType() + " for " + command.getHostId()
+                            + " was answered by " + answer.getHostId());
+                }
+                return answer;
             } catch (TimeoutException e) {
                 throw new TimeoutException(command.getHostId() + "'s agent did not answer " + command.getType()
                         + " within " + answerWithin.toSeconds() + " s");

@@ -7,6 +7,7 @@ import io.vmflow.avro.JobFigures;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.runtime.registry.RegistryUnavailableException;
 import io.vmflow.runtime.serde.WireFormat;
+import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
 import java.util.UUID;
@@ -95,9 +96,9 @@ public final class Reporter {
         long backoffMs = 500;
         for (int attempt = 1; ; attempt++) {
             try {
-                byte[] value = wire.encode(TopicCatalogue.HOST_REPORTS.valueSubject(), r);
-                producer.send(new ProducerRecord<>(TopicCatalogue.HOST_REPORTS.name(), key, value))
-                        .get(60, TimeUnit.SECONDS);
+                Topic topic = TopicCatalogue.hostReports(r.getHostId()); // this host's own topic
+                byte[] value = wire.encode(topic.valueSubject(), r);
+                producer.send(new ProducerRecord<>(topic.name(), key, value)).get(60, TimeUnit.SECONDS);
                 metrics.record(r);
                 if (attempt > 1) {
                     LOG.info(
@@ -134,10 +135,8 @@ public final class Reporter {
     public void sendAsync(HostReport r) {
         String key = r.getMigrationId() != null ? r.getMigrationId() : r.getHostId();
         try {
-            producer.send(new ProducerRecord<>(
-                    TopicCatalogue.HOST_REPORTS.name(),
-                    key,
-                    wire.encode(TopicCatalogue.HOST_REPORTS.valueSubject(), r)));
+            Topic topic = TopicCatalogue.hostReports(r.getHostId());
+            producer.send(new ProducerRecord<>(topic.name(), key, wire.encode(topic.valueSubject(), r)));
         } catch (RegistryUnavailableException | org.apache.kafka.common.KafkaException e) {
             LOG.debug("progress sample for {} not sent: {}", key, e.toString());
         }

@@ -84,9 +84,10 @@ public final class HostStatePublisher {
         HostState s = snapshot(liveness);
         try {
             producer.send(new ProducerRecord<>(
-                            TopicCatalogue.HOST_STATE.name(),
+                            TopicCatalogue.hostState(config.hostId()).name(),
                             config.hostId(),
-                            wire.encode(TopicCatalogue.HOST_STATE.valueSubject(), s)))
+                            wire.encode(
+                                    TopicCatalogue.hostState(config.hostId()).valueSubject(), s)))
                     .get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -8,6 +8,7 @@ import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.avro.Transport;
 import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.kafka.TopicTail;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
@@ -85,7 +86,8 @@ final class CommandCommand implements Callable<Integer> {
             HostState d = HostLookup.all(endpoints, wire).get(spec.getDestinationHost());
             if (d == null) {
                 System.err.println("no host state for '" + spec.getDestinationHost() + "' on "
-                        + TopicCatalogue.HOST_STATE.name() + ": is its agent running? (or give --destination-uri)");
+                        + TopicCatalogue.hostState(spec.getDestinationHost()).name()
+                        + ": is its agent running? (or give --destination-uri)");
                 return 2;
             }
             spec.setDestinationUri(d.getLibvirtUri());
@@ -106,10 +108,9 @@ final class CommandCommand implements Callable<Integer> {
         try (KafkaConsumer<String, byte[]> reports =
                         new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-reports"));
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {
-            String topic = TopicCatalogue.HOST_REPORTS.name();
-            List<TopicPartition> tps = reports.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
+            // the answer comes on the host's own report topic (the peer's too, for a peer-to-peer hand-off)
+            List<TopicPartition> tps = TopicTail.partitions(
+                    endpoints, "vmflow-cli-reports", TopicCatalogue.everyHost(TopicCatalogue.HOST_REPORTS_TEMPLATE));
             reports.assign(tps);
             reports.seekToEnd(tps);
             tps.forEach(reports::position);

@@ -12,7 +12,15 @@ final class HostLookup {
     private HostLookup() {}
 
     static Map<String, HostState> all(Endpoints endpoints, WireFormat wire) {
-        return new LogReader<>(endpoints, wire, "vmflow-cli-hosts", TopicCatalogue.HOST_STATE.name(), HostState.class)
-                .latest();
+        // each host's state from its own topic; a record keyed for another host there is not believed
+        return new LogReader<>(
+                        endpoints,
+                        wire,
+                        "vmflow-cli-hosts",
+                        TopicCatalogue.everyHost(TopicCatalogue.HOST_STATE_TEMPLATE),
+                        HostState.class)
+                .latest(r -> TopicCatalogue.hostOf(TopicCatalogue.HOST_STATE_TEMPLATE, r.topic())
+                        .map(h -> h.equals(r.key()))
+                        .orElse(false));
     }
 }

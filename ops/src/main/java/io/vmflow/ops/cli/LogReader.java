@@ -7,6 +7,7 @@ import io.vmflow.runtime.serde.WireFormat;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -20,14 +21,19 @@ final class LogReader<V extends SpecificRecord> {
     private final Endpoints endpoints;
     private final WireFormat wire;
     private final String clientId;
-    private final String topic;
+    private final Pattern topics;
     private final Class<V> type;
 
     LogReader(Endpoints endpoints, WireFormat wire, String clientId, String topic, Class<V> type) {
+        this(endpoints, wire, clientId, Pattern.compile(Pattern.quote(topic)), type);
+    }
+
+    /** A reader of every topic a pattern matches (e.g. every host's state). */
+    LogReader(Endpoints endpoints, WireFormat wire, String clientId, Pattern topics, Class<V> type) {
         this.endpoints = endpoints;
         this.wire = wire;
         this.clientId = clientId;
-        this.topic = topic;
+        this.topics = topics;
         this.type = type;
     }
 
@@ -35,7 +41,7 @@ final class LogReader<V extends SpecificRecord> {
     void each(
             BiConsumer<ConsumerRecord<String, byte[]>, V> value,
             BiConsumer<ConsumerRecord<String, byte[]>, UndecodableRecordException> undecodable) {
-        TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId, topic), r -> {
+        TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId, topics), r -> {
             if (r.value() == null) {
                 return;
             }
@@ -49,8 +55,16 @@ final class LogReader<V extends SpecificRecord> {
 
     /** The latest value of each key of a compacted topic (a tombstone removes its key). */
     Map<String, V> latest() {
+        return latest(r -> true);
+    }
+
+    /** The same, of the records the filter keeps. */
+    Map<String, V> latest(java.util.function.Predicate<ConsumerRecord<String, byte[]>> keep) {
         Map<String, V> latest = new HashMap<>();
-        TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId, topic), r -> {
+        TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId, topics), r -> {
+            if (!keep.test(r)) {
+                return;
+            }
             if (r.value() == null) {
                 latest.remove(r.key());
                 return;

@@ -2,6 +2,7 @@ package io.vmflow.ops.cli;
 
 import io.vmflow.avro.HostReport;
 import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.kafka.TopicTail;
 import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.UndecodableRecordException;
 import io.vmflow.runtime.serde.WireFormat;
@@ -30,11 +31,10 @@ final class ReportsCommand implements Callable<Integer> {
     public Integer call() {
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
-        String topic = TopicCatalogue.HOST_REPORTS.name();
+        // every host's report topic (a host's reports are on its own)
+        List<TopicPartition> tps = TopicTail.partitions(
+                endpoints, "vmflow-cli-reports", TopicCatalogue.everyHost(TopicCatalogue.HOST_REPORTS_TEMPLATE));
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-reports"))) {
-            List<TopicPartition> tps = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
             c.assign(tps);
             c.seekToBeginning(tps);
             Map<TopicPartition, Long> end = c.endOffsets(tps);

@@ -44,14 +44,16 @@ class KafkaAccessIT {
                 .isNotNull();
         try (Admin admin = Admin.create(stack.admin())) {
             for (String host : List.of("it-access-a", "it-access-b")) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(
-                                    TopicCatalogue.hostCommands(host).name(), 1, (short) -1)))
-                            .all()
-                            .get(30, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
+                for (var template : TopicCatalogue.PER_HOST) {
+                    var topic = TopicCatalogue.forHost(template, host);
+                    try {
+                        admin.createTopics(List.of(new NewTopic(topic.name(), topic.partitions(), (short) -1)))
+                                .all()
+                                .get(30, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (!(e.getCause() instanceof TopicExistsException)) {
+                            throw e;
+                        }
                     }
                 }
             }
@@ -65,20 +67,33 @@ class KafkaAccessIT {
         Endpoints relayA = TestPki.endpoints("relay", "it-access-a");
         String commandsA = TopicCatalogue.hostCommands("it-access-a").name();
         String commandsB = TopicCatalogue.hostCommands("it-access-b").name();
+        String reportsA = TopicCatalogue.hostReports("it-access-a").name();
 
         Map<String, String> outcomes = new LinkedHashMap<>();
         outcomes.put(
                 "requester writes a migration request", write(requester, TopicCatalogue.MIGRATION_REQUESTS.name()));
         outcomes.put("requester reads the audit log", read(requester, TopicCatalogue.MIGRATION_EVENTS.name()));
         outcomes.put("requester forges a host command", write(requester, commandsA));
-        outcomes.put("requester forges a host report", write(requester, TopicCatalogue.HOST_REPORTS.name()));
+        outcomes.put("requester forges a host report", write(requester, reportsA));
+        outcomes.put(
+                "requester reads host state",
+                read(requester, TopicCatalogue.hostState("it-access-a").name()));
         outcomes.put("requester forges a lease", write(requester, TopicCatalogue.COORDINATOR_LEASES.name()));
         outcomes.put("requester forges a tunnel session", write(requester, TopicCatalogue.TUNNEL_SESSIONS.name()));
         outcomes.put("requester forges an event", write(requester, TopicCatalogue.MIGRATION_EVENTS.name()));
         outcomes.put("requester reads host commands", read(requester, commandsA));
 
         outcomes.put("agent reads its own commands", read(agentA, commandsA));
-        outcomes.put("agent writes a report", write(agentA, TopicCatalogue.HOST_REPORTS.name()));
+        outcomes.put("agent writes a report", write(agentA, reportsA));
+        outcomes.put(
+                "agent writes its state",
+                write(agentA, TopicCatalogue.hostState("it-access-a").name()));
+        outcomes.put(
+                "agent reports as another host",
+                write(agentA, TopicCatalogue.hostReports("it-access-b").name()));
+        outcomes.put(
+                "agent writes another host's state",
+                write(agentA, TopicCatalogue.hostState("it-access-b").name()));
         outcomes.put("agent reads another host's commands", read(agentA, commandsB));
         outcomes.put("agent forges a lease", write(agentA, TopicCatalogue.COORDINATOR_LEASES.name()));
         outcomes.put("agent forges an event", write(agentA, TopicCatalogue.MIGRATION_EVENTS.name()));
@@ -88,7 +103,7 @@ class KafkaAccessIT {
         outcomes.put("relay reads tunnel sessions", read(relayA, TopicCatalogue.TUNNEL_SESSIONS.name()));
         outcomes.put("relay forges a tunnel session", write(relayA, TopicCatalogue.TUNNEL_SESSIONS.name()));
         outcomes.put("relay reads host commands", read(relayA, commandsA));
-        outcomes.put("relay forges a host report", write(relayA, TopicCatalogue.HOST_REPORTS.name()));
+        outcomes.put("relay forges a host report", write(relayA, reportsA));
 
         assertThat(outcomes)
                 .containsEntry("requester writes a migration request", "ok")
@@ -99,8 +114,12 @@ class KafkaAccessIT {
                 .containsEntry("requester forges a tunnel session", "TopicAuthorizationException")
                 .containsEntry("requester forges an event", "TopicAuthorizationException")
                 .containsEntry("requester reads host commands", "TopicAuthorizationException")
+                .containsEntry("requester reads host state", "ok")
                 .containsEntry("agent reads its own commands", "ok")
                 .containsEntry("agent writes a report", "ok")
+                .containsEntry("agent writes its state", "ok")
+                .containsEntry("agent reports as another host", "TopicAuthorizationException")
+                .containsEntry("agent writes another host's state", "TopicAuthorizationException")
                 .containsEntry("agent reads another host's commands", "TopicAuthorizationException")
                 .containsEntry("agent forges a lease", "TopicAuthorizationException")
                 .containsEntry("agent forges an event", "TopicAuthorizationException")

@@ -6,12 +6,16 @@ import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,7 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows every partition of one topic on a thread of its own, without a consumer group (each reader
+ * Follows every partition of one topic (or of every topic a pattern matches, such as every host's
+ * reports: topics that appear later are found within seconds and read from their start) on a thread
+ * of its own, without a consumer group (each reader
  * sees everything), from the beginning (to rebuild a view, e.g. of a compacted topic) or from the end
  * (to hear only what comes after it started). Decoded values go to a handler; tombstones to another.
  * A record that cannot be decoded, or that the handler fails on, is skipped with a warning; a tail
@@ -43,15 +49,19 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     private final String name;
     private final KafkaConsumer<String, byte[]> consumer;
     private final BiConsumer<ConsumerRecord<String, byte[]>, V> onValue;
-    private final Consumer<String> onTombstone;
+    private final Consumer<ConsumerRecord<String, byte[]>> onTombstone;
     private final DeadLetters deadLetters;
-    private final boolean compacted;
     private final Loops.Loop loop;
     private final RecordDecoding<V> decoding;
     private final Thread thread;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
-    private final List<TopicPartition> tps;
-    private final Map<TopicPartition, Long> end;
+    private final Set<TopicPartition> tps = new LinkedHashSet<>();
+    private final Map<TopicPartition, Long> end = new HashMap<>();
+    /** The family of topics followed, or null when the tail follows one topic. */
+    private final Pattern topics;
+
+    private final Map<String, Boolean> compactedByTopic = new HashMap<>();
+    private long nextDiscovery;
     private volatile boolean running = true;
     /** Since when the broker has answered without a break (null: it does not answer now). */
     private volatile Instant reachableSince;
@@ -89,15 +99,57 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
             Consumer<String> onTombstone,
             Loops loops,
             DeadLetters deadLetters) {
+        this(
+                name,
+                endpoints,
+                topic,
+                null,
+                from,
+                wire,
+                type,
+                onValue,
+                r -> onTombstone.accept(r.key()),
+                loops,
+                deadLetters);
+    }
+
+    /**
+     * A tail of every topic the pattern matches (e.g. {@code TopicCatalogue.everyHost(...)}); its
+     * tombstone handler gets the record, to tell which topic the tombstone is on.
+     */
+    public TopicTail(
+            String name,
+            Endpoints endpoints,
+            Pattern topics,
+            From from,
+            WireFormat wire,
+            Class<V> type,
+            BiConsumer<ConsumerRecord<String, byte[]>, V> onValue,
+            Consumer<ConsumerRecord<String, byte[]>> onTombstone,
+            Loops loops,
+            DeadLetters deadLetters) {
+        this(name, endpoints, null, topics, from, wire, type, onValue, onTombstone, loops, deadLetters);
+    }
+
+    private TopicTail(
+            String name,
+            Endpoints endpoints,
+            String onlyTopic,
+            Pattern topics,
+            From from,
+            WireFormat wire,
+            Class<V> type,
+            BiConsumer<ConsumerRecord<String, byte[]>, V> onValue,
+            Consumer<ConsumerRecord<String, byte[]>> onTombstone,
+            Loops loops,
+            DeadLetters deadLetters) {
         this.name = name;
         this.onValue = onValue;
         this.onTombstone = onTombstone;
         this.deadLetters = deadLetters;
-        this.compacted = TopicCatalogue.byName(topic).map(Topic::isCompacted).orElse(false);
+        this.topics = topics;
         this.consumer = new KafkaConsumer<>(endpoints.consumer(null, name));
-        this.tps = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition()))
-                .toList();
+        tps.addAll(onlyTopic != null ? partitionsOf(consumer, onlyTopic) : partitionsOf(consumer, topics));
         consumer.assign(tps);
         if (from == From.BEGINNING) {
             consumer.seekToBeginning(tps);
@@ -105,7 +157,8 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
             consumer.seekToEnd(tps);
         }
         tps.forEach(consumer::position); // fix the starting point now, before the caller acts
-        this.end = consumer.endOffsets(tps);
+        end.putAll(consumer.endOffsets(tps));
+        nextDiscovery = System.nanoTime() + DISCOVERY_NANOS;
         this.loop = loops.register(name);
         this.decoding = new RecordDecoding<>(name, wire, type, loop);
         this.thread = new Thread(this::run, name);
@@ -120,10 +173,12 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                         handle(r);
                     }
-                    if (caughtUp.getCount() > 0 && tps.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
+                    if (caughtUp.getCount() > 0
+                            && tps.stream().allMatch(tp -> consumer.position(tp) >= end.getOrDefault(tp, 0L))) {
                         caughtUp.countDown();
                     }
                     probe();
+                    discover();
                 } catch (WakeupException e) {
                     throw e;
                 } catch (KafkaException e) {
@@ -140,6 +195,48 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
             loop.stopped();
             consumer.close();
         }
+    }
+
+    private static final long DISCOVERY_NANOS = 5_000_000_000L;
+
+    /**
+     * Every 5 s, for a pattern: whether topics matching it appeared (a host joined); they are followed
+     * from their start, since everything in a topic born after the tail started is news.
+     */
+    private void discover() {
+        if (topics == null || System.nanoTime() < nextDiscovery) {
+            return;
+        }
+        nextDiscovery = System.nanoTime() + DISCOVERY_NANOS;
+        List<TopicPartition> fresh = partitionsOf(consumer, topics).stream()
+                .filter(tp -> !tps.contains(tp))
+                .toList();
+        if (fresh.isEmpty()) {
+            return;
+        }
+        tps.addAll(fresh);
+        consumer.assign(tps);
+        consumer.seekToBeginning(fresh);
+        fresh.forEach(tp -> end.put(tp, 0L));
+        LOG.info("{}: following {} more partition(s) of {}", name, fresh.size(), topics.pattern());
+    }
+
+    /** Every partition of one topic. */
+    private static List<TopicPartition> partitionsOf(KafkaConsumer<String, byte[]> c, String topic) {
+        return c.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
+    }
+
+    /** Every partition of every topic the pattern matches. */
+    private static List<TopicPartition> partitionsOf(KafkaConsumer<String, byte[]> c, Pattern topics) {
+        List<TopicPartition> all = new java.util.ArrayList<>();
+        c.listTopics(Duration.ofSeconds(30)).forEach((topic, infos) -> {
+            if (topics.matcher(topic).matches()) {
+                infos.forEach(i -> all.add(new TopicPartition(topic, i.partition())));
+            }
+        });
+        return all;
     }
 
     /**
@@ -189,8 +286,10 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     }
 
     private void handle(ConsumerRecord<String, byte[]> r) {
+        boolean compacted = compactedByTopic.computeIfAbsent(
+                r.topic(), t -> TopicCatalogue.byName(t).map(Topic::isCompacted).orElse(false));
         if (r.value() == null && compacted) {
-            onTombstone.accept(r.key());
+            onTombstone.accept(r);
             return;
         }
         RecordDecoding.Result<V> decoded = decoding.decode(r, () -> running);
@@ -204,6 +303,8 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
         }
         try {
             onValue.accept(r, value);
+        } catch (InvalidRecordException e) {
+            skip(r, e.code(), e.getMessage(), e);
         } catch (RuntimeException e) {
             LOG.error("{}: handler failed on {}-{}@{}", name, r.topic(), r.partition(), r.offset(), e);
             skip(r, ReasonCode.PROCESSING_FAILED.name(), e.toString(), e);
@@ -266,9 +367,14 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     /** Every partition of a topic. */
     public static List<TopicPartition> partitions(Endpoints endpoints, String clientId, String topic) {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, clientId))) {
-            return c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
+            return partitionsOf(c, topic);
+        }
+    }
+
+    /** Every partition of every topic a pattern matches (e.g. every host's reports). */
+    public static List<TopicPartition> partitions(Endpoints endpoints, String clientId, Pattern topics) {
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, clientId))) {
+            return partitionsOf(c, topics);
         }
     }
 }

@@ -22,13 +22,15 @@ import org.apache.kafka.common.resource.ResourceType;
  * <ul>
  *   <li>coordinator: reads and writes vmflow's topics, as the one consumer group of coordinators,
  *       with its transactional ids;
- *   <li>agent of host H: reads and creates only H's command topic, writes reports, host state, tunnel
- *       sessions and dead letters, reads leases, tunnel reports and reports (its own ledger);
+ *   <li>agent of host H: creates H's three topics; reads only H's commands; writes only H's reports
+ *       and H's state, tunnel sessions and dead letters; reads every host's reports (a peer-to-peer
+ *       source waits for its peer's answer), leases and tunnel reports;
  *   <li>relay of host H: reads tunnel sessions, writes tunnel reports and dead letters;
- *   <li>requester: writes migration and cancel requests, reads events, snapshots and host state.
+ *   <li>requester: writes migration and cancel requests, reads events, snapshots and every host's state.
  * </ul>
  * A peer-to-peer source agent also writes the destination's command topic, so agents may write (not
- * read) every host's command topic: docs/security.md lists this among what is not closed yet.
+ * read) every host's command topic: docs/security.md lists this among what is not closed yet. Tunnel
+ * sessions share one topic: a forged one is harmless without the named relay's key (the relays check).
  */
 public final class KafkaAccess {
 
@@ -49,25 +51,41 @@ public final class KafkaAccess {
                 a.literal(ResourceType.CLUSTER, "kafka-cluster", AclOperation.IDEMPOTENT_WRITE);
             }
             case Identity.AGENT -> {
-                String own = TopicCatalogue.hostCommands(who.name()).name();
-                a.literal(ResourceType.TOPIC, own, AclOperation.READ, AclOperation.DESCRIBE, AclOperation.CREATE);
+                String host = who.name();
+                a.literal(
+                        ResourceType.TOPIC,
+                        TopicCatalogue.hostCommands(host).name(),
+                        AclOperation.READ,
+                        AclOperation.DESCRIBE,
+                        AclOperation.CREATE);
+                a.literal(
+                        ResourceType.TOPIC,
+                        TopicCatalogue.hostReports(host).name(),
+                        AclOperation.WRITE,
+                        AclOperation.DESCRIBE,
+                        AclOperation.CREATE);
+                a.literal(
+                        ResourceType.TOPIC,
+                        TopicCatalogue.hostState(host).name(),
+                        AclOperation.WRITE,
+                        AclOperation.DESCRIBE,
+                        AclOperation.CREATE);
                 a.prefixed(
                         ResourceType.TOPIC,
-                        TopicCatalogue.HOST_COMMANDS_TEMPLATE.name().replace("{host}", ""),
+                        TopicCatalogue.prefixOf(TopicCatalogue.HOST_COMMANDS_TEMPLATE),
                         AclOperation.WRITE,
                         AclOperation.DESCRIBE);
-                for (String t : List.of(
-                        TopicCatalogue.HOST_REPORTS.name(),
-                        TopicCatalogue.HOST_STATE.name(),
-                        TopicCatalogue.TUNNEL_SESSIONS.name(),
-                        TopicCatalogue.DEAD_LETTER.name())) {
+                a.prefixed(
+                        ResourceType.TOPIC,
+                        TopicCatalogue.prefixOf(TopicCatalogue.HOST_REPORTS_TEMPLATE),
+                        AclOperation.READ,
+                        AclOperation.DESCRIBE);
+                for (String t : List.of(TopicCatalogue.TUNNEL_SESSIONS.name(), TopicCatalogue.DEAD_LETTER.name())) {
                     a.literal(ResourceType.TOPIC, t, AclOperation.WRITE, AclOperation.DESCRIBE);
                 }
-                for (String t : List.of(
-                        TopicCatalogue.HOST_REPORTS.name(),
-                        TopicCatalogue.COORDINATOR_LEASES.name(),
-                        TopicCatalogue.TUNNEL_REPORTS.name())) {
-                    a.literal(ResourceType.TOPIC, t, AclOperation.READ);
+                for (String t :
+                        List.of(TopicCatalogue.COORDINATOR_LEASES.name(), TopicCatalogue.TUNNEL_REPORTS.name())) {
+                    a.literal(ResourceType.TOPIC, t, AclOperation.READ, AclOperation.DESCRIBE);
                 }
                 a.literal(ResourceType.GROUP, "vmflow-agent-" + who.name(), AclOperation.READ, AclOperation.DESCRIBE);
             }
@@ -87,12 +105,15 @@ public final class KafkaAccess {
                         List.of(TopicCatalogue.MIGRATION_REQUESTS.name(), TopicCatalogue.CANCEL_REQUESTS.name())) {
                     a.literal(ResourceType.TOPIC, t, AclOperation.WRITE, AclOperation.DESCRIBE);
                 }
-                for (String t : List.of(
-                        TopicCatalogue.MIGRATION_EVENTS.name(),
-                        TopicCatalogue.MIGRATION_SNAPSHOTS.name(),
-                        TopicCatalogue.HOST_STATE.name())) {
+                for (String t :
+                        List.of(TopicCatalogue.MIGRATION_EVENTS.name(), TopicCatalogue.MIGRATION_SNAPSHOTS.name())) {
                     a.literal(ResourceType.TOPIC, t, AclOperation.READ, AclOperation.DESCRIBE);
                 }
+                a.prefixed(
+                        ResourceType.TOPIC,
+                        TopicCatalogue.prefixOf(TopicCatalogue.HOST_STATE_TEMPLATE),
+                        AclOperation.READ,
+                        AclOperation.DESCRIBE);
             }
             default -> {}
         }

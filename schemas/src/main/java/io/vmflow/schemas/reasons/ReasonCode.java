@@ -112,6 +112,8 @@ public enum ReasonCode {
     UNKNOWN_MIGRATION,
     /** A cancel the state machine refused (too late, already aborting). */
     CANCEL_REFUSED,
+    /** A report or host state naming another host than the one whose topic it is on. */
+    NOT_ITS_HOST,
     /** A tunnel session whose fields break the relay's rules. */
     MALFORMED_SESSION,
     /** A tunnel session whose sealed credential this relay cannot open. */

@@ -20,9 +20,11 @@ import java.util.regex.Pattern;
  * The one list of vmflow's topics. Code and the topic-creation command both read it; no topic name
  * is written anywhere else. Immutable: every constant is final and every collection unmodifiable.
  *
- * <p>Host commands go to one topic per host ({@link #hostCommands(String)}), so an agent reads only
- * its own commands; those topics are created from the {@link #HOST_COMMANDS_TEMPLATE} when a host
- * joins.
+ * <p>Each host has three topics of its own, made from templates when it joins (its agent creates
+ * them): its commands ({@link #hostCommands(String)}), which only its agent reads, and its reports
+ * ({@link #hostReports(String)}) and state ({@link #hostState(String)}), which only its agent writes.
+ * So the broker's ACLs, not the readers' good faith, keep a host from reading another's commands or
+ * speaking for another host; readers of every host's reports or state follow the topics' pattern.
  */
 public final class TopicCatalogue {
 
@@ -49,19 +51,6 @@ public final class TopicCatalogue {
     /** The coordinator's state of each migration, compacted, written with its events. Key: migration id. */
     public static final Topic MIGRATION_SNAPSHOTS = new Topic(
             "vmflow.migration-snapshots", 3, COMPACTED, "migration id", MigrationSnapshot.class, "coordinator");
-
-    /** Agent reports: command outcomes, progress samples, lifecycle observations. Key: migration id, or host id. */
-    public static final Topic HOST_REPORTS = new Topic(
-            "vmflow.host-reports",
-            3,
-            WEEK,
-            "migration id (host id when about no migration)",
-            HostReport.class,
-            "host agents");
-
-    /** Each host's latest state and heartbeat, compacted. Key: host id. */
-    public static final Topic HOST_STATE =
-            new Topic("vmflow.host-state", 1, COMPACTED, "host id", HostState.class, "host agents");
 
     /** Coordinators' leases over the managed-direct migrations they drive, compacted. Key: coordinator id. */
     public static final Topic COORDINATOR_LEASES = new Topic(
@@ -110,14 +99,33 @@ public final class TopicCatalogue {
             HostCommand.class,
             "coordinator, and source agents in peer-to-peer");
 
+    /**
+     * The shape of every per-host report topic: command outcomes, progress samples, lifecycle
+     * observations, written by that host's agent alone. Three partitions keyed like requests, so the
+     * coordinator instance that owns a migration's request partition owns its reports' too.
+     */
+    public static final Topic HOST_REPORTS_TEMPLATE = new Topic(
+            "vmflow.host-reports.{host}",
+            3,
+            WEEK,
+            "migration id (host id when about no migration)",
+            HostReport.class,
+            "that host's agent");
+
+    /** The shape of every per-host state topic: the host's latest state and heartbeat, compacted. */
+    public static final Topic HOST_STATE_TEMPLATE =
+            new Topic("vmflow.host-state.{host}", 1, COMPACTED, "host id", HostState.class, "that host's agent");
+
+    /** Every per-host topic template. */
+    public static final List<Topic> PER_HOST =
+            List.of(HOST_COMMANDS_TEMPLATE, HOST_REPORTS_TEMPLATE, HOST_STATE_TEMPLATE);
+
     /** Every fixed topic, in creation order. */
     public static final List<Topic> FIXED = List.of(
             MIGRATION_REQUESTS,
             CANCEL_REQUESTS,
             MIGRATION_EVENTS,
             MIGRATION_SNAPSHOTS,
-            HOST_REPORTS,
-            HOST_STATE,
             COORDINATOR_LEASES,
             TUNNEL_SESSIONS,
             TUNNEL_REPORTS,
@@ -135,20 +143,59 @@ public final class TopicCatalogue {
 
     /** The command topic of one host. */
     public static Topic hostCommands(String hostId) {
+        return forHost(HOST_COMMANDS_TEMPLATE, hostId);
+    }
+
+    /** The report topic of one host (only its agent writes there). */
+    public static Topic hostReports(String hostId) {
+        return forHost(HOST_REPORTS_TEMPLATE, hostId);
+    }
+
+    /** The state topic of one host (only its agent writes there). */
+    public static Topic hostState(String hostId) {
+        return forHost(HOST_STATE_TEMPLATE, hostId);
+    }
+
+    /** One host's topic of a per-host template. */
+    public static Topic forHost(Topic template, String hostId) {
         if (!isValidHostId(hostId)) {
             throw new IllegalArgumentException("invalid host id '" + hostId
                     + "': use letters, digits, '_' and '-', starting with a letter or digit, at most 63 characters");
         }
-        Topic t = HOST_COMMANDS_TEMPLATE;
         return new Topic(
-                t.name().replace("{host}", hostId), t.partitions(), t.config(), t.key(), t.valueType(), t.writer());
+                template.name().replace("{host}", hostId),
+                template.partitions(),
+                template.config(),
+                template.key(),
+                template.valueType(),
+                template.writer());
     }
 
-    /** The fixed topics plus the command topics of the given hosts. */
+    /** The prefix every topic of a per-host template starts with (as ACLs name them). */
+    public static String prefixOf(Topic template) {
+        return template.name().replace("{host}", "");
+    }
+
+    /** Every host's topic of a per-host template, as a pattern (for readers of all hosts). */
+    public static Pattern everyHost(Topic template) {
+        return Pattern.compile(Pattern.quote(prefixOf(template)) + HOST_ID.pattern());
+    }
+
+    /** The host whose topic of this template a topic name is, or empty. */
+    public static Optional<String> hostOf(Topic template, String topicName) {
+        String prefix = prefixOf(template);
+        return topicName.startsWith(prefix) && isValidHostId(topicName.substring(prefix.length()))
+                ? Optional.of(topicName.substring(prefix.length()))
+                : Optional.empty();
+    }
+
+    /** The fixed topics plus the per-host topics of the given hosts. */
     public static List<Topic> all(List<String> hostIds) {
         Map<String, Topic> byName = new LinkedHashMap<>();
         FIXED.forEach(t -> byName.put(t.name(), t));
-        hostIds.forEach(h -> byName.put(hostCommands(h).name(), hostCommands(h)));
+        for (String h : hostIds) {
+            PER_HOST.forEach(template -> byName.put(forHost(template, h).name(), forHost(template, h)));
+        }
         return List.copyOf(byName.values());
     }
 
@@ -159,9 +206,11 @@ public final class TopicCatalogue {
                 return Optional.of(t);
             }
         }
-        String prefix = HOST_COMMANDS_TEMPLATE.name().replace("{host}", "");
-        if (name.startsWith(prefix) && isValidHostId(name.substring(prefix.length()))) {
-            return Optional.of(hostCommands(name.substring(prefix.length())));
+        for (Topic template : PER_HOST) {
+            Optional<String> host = hostOf(template, name);
+            if (host.isPresent()) {
+                return Optional.of(forHost(template, host.get()));
+            }
         }
         return Optional.empty();
     }

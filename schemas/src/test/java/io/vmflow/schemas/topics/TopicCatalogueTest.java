@@ -16,7 +16,12 @@ class TopicCatalogueTest {
                 .map(Topic::name)
                 .toList();
         assertThat(names).doesNotHaveDuplicates().allMatch(n -> n.startsWith("vmflow."));
-        assertThat(names).contains("vmflow.host-commands.hostA", "vmflow.host-commands.hostB");
+        assertThat(names)
+                .contains(
+                        "vmflow.host-commands.hostA",
+                        "vmflow.host-commands.hostB",
+                        "vmflow.host-reports.hostA",
+                        "vmflow.host-state.hostB");
     }
 
     @Test
@@ -31,7 +36,7 @@ class TopicCatalogueTest {
     @Test
     void auditLogIsKeptForeverAndHostStateIsCompacted() {
         assertThat(TopicCatalogue.MIGRATION_EVENTS.config()).containsEntry("retention.ms", "-1");
-        assertThat(TopicCatalogue.HOST_STATE.config()).containsEntry("cleanup.policy", "compact");
+        assertThat(TopicCatalogue.hostState("hv-07").config()).containsEntry("cleanup.policy", "compact");
         assertThat(TopicCatalogue.DEAD_LETTER.valueType()).isNull();
     }
 
@@ -44,6 +49,28 @@ class TopicCatalogueTest {
         assertThat(TopicCatalogue.byName("vmflow.host-commands.hv-07")).contains(t);
         assertThat(TopicCatalogue.byName("vmflow.migration-events")).contains(TopicCatalogue.MIGRATION_EVENTS);
         assertThat(TopicCatalogue.byName("vmflow.nope")).isEmpty();
+    }
+
+    @Test
+    void eachHostHasItsOwnReportAndStateTopicsThatReadersFollowByPattern() {
+        Topic reports = TopicCatalogue.hostReports("hv-07");
+        assertThat(reports.name()).isEqualTo("vmflow.host-reports.hv-07");
+        assertThat(reports.partitions())
+                .as("keyed and partitioned like requests")
+                .isEqualTo(TopicCatalogue.MIGRATION_REQUESTS.partitions());
+        assertThat(TopicCatalogue.byName("vmflow.host-state.hv-07")).contains(TopicCatalogue.hostState("hv-07"));
+        assertThat(TopicCatalogue.hostOf(TopicCatalogue.HOST_REPORTS_TEMPLATE, "vmflow.host-reports.hv-07"))
+                .contains("hv-07");
+        assertThat(TopicCatalogue.hostOf(TopicCatalogue.HOST_REPORTS_TEMPLATE, "vmflow.host-state.hv-07"))
+                .isEmpty();
+        assertThat(TopicCatalogue.everyHost(TopicCatalogue.HOST_REPORTS_TEMPLATE)
+                        .matcher("vmflow.host-reports.hv-07")
+                        .matches())
+                .isTrue();
+        assertThat(TopicCatalogue.everyHost(TopicCatalogue.HOST_REPORTS_TEMPLATE)
+                        .matcher("vmflow.host-reportsXhv")
+                        .matches())
+                .isFalse();
     }
 
     @Test

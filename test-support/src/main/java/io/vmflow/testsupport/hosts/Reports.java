@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Every host report written after it started, read from the real host-reports topic. */
+/** Every host report written after it started, read from the real per-host report topics. */
 public final class Reports implements AutoCloseable {
 
     private final List<HostReport> seen = new CopyOnWriteArrayList<>();
@@ -22,12 +22,14 @@ public final class Reports implements AutoCloseable {
         tail = new TopicTail<>(
                         "it-reports",
                         endpoints,
-                        TopicCatalogue.HOST_REPORTS.name(),
+                        TopicCatalogue.everyHost(TopicCatalogue.HOST_REPORTS_TEMPLATE),
                         TopicTail.From.END,
                         wire,
                         HostReport.class,
                         (r, report) -> seen.add(report),
-                        key -> {})
+                        tombstone -> {},
+                        io.vmflow.runtime.kafka.Loops.unsupervised("it-reports"),
+                        null)
                 .start();
     }
 

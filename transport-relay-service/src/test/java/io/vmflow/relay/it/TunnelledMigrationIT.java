@@ -149,6 +149,7 @@ class TunnelledMigrationIT {
         assertThat(relayB.metrics())
                 .containsPattern("vmflow_relay_streams_completed_total\\{host=\"hostB\",service=\"relay\"} [1-9]");
         GrafanaDashboards.assertQueriesExported(GrafanaDashboards.named("transport-relays"), relayB.metrics());
+        io.vmflow.testsupport.SecretScan.assertClean("the relay's /metrics", relayB.metrics());
     }
 
     @Test
