@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -22,9 +21,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -53,9 +49,8 @@ class WireFormatRoundTripIT {
         // (the audit log above all: vmflow audit would rightly flag a sample event there)
         String name = RealStack.scratchTopic(topic.name().replace("vmflow.", "").replace(".", "-"));
 
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        // the stack's connection settings (mutual TLS as the test's principal), Apicurio's serializer
+        Properties p = endpoints.producer("it-roundtrip");
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class.getName());
         p.put(SerdeConfig.SCHEMA_REGISTRY_URL, endpoints.registryUrl());
         RecordMetadata written;
@@ -64,10 +59,7 @@ class WireFormatRoundTripIT {
         }
 
         TopicPartition tp = new TopicPartition(name, written.partition());
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers());
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        Properties c = endpoints.consumer(null, "it-roundtrip");
         byte[] bytes = readOne(c, tp, written.offset()).value();
 
         SchemaRegistryClient registry = RealStack.registry();
