@@ -90,9 +90,7 @@ public final class Coordinator implements AutoCloseable {
                         },
                         r -> {
                             // a host's tombstone retires only that host
-                            if (TopicCatalogue.hostOf(TopicCatalogue.HOST_STATE_TEMPLATE, r.topic())
-                                    .map(h -> h.equals(r.key()))
-                                    .orElse(false)) {
+                            if (TopicCatalogue.isHostsOwn(TopicCatalogue.HOST_STATE_TEMPLATE, r.topic(), r.key())) {
                                 inventory.remove(r.key());
                             }
                         },

@@ -180,9 +180,9 @@ public final class HostAgent implements AutoCloseable {
         LOG.info("host agent starting: {}", config.describe());
         Topic commands = TopicCatalogue.hostCommands(config.hostId());
         // this host's own topics (created here when the host is new): its commands, reports and state
-        ensureTopic(commands);
-        ensureTopic(TopicCatalogue.hostReports(config.hostId()));
-        ensureTopic(TopicCatalogue.hostState(config.hostId()));
+        ensureTopics(TopicCatalogue.PER_HOST.stream()
+                .map(t -> TopicCatalogue.forHost(t, config.hostId()))
+                .toList());
         recovery.recover();
         peer.start();
         tunnels.start();
@@ -227,18 +227,31 @@ public final class HostAgent implements AutoCloseable {
         return this;
     }
 
-    private void ensureTopic(Topic t) throws InterruptedException {
+    /** Creates those of the topics that do not exist yet, with one admin client (one TLS connection). */
+    private void ensureTopics(List<Topic> topics) throws InterruptedException {
         try (Admin admin = Admin.create(config.endpoints().admin())) {
-            if (admin.listTopics().names().get().contains(t.name())) {
-                return;
+            java.util.Set<String> existing;
+            try {
+                existing = admin.listTopics().names().get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("cannot list topics: " + e.getCause(), e.getCause());
             }
-            admin.createTopics(List.of(TopicReplication.fromEnvironment().newTopic(t)))
-                    .all()
-                    .get();
-            LOG.info("created {} from the catalogue", t.name());
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create " + t.name() + ": " + e.getCause(), e.getCause());
+            for (Topic t : topics) {
+                if (existing.contains(t.name())) {
+                    continue;
+                }
+                try {
+                    admin.createTopics(
+                                    List.of(TopicReplication.fromEnvironment().newTopic(t)))
+                            .all()
+                            .get();
+                    LOG.info("created {} from the catalogue", t.name());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException(
+                                "cannot create " + t.name() + ": " + e.getCause(), e.getCause());
+                    }
+                }
             }
         }
     }

@@ -52,9 +52,8 @@ public final class PeerLink implements AutoCloseable {
                     CompletableFuture<HostReport> f =
                             report.getCommandId() == null ? null : waiting.get(report.getCommandId());
                     // an answer counts only from the topic of the host it names (which only that host writes)
-                    boolean fromItsHost = TopicCatalogue.hostOf(TopicCatalogue.HOST_REPORTS_TEMPLATE, r.topic())
-                            .map(h -> h.equals(report.getHostId()))
-                            .orElse(false);
+                    boolean fromItsHost = TopicCatalogue.isHostsOwn(
+                            TopicCatalogue.HOST_REPORTS_TEMPLATE, r.topic(), report.getHostId());
                     if (f != null && isFinal(report.getKind()) && fromItsHost) {
                         f.complete(report);
                     }

@@ -19,8 +19,6 @@ final class HostLookup {
                         "vmflow-cli-hosts",
                         TopicCatalogue.everyHost(TopicCatalogue.HOST_STATE_TEMPLATE),
                         HostState.class)
-                .latest(r -> TopicCatalogue.hostOf(TopicCatalogue.HOST_STATE_TEMPLATE, r.topic())
-                        .map(h -> h.equals(r.key()))
-                        .orElse(false));
+                .latest(r -> TopicCatalogue.isHostsOwn(TopicCatalogue.HOST_STATE_TEMPLATE, r.topic(), r.key()));
     }
 }

@@ -181,6 +181,11 @@ public final class TopicCatalogue {
         return Pattern.compile(Pattern.quote(prefixOf(template)) + HOST_ID.pattern());
     }
 
+    /** Whether a record naming this host may be believed on this topic: it is that host's own. */
+    public static boolean isHostsOwn(Topic template, String topicName, String hostId) {
+        return hostOf(template, topicName).map(h -> h.equals(hostId)).orElse(false);
+    }
+
     /** The host whose topic of this template a topic name is, or empty. */
     public static Optional<String> hostOf(Topic template, String topicName) {
         String prefix = prefixOf(template);
