@@ -205,6 +205,9 @@ public final class HostAgent implements AutoCloseable {
                         processor::accept,
                         deadLetters,
                         loops)
+                // ready (and said so) only once the group has given it the partitions: a process
+                // that merely subscribed reads nothing yet
+                .whenAssigned(() -> LOG.info("host agent {} consuming {}", config.hostId(), commands.name()))
                 .start();
         if (config.management() != null) {
             try {
@@ -217,13 +220,14 @@ public final class HostAgent implements AutoCloseable {
             }
         }
         LOG.info(
-                "host agent {} consuming {}{}",
+                "host agent {} started{}; joining group {} for {}",
                 config.hostId(),
-                commands.name(),
                 management == null
                         ? ""
-                        : "; management on http://" + management.address().getHostString() + ":"
-                                + management.address().getPort());
+                        : ", management on http://" + management.address().getHostString() + ":"
+                                + management.address().getPort(),
+                group,
+                commands.name());
         return this;
     }
 
@@ -260,7 +264,12 @@ public final class HostAgent implements AutoCloseable {
     public Loops.Check readiness() {
         boolean libvirt = metrics.libvirtUp();
         return loops.check()
-                .and(consumer != null, "commands: " + (consumer != null ? "consuming" : "not started"))
+                .and(
+                        consumer != null && consumer.assigned(),
+                        "commands: "
+                                + (consumer == null
+                                        ? "not started"
+                                        : consumer.assigned() ? "consuming" : "waiting for the group to assign them"))
                 .and(libvirt, "libvirt: " + (libvirt ? "answers" : "does not answer at " + config.libvirtUri()));
     }
 

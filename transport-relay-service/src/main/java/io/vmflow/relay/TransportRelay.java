@@ -120,6 +120,10 @@ public final class TransportRelay implements AutoCloseable {
                         feed::accept,
                         new DeadLetters(producer, group),
                         loops)
+                .whenAssigned(() -> LOG.info(
+                        "transport relay {} taking sessions from {}",
+                        config.hostId(),
+                        TopicCatalogue.TUNNEL_SESSIONS.name()))
                 .start();
         if (config.management() != null) {
             management = ManagementServer.start(config.management(), "relay", this::readiness, metrics);
@@ -173,7 +177,13 @@ public final class TransportRelay implements AutoCloseable {
 
     /** Ready when the session loop beats. */
     public Loops.Check readiness() {
-        return loops.check().and(sessions != null, "sessions: " + (sessions != null ? "consuming" : "not started"));
+        return loops.check()
+                .and(
+                        sessions != null && sessions.assigned(),
+                        "sessions: "
+                                + (sessions == null
+                                        ? "not started"
+                                        : sessions.assigned() ? "consuming" : "waiting for the group to assign them"));
     }
 
     /** The bound TLS port. */

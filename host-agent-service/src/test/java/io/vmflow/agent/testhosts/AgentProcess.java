@@ -14,10 +14,11 @@ public final class AgentProcess implements AutoCloseable {
         this.process = process;
     }
 
-    /** Starts an agent with this configuration and waits until it consumes its commands. */
+    /** Starts an agent with this configuration and waits until the group gave it its commands. */
     public static AgentProcess start(Map<String, String> env) throws IOException {
         String host = env.getOrDefault("VMFLOW_AGENT_HOST_ID", "agent");
-        return new AgentProcess(ServiceProcess.startService("agent " + host, Main.class, env, " consuming "));
+        return new AgentProcess(
+                ServiceProcess.startService("agent " + host, Main.class, env, "host agent " + host + " consuming "));
     }
 
     /** Starts it again after {@link #kill()}, with the same configuration and log. */

@@ -14,10 +14,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +53,10 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
     private final Thread thread;
     private final AtomicLong deadLettered = new AtomicLong();
     private volatile boolean running = true;
+    /** Whether the group has given this consumer its partitions (a subscription alone reads nothing). */
+    private volatile boolean assigned;
+
+    private volatile Runnable whenAssigned = () -> {};
 
     public DecodingConsumer(
             String name,
@@ -66,8 +72,34 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
         this.deadLetters = deadLetters;
         this.loop = loops.register(name);
         this.decoding = new RecordDecoding<>(name, wire, type, loop);
-        consumer.subscribe(List.copyOf(topics));
+        consumer.subscribe(List.copyOf(topics), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                if (!assigned) {
+                    assigned = true;
+                    whenAssigned.run();
+                }
+            }
+
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+        });
         this.thread = new Thread(this::run, name);
+    }
+
+    /**
+     * What to do (once, on the polling thread) when the group first assigns partitions: the moment this
+     * consumer really reads. A member that joins takes a few round trips; one that dies while joining
+     * holds the group until its session expires.
+     */
+    public DecodingConsumer<V> whenAssigned(Runnable action) {
+        this.whenAssigned = action;
+        return this;
+    }
+
+    /** Whether the group has assigned this consumer its partitions yet. */
+    public boolean assigned() {
+        return assigned;
     }
 
     public DecodingConsumer<V> start() {
