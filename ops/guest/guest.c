@@ -4,6 +4,9 @@
  * It fills all RAM above 4 MiB with a pattern derived from each word's address, then loops:
  *   busy mode (default): rewrites a working set of ws=N MiB (one word per page, a new generation
  *     each round, checking the previous generation first) and re-verifies the rest a chunk at a time;
+ *   paced busy mode ("paced" as well): the same work once per timer tick (~18 a second: the working
+ *     set rewritten, two chunks re-verified), halting in between, so that several guests migrating at
+ *     once under TCG dirty memory all the time without taking every core from the host's processes;
  *   idle mode ("idle" on the command line): halts between timer ticks and only re-verifies a chunk
  *     each second, so it costs almost no CPU.
  * "corrupt" on the command line flips one word after the fill: the detector's own self-test.
@@ -135,6 +138,7 @@ void kmain(uint32_t magic, const uint32_t *mbi) {
     if (magic != 0x2BADB002u || !(mbi[0] & 1)) { puts_serial("vmflow-guest: not booted by multiboot\n"); return; }
     const char *cmd = (mbi[0] & 4) ? (const char *)mbi[4] : "";
     int idle = has_word(cmd, "idle");
+    int paced = has_word(cmd, "paced");
     uint32_t ws_mib = arg_num(cmd, "ws=", idle ? 0 : 16);
     region_end = (1u << 20) + mbi[2] * 1024u;            /* mem_upper is in KiB above 1 MiB */
     if (region_end > 0xF0000000u) region_end = 0xF0000000u;
@@ -142,7 +146,8 @@ void kmain(uint32_t magic, const uint32_t *mbi) {
     if (ws_end > region_end) ws_end = region_end;
 
     puts_serial("vmflow-guest boot mem="); put_dec(region_end >> 20); puts_serial("MiB ws=");
-    put_dec((ws_end - REGION_START) >> 20); puts_serial("MiB mode="); puts_serial(idle ? "idle\n" : "busy\n");
+    put_dec((ws_end - REGION_START) >> 20); puts_serial("MiB mode=");
+    puts_serial(idle ? "idle\n" : paced ? "paced\n" : "busy\n");
     for (uint32_t a = REGION_START; a < region_end; a += 4) *(volatile uint32_t *)a = pattern(a);
     puts_serial("READY filled "); put_dec((region_end - REGION_START) >> 20); puts_serial(" MiB\n");
     if (has_word(cmd, "corrupt")) {
@@ -164,6 +169,10 @@ void kmain(uint32_t magic, const uint32_t *mbi) {
         } else {
             dirty_working_set();
             cursor = verify_chunk(cursor);
+            if (paced) {
+                cursor = verify_chunk(cursor);
+                __asm__ volatile("hlt");                      /* until the next tick */
+            }
             if ((int32_t)(ticks - next_beat) >= 0) {
                 heartbeat();
                 next_beat = ticks + TICKS_PER_BEAT;

@@ -46,7 +46,8 @@ class ConcurrentMigrationsIT {
         for (int i = 0; i < 4; i++) {
             TestHost from = i % 2 == 0 ? a : b;
             moves.put(
-                    new TestGuest("both-ways-" + i + "-" + run, 128, "ws=8"), new TestHost[] {from, from == a ? b : a});
+                    new TestGuest("both-ways-" + i + "-" + run, 128, "ws=8 paced"),
+                    new TestHost[] {from, from == a ? b : a});
         }
         try {
             for (Map.Entry<TestGuest, TestHost[]> m : moves.entrySet()) {

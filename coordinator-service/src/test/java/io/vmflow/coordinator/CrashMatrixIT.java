@@ -237,7 +237,7 @@ class CrashMatrixIT {
         try {
             for (Lane lane : lanes) {
                 TestGuest g = new TestGuest(
-                        "cm-" + lane.name().toLowerCase().replace('_', '-') + "-" + tag, GUEST_MIB, "ws=2");
+                        "cm-" + lane.name().toLowerCase().replace('_', '-') + "-" + tag, GUEST_MIB, "ws=2 paced");
                 g.start(hostA, false);
                 guests.put(lane, g);
             }

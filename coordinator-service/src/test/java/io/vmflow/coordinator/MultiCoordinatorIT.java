@@ -179,9 +179,9 @@ class MultiCoordinatorIT {
             e.put("VMFLOW_COORDINATOR_LEASE_GRACE_MS", "40000");
             e.put("VMFLOW_COORDINATOR_OUTBOUND_LIMIT", "4");
         }
-        TestGuest direct = new TestGuest("fire-md-" + tag, 256, "ws=2");
-        TestGuest peer = new TestGuest("fire-p2p-" + tag, 256, "ws=2");
-        TestGuest unmanaged = new TestGuest("fire-um-" + tag, 256, "ws=2");
+        TestGuest direct = new TestGuest("fire-md-" + tag, 256, "ws=2 paced");
+        TestGuest peer = new TestGuest("fire-p2p-" + tag, 256, "ws=2 paced");
+        TestGuest unmanaged = new TestGuest("fire-um-" + tag, 256, "ws=2 paced");
         List<TestGuest> guests = List.of(direct, peer, unmanaged);
         IncomingQemu incoming = null;
         try (CoordinatorProcess survivor = CoordinatorProcess.start(survivorEnv)) {
