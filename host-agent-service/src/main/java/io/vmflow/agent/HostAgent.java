@@ -264,12 +264,7 @@ public final class HostAgent implements AutoCloseable {
     public Loops.Check readiness() {
         boolean libvirt = metrics.libvirtUp();
         return loops.check()
-                .and(
-                        consumer != null && consumer.assigned(),
-                        "commands: "
-                                + (consumer == null
-                                        ? "not started"
-                                        : consumer.assigned() ? "consuming" : "waiting for the group to assign them"))
+                .and(DecodingConsumer.reading(consumer), "commands: " + DecodingConsumer.describe(consumer))
                 .and(libvirt, "libvirt: " + (libvirt ? "answers" : "does not answer at " + config.libvirtUri()));
     }
 

@@ -178,12 +178,7 @@ public final class TransportRelay implements AutoCloseable {
     /** Ready when the session loop beats. */
     public Loops.Check readiness() {
         return loops.check()
-                .and(
-                        sessions != null && sessions.assigned(),
-                        "sessions: "
-                                + (sessions == null
-                                        ? "not started"
-                                        : sessions.assigned() ? "consuming" : "waiting for the group to assign them"));
+                .and(DecodingConsumer.reading(sessions), "sessions: " + DecodingConsumer.describe(sessions));
     }
 
     /** The bound TLS port. */

@@ -102,6 +102,15 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
         return assigned;
     }
 
+    /** For /ready: whether a consumer (null until started) reads, and what to say about it. */
+    public static boolean reading(DecodingConsumer<?> c) {
+        return c != null && c.assigned();
+    }
+
+    public static String describe(DecodingConsumer<?> c) {
+        return c == null ? "not started" : c.assigned() ? "consuming" : "waiting for the group to assign them";
+    }
+
     public DecodingConsumer<V> start() {
         thread.start();
         return this;
