@@ -354,12 +354,15 @@ class RelayTest {
             var drained = draining.drain(); // SIGTERM: from now on nothing new
             assertThat(drained).as("a stream still runs").isNotDone();
             var client = vertx.createNetClient(as(pki, "hostA"));
-            NetSocket late = client.connect(port, "127.0.0.1")
+            // the handler is set on the connection's event loop in the connect's own turn: set from this
+            // thread, the refusal (sent right after the handshake) could arrive before it and be lost
+            // (a fresh-clone run failed so)
+            StringBuffer answer = new StringBuffer();
+            client.connect(port, "127.0.0.1")
+                    .map(s -> s.handler(b -> answer.append(b.toString())))
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(20, TimeUnit.SECONDS);
-            Buffer answer = Buffer.buffer();
-            late.handler(answer::appendBuffer);
             await().atMost(Duration.ofSeconds(20)).until(() -> answer.toString().contains("REFUSED SHUTTING_DOWN"));
             client.close();
             hypervisor.getOutputStream().write(data, 1 << 20, data.length - (1 << 20));
