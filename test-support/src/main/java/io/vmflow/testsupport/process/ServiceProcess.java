@@ -29,8 +29,8 @@ public final class ServiceProcess implements AutoCloseable {
 
     /**
      * JVM options for a service a test restarts dozens of times on two cores it shares with TCG guests:
-     * the serial collector and the first JIT tier alone about halve the CPU a start costs (measured: 1.2 s
-     * of CPU against 2.1 s up to a Kafka client over TLS). Not for the relay: it carries the memory
+     * the serial collector and the first JIT tier alone about halve the CPU a start costs (measured up to
+     * a Kafka client over TLS, on a loaded machine: 1.2-1.3 CPU-s in two runs against 2.1-2.4 in four). Not for the relay: it carries the memory
      * stream, whose throughput wants the optimising compiler.
      */
     public static final List<String> QUICK_START = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
