@@ -34,6 +34,7 @@ case "${1:-}" in
           "http://127.0.0.1:$port/ready" "${relay_env[@]}" "$(kafka_principal agent "$id")" \
           VMFLOW_AGENT_HOST_ID="$id" \
           VMFLOW_AGENT_LIBVIRT_URI="$(sed -n 's/^libvirtUri=//p' "$props")" \
+          VMFLOW_AGENT_LIBVIRT_PKI="$(agent_libvirt_pki "$id" "$props")" \
           VMFLOW_AGENT_MIGRATION_ADDRESSES="$(sed -n 's/^migrationAddress=//p' "$props")" \
           VMFLOW_AGENT_MANAGEMENT="127.0.0.1:$port" \
           VMFLOW_AGENT_PROGRESS_INTERVAL_MS="${VMFLOW_AGENT_PROGRESS_INTERVAL_MS:-250}"

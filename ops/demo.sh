@@ -39,7 +39,7 @@ guest="demo-$(date +%H%M%S)"
 say "booting the test guest $guest on hostA (256 MiB, rewriting a 16 MiB working set)"
 xml="$VMFLOW_HOME/guest/$guest.xml"
 "$VMFLOW_ROOT/ops/guest/xml.sh" "$guest" 256 ws=16 > "$xml"
-virsh -q -c qemu+tcp://10.250.0.1/system create "$xml" > /dev/null
+virsh -q -c "$(admin_uri hostA)" create "$xml" > /dev/null
 serial() { echo "$VMFLOW_HOME/hosts/$1/log/qemu/$guest.serial"; }
 deadline=$((SECONDS + 60))
 until grep -q '^hb ' "$(serial hostA)" 2>/dev/null; do
@@ -85,9 +85,9 @@ scenario 2 "native, managed peer-to-peer" hostB hostA --destination hostA --flow
 scenario 3 "tunnelled through the vmflow relays, peer-to-peer" hostA hostB --destination hostB \
   --flow MANAGED_PEER_TO_PEER --transport TUNNELLED
 scenario 5 "native, peer-to-peer, destination by libvirt URI" hostB hostA \
-  --destination-uri qemu+tcp://10.250.0.1/system --flow MANAGED_PEER_TO_PEER
+  --destination-uri "$(libvirt_uri hostA)" --flow MANAGED_PEER_TO_PEER
 scenario 6 "tunnelled (libvirt's tunnel), destination by libvirt URI" hostA hostB \
-  --destination-uri qemu+tcp://10.250.0.2/system --flow MANAGED_PEER_TO_PEER --transport TUNNELLED
+  --destination-uri "$(libvirt_uri hostB)" --flow MANAGED_PEER_TO_PEER --transport TUNNELLED
 # a slow link (600 Mbit/s, tc in hostB's namespace): the guest dirties its working set faster than the
 # link drains it, so QEMU copies in several passes, and the guest still arrives intact
 ip netns exec vmflow-hostB tc qdisc replace dev eth1 root tbf rate 600mbit burst 64kb latency 200ms

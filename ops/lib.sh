@@ -9,6 +9,14 @@ VMFLOW_REGISTRY_PORT="${VMFLOW_REGISTRY_PORT:-8081}"
 # the local PKI (ops/pki.sh): the CA in $VMFLOW_PKI/ca, one directory per principal beside it
 VMFLOW_PKI="${VMFLOW_PKI:-$VMFLOW_HOME/pki}"
 
+# how operators' tools reach test host ID's libvirtd: its URI with the admin principal's certificate
+admin_uri() {
+  local props="$VMFLOW_HOME/hosts/$1/host.properties"
+  [ -f "$props" ] || die "no test host $1 ($props): run ops/hosts/up.sh"
+  sed -n 's/^adminUri=//p' "$props"
+}
+# the libvirt URI test host ID registers (what requests name as a destination URI)
+libvirt_uri() { sed -n 's/^libvirtUri=//p' "$VMFLOW_HOME/hosts/$1/host.properties"; }
 say() { printf '[vmflow] %s\n' "$*" >&2; }
 die() { printf '[vmflow] error: %s\n' "$*" >&2; exit 1; }
 
@@ -106,6 +114,14 @@ vmflow_cli_ready() {
     say "building the vmflow command line (ops module)"
     (cd "$VMFLOW_ROOT" && mvn_cmd -pl ops -am install -DskipTests) || die "building the ops module failed"
   fi
+}
+
+# agent_libvirt_pki ID PROPS: where host ID's agent finds its certificate for libvirt (pkipath=), issued
+# or renewed first; empty when the host's libvirtd is not on TLS (VMFLOW_HOSTS_LIBVIRT=tcp)
+agent_libvirt_pki() {
+  grep -q '^libvirtUri=qemu+tls:' "$2" || return 0
+  "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue agent "$1" > /dev/null
+  echo "$VMFLOW_PKI/agent.$1/libvirt"
 }
 
 # kafka_principal ROLE NAME: the setting that makes a service speak to Kafka as that principal (its

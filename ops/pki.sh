@@ -6,7 +6,9 @@
 #   ops/pki.sh DIR issue ROLE NAME [IP ...]  a principal: DIR/ROLE.NAME/{key.pem (0600), cert.pem, ca.crt}
 #   ops/pki.sh DIR hosts ID[=IP] ...         for each host, its agent's and its relay's principals
 #   ops/pki.sh DIR revoke ROLE.NAME          revokes a principal; DIR/crl.pem lists every revoked one
-# ROLE is one of agent, relay, coordinator, requester, admin, broker. A certificate says who it is twice:
+# ROLE is one of agent, relay, coordinator, requester, admin, broker, hypervisor (a host's libvirtd and
+# QEMU, ops/hosts/up.sh). Agents, admins and hypervisors also get DIR/ROLE.NAME/libvirt/ in libvirt's
+# client layout (cacert.pem, clientcert.pem, clientkey.pem), for qemu+tls URIs' pkipath=. A certificate says who it is twice:
 # the subject CN=NAME,OU=ROLE,O=vmflow and the SAN URI urn:vmflow:ROLE:NAME (which the relays and the
 # Kafka brokers read), plus DNS:NAME and the IPs given (for host-name checks). A principal's directory
 # holds its own key, its certificate and the CA certificate, never the CA's key: it is what is copied or
@@ -61,19 +63,36 @@ fresh() {
 }
 
 issue() {
-  local role=$1 name=$2 out tmp san
+  local role=$1 name=$2 out
   shift 2
-  case "$role" in agent | relay | coordinator | requester | admin | broker) ;; *) echo "unknown role '$role'" >&2; usage ;; esac
+  case "$role" in agent | relay | coordinator | requester | admin | broker | hypervisor) ;; *) echo "unknown role '$role'" >&2; usage ;; esac
   [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$ ]] || { echo "invalid name '$name': letters, digits, '_' and '-'" >&2; exit 2; }
   [ -f "$ca/ca.key" ] || init
   out="$dir/$role.$name"
-  fresh "$out" && return
+  fresh "$out" || mint "$role" "$name" "$out" "$@"
+  case "$role" in agent | admin | hypervisor) libvirt_layout "$out" ;; esac
+}
+
+# libvirt's client names for a principal's files (pkipath=OUT/libvirt), rewritten when they differ
+libvirt_layout() {
+  local out=$1 l=$1/libvirt
+  cmp -s "$out/cert.pem" "$l/clientcert.pem" 2> /dev/null && return
+  mkdir -p "$l"
+  chmod 700 "$l"
+  (umask 077 && cp "$out/key.pem" "$l/clientkey.pem")
+  cp "$out/ca.crt" "$l/cacert.pem"
+  cp "$out/cert.pem" "$l/clientcert.pem"
+}
+
+mint() {
+  local role=$1 name=$2 out=$3 tmp san
+  shift 3
   san="URI:urn:vmflow:$role:$name,DNS:$name"
   for ip in "$@"; do san="$san,IP:$ip"; done
   tmp=$(mktemp -d)
   (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/key.pem" 2> /dev/null)
   openssl req -new -key "$tmp/key.pem" -subj "/O=vmflow/OU=$role/CN=$name" -out "$tmp/csr" 2> /dev/null
-  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:false\n' \
+  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\nbasicConstraints=CA:false\n' \
     "$san" > "$tmp/ext"
   openssl x509 -req -in "$tmp/csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -CAserial "$ca/serial" -CAcreateserial \
     -days "$days" -extfile "$tmp/ext" -out "$tmp/cert.pem" 2> /dev/null

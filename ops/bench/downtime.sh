@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The downtime of a relay-tunnelled migration against a native one and against libvirt's own tunnel,
-# in the same run: one guest moved back and forth between the demo's hosts, peer-to-peer, the three
-# transports taking turns, ROUNDS rounds (default 5). Prints each migration (wall time, passes,
+# The downtime of a relay-tunnelled migration against a native one, a native one under QEMU's own TLS
+# (--tls, VIR_MIGRATE_TLS) and libvirt's own tunnel, in the same run: one guest moved back and forth
+# between the demo's hosts, peer-to-peer, the four kinds taking turns, ROUNDS rounds (default 5). Prints each migration (wall time, passes,
 # downtime, the guest's integrity verdict), then per transport the median downtime and its spread,
 # and the ratios of the medians. Needs the demo stack running (ops/demo.sh; QEMU's default max
 # downtime everywhere) and root.
@@ -10,6 +10,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 rounds=${1:-5}
+KINDS="native native-tls relay libvirt-tunnel"
 [ "$(id -u)" -eq 0 ] || die "run it as root (it boots a guest on the demo's test hosts)"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
 export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
@@ -18,10 +19,9 @@ curl -sf "http://127.0.0.1:9081/ready" > /dev/null || die "the demo's coordinato
 guest="bench-dt-$(date +%H%M%S)"
 xml="$VMFLOW_HOME/guest/$guest.xml"
 "$VMFLOW_ROOT/ops/guest/xml.sh" "$guest" 256 ws=16 > "$xml"
-virsh -q -c qemu+tcp://10.250.0.1/system create "$xml" > /dev/null
-trap 'for h in 1 2; do virsh -q -c qemu+tcp://10.250.0.$h/system destroy "$guest" > /dev/null 2>&1 || true; done' EXIT
+virsh -q -c "$(admin_uri hostA)" create "$xml" > /dev/null
+trap 'for h in hostA hostB; do virsh -q -c "$(admin_uri $h)" destroy "$guest" > /dev/null 2>&1 || true; done' EXIT
 serial() { echo "$VMFLOW_HOME/hosts/$1/log/qemu/$guest.serial"; }
-uri() { [ "$1" = hostA ] && echo qemu+tcp://10.250.0.1/system || echo qemu+tcp://10.250.0.2/system; }
 deadline=$((SECONDS + 60))
 until grep -q '^hb ' "$(serial hostA)" 2>/dev/null; do
   [ $SECONDS -lt $deadline ] || die "the guest printed no heartbeat on hostA within 60 s"
@@ -31,12 +31,13 @@ done
 results="$(mktemp)"
 where=hostA
 for ((r = 1; r <= rounds; r++)); do
-  for kind in native relay libvirt-tunnel; do
+  for kind in $KINDS; do
     to=$([ "$where" = hostA ] && echo hostB || echo hostA)
     case $kind in
       native) args=(--destination "$to") ;;
+      native-tls) args=(--destination "$to" --tls) ;;
       relay) args=(--destination "$to" --transport TUNNELLED) ;;
-      libvirt-tunnel) args=(--destination-uri "$(uri "$to")" --transport TUNNELLED) ;;
+      libvirt-tunnel) args=(--destination-uri "$(libvirt_uri "$to")" --transport TUNNELLED) ;;
     esac
     sleep 6 # the coordinator learns where the guest runs from host state, published every 5 s
     line=$(vmflow_cli migrate --guest "$guest" --source "$where" --flow MANAGED_PEER_TO_PEER \
@@ -57,14 +58,19 @@ done
 echo
 echo "downtime, median (min-max) over the SUCCEEDED migrations of $rounds rounds; 256 MiB guest, 16 MiB working set, TCG:"
 declare -A median
-for kind in native relay libvirt-tunnel; do
+for kind in $KINDS; do
   mapfile -t v < <(awk -v k="$kind" '$1 == k {print $2}' "$results" | sort -n)
   [ ${#v[@]} -gt 0 ] || { echo "  $kind: none succeeded"; continue; }
   median[$kind]=$(printf '%s\n' "${v[@]}" | awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}')
   printf '  %-15s %5s ms  (%s-%s ms, %d runs)\n' "$kind" "${median[$kind]}" "${v[0]}" "${v[-1]}" "${#v[@]}"
 done
-if [ -n "${median[relay]:-}" ] && [ -n "${median[native]:-}" ] && [ -n "${median[libvirt-tunnel]:-}" ]; then
-  awk -v r="${median[relay]}" -v n="${median[native]}" -v l="${median[libvirt-tunnel]}" \
-    'BEGIN { printf "  relay / native %.2fx, relay / libvirt-tunnel %.2fx\n", r / (n > 0 ? n : 1), r / (l > 0 ? l : 1) }'
-fi
+ratio() { # A B: the ratio of two kinds' medians, when both have one
+  [ -n "${median[$1]:-}" ] && [ -n "${median[$2]:-}" ] || return 0
+  awk -v a="${median[$1]}" -v b="${median[$2]}" -v n="$1 / $2" 'BEGIN { printf "  %-28s %.2fx\n", n, a / (b > 0 ? b : 1) }'
+}
+ratio native-tls native
+ratio relay native
+ratio relay native-tls
+ratio relay libvirt-tunnel
+ratio native-tls libvirt-tunnel
 rm -f "$results"

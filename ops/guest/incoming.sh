@@ -10,7 +10,7 @@ xml=${2:?guest XML file}
 port=${3:?port}
 props="$VMFLOW_HOME/hosts/$host/host.properties"
 [ -f "$props" ] || die "no test host $host (ops/hosts/up.sh)"
-uri=$(sed -n 's/^libvirtUri=//p' "$props")
+uri=$(admin_uri "$host")
 pid=$(cat "$VMFLOW_HOME/hosts/$host/run/libvirtd.pid")
 native=$(virsh -c "$uri" domxml-to-native qemu-argv "$xml")
 eval "set -- $native"

@@ -4,6 +4,12 @@
 # own libvirtd (QEMU driver, TCG) with its own config/run/state directories under
 # $VMFLOW_HOME/hosts/<id>. Host ids: hostA, hostB, hostC, hostD.
 #   ops/hosts/up.sh [N] [--migration-network]
+# Every host's libvirtd listens only with TLS (qemu+tls://ADDRESS/system, port 16514) and takes clients
+# with a vmflow certificate of an agent, an admin or another hypervisor (tls_allowed_dn_list); each has
+# its own `hypervisor` certificate (ops/pki.sh, in $VMFLOW_PKI) mounted at the namespace's /etc/pki,
+# where libvirtd (server and peer-to-peer client) and QEMU (migrations with VIR_MIGRATE_TLS) read it.
+# Clients bring their own: host.properties' adminUri adds pkipath= with the admin principal's files.
+# VMFLOW_HOSTS_LIBVIRT=tcp is the insecure development switch: plain TCP without authentication.
 # --migration-network adds a second interface per host on 10.251.0.0/24 (a separate migration
 # network, the seed's "multiple NICs" case); libvirt's migration_host then points there.
 # Installs libvirt 11 and QEMU 10 from Debian's bookworm-backports when missing or older (needs root;
@@ -106,6 +112,29 @@ ensure_link() { # HOSTID NS INDEX BRIDGE IFNAME ADDR
   ip -n "$ns" link set "$ifname" up
 }
 
+# the host's /etc/pki as its libvirtd and QEMU read it: its hypervisor certificate under libvirt's and
+# QEMU's file names (libvirt's pki(5) layout), rewritten on every run so that a rotated certificate is
+# taken up when libvirtd restarts
+write_pki() { # ID DIR MGMT_IP MIGRATION_IP
+  local id=$1 d=$2 ips=("$3") src p
+  [ "$4" != "$3" ] && ips+=("$4")
+  "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue hypervisor "$id" "${ips[@]}"
+  "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue admin vmflow
+  src="$VMFLOW_PKI/hypervisor.$id"
+  p="$d/pki"
+  mkdir -p "$p/CA" "$p/libvirt/private" "$p/qemu"
+  chmod 700 "$p" "$p/libvirt/private" "$p/qemu"
+  cp "$src/ca.crt" "$p/CA/cacert.pem"
+  cp "$src/crl.pem" "$p/CA/crl.pem" 2> /dev/null || true
+  for role in server client; do
+    cp "$src/cert.pem" "$p/libvirt/${role}cert.pem"
+    (umask 077 && cp "$src/key.pem" "$p/libvirt/private/${role}key.pem")
+    cp "$src/cert.pem" "$p/qemu/$role-cert.pem"
+    (umask 077 && cp "$src/key.pem" "$p/qemu/$role-key.pem")
+  done
+  cp "$src/ca.crt" "$p/qemu/ca-cert.pem"
+}
+
 write_config() { # ID DIR MGMT_IP MIGRATION_IP INDEX
   local id=$1 d=$2 ip=$3 mip=$4 i=$5
   if [ ! -f "$d/etc/.vmflow" ]; then
@@ -114,8 +143,9 @@ write_config() { # ID DIR MGMT_IP MIGRATION_IP INDEX
     touch "$d/etc/.vmflow"
   fi
   mkdir -p "$d/run" "$d/lib" "$d/log/qemu" "$d/cache"
-  cat > "$d/etc/libvirtd.conf" <<CONF
-# vmflow test host $id: TCP without authentication, for test hosts on a private bridge only
+  if [ "$LIBVIRT_TRANSPORT" = tcp ]; then
+    cat > "$d/etc/libvirtd.conf" <<CONF
+# vmflow test host $id: TCP without authentication (VMFLOW_HOSTS_LIBVIRT=tcp, the development switch)
 listen_tls = 0
 listen_tcp = 1
 listen_addr = "$ip"
@@ -123,6 +153,24 @@ auth_tcp = "none"
 auth_unix_rw = "none"
 host_uuid = "00000000-0000-4000-8000-00000000000$i"
 CONF
+  else
+    write_pki "$id" "$d" "$ip" "$mip"
+    cat > "$d/etc/libvirtd.conf" <<CONF
+# vmflow test host $id: TLS only, clients with a vmflow certificate of an agent, an admin or a hypervisor
+listen_tls = 1
+listen_tcp = 0
+listen_addr = "$ip"
+auth_tls = "none"
+auth_unix_rw = "none"
+key_file = "/etc/pki/libvirt/private/serverkey.pem"
+cert_file = "/etc/pki/libvirt/servercert.pem"
+ca_file = "/etc/pki/CA/cacert.pem"
+$([ -f "$d/pki/CA/crl.pem" ] && echo 'crl_file = "/etc/pki/CA/crl.pem"')
+tls_no_verify_certificate = 0
+tls_allowed_dn_list = ["O=vmflow,OU=agent,CN=*", "O=vmflow,OU=admin,CN=*", "O=vmflow,OU=hypervisor,CN=*"]
+host_uuid = "00000000-0000-4000-8000-00000000000$i"
+CONF
+  fi
   cat > "$d/etc/qemu.conf" <<CONF
 user = "root"
 group = "root"
@@ -131,10 +179,17 @@ remember_owner = 0
 stdio_handler = "file"
 migration_host = "$mip"
 migration_address = "0.0.0.0"
+# migrations with VIR_MIGRATE_TLS: QEMU's TLS with this host's certificate, peers must show theirs
+migrate_tls_x509_cert_dir = "/etc/pki/qemu"
+migrate_tls_x509_verify = 1
 CONF
+  local uri="qemu+$LIBVIRT_TRANSPORT://$ip/system" admin
+  admin=$uri
+  [ "$LIBVIRT_TRANSPORT" = tls ] && admin="$uri?pkipath=$VMFLOW_PKI/admin.vmflow/libvirt"
   cat > "$d/host.properties" <<CONF
 id=$id
-libvirtUri=qemu+tcp://$ip/system
+libvirtUri=$uri
+adminUri=$admin
 address=$ip
 migrationAddress=$mip
 dir=$d
@@ -146,7 +201,7 @@ CONF
 
 start_daemon() { # ID DIR
   local id=$1 d=$2
-  mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt
+  mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /etc/pki
   : > "$d/libvirtd.out"
   setsid ip netns exec "vmflow-$id" unshare --uts --mount --propagation private bash -c "
     set -e
@@ -156,10 +211,17 @@ start_daemon() { # ID DIR
     mount --bind '$d/lib' /var/lib/libvirt
     mount --bind '$d/log' /var/log/libvirt
     mount --bind '$d/cache' /var/cache/libvirt
+    [ -d '$d/pki' ] && mount --bind '$d/pki' /etc/pki
     exec libvirtd --listen --pid-file /run/libvirt/libvirtd.pid
   " >> "$d/libvirtd.out" 2>&1 < /dev/null &
 }
 
+LIBVIRT_TRANSPORT=${VMFLOW_HOSTS_LIBVIRT:-tls}
+case "$LIBVIRT_TRANSPORT" in
+  tls) ;;
+  tcp) say "warning: VMFLOW_HOSTS_LIBVIRT=tcp: the test hosts' libvirtd take anyone on plain TCP (development only)" ;;
+  *) die "VMFLOW_HOSTS_LIBVIRT must be tls or tcp, not '$LIBVIRT_TRANSPORT'" ;;
+esac
 ensure_packages
 # the test guest, built from source, where every host's QEMU can read it
 mkdir -p "$VMFLOW_HOME/guest"
@@ -194,10 +256,15 @@ done
 for ((i = 1; i <= count; i++)); do
   id=${IDS[$((i - 1))]}
   d="$HOSTS_DIR/$id"
+  admin=$(sed -n 's/^adminUri=//p' "$d/host.properties")
   deadline=$((SECONDS + 60))
-  until virsh -c "qemu+tcp://10.250.0.$i/system" version > /dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || { tail -n 20 "$d/libvirtd.out" >&2; die "$id: libvirtd not reachable at qemu+tcp://10.250.0.$i/system after 60 s"; }
+  until virsh -c "$admin" version > /dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || {
+      tail -n 20 "$d/libvirtd.out" >&2
+      virsh -c "$admin" version >&2 || true
+      die "$id: libvirtd not reachable at $admin after 60 s"
+    }
     sleep 0.3
   done
-  echo "$id  qemu+tcp://10.250.0.$i/system  $(grep migrationAddress "$d/host.properties")  dir $d"
+  echo "$id  $(sed -n 's/^libvirtUri=//p' "$d/host.properties")  $(grep migrationAddress "$d/host.properties")  dir $d"
 done

@@ -186,7 +186,7 @@ class CrashMatrixIT {
         wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         events = new Events(endpoints, wire);
         producer = new KafkaProducer<>(endpoints.producer("it-matrix-requests"));
-        sourceLibvirt = new org.libvirt.Connect(hostA.libvirtUri());
+        sourceLibvirt = new org.libvirt.Connect(hostA.adminUri());
     }
 
     /** The relay's settings, and a host state every second: each round waits for its new guests to be seen. */

@@ -99,7 +99,7 @@ public final class HostAgent implements AutoCloseable {
 
     public HostAgent(AgentConfig config) {
         this.config = config;
-        this.hypervisor = new LibvirtHypervisor(config.libvirtUri());
+        this.hypervisor = new LibvirtHypervisor(config.libvirtUri(), config.libvirtPki());
         this.serviceMetrics = new ServiceMetrics(Map.of("service", "agent", "host", config.hostId()));
         this.metrics = new AgentMetrics(serviceMetrics.registry());
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-agent-" + config.hostId()));
@@ -124,7 +124,7 @@ public final class HostAgent implements AutoCloseable {
         this.scheduler = Executors.newScheduledThreadPool(1, named("agent-progress-" + config.hostId()));
         this.leaseTimer = Executors.newScheduledThreadPool(1, named("agent-lease-" + config.hostId()));
         this.stateTimer = Executors.newScheduledThreadPool(1, named("agent-state-" + config.hostId()));
-        this.inventoryConnection = new LibvirtHypervisor(config.libvirtUri());
+        this.inventoryConnection = new LibvirtHypervisor(config.libvirtUri(), config.libvirtPki());
         this.reporter = new Reporter(config.hostId(), producer, wire, metrics);
         this.loops = Loops.exitingOnDeath("agent " + config.hostId());
         this.deadLetters = new DeadLetters(producer, "vmflow-agent-" + config.hostId());

@@ -39,6 +39,7 @@ final class RequestJson {
                 .setCompletionTimeoutSecondsPerGiB(j.getLong("completionTimeoutSecondsPerGiB"))
                 .setAutoConverge(j.getBoolean("autoConverge", false))
                 .setPostCopy(j.getBoolean("postCopy", false))
+                .setTls(j.getBoolean("tls", false))
                 .setOnTimeout(TimeoutPolicy.valueOf(j.getString("onTimeout", TimeoutPolicy.ABORT.name())))
                 .build();
         String id = j.getString("requestId");
@@ -71,6 +72,7 @@ final class RequestJson {
                 .put("completionTimeoutSecondsPerGiB", s.getCompletionTimeoutSecondsPerGiB())
                 .put("autoConverge", s.getAutoConverge())
                 .put("postCopy", s.getPostCopy())
+                .put("tls", s.getTls())
                 .put("onTimeout", s.getOnTimeout().name());
     }
 

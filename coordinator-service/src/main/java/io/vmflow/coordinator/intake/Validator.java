@@ -318,7 +318,7 @@ public final class Validator {
                 return no(
                         ReasonCode.MALFORMED_URI,
                         u[0] + " '" + printable(u[1]) + "' is not a libvirt QEMU URI"
-                                + " such as qemu+tcp://10.250.0.2/system");
+                                + " such as qemu+tls://10.250.0.2/system");
             }
         }
         if (s.getMigrationUri() != null
@@ -385,7 +385,20 @@ public final class Validator {
         if (!s.getLive() && (s.getPostCopy() || s.getAutoConverge())) {
             return no(ReasonCode.CONFLICTING_FLAGS, "postCopy and autoConverge apply to live migrations only");
         }
+        if (s.getTls() && s.getTransport() == Transport.TUNNELLED) {
+            return no(
+                    ReasonCode.CONFLICTING_FLAGS,
+                    "tls asks QEMU to encrypt a native stream; a tunnelled one is encrypted by the vmflow"
+                            + " relay (or carried by libvirt's own connection): use transport NATIVE with tls,"
+                            + " or TUNNELLED without it");
+        }
         if (s.getControlFlow() == ControlFlow.UNMANAGED_DIRECT) {
+            if (s.getTls()) {
+                return no(
+                        ReasonCode.CONFLICTING_FLAGS,
+                        "tls needs libvirt to set up QEMU's TLS on both ends; in unmanaged direct migration"
+                                + " vmflow drives QEMU alone: use a managed flow with tls");
+            }
             if (s.getPersistDest() || s.getUndefineSource()) {
                 return no(
                         ReasonCode.CONFLICTING_FLAGS,

@@ -72,6 +72,21 @@ class ValidatorTest {
                                 .setPersistDest(true)))
                 .isEqualTo("CONFLICTING_FLAGS");
         assertThat(code("r", ok().setLive(false).setAutoConverge(true))).isEqualTo("CONFLICTING_FLAGS");
+        assertThat(code("r", ok().setTls(true)))
+                .as("QEMU's TLS on a native stream")
+                .isEqualTo("OK");
+        assertThat(check("r", ok().setTls(true).setTransport(io.vmflow.avro.Transport.TUNNELLED)))
+                .hasValueSatisfying(r -> {
+                    assertThat(r.getCode()).isEqualTo("CONFLICTING_FLAGS");
+                    assertThat(r.getMessage()).contains("NATIVE with tls");
+                });
+        assertThat(code(
+                        "r",
+                        ok().setControlFlow(ControlFlow.UNMANAGED_DIRECT)
+                                .setMigrationUri("tcp://10.251.0.2:49200")
+                                .setTls(true)))
+                .as("vmflow drives QEMU alone there: no libvirt to set up its TLS")
+                .isEqualTo("CONFLICTING_FLAGS");
         assertThat(code("r", ok().setTransport(io.vmflow.avro.Transport.TUNNELLED)))
                 .isEqualTo("TUNNELLED_WITHOUT_RELAY");
         assertThat(code(

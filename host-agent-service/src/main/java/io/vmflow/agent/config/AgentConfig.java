@@ -16,7 +16,10 @@ import java.util.Set;
  * silently fall back to a default).
  *
  * @param hostId              this host's id (names its command topic)
- * @param libvirtUri          how this agent reaches its own libvirtd
+ * @param libvirtUri          how this agent reaches its own libvirtd (as published in host state)
+ * @param libvirtPki          the agent's certificate, key and CA in libvirt's layout (cacert.pem,
+ *                            clientcert.pem, clientkey.pem) for {@code qemu+tls} URIs, or null for
+ *                            libvirt's default (/etc/pki)
  * @param migrationAddresses  addresses of the migration network(s), preferred first
  * @param portMin             first port of the hypervisor's migration range
  * @param portMax             last port of the range
@@ -33,6 +36,7 @@ import java.util.Set;
 public record AgentConfig(
         String hostId,
         String libvirtUri,
+        java.nio.file.Path libvirtPki,
         List<String> migrationAddresses,
         int portMin,
         int portMax,
@@ -49,6 +53,7 @@ public record AgentConfig(
     private static final Set<String> KEYS = Set.of(
             "VMFLOW_AGENT_HOST_ID",
             "VMFLOW_AGENT_LIBVIRT_URI",
+            "VMFLOW_AGENT_LIBVIRT_PKI",
             "VMFLOW_AGENT_MIGRATION_ADDRESSES",
             "VMFLOW_AGENT_MIGRATION_PORTS",
             "VMFLOW_AGENT_RELAY_ENDPOINT",
@@ -67,6 +72,16 @@ public record AgentConfig(
         }
         if (libvirtUri == null || libvirtUri.isBlank()) {
             throw new IllegalArgumentException("VMFLOW_AGENT_LIBVIRT_URI is required (e.g. qemu:///system)");
+        }
+        if (libvirtPki != null) {
+            for (String f : List.of("cacert.pem", "clientcert.pem", "clientkey.pem")) {
+                if (!java.nio.file.Files.isReadable(libvirtPki.resolve(f))) {
+                    throw new IllegalArgumentException("VMFLOW_AGENT_LIBVIRT_PKI names " + libvirtPki
+                            + ", which has no readable " + f + ": it must hold the agent's certificate in"
+                            + " libvirt's layout (cacert.pem, clientcert.pem, clientkey.pem; ops/pki.sh"
+                            + " writes them to agent.HOST/libvirt)");
+                }
+            }
         }
         if (portMin < 1024 || portMax > 65535 || portMin > portMax) {
             throw new IllegalArgumentException(
@@ -108,6 +123,10 @@ public record AgentConfig(
         return new AgentConfig(
                 env.get("VMFLOW_AGENT_HOST_ID"),
                 env.get("VMFLOW_AGENT_LIBVIRT_URI"),
+                blankToNull(env.get("VMFLOW_AGENT_LIBVIRT_PKI")) == null
+                        ? null
+                        : java.nio.file.Path.of(
+                                env.get("VMFLOW_AGENT_LIBVIRT_PKI").trim()),
                 Arrays.stream(addresses.split(","))
                         .map(String::trim)
                         .filter(s -> !s.isEmpty())
@@ -138,6 +157,7 @@ public record AgentConfig(
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("hostId", hostId);
         m.put("libvirtUri", libvirtUri);
+        m.put("libvirtPki", libvirtPki == null ? "libvirt's default (/etc/pki)" : libvirtPki);
         m.put("migrationAddresses", migrationAddresses);
         m.put("migrationPorts", portMin + "-" + portMax);
         m.put("relayEndpoint", relayEndpoint);

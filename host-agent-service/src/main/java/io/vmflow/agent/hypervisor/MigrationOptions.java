@@ -5,7 +5,8 @@ import io.vmflow.avro.Transport;
 
 /**
  * The libvirt flags and typed parameters for one migration, from the request's spec: LIVE (or
- * OFFLINE), PERSIST_DEST, UNDEFINE_SOURCE, AUTO_CONVERGE, POSTCOPY; PEER2PEER for the peer-to-peer
+ * OFFLINE), PERSIST_DEST, UNDEFINE_SOURCE, AUTO_CONVERGE, POSTCOPY, TLS (QEMU's own encryption of a
+ * native stream); PEER2PEER for the peer-to-peer
  * flow; TUNNELED for libvirt's own tunnel (a destination without a vmflow relay).
  *
  * @param migrationUri the hypervisor-specific URI (seed URI 3), or null to let libvirt choose
@@ -22,6 +23,7 @@ public record MigrationOptions(String guest, long flags, String migrationUri, Lo
         public static final int OFFLINE = 1 << 10;
         public static final int AUTO_CONVERGE = 1 << 13;
         public static final int POSTCOPY = 1 << 15;
+        public static final int TLS = 1 << 16;
 
         private MigrateFlags() {}
     }
@@ -41,6 +43,9 @@ public record MigrationOptions(String guest, long flags, String migrationUri, Lo
         }
         if (spec.getPostCopy()) {
             flags |= MigrateFlags.POSTCOPY;
+        }
+        if (spec.getTls()) {
+            flags |= MigrateFlags.TLS;
         }
         if (peerToPeer) {
             flags |= MigrateFlags.PEER2PEER;

@@ -26,10 +26,38 @@ final class LibvirtConnection {
     }
 
     private final String uri;
+    private final String connectUri;
     private Connect connect;
 
-    LibvirtConnection(String uri) {
+    /**
+     * @param uri the libvirt URI (as registered: it names the host, never a local path)
+     * @param pki this client's certificate, key and CA in libvirt's layout, for {@code +tls} URIs
+     *     (null: libvirt's default, /etc/pki)
+     */
+    LibvirtConnection(String uri, java.nio.file.Path pki) {
         this.uri = uri;
+        this.connectUri = withPki(uri, pki);
+    }
+
+    /**
+     * The URI a client connects with: a TLS URI gets {@code pkipath=} naming this client's own files,
+     * unless it names some already.
+     */
+    static String withPki(String uri, java.nio.file.Path pki) {
+        if (pki == null || uri == null || !uri.matches("[a-z0-9]+\\+tls://.*") || uri.contains("pkipath=")) {
+            return uri;
+        }
+        String path = pki.toAbsolutePath().toString();
+        StringBuilder escaped = new StringBuilder();
+        for (byte b : path.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || "/._-".indexOf(c) >= 0)) {
+                escaped.append(c);
+            } else {
+                escaped.append(String.format("%%%02X", b & 0xff));
+            }
+        }
+        return uri + (uri.contains("?") ? "&" : "?") + "pkipath=" + escaped;
     }
 
     String uri() {
@@ -46,7 +74,7 @@ final class LibvirtConnection {
             LOG.warn("libvirt connection to {} is dead, reopening: {}", uri, e.getMessage());
         }
         try {
-            connect = new Connect(uri);
+            connect = new Connect(connectUri);
             return connect;
         } catch (LibvirtException e) {
             throw LibvirtErrors.from("cannot connect to libvirt at " + uri, e);

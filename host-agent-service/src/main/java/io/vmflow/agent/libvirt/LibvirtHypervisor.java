@@ -38,9 +38,16 @@ public final class LibvirtHypervisor implements Hypervisor {
     private static final int JOB_UNBOUNDED = 2; // VIR_DOMAIN_JOB_UNBOUNDED
 
     private final LibvirtConnection connection;
+    private final java.nio.file.Path pki;
 
-    public LibvirtHypervisor(String uri) {
-        this.connection = new LibvirtConnection(uri);
+    /**
+     * @param uri this host's libvirt URI
+     * @param pki the agent's certificate, key and CA in libvirt's layout, for {@code +tls} URIs (its
+     *     own host's and its peers'); null: libvirt's default, /etc/pki
+     */
+    public LibvirtHypervisor(String uri, java.nio.file.Path pki) {
+        this.pki = pki;
+        this.connection = new LibvirtConnection(uri, pki);
     }
 
     @Override
@@ -137,7 +144,7 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public GuestObservation observeAt(String uri, String guest) throws HypervisorException {
-        LibvirtConnection other = new LibvirtConnection(uri);
+        LibvirtConnection other = new LibvirtConnection(uri, pki);
         try {
             return observe(other, guest);
         } finally {
@@ -160,7 +167,7 @@ public final class LibvirtHypervisor implements Hypervisor {
         if (f.getDowntimeMs() != null || f.getDataTotalBytes() != null || otherUri == null) {
             return f;
         }
-        LibvirtConnection other = new LibvirtConnection(otherUri);
+        LibvirtConnection other = new LibvirtConnection(otherUri, pki);
         try {
             return completedJobFigures(other, guest);
         } finally {
@@ -185,7 +192,7 @@ public final class LibvirtHypervisor implements Hypervisor {
         Domain d = require(guest);
         Connect dest;
         try {
-            dest = new Connect(destinationUri);
+            dest = new Connect(LibvirtConnection.withPki(destinationUri, pki));
         } catch (LibvirtException e) {
             throw LibvirtErrors.from("cannot connect to the destination libvirt at " + destinationUri, e);
         }

@@ -66,5 +66,10 @@ class AgentConfigTest {
         noUri.remove("VMFLOW_AGENT_LIBVIRT_URI");
         assertThatThrownBy(() -> AgentConfig.from(noUri, E))
                 .hasMessageContaining("VMFLOW_AGENT_LIBVIRT_URI is required");
+        Map<String, String> pki = minimal();
+        pki.put("VMFLOW_AGENT_LIBVIRT_PKI", "/nonexistent/agent.hostA/libvirt");
+        assertThatThrownBy(() -> AgentConfig.from(pki, E))
+                .hasMessageContaining("no readable cacert.pem")
+                .hasMessageContaining("ops/pki.sh");
     }
 }

@@ -21,6 +21,16 @@ class MigrationOptionsTest {
         assertThat(MigrationOptions.MigrateFlags.OFFLINE).isEqualTo(MigrateFlags.OFFLINE);
         assertThat(MigrationOptions.MigrateFlags.AUTO_CONVERGE).isEqualTo(MigrateFlags.AUTO_CONVERGE);
         assertThat(MigrationOptions.MigrateFlags.POSTCOPY).isEqualTo(MigrateFlags.POSTCOPY);
+        assertThat(MigrationOptions.MigrateFlags.TLS).isEqualTo(MigrateFlags.TLS);
+    }
+
+    @Test
+    void tlsAsksForQemusOwnEncryptionAndNothingElse() {
+        assertThat(MigrationOptions.of(spec().setTls(true).build(), "tcp://x", true, false)
+                        .has(MigrateFlags.TLS))
+                .isTrue();
+        assertThat(MigrationOptions.of(spec().build(), "tcp://x", true, false).has(MigrateFlags.TLS))
+                .isFalse();
     }
 
     private static MigrationSpec.Builder spec() {

@@ -87,6 +87,7 @@ public final class AgentHarness implements AutoCloseable {
                 "VMFLOW_AGENT_MANAGEMENT",
                 "127.0.0.1:0"));
         env.putAll(io.vmflow.testsupport.TestPki.kafkaEnv("agent", h.id()));
+        env.putAll(h.agentLibvirtPki());
         env.putAll(extra);
         return env;
     }

@@ -64,6 +64,12 @@ final class MigrateCommand implements Callable<Integer> {
     boolean postCopy;
 
     @Option(
+            names = "--tls",
+            description = "QEMU's own TLS on the native stream (libvirt's VIR_MIGRATE_TLS; managed flows,"
+                    + " transport NATIVE; the hosts need QEMU's migration certificates).")
+    boolean tls;
+
+    @Option(
             names = "--on-timeout",
             defaultValue = "ABORT",
             description = "ABORT, RAISE_MAX_DOWNTIME, AUTO_CONVERGE, POST_COPY.")
@@ -95,6 +101,7 @@ final class MigrateCommand implements Callable<Integer> {
                 .setCompletionTimeoutSecondsPerGiB(timeoutPerGiB)
                 .setAutoConverge(autoConverge)
                 .setPostCopy(postCopy)
+                .setTls(tls)
                 .setOnTimeout(onTimeout)
                 .build();
     }

@@ -43,7 +43,7 @@ public final class IncomingQemu implements AutoCloseable {
     }
 
     public static IncomingQemu start(TestHost host, String guestXml, int port) throws LibvirtException, IOException {
-        Connect c = new Connect(host.libvirtUri());
+        Connect c = new Connect(host.adminUri());
         String native_;
         try {
             native_ = c.domainXMLToNative("qemu-argv", guestXml, 0);

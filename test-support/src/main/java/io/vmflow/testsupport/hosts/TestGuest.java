@@ -64,7 +64,7 @@ public final class TestGuest {
 
     /** Starts the guest on a host: transient (create) or persistent (define + start). */
     public void start(TestHost host, boolean persistent) throws LibvirtException {
-        Connect c = new Connect(host.libvirtUri());
+        Connect c = new Connect(host.adminUri());
         try {
             if (persistent) {
                 c.domainDefineXML(xml()).create();
@@ -79,7 +79,7 @@ public final class TestGuest {
 
     /** Defines the guest on a host without starting it (an existing destination config). */
     public void define(TestHost host) throws LibvirtException {
-        Connect c = new Connect(host.libvirtUri());
+        Connect c = new Connect(host.adminUri());
         try {
             c.domainDefineXML(xml());
         } finally {
@@ -89,7 +89,7 @@ public final class TestGuest {
 
     /** What the host's libvirt says of the guest: empty when it is not there at all. */
     public Optional<Observed> observe(TestHost host) throws LibvirtException {
-        Connect c = new Connect(host.libvirtUri());
+        Connect c = new Connect(host.adminUri());
         try {
             Domain d;
             try {
@@ -103,10 +103,35 @@ public final class TestGuest {
         }
     }
 
+    /**
+     * The TLS credentials QEMU's migration uses on a host right now (QMP query-migrate-parameters'
+     * {@code tls-creds}, through libvirt): libvirt's object id while a VIR_MIGRATE_TLS migration runs,
+     * empty otherwise; empty too when the guest is not running there.
+     */
+    public String migrationTlsCreds(TestHost host) throws LibvirtException {
+        Connect c = new Connect(host.adminUri());
+        try {
+            Domain d;
+            try {
+                d = c.domainLookupByName(name);
+            } catch (LibvirtException e) {
+                return "";
+            }
+            if (d.isActive() != 1) {
+                return "";
+            }
+            String answer = d.qemuMonitorCommand("{\"execute\":\"query-migrate-parameters\"}", 0);
+            Matcher m = Pattern.compile("\"tls-creds\"\\s*:\\s*\"([^\"]*)\"").matcher(answer);
+            return m.find() ? m.group(1) : "";
+        } finally {
+            c.close();
+        }
+    }
+
     /** Destroys and undefines the guest on a host, whatever state it is in. */
     public void remove(TestHost host) {
         try {
-            Connect c = new Connect(host.libvirtUri());
+            Connect c = new Connect(host.adminUri());
             try {
                 Domain d = c.domainLookupByName(name);
                 if (d.isActive() == 1) {

@@ -10,12 +10,14 @@ import java.util.Properties;
  * One test host made by ops/hosts/up.sh, read from its host.properties.
  *
  * @param id         host id (hostA...)
- * @param libvirtUri how to reach its libvirtd
+ * @param libvirtUri how to reach its libvirtd, as its agent registers it (qemu+tls://ADDRESS/system)
+ * @param adminUri   how the tests reach it: the libvirt URI with the admin principal's certificate
  * @param address    its address on the test bridge
  * @param migrationAddress its address on the migration network (the bridge address without one)
  * @param dir        its state directory (its /var/log/libvirt is dir/log)
  */
-public record TestHost(String id, String libvirtUri, String address, String migrationAddress, Path dir) {
+public record TestHost(
+        String id, String libvirtUri, String adminUri, String address, String migrationAddress, Path dir) {
 
     /** The vmflow home the tests run with (ops/test.sh exports VMFLOW_HOME). */
     public static Path home() {
@@ -40,9 +42,24 @@ public record TestHost(String id, String libvirtUri, String address, String migr
         return new TestHost(
                 p.getProperty("id"),
                 p.getProperty("libvirtUri"),
+                p.getProperty("adminUri", p.getProperty("libvirtUri")),
                 p.getProperty("address"),
                 p.getProperty("migrationAddress"),
                 Path.of(p.getProperty("dir")));
+    }
+
+    /**
+     * The environment entry giving this host's agent its certificate for libvirt (ops/pki.sh's
+     * agent.ID/libvirt), when its libvirtd speaks TLS; empty otherwise.
+     */
+    public java.util.Map<String, String> agentLibvirtPki() {
+        return libvirtUri.startsWith("qemu+tls:")
+                ? java.util.Map.of(
+                        "VMFLOW_AGENT_LIBVIRT_PKI",
+                        io.vmflow.testsupport.TestPki.principal("agent", id)
+                                .resolve("libvirt")
+                                .toString())
+                : java.util.Map.of();
     }
 
     /** Whether this host has a second interface on a separate migration network. */
