@@ -94,14 +94,18 @@ ip netns exec vmflow-hostB tc qdisc replace dev eth1 root tbf rate 600mbit burst
 scenario 7 "native, peer-to-peer over a 600 Mbit/s link: several passes" hostB hostA --destination hostA \
   --flow MANAGED_PEER_TO_PEER
 ip netns exec vmflow-hostB tc qdisc del dev eth1 root
+# the seed: a hypervisor that offers encryption itself needs no tunnel. QEMU's own TLS on the native
+# stream (libvirt's VIR_MIGRATE_TLS), with each host's certificate from the vmflow PKI
+scenario 8 "native, peer-to-peer, encrypted by QEMU's own TLS (--tls)" hostA hostB --destination hostB \
+  --flow MANAGED_PEER_TO_PEER --tls
 # last: after it the guest runs in a QEMU outside libvirt (only the hypervisors took part)
 port=49200 # inside the host's migration port range (49152-49215): outside it, vmflow refuses the URI
-"$VMFLOW_ROOT/ops/guest/incoming.sh" hostB "$xml" $port > "$VMFLOW_HOME/guest/$guest.incoming.pid"
-scenario 4 "native, unmanaged direct (hypervisor URI)" hostA hostB --flow UNMANAGED_DIRECT \
-  --migration-uri "tcp://$(sed -n 's/^migrationAddress=//p' "$VMFLOW_HOME/hosts/hostB/host.properties"):$port"
+"$VMFLOW_ROOT/ops/guest/incoming.sh" hostA "$xml" $port > "$VMFLOW_HOME/guest/$guest.incoming.pid"
+scenario 4 "native, unmanaged direct (hypervisor URI)" hostB hostA --flow UNMANAGED_DIRECT \
+  --migration-uri "tcp://$(sed -n 's/^migrationAddress=//p' "$VMFLOW_HOME/hosts/hostA/host.properties"):$port"
 
 echo
-echo "The seed's six scenarios and a slow multi-pass migration, one guest moving between hostA and hostB:"
+echo "The seed's six scenarios, a slow multi-pass migration and one on QEMU's TLS, one guest moving between hostA and hostB:"
 printf '%-3s %-62s %-16s %-68s %s\n' "#" "scenario" "hosts" "result (time, copied, passes, downtime)" "guest integrity"
 printf '%s\n' "${rows[@]}" | sort -t'|' -k1,1n | while IFS='|' read -r n title hosts result integ; do
   printf '%-3s %-62s %-16s %-68s %s\n' "$n" "$title" "$hosts" "$result" "$integ"

@@ -82,6 +82,8 @@ inter.broker.listener.name=PLAINTEXT"
     # mutual TLS on every listener, the clients' principals from their vmflow certificates, and no
     # access without an ACL (vmflow setup grants them); brokers and admins are super users
     "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue broker "kafka-$n" 127.0.0.1
+    # the brokers refuse revoked certificates (KafkaPrincipals reads the list again when it changes)
+    [ -f "$VMFLOW_PKI/broker.kafka-$n/crl.pem" ] || cp "$VMFLOW_PKI/crl.pem" "$VMFLOW_PKI/broker.kafka-$n/crl.pem"
     listeners="BROKER://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
     advertised="BROKER://127.0.0.1:$port"
     security="listener.security.protocol.map=CONTROLLER:SSL,BROKER:SSL
@@ -94,6 +96,7 @@ ssl.keystore.location=$VMFLOW_PKI/broker.kafka-$n/keystore.pem
 ssl.truststore.type=PEM
 ssl.truststore.location=$VMFLOW_PKI/broker.kafka-$n/ca.crt
 principal.builder.class=io.vmflow.runtime.security.KafkaPrincipals
+vmflow.crl.file=$VMFLOW_PKI/broker.kafka-$n/crl.pem
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 super.users=User:broker.kafka-1;User:broker.kafka-2;User:broker.kafka-3;User:admin.vmflow"

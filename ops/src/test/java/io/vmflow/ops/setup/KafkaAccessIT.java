@@ -152,6 +152,32 @@ class KafkaAccessIT {
                 .isIn("TimeoutException", "SslAuthenticationException");
     }
 
+    /**
+     * ops/pki.sh's revoke is enough: the brokers read the new revocation list at the next connection
+     * (KafkaPrincipals), and the revoked certificate, ACLs still granted, is nobody.
+     */
+    @Test
+    void aRevokedCertificateIsNobodyFromItsNextConnection() throws Exception {
+        String name = "it-revoked-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        Path issued = TestPki.principal("requester", name);
+        assertThat(write(stack.as(issued), TopicCatalogue.MIGRATION_REQUESTS.name()))
+                .isEqualTo("ok");
+        Path stolen = Files.createTempDirectory("stolen-pki");
+        for (String f : List.of("ca.crt", "cert.pem", "key.pem", "keystore.pem")) {
+            Files.copy(issued.resolve(f), stolen.resolve(f));
+        }
+        Process p = new ProcessBuilder(
+                        TestPki.repoRoot().resolve("ops/pki.sh").toString(),
+                        TestPki.dir().toString(),
+                        "revoke",
+                        "requester." + name)
+                .inheritIO()
+                .start();
+        assertThat(p.waitFor()).isZero();
+        assertThat(write(stack.as(stolen), TopicCatalogue.MIGRATION_REQUESTS.name()))
+                .isEqualTo("TopicAuthorizationException");
+    }
+
     /** Writes one record; "ok" or the simple name of the exception that refused it. */
     static String write(Endpoints as, String topic) {
         Properties p = as.producer("it-access");
