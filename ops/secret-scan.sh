@@ -4,7 +4,8 @@
 # dead letter, as stored) and the JSON of the whole audit log, for private keys (their PEM headers and
 # the key material of every key in $VMFLOW_PKI and $VMFLOW_HOME/auth) and bearer tokens (JWTs).
 # Exits 1 naming each file (and line) that holds one, the secret itself masked. ops/test.sh runs it
-# after the tests, so a secret written anywhere fails the README's test command.
+# after the tests, so a secret written anywhere fails the README's test command. Key stores are not
+# scanned: $VMFLOW_PKI, $VMFLOW_HOME/auth and each test host's /etc/pki ($VMFLOW_HOME/hosts/ID/pki).
 #   ops/secret-scan.sh [DIR ...]     (default: $VMFLOW_HOME and every module's target/)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -41,6 +42,7 @@ scan() { # scan FILE-LIST-ON-STDIN
 }
 find "${dirs[@]}" -type f \
   -not -path "$VMFLOW_PKI/*" -not -path "$VMFLOW_HOME/auth/*" -not -path "*/guest/*" \
+  -not -path "$VMFLOW_HOME/hosts/*/pki/*" \
   -not -name '*.jar' -not -name '*.class' -not -name '*.qcow2' -not -name '*.img' -not -name '*.elf' \
   -size -200M -print0 2> /dev/null > "$work/files"
 hits=$(scan < "$work/files" | cut -d: -f1,2 | sort -u)
