@@ -31,7 +31,11 @@ done
 results="$(mktemp)"
 where=hostA
 for ((r = 1; r <= rounds; r++)); do
-  for kind in $KINDS; do
+  # each round starts one kind later, so that every kind moves the guest both ways over the rounds
+  read -r -a order <<< "$KINDS"
+  shift_by=$(((r - 1) % ${#order[@]}))
+  order=("${order[@]:$shift_by}" "${order[@]:0:$shift_by}")
+  for kind in "${order[@]}"; do
     to=$([ "$where" = hostA ] && echo hostB || echo hostA)
     case $kind in
       native) args=(--destination "$to") ;;
@@ -50,7 +54,8 @@ for ((r = 1; r <= rounds; r++)); do
     bad=$(grep '^hb ' "$(serial "$to")" | tail -1 | sed 's/.* bad //')
     printf 'round %d %-15s %s -> %s  %s  guest bad %s\n' "$r" "$kind" "$where" "$to" "${line#result: }" "$bad"
     dt=$(sed -n 's/.*downtime \([0-9]*\) ms.*/\1/p' <<< "$line")
-    [[ "$line" == *SUCCEEDED* && -n "$dt" ]] && echo "$kind $dt" >> "$results"
+    wall=$(sed -n 's/.*SUCCEEDED in \([0-9.]*\) s.*/\1/p' <<< "$line")
+    [[ "$line" == *SUCCEEDED* && -n "$dt" ]] && echo "$kind $dt $wall" >> "$results"
     [[ "$line" == *SUCCEEDED* ]] && where=$to
   done
 done
@@ -63,6 +68,9 @@ for kind in $KINDS; do
   [ ${#v[@]} -gt 0 ] || { echo "  $kind: none succeeded"; continue; }
   median[$kind]=$(printf '%s\n' "${v[@]}" | awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}')
   printf '  %-15s %5s ms  (%s-%s ms, %d runs)\n' "$kind" "${median[$kind]}" "${v[0]}" "${v[-1]}" "${#v[@]}"
+  mapfile -t w < <(awk -v k="$kind" '$1 == k {print $3}' "$results" | sort -n)
+  printf '  %-15s %5s s   (%s-%s s) from request to SUCCEEDED\n' "" \
+    "$(printf '%s\n' "${w[@]}" | awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}')" "${w[0]}" "${w[-1]}"
 done
 ratio() { # A B: the ratio of two kinds' medians, when both have one
   [ -n "${median[$1]:-}" ] && [ -n "${median[$2]:-}" ] || return 0

@@ -89,15 +89,25 @@ public final class TestGuest {
 
     /** What the host's libvirt says of the guest: empty when it is not there at all. */
     public Optional<Observed> observe(TestHost host) throws LibvirtException {
+        return onDomain(
+                host, Optional.empty(), d -> Optional.of(new Observed(d.isActive() == 1, d.isPersistent() == 1)));
+    }
+
+    private interface DomainCall<T> {
+        T apply(Domain d) throws LibvirtException;
+    }
+
+    /** A call on the guest through the host's libvirt, or {@code absent} when the host has no such guest. */
+    private <T> T onDomain(TestHost host, T absent, DomainCall<T> call) throws LibvirtException {
         Connect c = new Connect(host.adminUri());
         try {
             Domain d;
             try {
                 d = c.domainLookupByName(name);
             } catch (LibvirtException e) {
-                return Optional.empty();
+                return absent;
             }
-            return Optional.of(new Observed(d.isActive() == 1, d.isPersistent() == 1));
+            return call.apply(d);
         } finally {
             c.close();
         }
@@ -109,23 +119,14 @@ public final class TestGuest {
      * empty otherwise; empty too when the guest is not running there.
      */
     public String migrationTlsCreds(TestHost host) throws LibvirtException {
-        Connect c = new Connect(host.adminUri());
-        try {
-            Domain d;
-            try {
-                d = c.domainLookupByName(name);
-            } catch (LibvirtException e) {
-                return "";
-            }
+        return onDomain(host, "", d -> {
             if (d.isActive() != 1) {
                 return "";
             }
             String answer = d.qemuMonitorCommand("{\"execute\":\"query-migrate-parameters\"}", 0);
             Matcher m = Pattern.compile("\"tls-creds\"\\s*:\\s*\"([^\"]*)\"").matcher(answer);
             return m.find() ? m.group(1) : "";
-        } finally {
-            c.close();
-        }
+        });
     }
 
     /** Destroys and undefines the guest on a host, whatever state it is in. */
