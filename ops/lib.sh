@@ -153,5 +153,20 @@ vmflow_cli() {
   elif [ "${VMFLOW_KAFKA_PLAINTEXT:-}" != true ]; then
     who="VMFLOW_KAFKA_TLS_DIR=$VMFLOW_PKI/admin.vmflow"
   fi
-  env "$who" VMFLOW_HOME="$VMFLOW_HOME" java -cp "$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar:$VMFLOW_ROOT/ops/target/lib/*" io.vmflow.ops.cli.VmflowCli "$@"
+  # a command line lives seconds: C1 only and the serial collector start it faster, and a class-data
+  # sharing archive of its own classes (made by its first run, per build of the jar) saves loading them
+  local jar="$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar" cds=() archive rc=0
+  archive="$VMFLOW_HOME/cli-cds/$(stat -c %Y "$jar" 2> /dev/null || echo 0).jsa"
+  if [ "${VMFLOW_CLI_CDS:-true}" = true ] && mkdir -p "$VMFLOW_HOME/cli-cds" 2> /dev/null; then
+    if [ -f "$archive" ]; then
+      cds=(-XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
+    else
+      find "$VMFLOW_HOME/cli-cds" -name '*.jsa' -delete 2> /dev/null || true
+      cds=(-XX:ArchiveClassesAtExit="$archive.$$" -Xlog:cds=off -Xlog:cds+dynamic=off)
+    fi
+  fi
+  env "$who" VMFLOW_HOME="$VMFLOW_HOME" java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "${cds[@]}" \
+    -cp "$jar:$VMFLOW_ROOT/ops/target/lib/*" io.vmflow.ops.cli.VmflowCli "$@" || rc=$?
+  [ -f "$archive.$$" ] && mv -f "$archive.$$" "$archive"
+  return $rc
 }

@@ -43,7 +43,7 @@ scan() { # scan FILE-LIST-ON-STDIN
 find "${dirs[@]}" -type f \
   -not -path "$VMFLOW_PKI/*" -not -path "$VMFLOW_HOME/auth/*" -not -path "*/guest/*" \
   -not -path "$VMFLOW_HOME/hosts/*/pki/*" \
-  -not -name '*.jar' -not -name '*.class' -not -name '*.qcow2' -not -name '*.img' -not -name '*.elf' \
+  -not -name '*.jar' -not -name '*.jsa' -not -name '*.class' -not -name '*.qcow2' -not -name '*.img' -not -name '*.elf' \
   -size -200M -print0 2> /dev/null > "$work/files"
 hits=$(scan < "$work/files" | cut -d: -f1,2 | sort -u)
 if [ -n "$hits" ]; then

@@ -123,7 +123,14 @@ final class MigrateCommand implements Callable<Integer> {
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();
             events.assign(tps);
-            events.seekToBeginning(tps); // the same id again: show what already happened too
+            if (id != null) {
+                events.seekToBeginning(tps); // the same id again: show what already happened too
+            } else {
+                // a new id has no history: start at the end (resolved now, before the request is sent),
+                // so the command does not replay the audit log, however long it has grown
+                events.seekToEnd(tps);
+                tps.forEach(events::position);
+            }
             producer.send(new ProducerRecord<>(
                             TopicCatalogue.MIGRATION_REQUESTS.name(),
                             requestId,
