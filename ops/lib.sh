@@ -154,13 +154,16 @@ vmflow_cli() {
     who="VMFLOW_KAFKA_TLS_DIR=$VMFLOW_PKI/admin.vmflow"
   fi
   # a command line lives seconds: C1 only and the serial collector start it faster, and a class-data
-  # sharing archive of its own classes (made by its first run, per build of the jar) saves loading them
-  local jar="$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar" cds=() archive rc=0
+  # sharing archive of its own classes saves loading them. The archive holds what one run loaded, so it
+  # is made by the first run, per build of the jar, that talks to Kafka (not --help or --version)
+  local jar="$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar" cds=() archive rc=0 trains=1 a
   archive="$VMFLOW_HOME/cli-cds/$(stat -c %Y "$jar" 2> /dev/null || echo 0).jsa"
+  for a in "$@"; do case "$a" in -h | --help | -V | --version | help) trains=0 ;; esac; done
+  [ $# -gt 0 ] || trains=0
   if [ "${VMFLOW_CLI_CDS:-true}" = true ] && mkdir -p "$VMFLOW_HOME/cli-cds" 2> /dev/null; then
     if [ -f "$archive" ]; then
       cds=(-XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
-    else
+    elif [ $trains -eq 1 ]; then
       find "$VMFLOW_HOME/cli-cds" -name '*.jsa' -delete 2> /dev/null || true
       cds=(-XX:ArchiveClassesAtExit="$archive.$$" -Xlog:cds=off -Xlog:cds+dynamic=off)
     fi

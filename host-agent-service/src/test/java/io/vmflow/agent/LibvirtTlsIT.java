@@ -67,9 +67,10 @@ class LibvirtTlsIT {
     @Test
     void aClientWithoutACertificateIsRefused() throws Exception {
         Files.copy(TestPki.principal("agent", "hostA").resolve("ca.crt"), scratch.resolve("cacert.pem"));
+        // libvirt's client goes ahead without a certificate of its own; libvirtd ends the handshake
         assertThatThrownBy(() -> new Connect(host.libvirtUri() + "?pkipath=" + scratch).close())
                 .isInstanceOf(LibvirtException.class)
-                .hasMessageContaining("clientcert.pem");
+                .hasMessageContaining("TLS");
     }
 
     @Test
