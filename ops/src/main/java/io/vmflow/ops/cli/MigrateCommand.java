@@ -108,6 +108,7 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        StageTrace.mark("command parsed");
         Endpoints endpoints = Endpoints.fromEnvironment();
         WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
         String requestId =
@@ -119,6 +120,7 @@ final class MigrateCommand implements Callable<Integer> {
         try (KafkaConsumer<String, byte[]> events =
                         new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-migrate"));
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {
+            StageTrace.mark("Kafka clients made");
             List<TopicPartition> tps = events.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();
@@ -131,11 +133,12 @@ final class MigrateCommand implements Callable<Integer> {
                 events.seekToEnd(tps);
                 tps.forEach(events::position);
             }
-            producer.send(new ProducerRecord<>(
-                            TopicCatalogue.MIGRATION_REQUESTS.name(),
-                            requestId,
-                            wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), request)))
+            StageTrace.mark("events positioned");
+            byte[] encoded = wire.encode(TopicCatalogue.MIGRATION_REQUESTS.valueSubject(), request);
+            StageTrace.mark("request encoded (schema registered)");
+            producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), requestId, encoded))
                     .get();
+            StageTrace.mark("request acknowledged by the broker");
             System.out.println("requested migration " + requestId + " of " + spec.getGuest() + " from " + source
                     + (spec.getDestinationHost() == null ? "" : " to " + spec.getDestinationHost())
                     + " (" + spec.getControlFlow() + ", " + transport + ")");
@@ -150,10 +153,14 @@ final class MigrateCommand implements Callable<Integer> {
                         continue;
                     }
                     MigrationEvent e = wire.decode(r.value(), MigrationEvent.class);
+                    if (first == null) {
+                        StageTrace.mark("first event read: " + e.getPhase());
+                    }
                     System.out.println(EventLine.of(e));
                     first = first == null ? e.getOccurredAt() : first;
                     figures = e.getFigures() != null ? e.getFigures() : figures;
                     if (FINAL.contains(e.getPhase())) {
+                        StageTrace.mark("final event read: " + e.getPhase());
                         System.out.println(result(e, Duration.between(first, e.getOccurredAt()), figures));
                         return e.getPhase() == Phase.SUCCEEDED ? 0 : 1;
                     }

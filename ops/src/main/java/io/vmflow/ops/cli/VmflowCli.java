@@ -31,11 +31,13 @@ import picocli.CommandLine.Command;
 public final class VmflowCli {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new VmflowCli())
+        int rc = new CommandLine(new VmflowCli())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("vmflow " + cmd.getCommandName() + ": " + e.getMessage());
                     return 1;
                 })
-                .execute(args));
+                .execute(args);
+        StageTrace.mark("command done, its clients closed");
+        System.exit(rc);
     }
 }
