@@ -117,9 +117,10 @@ final class MigrateCommand implements Callable<Integer> {
         MigrationRequest request = new MigrationRequest(
                 requestId, spec, System.getProperty("user.name"), "vmflow-cli", reason, priority, Instant.now());
         String topic = TopicCatalogue.MIGRATION_EVENTS.name();
-        try (KafkaConsumer<String, byte[]> events =
-                        new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-migrate"));
-                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"))) {
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(endpoints.producer("vmflow-cli"));
+        boolean producerOpen = true;
+        KafkaConsumer<String, byte[]> events = new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-migrate"));
+        try {
             StageTrace.mark("Kafka clients made");
             List<TopicPartition> tps = events.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
@@ -139,6 +140,10 @@ final class MigrateCommand implements Callable<Integer> {
             producer.send(new ProducerRecord<>(TopicCatalogue.MIGRATION_REQUESTS.name(), requestId, encoded))
                     .get();
             StageTrace.mark("request acknowledged by the broker");
+            // nothing more to send: let the producer go now rather than on the way out
+            producer.close(Duration.ZERO);
+            producerOpen = false;
+            StageTrace.mark("producer closed");
             System.out.println("requested migration " + requestId + " of " + spec.getGuest() + " from " + source
                     + (spec.getDestinationHost() == null ? "" : " to " + spec.getDestinationHost())
                     + " (" + spec.getControlFlow() + ", " + transport + ")");
@@ -166,6 +171,12 @@ final class MigrateCommand implements Callable<Integer> {
                     }
                 }
             }
+        } finally {
+            if (producerOpen) {
+                producer.close(Duration.ZERO);
+            }
+            // no group, no offsets to commit: nothing to wait for (a default close waits out a fetch)
+            events.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
         }
     }
 
