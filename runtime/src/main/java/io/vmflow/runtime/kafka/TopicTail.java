@@ -352,7 +352,8 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
             String clientId,
             List<TopicPartition> partitions,
             Consumer<ConsumerRecord<String, byte[]>> handler) {
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, clientId))) {
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, clientId));
+        try {
             c.assign(partitions);
             c.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = c.endOffsets(partitions);
@@ -361,20 +362,36 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
                     handler.accept(r);
                 }
             }
+        } finally {
+            closeAtOnce(c);
         }
+    }
+
+    /**
+     * Closes a consumer that belongs to no group at once: it has no offsets to commit and no group to
+     * leave, and a default close waits out its pending fetch (half a second of every CLI command).
+     */
+    private static void closeAtOnce(KafkaConsumer<String, byte[]> c) {
+        c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
     }
 
     /** Every partition of a topic. */
     public static List<TopicPartition> partitions(Endpoints endpoints, String clientId, String topic) {
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, clientId))) {
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, clientId));
+        try {
             return partitionsOf(c, topic);
+        } finally {
+            closeAtOnce(c);
         }
     }
 
     /** Every partition of every topic a pattern matches (e.g. every host's reports). */
     public static List<TopicPartition> partitions(Endpoints endpoints, String clientId, Pattern topics) {
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, clientId))) {
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(endpoints.consumer(null, clientId));
+        try {
             return partitionsOf(c, topics);
+        } finally {
+            closeAtOnce(c);
         }
     }
 }
