@@ -37,15 +37,9 @@ export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/
 
 guest="demo-$(date +%H%M%S)"
 say "booting the test guest $guest on hostA (256 MiB, rewriting a 16 MiB working set)"
-xml="$VMFLOW_HOME/guest/$guest.xml"
-"$VMFLOW_ROOT/ops/guest/xml.sh" "$guest" 256 ws=16 > "$xml"
-virsh -q -c "$(admin_uri hostA)" create "$xml" > /dev/null
+xml="$VMFLOW_HOME/guest/$guest.xml" # scenario 4's incoming QEMU is started from it
+boot_test_guest "$guest" hostA
 serial() { echo "$VMFLOW_HOME/hosts/$1/log/qemu/$guest.serial"; }
-deadline=$((SECONDS + 60))
-until grep -q '^hb ' "$(serial hostA)" 2>/dev/null; do
-  [ $SECONDS -lt $deadline ] || die "the guest printed no heartbeat on hostA within 60 s ($(serial hostA))"
-  sleep 0.5
-done
 echo "hostA's QEMU: $(grep '^hb ' "$(serial hostA)" | tail -1)"
 vmflow_cli_ready
 

@@ -15,6 +15,18 @@ admin_uri() {
   [ -f "$props" ] || die "no test host $1 ($props): run ops/hosts/up.sh"
   sed -n 's/^adminUri=//p' "$props"
 }
+# boot_test_guest NAME ON: boots the 256 MiB test guest (16 MiB working set) on test host ON and waits
+# for its first heartbeat; its serial log on host H is then "$VMFLOW_HOME/hosts/H/log/qemu/NAME.serial"
+boot_test_guest() {
+  local xml="$VMFLOW_HOME/guest/$1.xml" log="$VMFLOW_HOME/hosts/$2/log/qemu/$1.serial" deadline
+  "$VMFLOW_ROOT/ops/guest/xml.sh" "$1" 256 ws=16 > "$xml"
+  virsh -q -c "$(admin_uri "$2")" create "$xml" > /dev/null
+  deadline=$((SECONDS + 60))
+  until grep -q '^hb ' "$log" 2> /dev/null; do
+    [ $SECONDS -lt $deadline ] || die "the guest printed no heartbeat on $2 within 60 s ($log)"
+    sleep 0.5
+  done
+}
 # the libvirt URI test host ID registers (what requests name as a destination URI)
 libvirt_uri() { sed -n 's/^libvirtUri=//p' "$VMFLOW_HOME/hosts/$1/host.properties"; }
 say() { printf '[vmflow] %s\n' "$*" >&2; }

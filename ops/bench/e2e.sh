@@ -25,16 +25,9 @@ curl -sf "http://127.0.0.1:9081/ready" > /dev/null || die "the demo's coordinato
 vmflow_cli_ready >&2
 
 guest="bench-e2e-$(date +%H%M%S)"
-xml="$VMFLOW_HOME/guest/$guest.xml"
-"$VMFLOW_ROOT/ops/guest/xml.sh" "$guest" 256 ws=16 > "$xml"
-virsh -q -c "$(admin_uri hostA)" create "$xml" > /dev/null
 trap 'for h in hostA hostB; do virsh -q -c "$(admin_uri $h)" destroy "$guest" > /dev/null 2>&1 || true; done' EXIT
+boot_test_guest "$guest" hostA
 serial() { echo "$VMFLOW_HOME/hosts/$1/log/qemu/$guest.serial"; }
-deadline=$((SECONDS + 60))
-until grep -q '^hb ' "$(serial hostA)" 2> /dev/null; do
-  [ $SECONDS -lt $deadline ] || die "the guest printed no heartbeat on hostA within 60 s"
-  sleep 0.5
-done
 
 now() { date +%s.%N; }
 # the guest's verdict on a host once it has printed two more heartbeats there
