@@ -107,7 +107,7 @@ class PhaseCellsIT {
         TestGuest guest = new TestGuest("cells-silent-" + run, 64, "idle");
         Endpoints endpoints = Endpoints.fromEnvironment();
         try (org.apache.kafka.clients.admin.Admin admin = io.vmflow.runtime.RealStack.admin()) {
-            // a host whose agent never runs: its three topics made as its agent would
+            // a host whose agent never runs: its topics made as its agent would
             admin.createTopics(TopicCatalogue.PER_HOST.stream()
                             .map(t -> TopicCatalogue.forHost(t, silent))
                             .map(t -> new org.apache.kafka.clients.admin.NewTopic(

@@ -5,13 +5,17 @@ import static io.vmflow.runtime.serde.AvroBytes.varint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.vmflow.avro.CommandType;
 import io.vmflow.avro.ControlFlow;
+import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.HostState;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
+import io.vmflow.avro.SessionAction;
 import io.vmflow.avro.Transport;
+import io.vmflow.avro.TunnelSession;
 import io.vmflow.relay.it.RelayProcess;
 import io.vmflow.runtime.kafka.DeadLetters;
 import io.vmflow.runtime.kafka.Endpoints;
@@ -167,6 +171,41 @@ class PoisonRecordsIT {
             forgedState.headers().add(POISON, ("forged-state/" + run).getBytes(StandardCharsets.UTF_8));
             producer.send(forgedState).get();
             sent.add("forged-state/" + run);
+            // on hostA's peer commands (as hostA's key could write): a PREPARE for hostB of a migration
+            // whose source is another host, and a PERFORM, which only the coordinator sends
+            Topic peerA = TopicCatalogue.peerCommands("hostA");
+            HostCommand prepare = SampleRecords.command();
+            prepare.setType(CommandType.PREPARE);
+            prepare.setHostId("hostB");
+            prepare.getSpec().setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER);
+            prepare.getSpec().setSourceHost("hostC");
+            HostCommand perform = SampleRecords.command();
+            perform.setHostId("hostB");
+            perform.setPeerHost("hostA");
+            perform.getSpec().setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER);
+            perform.getSpec().setSourceHost("hostA");
+            // on hostA's tunnel sessions: a CLOSE of a session whose source is hostB (hostA's relay is named)
+            TunnelSession closeB = SampleRecords.tunnelSession();
+            closeB.setSourceHost("hostB");
+            closeB.setDestinationHost("hostA");
+            closeB.setAction(SessionAction.CLOSE);
+            Topic sessionsA = TopicCatalogue.tunnelSessions("hostA");
+            ProducerRecord<String, byte[]> forgedSession = new ProducerRecord<>(
+                    sessionsA.name(), closeB.getMigrationId(), wire.encode(sessionsA.valueSubject(), closeB));
+            forgedSession.headers().add(POISON, ("forged-session/" + run).getBytes(StandardCharsets.UTF_8));
+            producer.send(forgedSession).get();
+            sent.add("forged-session/" + run);
+            for (Map.Entry<String, HostCommand> forged : Map.of(
+                            "forged-peer-prepare", prepare, "forged-peer-perform", perform)
+                    .entrySet()) {
+                ProducerRecord<String, byte[]> r = new ProducerRecord<>(
+                        peerA.name(),
+                        forged.getValue().getMigrationId(),
+                        wire.encode(peerA.valueSubject(), forged.getValue()));
+                r.headers().add(POISON, (forged.getKey() + "/" + run).getBytes(StandardCharsets.UTF_8));
+                producer.send(r).get();
+                sent.add(forged.getKey() + "/" + run);
+            }
         }
 
         Map<String, ConsumerRecord<String, byte[]>> dead = new ConcurrentHashMap<>();
@@ -210,10 +249,19 @@ class PoisonRecordsIT {
         assertThat(reasons.get("forged-state/" + run))
                 .as("a state naming hostB on hostA's topic")
                 .isEqualTo("NOT_ITS_HOST");
+        assertThat(reasons.get("forged-peer-prepare/" + run))
+                .as("hostA asking hostB to prepare for a migration from hostC")
+                .isEqualTo("NOT_ITS_HOST");
+        assertThat(reasons.get("forged-peer-perform/" + run))
+                .as("hostA sending hostB a PERFORM")
+                .isEqualTo("UNSUPPORTED_COMMAND");
         assertThat(system.coordinator.inventory().host("hostB").orElseThrow().getLibvirtUri())
                 .as("the forged state changed nothing")
                 .isNotEqualTo("qemu+tcp://192.0.2.66/system");
-        assertThat(reasons.get("vmflow.tunnel-sessions/empty/" + run)).isEqualTo("TRUNCATED");
+        assertThat(reasons.get("vmflow.tunnel-sessions.hostA/empty/" + run)).isEqualTo("TRUNCATED");
+        assertThat(reasons.get("forged-session/" + run))
+                .as("a session naming hostB as its source on hostA's topic")
+                .isEqualTo("NOT_ITS_HOST");
         assertThat(reasons.get("vmflow.host-commands.hostA/null-value/" + run)).isEqualTo("NULL_VALUE");
 
         assertEveryServiceReady();

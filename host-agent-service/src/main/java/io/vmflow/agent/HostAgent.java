@@ -39,6 +39,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -47,7 +48,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -193,13 +196,20 @@ public final class HostAgent implements AutoCloseable {
                 config.stateInterval().toMillis(),
                 TimeUnit.MILLISECONDS);
         String group = "vmflow-agent-" + config.hostId();
-        KafkaConsumer<String, byte[]> commandConsumer =
-                new KafkaConsumer<>(config.endpoints().soleMember(group, group + "-commands"));
+        Properties consumerSettings = config.endpoints().soleMember(group, group + "-commands");
+        // a new host's peer-command topic is seen at the next metadata refresh (Kafka's default: 5 min)
+        consumerSettings.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5000);
+        KafkaConsumer<String, byte[]> commandConsumer = new KafkaConsumer<>(consumerSettings);
         serviceMetrics.bind(commandConsumer);
+        // its own commands (the coordinator's) and every host's peer commands (a source's PREPARE and
+        // FINISH for the destination): CommandOrigin says which of those it takes
+        Pattern fromWhere = Pattern.compile(Pattern.quote(commands.name()) + "|"
+                + TopicCatalogue.everyHost(TopicCatalogue.PEER_COMMANDS_TEMPLATE)
+                        .pattern());
         consumer = new DecodingConsumer<>(
                         "agent-commands-" + config.hostId(),
                         commandConsumer,
-                        List.of(commands.name()),
+                        fromWhere,
                         wire,
                         HostCommand.class,
                         processor::accept,
@@ -207,7 +217,8 @@ public final class HostAgent implements AutoCloseable {
                         loops)
                 // ready (and said so) only once the group has given it the partitions: a process
                 // that merely subscribed reads nothing yet
-                .whenAssigned(() -> LOG.info("host agent {} consuming {}", config.hostId(), commands.name()))
+                .whenAssigned(() -> LOG.info(
+                        "host agent {} consuming {} and every host's peer commands", config.hostId(), commands.name()))
                 .start();
         if (config.management() != null) {
             try {

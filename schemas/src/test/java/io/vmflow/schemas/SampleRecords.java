@@ -237,12 +237,13 @@ public final class SampleRecords {
         m.put(TopicCatalogue.MIGRATION_EVENTS, event());
         m.put(TopicCatalogue.MIGRATION_SNAPSHOTS, snapshot());
         m.put(TopicCatalogue.COORDINATOR_LEASES, lease());
-        m.put(TopicCatalogue.TUNNEL_SESSIONS, tunnelSession());
         m.put(TopicCatalogue.TUNNEL_REPORTS, tunnelReport());
         m.put(TopicCatalogue.SMOKE_TEST, event());
         m.put(TopicCatalogue.hostCommands("hostA"), command());
         m.put(TopicCatalogue.hostReports("hostA"), report());
         m.put(TopicCatalogue.hostState("hostA"), hostState());
+        m.put(TopicCatalogue.peerCommands("hostA"), command());
+        m.put(TopicCatalogue.tunnelSessions("hostA"), tunnelSession());
         return m;
     }
 }

@@ -22,7 +22,6 @@ import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -43,6 +42,10 @@ public final class TransportRelay implements AutoCloseable {
     private static final long LOW_MEMORY_HEAP = 512L << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(TransportRelay.class);
+
+    /** Every host's tunnel sessions: a session names its two hosts, and only its source's topic is believed. */
+    private static final java.util.regex.Pattern SESSIONS =
+            TopicCatalogue.everyHost(TopicCatalogue.TUNNEL_SESSIONS_TEMPLATE);
 
     private final RelayConfig config;
     private final Vertx vertx;
@@ -108,22 +111,22 @@ public final class TransportRelay implements AutoCloseable {
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         String group = "vmflow-relay-" + config.hostId();
-        KafkaConsumer<String, byte[]> sessionConsumer =
-                new KafkaConsumer<>(config.endpoints().soleMember(group, group + "-sessions"));
+        java.util.Properties consumerSettings = config.endpoints().soleMember(group, group + "-sessions");
+        // a new host's session topic is seen at the next metadata refresh (Kafka's default: 5 min)
+        consumerSettings.put(org.apache.kafka.clients.consumer.ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5000);
+        KafkaConsumer<String, byte[]> sessionConsumer = new KafkaConsumer<>(consumerSettings);
         metrics.bind(sessionConsumer);
         sessions = new DecodingConsumer<>(
                         "relay-sessions-" + config.hostId(),
                         sessionConsumer,
-                        List.of(TopicCatalogue.TUNNEL_SESSIONS.name()),
+                        SESSIONS,
                         wire,
                         TunnelSession.class,
                         feed::accept,
                         new DeadLetters(producer, group),
                         loops)
-                .whenAssigned(() -> LOG.info(
-                        "transport relay {} taking sessions from {}",
-                        config.hostId(),
-                        TopicCatalogue.TUNNEL_SESSIONS.name()))
+                .whenAssigned(() ->
+                        LOG.info("transport relay {} taking sessions from {}", config.hostId(), SESSIONS.pattern()))
                 .start();
         if (config.management() != null) {
             management = ManagementServer.start(config.management(), "relay", this::readiness, metrics);
@@ -134,7 +137,7 @@ public final class TransportRelay implements AutoCloseable {
                 hp[0] + ":" + port,
                 Tls.engineName(),
                 vertx.isNativeTransportEnabled(),
-                TopicCatalogue.TUNNEL_SESSIONS.name());
+                SESSIONS.pattern());
         vertx.setPeriodic(60_000, t -> relay.forgetExpired());
         watchTls();
         return this;

@@ -9,6 +9,7 @@ import io.vmflow.agent.report.Reporter;
 import io.vmflow.avro.CommandType;
 import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
+import io.vmflow.runtime.kafka.InvalidRecordException;
 import io.vmflow.schemas.reasons.ReasonCode;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -68,10 +69,21 @@ public final class CommandProcessor {
         return runningMigrations.get();
     }
 
-    /** Called by the command consumer for each decoded command, in order. */
+    /**
+     * Called by the command consumer for each decoded command, in order, from this host's command topic
+     * and every host's peer-command topic ({@link CommandOrigin} says which to take; the consumer
+     * dead-letters an untrusted one).
+     */
     public void accept(ConsumerRecord<String, byte[]> raw, HostCommand c) {
         MDC.put("migrationId", c.getMigrationId());
         try {
+            CommandOrigin.Judgement origin = CommandOrigin.judge(hostId, raw.topic(), c);
+            if (origin.verdict() == CommandOrigin.Verdict.NOT_FOR_US) {
+                return;
+            }
+            if (origin.verdict() == CommandOrigin.Verdict.UNTRUSTED) {
+                throw new InvalidRecordException(origin.code(), origin.message());
+            }
             if (!hostId.equals(c.getHostId())) {
                 reporter.send(reporter.about(
                         c,

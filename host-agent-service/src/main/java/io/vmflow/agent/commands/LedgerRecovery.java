@@ -27,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,32 +80,44 @@ public final class LedgerRecovery {
         Map<String, HostReport> accepted = new LinkedHashMap<>();
         Map<String, HostReport> handedOff = new LinkedHashMap<>();
         int[] restored = {0};
-        readOwn(TopicCatalogue.hostReports(hostId).name(), HostReport.class, report -> {
-            if (!hostId.equals(report.getHostId()) || report.getCommandId() == null) {
-                return;
-            }
-            if (report.getKind() == ReportKind.COMMAND_ACCEPTED) {
-                accepted.put(report.getCommandId(), report);
-            } else if (report.getKind() == ReportKind.LIFECYCLE) {
-                handedOff.remove(report.getCommandId()); // its end was reported
-            } else if (PeerLink.isFinal(report.getKind())) {
-                accepted.remove(report.getCommandId());
-                if (report.getCommandType() == CommandType.HANDOFF_UNMANAGED
-                        && report.getKind() == ReportKind.COMMAND_SUCCEEDED) {
-                    handedOff.put(report.getCommandId(), report);
-                }
-                if (ledger.finalReport(report.getCommandId()).isEmpty()) {
-                    restored[0]++;
-                }
-                ledger.restore(report.getCommandId(), report);
-            }
-        });
+        String reports = TopicCatalogue.hostReports(hostId).name();
+        read(
+                TopicTail.partitions(endpoints, "vmflow-agent-" + hostId + "-recovery", reports),
+                HostReport.class,
+                (topic, report) -> {
+                    if (!hostId.equals(report.getHostId()) || report.getCommandId() == null) {
+                        return;
+                    }
+                    if (report.getKind() == ReportKind.COMMAND_ACCEPTED) {
+                        accepted.put(report.getCommandId(), report);
+                    } else if (report.getKind() == ReportKind.LIFECYCLE) {
+                        handedOff.remove(report.getCommandId()); // its end was reported
+                    } else if (PeerLink.isFinal(report.getKind())) {
+                        accepted.remove(report.getCommandId());
+                        if (report.getCommandType() == CommandType.HANDOFF_UNMANAGED
+                                && report.getKind() == ReportKind.COMMAND_SUCCEEDED) {
+                            handedOff.put(report.getCommandId(), report);
+                        }
+                        if (ledger.finalReport(report.getCommandId()).isEmpty()) {
+                            restored[0]++;
+                        }
+                        ledger.restore(report.getCommandId(), report);
+                    }
+                });
         Map<String, HostCommand> commands = new HashMap<>();
         if (!accepted.isEmpty() || !handedOff.isEmpty()) {
             Set<String> wanted = new java.util.HashSet<>(accepted.keySet());
             wanted.addAll(handedOff.keySet());
-            readOwn(TopicCatalogue.hostCommands(hostId).name(), HostCommand.class, c -> {
-                if (wanted.contains(c.getCommandId())) {
+            // its own command topic, and every peer's (a destination's PREPARE and FINISH), believed as
+            // the command consumer believes them
+            String clientId = "vmflow-agent-" + hostId + "-recovery";
+            Pattern where = Pattern.compile(
+                    Pattern.quote(TopicCatalogue.hostCommands(hostId).name()) + "|"
+                            + TopicCatalogue.everyHost(TopicCatalogue.PEER_COMMANDS_TEMPLATE)
+                                    .pattern());
+            read(TopicTail.partitions(endpoints, clientId, where), HostCommand.class, (topic, c) -> {
+                if (wanted.contains(c.getCommandId())
+                        && CommandOrigin.judge(hostId, topic, c).verdict() == CommandOrigin.Verdict.TAKE) {
                     commands.put(c.getCommandId(), c);
                 }
             });
@@ -194,16 +207,20 @@ public final class LedgerRecovery {
         ledger.restore(orphan.getCommandId(), failed);
     }
 
-    /** Reads a whole topic and hands on what decodes (what does not is another consumer's to dead-letter). */
-    private <T extends org.apache.avro.specific.SpecificRecord> void readOwn(
-            String topic, Class<T> type, java.util.function.Consumer<T> handler) {
-        String clientId = "vmflow-agent-" + hostId + "-recovery";
-        TopicTail.readToEnd(endpoints, clientId, TopicTail.partitions(endpoints, clientId, topic), r -> {
+    /**
+     * Reads whole partitions and hands on what decodes, with the topic it is on (what does not decode
+     * is another consumer's to dead-letter).
+     */
+    private <T extends org.apache.avro.specific.SpecificRecord> void read(
+            java.util.List<org.apache.kafka.common.TopicPartition> partitions,
+            Class<T> type,
+            java.util.function.BiConsumer<String, T> handler) {
+        TopicTail.readToEnd(endpoints, "vmflow-agent-" + hostId + "-recovery", partitions, r -> {
             if (r.value() == null) {
                 return;
             }
             try {
-                handler.accept(wire.decode(r.value(), type));
+                handler.accept(r.topic(), wire.decode(r.value(), type));
             } catch (UndecodableRecordException e) {
                 // another consumer's to dead-letter: this agent only reads its own history
             }

@@ -21,9 +21,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 
 /**
- * How a peer-to-peer source agent talks to the destination agent: it writes commands to the
- * destination host's command topic and waits for that agent's final report on that host's report
- * topic (every host's, followed from their end when this link starts, so only new reports count).
+ * How a peer-to-peer source agent talks to the destination agent: it writes commands to its own
+ * peer-command topic (which only it may write, and every agent reads) and waits for the destination
+ * agent's final report on that host's report topic (every host's, followed from their end when this
+ * link starts, so only new reports count). No agent can write another host's command topic.
  */
 public final class PeerLink implements AutoCloseable {
 
@@ -31,6 +32,9 @@ public final class PeerLink implements AutoCloseable {
 
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
+    /** Where this agent's peer commands go: its own topic, whoever they are for. */
+    private final Topic topic;
+
     private final Map<String, CompletableFuture<HostReport>> waiting = new ConcurrentHashMap<>();
     /** Migrations whose abort arrived, and when: their calls to the peer end at once. */
     private final Map<String, java.time.Instant> abandoned = new ConcurrentHashMap<>();
@@ -41,6 +45,7 @@ public final class PeerLink implements AutoCloseable {
             String hostId, Endpoints endpoints, Producer<String, byte[]> producer, WireFormat wire, Loops loops) {
         this.producer = producer;
         this.wire = wire;
+        this.topic = TopicCatalogue.peerCommands(hostId);
         this.reports = new TopicTail<>(
                 "peer-link-" + hostId,
                 endpoints,
@@ -79,7 +84,6 @@ public final class PeerLink implements AutoCloseable {
             throws TimeoutException, InterruptedException, Abandoned {
         CompletableFuture<HostReport> f =
                 waiting.computeIfAbsent(command.getCommandId(), id -> new CompletableFuture<>());
-        Topic topic = TopicCatalogue.hostCommands(command.getHostId());
         long giveUp = deliverWithin == null ? Long.MAX_VALUE : System.nanoTime() + deliverWithin.toNanos();
         long backoffMs = 500;
         try {

@@ -12,6 +12,7 @@ import io.vmflow.runtime.kafka.TopicTail;
 import io.vmflow.runtime.security.CredentialSeal;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.reasons.ReasonCode;
+import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.nio.ByteBuffer;
 import java.security.PublicKey;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The source agent's side of a tunnel through the vmflow relays. Before a tunnelled migration it
- * writes a session to {@code vmflow.tunnel-sessions}: a fresh single-use credential, sealed to this
+ * writes a session to its own {@code vmflow.tunnel-sessions.<host>}: a fresh single-use credential, sealed to this
  * host's relay certificate for the source relay and as a SHA-256 digest for the destination relay; it
  * waits until both relays report the session OPENED, and gives libvirt the source relay's unix socket
  * as the migration URI. The destination hypervisor listens on the socket of the same name on its
@@ -48,6 +49,9 @@ public final class Tunnels implements AutoCloseable {
     private static final Duration SESSION_LIFETIME = Duration.ofMinutes(2);
 
     private final String hostId;
+    /** Where its sessions go: this host's own topic, which only its agent may write. */
+    private final Topic topic;
+
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
     /** The relay certificate's key, read for each session: a rotated certificate counts at once. */
@@ -67,6 +71,7 @@ public final class Tunnels implements AutoCloseable {
             String socketDir,
             Loops loops) {
         this.hostId = hostId;
+        this.topic = TopicCatalogue.tunnelSessions(hostId);
         this.producer = producer;
         this.wire = wire;
         this.relayKey = relayKey;
@@ -156,7 +161,7 @@ public final class Tunnels implements AutoCloseable {
                             ReasonCode.TUNNEL_UNAVAILABLE,
                             "the transport relay of " + missing
                                     + " did not open tunnel session " + sessionId + " within " + timeout.toSeconds()
-                                    + " s: is it running and reading " + TopicCatalogue.TUNNEL_SESSIONS.name() + "?");
+                                    + " s: is it running and reading " + topic.name() + "?");
                 }
                 try {
                     hosts.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
@@ -213,10 +218,7 @@ public final class Tunnels implements AutoCloseable {
 
     private void send(TunnelSession s) throws HypervisorException {
         try {
-            producer.send(new ProducerRecord<>(
-                            TopicCatalogue.TUNNEL_SESSIONS.name(),
-                            s.getMigrationId(),
-                            wire.encode(TopicCatalogue.TUNNEL_SESSIONS.valueSubject(), s)))
+            producer.send(new ProducerRecord<>(topic.name(), s.getMigrationId(), wire.encode(topic.valueSubject(), s)))
                     .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -224,8 +226,7 @@ public final class Tunnels implements AutoCloseable {
             }
             throw new HypervisorException(
                     ReasonCode.TUNNEL_UNAVAILABLE,
-                    "cannot write tunnel session " + s.getSessionId() + " to " + TopicCatalogue.TUNNEL_SESSIONS.name()
-                            + ": " + e);
+                    "cannot write tunnel session " + s.getSessionId() + " to " + topic.name() + ": " + e);
         }
     }
 

@@ -38,7 +38,7 @@ public final class SchemaEvolution {
     public static Map<String, Schema> current() {
         Map<String, Schema> byName = new LinkedHashMap<>();
         List<Topic> topics = new ArrayList<>(TopicCatalogue.FIXED);
-        topics.add(TopicCatalogue.HOST_COMMANDS_TEMPLATE);
+        topics.addAll(TopicCatalogue.PER_HOST);
         for (Topic t : topics) {
             Schema s = t.valueSchema();
             if (s != null) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.errors.SecurityDisabledException;
 
 /** Grants principals the ACLs of their role ({@link KafkaAccess}) and deletes revoked principals' ACLs. */
@@ -28,7 +29,10 @@ public final class AccessSetup {
         return new Identity(roleDotName.substring(0, dot), roleDotName.substring(dot + 1));
     }
 
-    /** Creates (again: creating an existing ACL changes nothing) and deletes ACLs; one line per principal. */
+    /**
+     * Creates (again: creating an existing ACL changes nothing) and deletes ACLs, and deletes what a
+     * granted principal holds beyond its role's ACLs now; one line per principal.
+     */
     public List<String> grant(List<Identity> granted, List<Identity> revoked)
             throws InterruptedException, ExecutionException {
         List<String> lines = new ArrayList<>();
@@ -45,8 +49,20 @@ public final class AccessSetup {
                 if (!acls.isEmpty()) {
                     admin.createAcls(acls).all().get();
                 }
+                // what an older vmflow granted and this one no longer does goes (an upgrade narrows access)
+                List<AclBindingFilter> stale = admin.describeAcls(KafkaAccess.all(who)).values().get().stream()
+                        .filter(b -> !acls.contains(b))
+                        .map(AclBinding::toFilter)
+                        .toList();
+                if (!stale.isEmpty()) {
+                    admin.deleteAcls(stale).all().get();
+                }
                 lines.add(String.format(
-                        "acl     %-36s granted  %d ACLs (%s)", "User:" + who.principal(), acls.size(), who.role()));
+                        "acl     %-36s granted  %d ACLs (%s)%s",
+                        "User:" + who.principal(),
+                        acls.size(),
+                        who.role(),
+                        stale.isEmpty() ? "" : ", " + stale.size() + " no longer granted deleted"));
             }
         } catch (ExecutionException e) {
             if (e.getCause() instanceof SecurityDisabledException) {

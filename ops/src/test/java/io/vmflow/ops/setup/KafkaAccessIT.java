@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.security.Identity;
+import io.vmflow.runtime.security.KafkaAccess;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import io.vmflow.testsupport.TestPki;
 import java.nio.file.Files;
@@ -22,7 +24,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -79,7 +88,9 @@ class KafkaAccessIT {
                 "requester reads host state",
                 read(requester, TopicCatalogue.hostState("it-access-a").name()));
         outcomes.put("requester forges a lease", write(requester, TopicCatalogue.COORDINATOR_LEASES.name()));
-        outcomes.put("requester forges a tunnel session", write(requester, TopicCatalogue.TUNNEL_SESSIONS.name()));
+        outcomes.put(
+                "requester forges a tunnel session",
+                write(requester, TopicCatalogue.tunnelSessions("it-access-a").name()));
         outcomes.put("requester forges an event", write(requester, TopicCatalogue.MIGRATION_EVENTS.name()));
         outcomes.put("requester reads host commands", read(requester, commandsA));
 
@@ -95,13 +106,34 @@ class KafkaAccessIT {
                 "agent writes another host's state",
                 write(agentA, TopicCatalogue.hostState("it-access-b").name()));
         outcomes.put("agent reads another host's commands", read(agentA, commandsB));
+        outcomes.put("agent forges a command for another host", write(agentA, commandsB));
+        outcomes.put(
+                "agent opens a tunnel session as its host",
+                write(agentA, TopicCatalogue.tunnelSessions("it-access-a").name()));
+        outcomes.put(
+                "agent forges another host's tunnel session",
+                write(agentA, TopicCatalogue.tunnelSessions("it-access-b").name()));
+        outcomes.put("agent forges a command for itself", write(agentA, commandsA));
+        outcomes.put(
+                "agent writes its peer commands",
+                write(agentA, TopicCatalogue.peerCommands("it-access-a").name()));
+        outcomes.put(
+                "agent reads another host's peer commands",
+                read(agentA, TopicCatalogue.peerCommands("it-access-b").name()));
+        outcomes.put(
+                "agent writes another host's peer commands",
+                write(agentA, TopicCatalogue.peerCommands("it-access-b").name()));
         outcomes.put("agent forges a lease", write(agentA, TopicCatalogue.COORDINATOR_LEASES.name()));
         outcomes.put("agent forges an event", write(agentA, TopicCatalogue.MIGRATION_EVENTS.name()));
         outcomes.put("agent forges a migration request", write(agentA, TopicCatalogue.MIGRATION_REQUESTS.name()));
         outcomes.put("agent joins another host's group", joinGroup(agentA, "vmflow-agent-it-access-b", commandsA));
 
-        outcomes.put("relay reads tunnel sessions", read(relayA, TopicCatalogue.TUNNEL_SESSIONS.name()));
-        outcomes.put("relay forges a tunnel session", write(relayA, TopicCatalogue.TUNNEL_SESSIONS.name()));
+        outcomes.put(
+                "relay reads every host's tunnel sessions",
+                read(relayA, TopicCatalogue.tunnelSessions("it-access-b").name()));
+        outcomes.put(
+                "relay forges a tunnel session",
+                write(relayA, TopicCatalogue.tunnelSessions("it-access-a").name()));
         outcomes.put("relay reads host commands", read(relayA, commandsA));
         outcomes.put("relay forges a host report", write(relayA, reportsA));
 
@@ -121,14 +153,51 @@ class KafkaAccessIT {
                 .containsEntry("agent reports as another host", "TopicAuthorizationException")
                 .containsEntry("agent writes another host's state", "TopicAuthorizationException")
                 .containsEntry("agent reads another host's commands", "TopicAuthorizationException")
+                .containsEntry("agent forges a command for another host", "TopicAuthorizationException")
+                .containsEntry("agent opens a tunnel session as its host", "ok")
+                .containsEntry("agent forges another host's tunnel session", "TopicAuthorizationException")
+                .containsEntry("agent forges a command for itself", "TopicAuthorizationException")
+                .containsEntry("agent writes its peer commands", "ok")
+                .containsEntry("agent reads another host's peer commands", "ok")
+                .containsEntry("agent writes another host's peer commands", "TopicAuthorizationException")
                 .containsEntry("agent forges a lease", "TopicAuthorizationException")
                 .containsEntry("agent forges an event", "TopicAuthorizationException")
                 .containsEntry("agent forges a migration request", "TopicAuthorizationException")
                 .containsEntry("agent joins another host's group", "GroupAuthorizationException")
-                .containsEntry("relay reads tunnel sessions", "ok")
+                .containsEntry("relay reads every host's tunnel sessions", "ok")
                 .containsEntry("relay forges a tunnel session", "TopicAuthorizationException")
                 .containsEntry("relay reads host commands", "TopicAuthorizationException")
                 .containsEntry("relay forges a host report", "TopicAuthorizationException");
+    }
+
+    /**
+     * An upgrade narrows access: what an older vmflow granted an agent (write to every host's command
+     * topic) and this one does not is deleted by setup, and the broker refuses it from then on.
+     */
+    @Test
+    void setupTakesAwayWhatARoleNoLongerGrants() throws Exception {
+        String name = "it-upgraded-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        Identity agent = new Identity(Identity.AGENT, name);
+        Endpoints as = TestPki.endpoints("agent", name);
+        String commandsB = TopicCatalogue.hostCommands("it-access-b").name();
+        AclBinding old = new AclBinding(
+                new ResourcePattern(
+                        ResourceType.TOPIC,
+                        TopicCatalogue.prefixOf(TopicCatalogue.HOST_COMMANDS_TEMPLATE),
+                        PatternType.PREFIXED),
+                new AccessControlEntry("User:" + agent.principal(), "*", AclOperation.WRITE, AclPermissionType.ALLOW));
+        try (Admin admin = Admin.create(stack.admin())) {
+            admin.createAcls(List.of(old)).all().get(30, TimeUnit.SECONDS);
+            assertThat(write(as, commandsB)).as("the old grant in force").isEqualTo("ok");
+
+            List<String> lines = new AccessSetup(admin).grant(List.of(agent), List.of());
+
+            assertThat(lines).singleElement().asString().contains("1 no longer granted deleted");
+            assertThat(admin.describeAcls(KafkaAccess.all(agent)).values().get(30, TimeUnit.SECONDS))
+                    .containsExactlyInAnyOrderElementsOf(KafkaAccess.of(agent));
+            assertThat(write(as, commandsB)).isEqualTo("TopicAuthorizationException");
+            admin.deleteAcls(List.of(KafkaAccess.all(agent))).all().get(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -67,12 +69,41 @@ public final class DecodingConsumer<V extends SpecificRecord> implements AutoClo
             Handler<V> handler,
             DeadLetters deadLetters,
             Loops loops) {
+        this(name, consumer, (c, l) -> c.subscribe(List.copyOf(topics), l), wire, type, handler, deadLetters, loops);
+    }
+
+    /**
+     * A consumer of every topic the pattern matches; topics created later join at the consumer's next
+     * metadata refresh ({@code metadata.max.age.ms}) and are read from where the group left them, or
+     * from their start.
+     */
+    public DecodingConsumer(
+            String name,
+            Consumer<String, byte[]> consumer,
+            Pattern topics,
+            WireFormat wire,
+            Class<V> type,
+            Handler<V> handler,
+            DeadLetters deadLetters,
+            Loops loops) {
+        this(name, consumer, (c, l) -> c.subscribe(topics, l), wire, type, handler, deadLetters, loops);
+    }
+
+    private DecodingConsumer(
+            String name,
+            Consumer<String, byte[]> consumer,
+            BiConsumer<Consumer<String, byte[]>, ConsumerRebalanceListener> subscription,
+            WireFormat wire,
+            Class<V> type,
+            Handler<V> handler,
+            DeadLetters deadLetters,
+            Loops loops) {
         this.consumer = consumer;
         this.handler = handler;
         this.deadLetters = deadLetters;
         this.loop = loops.register(name);
         this.decoding = new RecordDecoding<>(name, wire, type, loop);
-        consumer.subscribe(List.copyOf(topics), new ConsumerRebalanceListener() {
+        subscription.accept(consumer, new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 if (!assigned) {

@@ -22,15 +22,14 @@ import org.apache.kafka.common.resource.ResourceType;
  * <ul>
  *   <li>coordinator: reads and writes vmflow's topics, as the one consumer group of coordinators,
  *       with its transactional ids;
- *   <li>agent of host H: creates H's three topics; reads only H's commands; writes only H's reports
- *       and H's state, tunnel sessions and dead letters; reads every host's reports (a peer-to-peer
- *       source waits for its peer's answer), leases and tunnel reports;
- *   <li>relay of host H: reads tunnel sessions, writes tunnel reports and dead letters;
+ *   <li>agent of host H: creates H's topics; reads only H's commands; writes only H's reports, H's
+ *       state, H's peer commands (as a peer-to-peer source), H's tunnel sessions and dead letters; reads
+ *       every host's reports (a peer-to-peer source waits for its peer's answer) and peer commands (it
+ *       may be the destination), leases and tunnel reports;
+ *   <li>relay of host H: reads every host's tunnel sessions, writes tunnel reports and dead letters;
  *   <li>requester: writes migration and cancel requests, reads events, snapshots and every host's state.
  * </ul>
- * A peer-to-peer source agent also writes the destination's command topic, so agents may write (not
- * read) every host's command topic: docs/security.md lists this among what is not closed yet. Tunnel
- * sessions share one topic: a forged one is harmless without the named relay's key (the relays check).
+ * No agent writes any host's command topic: the coordinator alone does.
  */
 public final class KafkaAccess {
 
@@ -70,19 +69,33 @@ public final class KafkaAccess {
                         AclOperation.WRITE,
                         AclOperation.DESCRIBE,
                         AclOperation.CREATE);
+                a.literal(
+                        ResourceType.TOPIC,
+                        TopicCatalogue.peerCommands(host).name(),
+                        AclOperation.WRITE,
+                        AclOperation.DESCRIBE,
+                        AclOperation.CREATE);
                 a.prefixed(
                         ResourceType.TOPIC,
-                        TopicCatalogue.prefixOf(TopicCatalogue.HOST_COMMANDS_TEMPLATE),
-                        AclOperation.WRITE,
+                        TopicCatalogue.prefixOf(TopicCatalogue.PEER_COMMANDS_TEMPLATE),
+                        AclOperation.READ,
                         AclOperation.DESCRIBE);
                 a.prefixed(
                         ResourceType.TOPIC,
                         TopicCatalogue.prefixOf(TopicCatalogue.HOST_REPORTS_TEMPLATE),
                         AclOperation.READ,
                         AclOperation.DESCRIBE);
-                for (String t : List.of(TopicCatalogue.TUNNEL_SESSIONS.name(), TopicCatalogue.DEAD_LETTER.name())) {
-                    a.literal(ResourceType.TOPIC, t, AclOperation.WRITE, AclOperation.DESCRIBE);
-                }
+                a.literal(
+                        ResourceType.TOPIC,
+                        TopicCatalogue.tunnelSessions(host).name(),
+                        AclOperation.WRITE,
+                        AclOperation.DESCRIBE,
+                        AclOperation.CREATE);
+                a.literal(
+                        ResourceType.TOPIC,
+                        TopicCatalogue.DEAD_LETTER.name(),
+                        AclOperation.WRITE,
+                        AclOperation.DESCRIBE);
                 for (String t :
                         List.of(TopicCatalogue.COORDINATOR_LEASES.name(), TopicCatalogue.TUNNEL_REPORTS.name())) {
                     a.literal(ResourceType.TOPIC, t, AclOperation.READ, AclOperation.DESCRIBE);
@@ -90,9 +103,9 @@ public final class KafkaAccess {
                 a.literal(ResourceType.GROUP, "vmflow-agent-" + who.name(), AclOperation.READ, AclOperation.DESCRIBE);
             }
             case Identity.RELAY -> {
-                a.literal(
+                a.prefixed(
                         ResourceType.TOPIC,
-                        TopicCatalogue.TUNNEL_SESSIONS.name(),
+                        TopicCatalogue.prefixOf(TopicCatalogue.TUNNEL_SESSIONS_TEMPLATE),
                         AclOperation.READ,
                         AclOperation.DESCRIBE);
                 for (String t : List.of(TopicCatalogue.TUNNEL_REPORTS.name(), TopicCatalogue.DEAD_LETTER.name())) {

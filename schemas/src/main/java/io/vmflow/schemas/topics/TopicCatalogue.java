@@ -20,11 +20,14 @@ import java.util.regex.Pattern;
  * The one list of vmflow's topics. Code and the topic-creation command both read it; no topic name
  * is written anywhere else. Immutable: every constant is final and every collection unmodifiable.
  *
- * <p>Each host has three topics of its own, made from templates when it joins (its agent creates
- * them): its commands ({@link #hostCommands(String)}), which only its agent reads, and its reports
- * ({@link #hostReports(String)}) and state ({@link #hostState(String)}), which only its agent writes.
- * So the broker's ACLs, not the readers' good faith, keep a host from reading another's commands or
- * speaking for another host; readers of every host's reports or state follow the topics' pattern.
+ * <p>Each host has topics of its own, made from templates when it joins (its agent creates them):
+ * its commands ({@link #hostCommands(String)}), which the coordinator alone writes and only its agent
+ * reads; and its reports ({@link #hostReports(String)}), state ({@link #hostState(String)}), peer
+ * commands ({@link #peerCommands(String)}, what it asks of its peer as a peer-to-peer source) and
+ * tunnel sessions ({@link #tunnelSessions(String)}, the relay streams it authorises as a source),
+ * which only its agent writes. So the broker's ACLs, not the readers' good faith, keep a host from
+ * reading another's commands or speaking for another host; readers of every host's reports, state, peer
+ * commands or tunnel sessions follow the topics' pattern, and believe a record only from the host whose topic it is on.
  */
 public final class TopicCatalogue {
 
@@ -56,15 +59,6 @@ public final class TopicCatalogue {
     public static final Topic COORDINATOR_LEASES = new Topic(
             "vmflow.coordinator-leases", 1, COMPACTED, "coordinator id", CoordinatorLease.class, "coordinator");
 
-    /** Tunnel sessions the control plane authorises (each read by the two relays it names). Key: migration id. */
-    public static final Topic TUNNEL_SESSIONS = new Topic(
-            "vmflow.tunnel-sessions",
-            1,
-            WEEK,
-            "migration id",
-            TunnelSession.class,
-            "source host agents, on their coordinator's command");
-
     /** What relays saw: sessions opened, first byte, closed, refused connections. Key: migration id, or host id. */
     public static final Topic TUNNEL_REPORTS = new Topic(
             "vmflow.tunnel-reports",
@@ -91,13 +85,21 @@ public final class TopicCatalogue {
             "vmflow roundtrip");
 
     /** The shape of every per-host command topic; {@link #hostCommands(String)} gives one host's. */
-    public static final Topic HOST_COMMANDS_TEMPLATE = new Topic(
-            "vmflow.host-commands.{host}",
+    public static final Topic HOST_COMMANDS_TEMPLATE =
+            new Topic("vmflow.host-commands.{host}", 1, WEEK, "migration id", HostCommand.class, "the coordinator");
+
+    /**
+     * The shape of every per-host peer-command topic: the PREPARE and FINISH a peer-to-peer source
+     * agent sends its destination's agent, written by the source's agent alone and read by every agent
+     * (each takes those addressed to it, and only for migrations whose source is the topic's host).
+     */
+    public static final Topic PEER_COMMANDS_TEMPLATE = new Topic(
+            "vmflow.peer-commands.{host}",
             1,
             WEEK,
             "migration id",
             HostCommand.class,
-            "coordinator, and source agents in peer-to-peer");
+            "that host's agent, as a peer-to-peer source");
 
     /**
      * The shape of every per-host report topic: command outcomes, progress samples, lifecycle
@@ -116,9 +118,27 @@ public final class TopicCatalogue {
     public static final Topic HOST_STATE_TEMPLATE =
             new Topic("vmflow.host-state.{host}", 1, COMPACTED, "host id", HostState.class, "that host's agent");
 
+    /**
+     * The shape of every per-host tunnel-session topic: the sessions that host's agent, as a tunnelled
+     * migration's source, authorises on its coordinator's command. Written by that agent alone, read by
+     * every relay (each acts on those naming its host, and believes only sessions whose source is the
+     * topic's host).
+     */
+    public static final Topic TUNNEL_SESSIONS_TEMPLATE = new Topic(
+            "vmflow.tunnel-sessions.{host}",
+            1,
+            WEEK,
+            "migration id",
+            TunnelSession.class,
+            "that host's agent, as a tunnelled migration's source");
+
     /** Every per-host topic template. */
-    public static final List<Topic> PER_HOST =
-            List.of(HOST_COMMANDS_TEMPLATE, HOST_REPORTS_TEMPLATE, HOST_STATE_TEMPLATE);
+    public static final List<Topic> PER_HOST = List.of(
+            HOST_COMMANDS_TEMPLATE,
+            HOST_REPORTS_TEMPLATE,
+            HOST_STATE_TEMPLATE,
+            PEER_COMMANDS_TEMPLATE,
+            TUNNEL_SESSIONS_TEMPLATE);
 
     /** Every fixed topic, in creation order. */
     public static final List<Topic> FIXED = List.of(
@@ -127,7 +147,6 @@ public final class TopicCatalogue {
             MIGRATION_EVENTS,
             MIGRATION_SNAPSHOTS,
             COORDINATOR_LEASES,
-            TUNNEL_SESSIONS,
             TUNNEL_REPORTS,
             DEAD_LETTER,
             SMOKE_TEST);
@@ -144,6 +163,16 @@ public final class TopicCatalogue {
     /** The command topic of one host. */
     public static Topic hostCommands(String hostId) {
         return forHost(HOST_COMMANDS_TEMPLATE, hostId);
+    }
+
+    /** The peer-command topic of one host (only its agent writes there, as a peer-to-peer source). */
+    public static Topic peerCommands(String hostId) {
+        return forHost(PEER_COMMANDS_TEMPLATE, hostId);
+    }
+
+    /** The tunnel-session topic of one host (only its agent writes there, as a tunnelled migration's source). */
+    public static Topic tunnelSessions(String hostId) {
+        return forHost(TUNNEL_SESSIONS_TEMPLATE, hostId);
     }
 
     /** The report topic of one host (only its agent writes there). */

@@ -7,6 +7,7 @@ import io.vmflow.relay.session.Session;
 import io.vmflow.runtime.kafka.InvalidRecordException;
 import io.vmflow.runtime.security.CredentialSeal;
 import io.vmflow.schemas.reasons.ReasonCode;
+import io.vmflow.schemas.topics.TopicCatalogue;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -19,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Acts on the tunnel sessions the control plane writes to {@code vmflow.tunnel-sessions} that name
- * this host. As the source: opens the session's local unix socket ({@code <socketDir>/<session>.sock},
+ * Acts on the tunnel sessions that name this host, from every host's {@code
+ * vmflow.tunnel-sessions.<host>}, believing a session only from its source host's topic (which only
+ * that host's agent may write): another host can neither open nor close it. As the source: opens the session's local unix socket ({@code <socketDir>/<session>.sock},
  * where the agent points the hypervisor) with the credential unsealed by this host's key. As the
  * destination: registers the session, to be delivered to the hypervisor's incoming unix socket of the
  * same name. CLOSE ends either. A record that cannot be acted on is refused with a reason (and
@@ -78,6 +80,12 @@ public final class SessionFeed {
         boolean destination = hostId.equals(s.getDestinationHost());
         if (!source && !destination) {
             return;
+        }
+        if (!TopicCatalogue.isHostsOwn(TopicCatalogue.TUNNEL_SESSIONS_TEMPLATE, raw.topic(), s.getSourceHost())) {
+            throw new InvalidRecordException(
+                    ReasonCode.NOT_ITS_HOST,
+                    "session " + s.getSessionId() + " names " + s.getSourceHost() + " as its source but is on "
+                            + raw.topic() + ": only a source host's agent opens or closes its sessions");
         }
         if (!SESSION_ID.matcher(s.getSessionId()).matches()) {
             throw new InvalidRecordException(
