@@ -22,7 +22,7 @@ case "${1:-}" in
     [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ] || vmflow_cli setup --grant "coordinator.$id" > /dev/null
     say "starting the coordinator (log $DIR/coordinator.log)"
     start_service "the coordinator" "$DIR/coordinator" coordinator-service io.vmflow.coordinator.Main \
-      "http://127.0.0.1:9081/ready" VMFLOW_COORDINATOR_ID="$id" "$(kafka_principal coordinator "$id")" \
+      "http://127.0.0.1:9081/ready" VMFLOW_COORDINATOR_ID="$id" "$(kafka_principal coordinator "$id" 127.0.0.1)" \
       VMFLOW_COORDINATOR_HTTP=127.0.0.1:8080 VMFLOW_COORDINATOR_JWT_KEYS="$VMFLOW_HOME/auth/jwt-keys.pem"
     ;;
   down)

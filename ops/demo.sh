@@ -28,10 +28,12 @@ fi
 "$VMFLOW_ROOT/ops/coordinator.sh" up
 # the dashboard's address carries a viewer's token (in the fragment, which no server sees): kept in a
 # file only you can read rather than printed where logs and screen recordings would keep it
-(umask 077 && echo "http://127.0.0.1:8080/dashboard#token=$(vmflow_cli token --subject "$(id -un)-demo" --role viewer --ttl-minutes 480)" \
+(umask 077 && echo "$(dashboard_scheme)://127.0.0.1:8080/dashboard#token=$(vmflow_cli token --subject "$(id -un)-demo" --role viewer --ttl-minutes 480)" \
   > "$VMFLOW_HOME/auth/dashboard-url")
 say "live dashboard: open the address in $VMFLOW_HOME/auth/dashboard-url (it follows the scenarios as they run;"
 say "  it carries a viewer's token for 8 hours; more tokens: ops/vmflow token --role viewer|operator|admin)"
+[ "$(dashboard_scheme)" = https ] &&
+  say "  the API serves the coordinator's certificate from this stack's CA: trust $VMFLOW_PKI/ca/ca.crt in your browser"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
 export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
 

@@ -136,13 +136,18 @@ agent_libvirt_pki() {
   echo "$VMFLOW_PKI/agent.$1/libvirt"
 }
 
-# kafka_principal ROLE NAME: the setting that makes a service speak to Kafka as that principal (its
-# certificate issued or renewed first), or the plaintext development switch when the stack runs so
+# kafka_principal ROLE NAME [IP ...]: the setting that makes a service speak to Kafka as that principal
+# (its certificate issued or renewed first, naming the IPs it serves on), or the plaintext development switch when the stack runs so
+# dashboard_scheme: how the local coordinator serves its HTTP API (https unless Kafka runs plaintext)
+dashboard_scheme() {
+  if [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ]; then echo http; else echo https; fi
+}
+
 kafka_principal() {
   if [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ]; then
     echo "VMFLOW_KAFKA_PLAINTEXT=true"
   else
-    "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue "$1" "$2" > /dev/null
+    "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue "$@" > /dev/null
     echo "VMFLOW_KAFKA_TLS_DIR=$VMFLOW_PKI/$1.$2"
   fi
 }

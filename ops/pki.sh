@@ -52,10 +52,15 @@ crl() {
   return 0
 }
 
-# whether DIR/NAME/cert.pem exists and has more than a third of its life left
+# whether DIR/NAME/cert.pem exists, names every IP asked for, and has more than a third of its life left
 fresh() {
-  local cert=$1/cert.pem start end now
+  local cert=$1/cert.pem start end now sans ip
+  shift
   [ -f "$cert" ] || return 1
+  sans=$(openssl x509 -in "$cert" -noout -ext subjectAltName 2> /dev/null)
+  for ip in "$@"; do
+    grep -qE "IP Address:$ip(,|\$)" <<< "$sans" || return 1
+  done
   start=$(date -d "$(openssl x509 -in "$cert" -noout -startdate | cut -d= -f2)" +%s)
   end=$(date -d "$(openssl x509 -in "$cert" -noout -enddate | cut -d= -f2)" +%s)
   now=$(date +%s)
@@ -69,7 +74,7 @@ issue() {
   [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$ ]] || { echo "invalid name '$name': letters, digits, '_' and '-'" >&2; exit 2; }
   [ -f "$ca/ca.key" ] || init
   out="$dir/$role.$name"
-  fresh "$out" || mint "$role" "$name" "$out" "$@"
+  fresh "$out" "$@" || mint "$role" "$name" "$out" "$@"
   case "$role" in agent | admin | hypervisor) libvirt_layout "$out" ;; esac
 }
 

@@ -1,22 +1,32 @@
 // Drives the coordinator's live dashboard in a real browser (Debian's Chromium through playwright-core):
 // opens the page, starts a migration through the HTTP API while watching, records every phase the
 // page shows for it, waits until the page shows it SUCCEEDED, and keeps a screenshot.
-//   node dashboard.mjs BASE_URL GUEST SOURCE DESTINATION SCREENSHOT.png VIEWER_TOKEN OPERATOR_TOKEN
+//   node dashboard.mjs BASE_URL SERVER_CERT.pem|- GUEST SOURCE DESTINATION SCREENSHOT.png VIEWER_TOKEN OPERATOR_TOKEN
+// With an https BASE_URL the browser trusts SERVER_CERT (pinned by its public key; Chromium has no
+// option to add a CA) and node's fetch trusts what NODE_EXTRA_CA_CERTS names.
 // The page without a token asks for one; with a viewer's it goes live; the migration is requested with
 // an operator's. Prints one JSON line {migrationId, phasesSeen, timeline} and exits 0; on any failure it prints why
 // (with a screenshot of the page as it was) and exits 1.
 import { chromium } from "playwright-core";
+import { X509Certificate, createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 
-const [base, guest, source, destination, screenshot, viewer, operator] = process.argv.slice(2);
+const [base, serverCert, guest, source, destination, screenshot, viewer, operator] = process.argv.slice(2);
 if (!operator) {
-  console.error("usage: node dashboard.mjs BASE_URL GUEST SOURCE DESTINATION SCREENSHOT.png VIEWER_TOKEN OPERATOR_TOKEN");
+  console.error("usage: node dashboard.mjs BASE_URL SERVER_CERT.pem|- GUEST SOURCE DESTINATION SCREENSHOT.png"
+    + " VIEWER_TOKEN OPERATOR_TOKEN");
   process.exit(2);
+}
+const pinned = [];
+if (serverCert !== "-") {
+  const spki = new X509Certificate(readFileSync(serverCert)).publicKey.export({ type: "spki", format: "der" });
+  pinned.push("--ignore-certificate-errors-spki-list=" + createHash("sha256").update(spki).digest("base64"));
 }
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
+    "--disable-component-update", "--disable-sync", ...pinned],
 });
 const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
 page.on("pageerror", e => console.error("page error:", e.message));

@@ -154,14 +154,22 @@ public final class Coordinator implements AutoCloseable {
                     new Access(config.httpTokens()));
             String[] hp = config.http().split(":");
             try {
-                httpPort = http.start(hp[0], Integer.parseInt(hp[1]));
+                httpPort = http.start(hp[0], Integer.parseInt(hp[1]), config.httpTls());
             } catch (Exception e) {
                 throw new IllegalStateException(
                         "cannot serve the HTTP API on " + config.http()
                                 + " (set VMFLOW_COORDINATOR_HTTP to a free HOST:PORT, or 'off'): " + e.getMessage(),
                         e);
             }
-            LOG.info("HTTP API on http://{}:{} (OpenAPI at /openapi.yaml)", hp[0], httpPort);
+            if (config.httpTls() == null) {
+                LOG.warn("HTTP API IN PLAIN HTTP (VMFLOW_COORDINATOR_HTTP_TLS_DIR=off, or Kafka's plaintext switch):"
+                        + " bearer tokens cross the network readable; for development only");
+            }
+            LOG.info(
+                    "HTTP API on {}://{}:{} (OpenAPI at /openapi.yaml)",
+                    config.httpTls() == null ? "http" : "https",
+                    hp[0],
+                    httpPort);
         }
         return this;
     }

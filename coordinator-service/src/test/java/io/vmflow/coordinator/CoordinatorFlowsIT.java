@@ -2,6 +2,7 @@ package io.vmflow.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vmflow.agent.testhosts.AgentHarness;
@@ -166,7 +167,7 @@ class CoordinatorFlowsIT {
         }
     }
 
-    static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+    static final java.net.http.HttpClient HTTP = io.vmflow.testsupport.TestHttps.client();
 
     /** A call as it-alice, an operator. */
     static java.net.http.HttpResponse<String> http(String method, String path, String body) throws Exception {
@@ -177,7 +178,7 @@ class CoordinatorFlowsIT {
     static java.net.http.HttpResponse<String> http(
             String method, String path, String body, String authorization, String contentType) throws Exception {
         var b = java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + coordinator.httpPort() + path));
+                java.net.URI.create(io.vmflow.testsupport.TestHttps.base(coordinator.httpPort()) + path));
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
@@ -476,6 +477,58 @@ class CoordinatorFlowsIT {
         assertThat(admin.statusCode())
                 .as("an admin passes; the migration already ended")
                 .isEqualTo(409);
+    }
+
+    /**
+     * The API speaks TLS only, and a client certificate of the vmflow CA is a credential: a requester's
+     * operates (recorded as its principal), an admin's administers, others have no role; plain HTTP
+     * to the port gets nowhere.
+     */
+    @Test
+    void clientCertificatesAreCredentialsAndPlainHttpGetsNowhere() throws Exception {
+        assumeThat(io.vmflow.testsupport.TestHttps.enabled())
+                .as("the stack runs with the plaintext development switch")
+                .isTrue();
+        String base = io.vmflow.testsupport.TestHttps.base(coordinator.httpPort());
+        String body =
+                "{\"guest\":\"nope-" + UUID.randomUUID().toString().substring(0, 6) + "\",\"sourceHost\":\"hostA\"}";
+        java.util.function.BiFunction<java.net.http.HttpClient, String, java.net.http.HttpResponse<String>> post =
+                (client, json) -> {
+                    try {
+                        return client.send(
+                                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/migrations"))
+                                        .header("Content-Type", "application/json")
+                                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+
+        var carol = post.apply(io.vmflow.testsupport.TestHttps.as("requester", "it-carol"), body);
+        assertThat(carol.statusCode()).as(carol.body()).isEqualTo(202);
+        String id = new io.vertx.core.json.JsonObject(carol.body()).getString("migrationId");
+        assertThat(events.awaitFinal(id, Duration.ofMinutes(1)).getPrincipal())
+                .as("the certificate's principal")
+                .isEqualTo("requester.it-carol");
+
+        var relay = post.apply(io.vmflow.testsupport.TestHttps.as("relay", "it-cert-relay"), body);
+        assertThat(relay.statusCode()).isEqualTo(403);
+        assertThat(relay.body()).contains("relay.it-cert-relay").contains("no role");
+
+        var plain = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build();
+        String plainBase = "http://127.0.0.1:" + coordinator.httpPort();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> plain.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(plainBase + "/migrations"))
+                                .header("Authorization", TestTokens.bearer("it-alice", "operator"))
+                                .timeout(Duration.ofSeconds(20))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()))
+                .as("plain HTTP to the TLS port")
+                .isInstanceOf(java.io.IOException.class);
     }
 
     @Test

@@ -11,9 +11,7 @@ import java.util.Map;
 /** The coordinator in a JVM of its own, so a test can kill -9 it. */
 final class CoordinatorProcess implements AutoCloseable {
 
-    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
-            .version(java.net.http.HttpClient.Version.HTTP_1_1)
-            .build();
+    private static final java.net.http.HttpClient HTTP = io.vmflow.testsupport.TestHttps.client();
 
     private final ServiceProcess process;
 
@@ -50,16 +48,17 @@ final class CoordinatorProcess implements AutoCloseable {
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> {
                     // the API starts after the engine restored its partitions: until it logs its port, keep waiting
-                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("HTTP API on http://[^:]+:(\\d+)")
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("HTTP API on https?://[^:]+:(\\d+)")
                             .matcher(log());
                     if (!m.find()) {
                         return false;
                     }
-                    // HTTP/1.1: the JDK client's default h2c upgrade attempt against Vert.x failed now and then with
-                    // "Frame type(34) ... exceeds MAX_FRAME_SIZE" (the second child of MultiCoordinatorIT, CI twice)
+                    // HTTP/1.1 (TestHttps): the JDK client's default h2c upgrade attempt against Vert.x failed now and
+                    // then with "Frame type(34) ... exceeds MAX_FRAME_SIZE" (the second child of MultiCoordinatorIT)
                     var response = HTTP.send(
-                            java.net.http.HttpRequest.newBuilder(
-                                            java.net.URI.create("http://127.0.0.1:" + m.group(1) + "/dashboard/board"))
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                            io.vmflow.testsupport.TestHttps.base(Integer.parseInt(m.group(1)))
+                                                    + "/dashboard/board"))
                                     .header("Authorization", TestTokens.bearer("it-viewer", "viewer"))
                                     .build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString());

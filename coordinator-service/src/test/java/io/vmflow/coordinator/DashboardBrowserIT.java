@@ -6,6 +6,8 @@ import io.vertx.core.json.JsonObject;
 import io.vmflow.avro.Phase;
 import io.vmflow.runtime.NodeProgram;
 import io.vmflow.testsupport.GrafanaDashboards;
+import io.vmflow.testsupport.TestHttps;
+import io.vmflow.testsupport.TestPki;
 import io.vmflow.testsupport.auth.TestTokens;
 import io.vmflow.testsupport.hosts.TestGuest;
 import java.io.IOException;
@@ -63,9 +65,18 @@ class DashboardBrowserIT {
 
             NodeProgram.Run run = browser.run(
                     List.of(
+                            "env",
+                            // node's own fetch (the operator's call) trusts the test CA
+                            "NODE_EXTRA_CA_CERTS=" + TestPki.dir().resolve("ca/ca.crt"),
                             "node",
                             "dashboard.mjs",
-                            "http://127.0.0.1:" + system.coordinator.httpPort(),
+                            TestHttps.base(system.coordinator.httpPort()),
+                            // the browser trusts the coordinator's certificate, pinned by its public key
+                            TestHttps.enabled()
+                                    ? TestPki.dir()
+                                            .resolve("coordinator.it/cert.pem")
+                                            .toString()
+                                    : "-",
                             guest.name(),
                             "hostA",
                             "hostB",
@@ -124,10 +135,6 @@ class DashboardBrowserIT {
             guest.remove(system.agents.hostA);
             guest.remove(system.agents.hostB);
         }
-    }
-
-    static String get(String path) throws IOException, InterruptedException {
-        return get(system.coordinator.httpPort(), path);
     }
 
     static String management(String path) throws IOException, InterruptedException {

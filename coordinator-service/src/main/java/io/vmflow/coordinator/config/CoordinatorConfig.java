@@ -27,6 +27,8 @@ import java.util.Set;
  * @param management       host:port of /health, /ready and /metrics, or null when off
  * @param destinations     where a request may send a guest besides the registered hosts
  * @param httpTokens       how the HTTP API verifies bearer tokens, or null when its authentication is off
+ * @param httpTls          the principal directory whose certificate the HTTP API serves TLS with (and whose
+ *                         CA's client certificates it accepts), or null for plain HTTP (development only)
  * @param endpoints        Kafka and the registry
  */
 public record CoordinatorConfig(
@@ -43,6 +45,7 @@ public record CoordinatorConfig(
         String management,
         DestinationPolicy destinations,
         Jwt.Verifier httpTokens,
+        java.nio.file.Path httpTls,
         Endpoints endpoints) {
 
     private static final Set<String> KEYS = Set.of(
@@ -59,6 +62,7 @@ public record CoordinatorConfig(
             DestinationPolicy.FOREIGN_KEY,
             DestinationPolicy.PARAMETERS_KEY,
             "VMFLOW_COORDINATOR_HTTP_AUTH",
+            "VMFLOW_COORDINATOR_HTTP_TLS_DIR",
             "VMFLOW_COORDINATOR_JWT_KEYS",
             "VMFLOW_COORDINATOR_JWT_ISSUER",
             "VMFLOW_COORDINATOR_JWT_AUDIENCE",
@@ -115,6 +119,7 @@ public record CoordinatorConfig(
                         : env.getOrDefault("VMFLOW_COORDINATOR_MANAGEMENT", "127.0.0.1:9081"),
                 DestinationPolicy.from(env),
                 http == null ? null : httpTokens(env),
+                http == null ? null : httpTls(env, endpoints),
                 endpoints);
     }
 
@@ -150,13 +155,43 @@ public record CoordinatorConfig(
         }
     }
 
+    /**
+     * Where the HTTP API's TLS credentials are: VMFLOW_COORDINATOR_HTTP_TLS_DIR, else the coordinator's
+     * own Kafka principal directory; null (plain HTTP) only with VMFLOW_COORDINATOR_HTTP_TLS_DIR=off or
+     * with Kafka's plaintext development switch.
+     */
+    static java.nio.file.Path httpTls(Map<String, String> env, Endpoints endpoints) {
+        String dir = env.get("VMFLOW_COORDINATOR_HTTP_TLS_DIR");
+        if ("off".equals(dir)) {
+            return null;
+        }
+        java.nio.file.Path p = dir == null || dir.isBlank() ? endpoints.tlsDir() : java.nio.file.Path.of(dir);
+        if (p == null) {
+            return null;
+        }
+        for (String f : java.util.List.of("cert.pem", "key.pem", "ca.crt")) {
+            if (!java.nio.file.Files.isReadable(p.resolve(f))) {
+                throw new IllegalArgumentException("the HTTP API serves TLS with the certificate in " + p
+                        + " but cannot read " + p.resolve(f) + ": set VMFLOW_COORDINATOR_HTTP_TLS_DIR to an"
+                        + " ops/pki.sh principal directory (cert.pem, key.pem, ca.crt), or 'off' for development");
+            }
+        }
+        return p;
+    }
+
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);
         m.put("limits", "outbound " + outboundPerHost + ", inbound " + inboundPerHost + ", cluster " + clusterWide);
         m.put("lease", "renew every " + leaseInterval + ", ttl " + leaseTtl + ", grace " + leaseGrace);
         m.put("deadlines", "step " + stepTimeout + ", queue " + queueTimeout);
-        m.put("http", http == null ? "off" : http);
+        m.put(
+                "http",
+                http == null
+                        ? "off"
+                        : httpTls == null
+                                ? "http://" + http + " (PLAIN HTTP, development only)"
+                                : "https://" + http + " (TLS 1.3 with " + httpTls + "; client certificates of its CA)");
         m.put("management", management == null ? "off" : management);
         m.put("destinations", destinations.describe());
         m.put(

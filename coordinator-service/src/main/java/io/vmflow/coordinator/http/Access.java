@@ -2,15 +2,21 @@ package io.vmflow.coordinator.http;
 
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import io.vmflow.runtime.security.Identity;
 import io.vmflow.runtime.security.Jwt;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * Who may do what on the HTTP API: a bearer token (a JWT an OpenID Connect provider or {@code vmflow
- * token} signed, verified against the configured keys) names the caller and its roles. A viewer reads
+ * token} signed, verified against the configured keys) names the caller and its roles; without one, a
+ * client certificate of the vmflow CA does (a requester's is an operator, an admin's an admin; the
+ * caller is its principal, e.g. {@code requester.alice}). A token, when sent, decides. A viewer reads
  * migrations, events and the dashboard; an operator also requests migrations and cancels its own; an
  * admin cancels anyone's. Without a valid token: 401; with a token lacking the role: 403; both with a
  * JSON body that says what is missing, and never with the token in it.
@@ -64,11 +70,34 @@ public final class Access {
                         "unauthenticated@" + c.request().remoteAddress().hostAddress(), Role.ADMIN);
             } else {
                 String h = c.request().getHeader("Authorization");
+                if (h == null) {
+                    Optional<Identity> certified = certificate(c);
+                    if (certified.isPresent()) {
+                        Identity id = certified.get();
+                        Role role = CERTIFICATE_ROLES.get(id.role());
+                        if (role == null || !role.includes(needed)) {
+                            HttpApi.error(
+                                    c,
+                                    403,
+                                    "FORBIDDEN",
+                                    "this needs the role " + needed.name().toLowerCase(Locale.ROOT) + "; a "
+                                            + id.role() + " certificate (" + id.principal() + ") has "
+                                            + (role == null
+                                                    ? "no role on this API (requester and admin certificates do)"
+                                                    : "the role " + role.name().toLowerCase(Locale.ROOT)));
+                            return;
+                        }
+                        c.put(KEY, new Caller(id.principal(), role));
+                        c.next();
+                        return;
+                    }
+                }
                 if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
                     unauthorized(
                             c,
-                            "this API needs a bearer token (Authorization: Bearer <JWT>); `vmflow token`"
-                                    + " issues one, or use your identity provider's");
+                            "this API needs a bearer token (Authorization: Bearer <JWT>; `vmflow token`"
+                                    + " issues one, or use your identity provider's) or a client certificate of the"
+                                    + " vmflow CA (a requester's or an admin's, ops/pki.sh issue)");
                     return;
                 }
                 Jwt.Claims claims;
@@ -97,6 +126,27 @@ public final class Access {
             c.put(KEY, caller);
             c.next();
         };
+    }
+
+    /** What a client certificate's role may do here: a requester operates, an admin administers. */
+    private static final java.util.Map<String, Role> CERTIFICATE_ROLES =
+            java.util.Map.of(Identity.REQUESTER, Role.OPERATOR, Identity.ADMIN, Role.ADMIN);
+
+    /**
+     * The vmflow principal of the client certificate the TLS handshake verified (against the CA and its
+     * revocation list), if the caller presented one.
+     */
+    private static Optional<Identity> certificate(RoutingContext c) {
+        SSLSession tls = c.request().sslSession();
+        if (tls == null) {
+            return Optional.empty();
+        }
+        try {
+            java.security.cert.Certificate[] chain = tls.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate cert ? Identity.of(cert) : Optional.empty();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
     }
 
     /** The caller a {@link #require} handler let through. */

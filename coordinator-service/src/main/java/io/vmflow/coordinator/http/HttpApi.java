@@ -2,10 +2,14 @@ package io.vmflow.coordinator.http;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -20,12 +24,16 @@ import io.vmflow.schemas.topics.TopicCatalogue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -33,9 +41,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * The coordinator's HTTP API (Vert.x Web), described by {@code /openapi.yaml}. A create or a cancel
  * becomes the same record a Kafka producer would write, and the call returns at once with the
  * migration id (202); what happens then is in the migration's state and events. Kafka and registry
- * calls run on Vert.x's worker pool, never on the event loop. Every call but {@code /openapi.yaml} and
- * the dashboard's page needs a bearer token ({@link Access}); the principal of a request or a cancel is
- * the token's subject. A body must be sent as {@code application/json}: an HTML form cannot post one.
+ * calls run on Vert.x's worker pool, never on the event loop. It speaks TLS 1.3. Every call but
+ * {@code /openapi.yaml} and the dashboard's page needs a bearer token or a client certificate of the
+ * vmflow CA ({@link Access}); the principal of a request or a cancel is the token's subject or the
+ * certificate's principal. A body must be sent as {@code application/json}: an HTML form cannot post one.
  */
 public final class HttpApi implements AutoCloseable {
 
@@ -78,8 +87,14 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    /** Listens; returns the bound port. */
-    public int start(String host, int port) throws Exception {
+    /**
+     * Listens, over TLS 1.3 with the certificate in {@code tls} (a principal directory: cert.pem,
+     * key.pem, ca.crt, crl.pem when there is one) and asking for client certificates of its CA, or in
+     * plain HTTP when {@code tls} is null (development only); returns the bound port. The files are
+     * looked at every 10 s and loaded again when they change (a renewed certificate, a new revocation
+     * list): new connections use them.
+     */
+    public int start(String host, int port, Path tls) throws Exception {
         schema = RequestSchema.load(vertx);
         Router r = Router.router(vertx);
         r.post().handler(HttpApi::jsonBodiesOnly); // before any body is read or parsed
@@ -99,13 +114,58 @@ public final class HttpApi implements AutoCloseable {
                         .end(openapi));
         r.get("/").handler(c -> c.redirect("/dashboard"));
         dashboard.mount(r);
-        server = vertx.createHttpServer()
+        server = vertx.createHttpServer(options(tls))
                 .requestHandler(r)
                 .listen(port, host)
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
+        if (tls != null) {
+            watch(tls);
+        }
         return server.actualPort();
+    }
+
+    static HttpServerOptions options(Path tls) {
+        HttpServerOptions o = new HttpServerOptions();
+        if (tls == null) {
+            return o;
+        }
+        o.setSsl(true)
+                .setEnabledSecureTransportProtocols(Set.of("TLSv1.3"))
+                .setKeyCertOptions(new PemKeyCertOptions()
+                        .setCertPath(tls.resolve("cert.pem").toString())
+                        .setKeyPath(tls.resolve("key.pem").toString()))
+                .setTrustOptions(
+                        new PemTrustOptions().addCertPath(tls.resolve("ca.crt").toString()))
+                // asked for, not required: a browser with a bearer token has none
+                .setClientAuth(ClientAuth.REQUEST)
+                .setSslHandshakeTimeout(10);
+        if (Files.isReadable(tls.resolve("crl.pem"))) {
+            o.addCrlPath(tls.resolve("crl.pem").toString());
+        }
+        return o;
+    }
+
+    private void watch(Path tls) {
+        java.util.function.Supplier<List<Long>> stamps = () -> Stream.of("cert.pem", "key.pem", "ca.crt", "crl.pem")
+                .map(f -> tls.resolve(f).toFile().lastModified())
+                .toList();
+        List<Long> seen = new java.util.ArrayList<>(stamps.get());
+        vertx.setPeriodic(10_000, t -> {
+            List<Long> now = stamps.get();
+            if (now.equals(seen)) {
+                return;
+            }
+            seen.clear();
+            seen.addAll(now);
+            server.updateSSLOptions(options(tls).getSslOptions(), true)
+                    .onSuccess(ok -> LOG.info("the HTTP API's TLS files in {} changed; loaded again", tls))
+                    .onFailure(e -> LOG.error(
+                            "the HTTP API's TLS files in {} changed but do not load (keeping those loaded): {}",
+                            tls,
+                            e.toString()));
+        });
     }
 
     private void create(RoutingContext c) {

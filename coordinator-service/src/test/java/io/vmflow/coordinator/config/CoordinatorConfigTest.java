@@ -56,4 +56,31 @@ class CoordinatorConfigTest {
         assertThat(c.destinations().allowsForeign("qemu+tls://evil.example/system"))
                 .isFalse();
     }
+
+    @Test
+    void theApiServesTlsWithTheCoordinatorsOwnCertificateUnlessToldOtherwise(@TempDir Path dir) throws Exception {
+        Path principal = Files.createDirectories(dir.resolve("coordinator.c1"));
+        for (String f : new String[] {"cert.pem", "key.pem", "ca.crt", "keystore.pem"}) {
+            Files.writeString(principal.resolve(f), "-");
+        }
+        Endpoints tls = new Endpoints("127.0.0.1:1", "http://127.0.0.1:2", principal);
+        Map<String, String> auth = Map.of("VMFLOW_COORDINATOR_HTTP_AUTH", "off");
+        assertThat(CoordinatorConfig.from(auth, tls).httpTls())
+                .as("the Kafka principal's directory")
+                .isEqualTo(principal);
+        assertThat(CoordinatorConfig.from(auth, ENDPOINTS).httpTls())
+                .as("Kafka's plaintext development switch")
+                .isNull();
+        Map<String, String> off = new java.util.HashMap<>(auth);
+        off.put("VMFLOW_COORDINATOR_HTTP_TLS_DIR", "off");
+        CoordinatorConfig plain = CoordinatorConfig.from(off, tls);
+        assertThat(plain.httpTls()).isNull();
+        assertThat(plain.describe().get("http").toString()).contains("PLAIN HTTP");
+
+        Map<String, String> elsewhere = new java.util.HashMap<>(auth);
+        elsewhere.put("VMFLOW_COORDINATOR_HTTP_TLS_DIR", dir.resolve("missing").toString());
+        assertThatThrownBy(() -> CoordinatorConfig.from(elsewhere, tls))
+                .hasMessageContaining("cert.pem")
+                .hasMessageContaining("VMFLOW_COORDINATOR_HTTP_TLS_DIR");
+    }
 }
