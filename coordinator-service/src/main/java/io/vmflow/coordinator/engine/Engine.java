@@ -63,6 +63,10 @@ public final class Engine implements AutoCloseable {
     private volatile Map<TopicPartition, Long> catchUpTo;
     /** Since when this session has seen every report (null: still reading the backlog). */
     private Instant observingSince;
+    /** Whether the broker stopped answering the once-a-second probe (a consumer's poll does not say). */
+    private boolean brokerAway;
+
+    private Instant nextProbe = Instant.EPOCH;
 
     public Engine(
             CoordinatorConfig config,
@@ -160,7 +164,8 @@ public final class Engine implements AutoCloseable {
                 offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
             }
             Instant now = Instant.now();
-            if (observingSince == null && caughtUp()) {
+            probeBroker(now);
+            if (observingSince == null && !brokerAway && caughtUp()) {
                 observingSince = now;
                 LOG.info("caught up with every report of partitions {}: deadlines count from now", owned);
             }
@@ -171,6 +176,31 @@ public final class Engine implements AutoCloseable {
             processor.admit(now);
             processor.lease(now, session.epoch());
             commit();
+        }
+    }
+
+    /**
+     * Once a second, whether the broker answers. While it does not, reports pile up in the agents'
+     * producers, so no deadline may pass: the clock stops, and when the broker answers again this
+     * session first reads every record written until then, and deadlines count from there (a migration
+     * that finished during the outage is not timed out by the reports that arrive late).
+     */
+    private void probeBroker(Instant now) {
+        if (now.isBefore(nextProbe)) {
+            return;
+        }
+        nextProbe = now.plusSeconds(1);
+        Map<TopicPartition, Long> ends = session.probeEnds();
+        if (ends == null) {
+            if (!brokerAway) {
+                LOG.warn("the broker does not answer: deadlines stop until it does and every report since is read");
+            }
+            brokerAway = true;
+            observingSince = null;
+        } else if (brokerAway) {
+            brokerAway = false;
+            catchUpTo = ends;
+            LOG.info("the broker answers again: reading what was written meanwhile before deadlines count again");
         }
     }
 

@@ -110,6 +110,15 @@ final class KafkaSession {
         return consumer.endOffsets(consumer.assignment());
     }
 
+    /** Where each assigned partition ends now, or null when the broker does not answer within a second. */
+    Map<TopicPartition, Long> probeEnds() {
+        try {
+            return consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(1));
+        } catch (KafkaException e) {
+            return null;
+        }
+    }
+
     /** Whether the consumer has read every assigned partition at least to {@code targets}. */
     boolean reached(Map<TopicPartition, Long> targets) {
         try {

@@ -58,7 +58,7 @@ public final class PeerToPeerSource {
         if (managedPeer) {
             String xml = hypervisor.migratableXml(c.getSpec().getGuest());
             // nothing has happened yet: a destination that cannot be reached in a peer timeout fails it
-            HostReport prepared = call(c, CommandType.PREPARE, xml, peerTimeout);
+            HostReport prepared = call(c, CommandType.PREPARE, xml, peerTimeout, false);
             if (migrationUri == null) {
                 migrationUri = prepared.getMigrationUri();
             }
@@ -70,15 +70,18 @@ public final class PeerToPeerSource {
         }
         Outcome o = source.performPeerToPeer(c, migrationUri);
         if (managedPeer) {
-            // the guest has left: FINISH is delivered whenever the broker can take it, however long that is
-            HostReport finished = call(c, CommandType.FINISH, null, null);
+            // the guest has left: FINISH is delivered whenever the broker can take it, however long that is,
+            // and an ABORT arriving now cannot undo the migration, so it does not end this call either (the
+            // coordinator reads the hand-off's success as ABORT_TOO_LATE)
+            HostReport finished = call(c, CommandType.FINISH, null, null, true);
             o.guest(finished.getGuest());
             finished.getDetails().forEach((k, v) -> o.detail("destination." + k, v));
         }
         return o;
     }
 
-    private HostReport call(HostCommand parent, CommandType type, String domainXml, Duration deliverWithin)
+    private HostReport call(
+            HostCommand parent, CommandType type, String domainXml, Duration deliverWithin, boolean committed)
             throws HypervisorException {
         HostCommand sub = HostCommand.newBuilder(parent)
                 .setCommandId(parent.getCommandId() + ":" + type.name().toLowerCase())
@@ -92,7 +95,7 @@ public final class PeerToPeerSource {
                 .build();
         HostReport r;
         try {
-            r = peer.call(sub, deliverWithin, peerTimeout);
+            r = peer.call(sub, deliverWithin, peerTimeout, committed);
         } catch (TimeoutException e) {
             throw new HypervisorException(ReasonCode.PEER_TIMEOUT, e.getMessage());
         } catch (PeerLink.Abandoned e) {

@@ -38,6 +38,8 @@ public final class PeerLink implements AutoCloseable {
     private final Map<String, CompletableFuture<HostReport>> waiting = new ConcurrentHashMap<>();
     /** Migrations whose abort arrived, and when: their calls to the peer end at once. */
     private final Map<String, java.time.Instant> abandoned = new ConcurrentHashMap<>();
+    /** Calls made after the guest left the source: an abort cannot take them back, so it does not end them. */
+    private final java.util.Set<String> committed = ConcurrentHashMap.newKeySet();
 
     private final TopicTail<HostReport> reports;
 
@@ -77,18 +79,23 @@ public final class PeerLink implements AutoCloseable {
      * Sends a command to another host's agent and waits for its final report. While the broker (or the
      * registry) cannot take the command it is sent again, for at most {@code deliverWithin} (null: until
      * it is delivered, or this thread is interrupted); then the answer is awaited for {@code answerWithin}.
+     * An ABORT of the migration ends the call ({@link Abandoned}) unless it is {@code committed}: made
+     * after the guest left the source, when only the destination can say how the migration ended.
      *
      * @throws TimeoutException saying whether the command was not delivered or not answered
      */
-    public HostReport call(HostCommand command, Duration deliverWithin, Duration answerWithin)
+    public HostReport call(HostCommand command, Duration deliverWithin, Duration answerWithin, boolean committed)
             throws TimeoutException, InterruptedException, Abandoned {
         CompletableFuture<HostReport> f =
                 waiting.computeIfAbsent(command.getCommandId(), id -> new CompletableFuture<>());
+        if (committed) {
+            this.committed.add(command.getCommandId());
+        }
         long giveUp = deliverWithin == null ? Long.MAX_VALUE : System.nanoTime() + deliverWithin.toNanos();
         long backoffMs = 500;
         try {
             while (true) {
-                if (abandoned(command.getMigrationId())) {
+                if (!committed && abandoned(command.getMigrationId())) {
                     throw new Abandoned(command.getType() + " for " + command.getMigrationId());
                 }
                 try {
@@ -130,19 +137,21 @@ public final class PeerLink implements AutoCloseable {
             }
         } finally {
             waiting.remove(command.getCommandId());
+            this.committed.remove(command.getCommandId());
         }
     }
 
     /**
      * An ABORT arrived for this migration: a call waiting for the peer ends now, and no later one
-     * starts, so a hand-off never goes on to migrate a guest whose migration was aborted. Kept an hour.
+     * starts, so a hand-off never goes on to migrate a guest whose migration was aborted; a committed
+     * call (FINISH, once the guest left) goes on. Kept an hour.
      */
     public void abandon(String migrationId) {
         java.time.Instant now = java.time.Instant.now();
         abandoned.values().removeIf(at -> at.isBefore(now.minusSeconds(3600)));
         abandoned.put(migrationId, now);
         waiting.forEach((commandId, f) -> {
-            if (commandId.startsWith(migrationId + ":")) {
+            if (commandId.startsWith(migrationId + ":") && !committed.contains(commandId)) {
                 f.cancel(false);
             }
         });
