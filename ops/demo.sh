@@ -35,7 +35,7 @@ say "  it carries a viewer's token for 8 hours; more tokens: ops/vmflow token --
 [ "$(dashboard_scheme)" = https ] &&
   say "  the API serves the coordinator's certificate from this stack's CA: trust $VMFLOW_PKI/ca/ca.crt in your browser"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
-export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
+export SCHEMA_REGISTRY_URL="$(registry_url)"
 
 guest="demo-$(date +%H%M%S)"
 say "booting the test guest $guest on hostA (256 MiB, rewriting a 16 MiB working set)"

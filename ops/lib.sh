@@ -111,7 +111,7 @@ start_service() {
   shift 5
   env "$@" \
     KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT" \
-    SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7" \
+    SCHEMA_REGISTRY_URL="$(registry_url)" \
     setsid nohup java -Xmx"$heap" -cp "$VMFLOW_ROOT/$module/target/vmflow-$module-0.1.0-SNAPSHOT.jar:$VMFLOW_ROOT/$module/target/lib/*" \
     "$main" > "$files.log" 2>&1 < /dev/null &
   echo $! > "$files.pid"
@@ -138,6 +138,27 @@ agent_libvirt_pki() {
 
 # kafka_principal ROLE NAME [IP ...]: the setting that makes a service speak to Kafka as that principal
 # (its certificate issued or renewed first, naming the IPs it serves on), or the plaintext development switch when the stack runs so
+# registry_base, registry_url: the local schema registry (HTTPS with client certificates unless the
+# stack runs with the plaintext switch), and its Confluent-compatible API's root
+registry_base() {
+  if [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ]; then
+    echo "http://127.0.0.1:$VMFLOW_REGISTRY_PORT"
+  else
+    echo "https://127.0.0.1:$VMFLOW_REGISTRY_PORT"
+  fi
+}
+registry_url() { echo "$(registry_base)/apis/ccompat/v7"; }
+
+# registry_curl ARGS...: curl to the local registry as the stack's admin (its certificate, the CA)
+registry_curl() {
+  if [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ]; then
+    curl "$@"
+  else
+    local p="$VMFLOW_PKI/admin.vmflow"
+    curl --cacert "$p/ca.crt" --cert "$p/cert.pem" --key "$p/key.pem" "$@"
+  fi
+}
+
 # dashboard_scheme: how the local coordinator serves its HTTP API (https unless Kafka runs plaintext)
 dashboard_scheme() {
   if [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ]; then echo http; else echo https; fi

@@ -6,7 +6,8 @@
 #   ops/pki.sh DIR issue ROLE NAME [IP ...]  a principal: DIR/ROLE.NAME/{key.pem (0600), cert.pem, ca.crt}
 #   ops/pki.sh DIR hosts ID[=IP] ...         for each host, its agent's and its relay's principals
 #   ops/pki.sh DIR revoke ROLE.NAME          revokes a principal; DIR/crl.pem lists every revoked one
-# ROLE is one of agent, relay, coordinator, requester, admin, broker, hypervisor (a host's libvirtd and
+# ROLE is one of agent, relay, coordinator, requester, admin, broker, registry (the schema registry's
+# server certificate), hypervisor (a host's libvirtd and
 # QEMU, ops/hosts/up.sh). Agents, admins and hypervisors also get DIR/ROLE.NAME/libvirt/ in libvirt's
 # client layout (cacert.pem, clientcert.pem, clientkey.pem), for qemu+tls URIs' pkipath=. A certificate says who it is twice:
 # the subject CN=NAME,OU=ROLE,O=vmflow and the SAN URI urn:vmflow:ROLE:NAME (which the relays and the
@@ -70,7 +71,7 @@ fresh() {
 issue() {
   local role=$1 name=$2 out
   shift 2
-  case "$role" in agent | relay | coordinator | requester | admin | broker | hypervisor) ;; *) echo "unknown role '$role'" >&2; usage ;; esac
+  case "$role" in agent | relay | coordinator | requester | admin | broker | hypervisor | registry) ;; *) echo "unknown role '$role'" >&2; usage ;; esac
   [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$ ]] || { echo "invalid name '$name': letters, digits, '_' and '-'" >&2; exit 2; }
   [ -f "$ca/ca.key" ] || init
   out="$dir/$role.$name"

@@ -15,7 +15,7 @@ export VMFLOW_KAFKA_PORT="${VMFLOW_TEST_KAFKA_PORT:-19092}"
 export VMFLOW_KAFKA_CONTROLLER_PORT="$((VMFLOW_KAFKA_PORT + 1))"
 export VMFLOW_REGISTRY_PORT="${VMFLOW_TEST_REGISTRY_PORT:-18081}"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
-export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
+export SCHEMA_REGISTRY_URL="$(registry_url)"
 
 require_java
 # the dashboard's browser test drives Debian's Chromium with playwright-core from npm

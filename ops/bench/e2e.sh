@@ -20,7 +20,7 @@ rounds=${1:-5}
 KINDS=(direct p2p tls libvirt-tunnel relay)
 [ "$(id -u)" -eq 0 ] || die "run it as root (it boots a guest on the demo's test hosts)"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
-export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
+export SCHEMA_REGISTRY_URL="$(registry_url)"
 curl -sf "http://127.0.0.1:9081/ready" > /dev/null || die "the demo's coordinator is not ready: run ops/demo.sh first"
 vmflow_cli_ready >&2
 

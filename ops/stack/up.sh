@@ -21,7 +21,7 @@ if [ ! -f "$KAFKA_LIBS/kafka_2.13-4.4.0.jar" ]; then
   say "fetching the Kafka 4.4.0 broker jars from Maven Central (once)"
   mvn_cmd -f "$VMFLOW_ROOT/ops/stack/kafka/pom.xml" dependency:copy-dependencies || die "could not fetch the Kafka broker jars"
 fi
-if [ ! -f "$REGISTRY_JAR" ]; then
+if [ ! -f "$REGISTRY_JAR" ] || [ "$VMFLOW_ROOT/ops/stack/registry/pom.xml" -nt "$REGISTRY_JAR" ]; then
   say "building Apicurio Registry 2.4.2 from Maven Central (once; a few minutes on a fresh machine)"
   mvn_cmd -f "$VMFLOW_ROOT/ops/stack/registry/pom.xml" package -DskipTests || die "could not build the schema registry"
 fi
@@ -153,7 +153,25 @@ for n in $(seq 1 "$BROKERS"); do
 done
 
 # --- Schema registry -------------------------------------------------------------------------------
-registry_ready() { curl -sf "http://127.0.0.1:$VMFLOW_REGISTRY_PORT/health/ready" > /dev/null; }
+# With TLS (the default) the registry serves HTTPS only, TLS 1.3, and requires a client certificate of
+# the stack's CA: only vmflow's principals reach it. Quarkus reads a PKCS#12 trust store, made here from
+# the CA certificate (public; its password guards nothing secret).
+registry_tls=()
+if [ "${VMFLOW_KAFKA_PLAINTEXT:-}" != true ]; then
+  "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue registry local 127.0.0.1 > /dev/null
+  rm -f "$REGISTRY_DIR/ca.p12"
+  keytool -importcert -noprompt -alias vmflow-ca -file "$VMFLOW_PKI/registry.local/ca.crt" \
+    -keystore "$REGISTRY_DIR/ca.p12" -storetype PKCS12 -storepass vmflow-ca > /dev/null 2>&1 ||
+    die "could not make the registry's trust store from $VMFLOW_PKI/registry.local/ca.crt"
+  registry_tls=(-Dquarkus.http.insecure-requests=disabled -Dquarkus.http.ssl-port="$VMFLOW_REGISTRY_PORT"
+    -Dquarkus.http.ssl.protocols=TLSv1.3 -Dquarkus.http.ssl.client-auth=required
+    -Dquarkus.http.ssl.certificate.files="$VMFLOW_PKI/registry.local/cert.pem"
+    -Dquarkus.http.ssl.certificate.key-files="$VMFLOW_PKI/registry.local/key.pem"
+    -Dquarkus.http.ssl.certificate.trust-store-file="$REGISTRY_DIR/ca.p12"
+    -Dquarkus.http.ssl.certificate.trust-store-file-type=PKCS12
+    -Dquarkus.http.ssl.certificate.trust-store-password=vmflow-ca)
+fi
+registry_ready() { registry_curl -sf "$(registry_base)/health/ready" > /dev/null; }
 if pid_alive "$REGISTRY_DIR/registry.pid"; then
   say "schema registry already running (pid $(cat "$REGISTRY_DIR/registry.pid"))"
 else
@@ -164,7 +182,7 @@ else
   # H2 in a file, so schema ids survive a restart along with the Kafka records that carry them
   REGISTRY_DATASOURCE_URL="jdbc:h2:file:$REGISTRY_DIR/db/registry" \
     setsid nohup java -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$VMFLOW_REGISTRY_PORT" \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$VMFLOW_REGISTRY_PORT" "${registry_tls[@]}" \
     -Dquarkus.log.file.enable=false \
     -jar "$REGISTRY_JAR" > "$REGISTRY_DIR/registry.log" 2>&1 < /dev/null &
   echo $! > "$REGISTRY_DIR/registry.pid"
@@ -179,7 +197,7 @@ wait_for 120 "the schema registry" "$REGISTRY_DIR/registry.log" "$REGISTRY_DIR/r
 
 export KAFKA_BOOTSTRAP_SERVERS="$bootstrap"
 export VMFLOW_KAFKA_REPLICATION_FACTOR="${VMFLOW_KAFKA_REPLICATION_FACTOR:-$copies}"
-export SCHEMA_REGISTRY_URL="http://127.0.0.1:$VMFLOW_REGISTRY_PORT/apis/ccompat/v7"
+export SCHEMA_REGISTRY_URL="$(registry_url)"
 vmflow_cli setup ${VMFLOW_HOSTS:+--hosts "$VMFLOW_HOSTS"} ${VMFLOW_GRANTS:+--grant "$VMFLOW_GRANTS"} || die "setting up topics and schemas failed"
 
 cat <<OUT

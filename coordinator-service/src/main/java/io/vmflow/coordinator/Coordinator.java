@@ -22,7 +22,6 @@ import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicTail;
 import io.vmflow.runtime.management.ManagementServer;
 import io.vmflow.runtime.management.ServiceMetrics;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -58,7 +57,7 @@ public final class Coordinator implements AutoCloseable {
 
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
-        this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        this.wire = new WireFormat(config.endpoints().registry());
         wire.prime(TopicCatalogue.FIXED); // a registry that dies later stops nothing
         this.loops = Loops.exitingOnDeath("coordinator " + config.id());
         this.metrics = new ServiceMetrics(Map.of("service", "coordinator", "coordinator", config.id()));

@@ -11,7 +11,6 @@ import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
 import io.vmflow.avro.ReportKind;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import io.vmflow.testsupport.hosts.TestGuest;
@@ -49,7 +48,7 @@ class CoordinatorCrashAndLimitsIT {
     static void start() throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
         agents = new AgentHarness();
-        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        wire = new WireFormat(endpoints.registry());
         events = new Events(endpoints, wire);
         producer = new KafkaProducer<>(endpoints.producer("it-requests"));
         env = new HashMap<>();

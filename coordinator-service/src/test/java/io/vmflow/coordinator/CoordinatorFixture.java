@@ -8,7 +8,6 @@ import io.vmflow.avro.MigrationSpec;
 import io.vmflow.coordinator.config.CoordinatorConfig;
 import io.vmflow.relay.it.RelayProcess;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import io.vmflow.testsupport.auth.TestTokens;
@@ -58,7 +57,7 @@ final class CoordinatorFixture implements AutoCloseable {
             relays = List.of();
             agents = new AgentHarness(h -> agentEnv);
         }
-        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        wire = new WireFormat(endpoints.registry());
         events = new Events(endpoints, wire);
         producer = new KafkaProducer<>(endpoints.producer("it-" + principal));
         coordinator = newCoordinator();

@@ -13,7 +13,6 @@ import io.vmflow.avro.Phase;
 import io.vmflow.avro.Transport;
 import io.vmflow.relay.it.RelayProcess;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import io.vmflow.testsupport.hosts.IncomingQemu;
@@ -183,7 +182,7 @@ class CrashMatrixIT {
         env.put("VMFLOW_COORDINATOR_OUTBOUND_LIMIT", String.valueOf(Lane.values().length));
         env.put("VMFLOW_COORDINATOR_INBOUND_LIMIT", String.valueOf(Lane.values().length));
         coordinator = CoordinatorProcess.start(env);
-        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        wire = new WireFormat(endpoints.registry());
         events = new Events(endpoints, wire);
         producer = new KafkaProducer<>(endpoints.producer("it-matrix-requests"));
         sourceLibvirt = new org.libvirt.Connect(hostA.adminUri());

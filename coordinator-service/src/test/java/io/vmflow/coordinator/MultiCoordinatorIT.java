@@ -10,7 +10,6 @@ import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import io.vmflow.testsupport.hosts.IncomingQemu;
@@ -49,7 +48,7 @@ class MultiCoordinatorIT {
     static void start() throws Exception {
         endpoints = Endpoints.fromEnvironment();
         agents = new AgentHarness();
-        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        wire = new WireFormat(endpoints.registry());
         events = new Events(endpoints, wire);
         producer = new KafkaProducer<>(endpoints.producer("it-requests"));
     }

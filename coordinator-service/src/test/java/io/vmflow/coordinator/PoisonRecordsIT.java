@@ -390,7 +390,11 @@ class PoisonRecordsIT {
                 .put("schema", schema)
                 .put("schemaType", type)
                 .encode();
-        HttpResponse<String> r = HttpClient.newHttpClient()
+        HttpClient.Builder client = HttpClient.newBuilder();
+        if (endpoints.tlsDir() != null) {
+            client.sslContext(io.vmflow.runtime.security.PemTls.client(endpoints.tlsDir()));
+        }
+        HttpResponse<String> r = client.build()
                 .send(
                         HttpRequest.newBuilder(
                                         URI.create(endpoints.registryUrl() + "/subjects/" + subject + "/versions"))

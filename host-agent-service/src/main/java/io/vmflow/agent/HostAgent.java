@@ -26,7 +26,6 @@ import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicReplication;
 import io.vmflow.runtime.management.ManagementServer;
 import io.vmflow.runtime.management.ServiceMetrics;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.security.CredentialSeal;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
@@ -107,7 +106,7 @@ public final class HostAgent implements AutoCloseable {
         this.metrics = new AgentMetrics(serviceMetrics.registry());
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-agent-" + config.hostId()));
         serviceMetrics.bind(producer);
-        this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        this.wire = new WireFormat(config.endpoints().registry());
         wire.prime(TopicCatalogue.all(List.of(config.hostId()))); // a registry that dies later stops nothing
         this.workers = new ThreadPoolExecutor(
                 config.workers(),

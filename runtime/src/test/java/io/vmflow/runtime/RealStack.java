@@ -25,7 +25,7 @@ public final class RealStack {
     }
 
     public static SchemaRegistryClient registry() {
-        return new SchemaRegistryClient(endpoints().registryUrl());
+        return endpoints().registry();
     }
 
     public static Admin admin() {

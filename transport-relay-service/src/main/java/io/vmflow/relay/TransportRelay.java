@@ -16,7 +16,6 @@ import io.vmflow.runtime.kafka.DecodingConsumer;
 import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.management.ManagementServer;
 import io.vmflow.runtime.management.ServiceMetrics;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.security.CredentialSeal;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -73,7 +72,7 @@ public final class TransportRelay implements AutoCloseable {
                 .build();
         this.producer = new KafkaProducer<>(config.endpoints().producer("vmflow-relay-" + config.hostId()));
         metrics.bind(producer);
-        this.wire = new WireFormat(new SchemaRegistryClient(config.endpoints().registryUrl()));
+        this.wire = new WireFormat(config.endpoints().registry());
         wire.prime(TopicCatalogue.FIXED); // a registry that dies later stops nothing
         this.tls = new Tls(
                 config.caPath().toString(),

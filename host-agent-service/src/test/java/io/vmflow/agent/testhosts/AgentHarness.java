@@ -8,7 +8,6 @@ import io.vmflow.avro.HostCommand;
 import io.vmflow.avro.HostReport;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -59,7 +58,7 @@ public final class AgentHarness implements AutoCloseable {
         this.extra = extra;
         agentA = agentAHere ? new HostAgent(config(hostA)).start() : null;
         agentB = new HostAgent(config(hostB)).start();
-        wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        wire = new WireFormat(endpoints.registry());
         producer = new KafkaProducer<>(endpoints.producer("it-commands"));
         reports = new Reports(endpoints, wire);
     }

@@ -3,7 +3,6 @@ package io.vmflow.ops.cli;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.ops.audit.AuditCheck;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.ArrayList;
@@ -30,7 +29,7 @@ final class AuditCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Endpoints endpoints = Endpoints.fromEnvironment();
-        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        WireFormat wire = new WireFormat(endpoints.registry());
         AuditCheck check = new AuditCheck();
         List<String> foreign = new ArrayList<>();
         new LogReader<>(

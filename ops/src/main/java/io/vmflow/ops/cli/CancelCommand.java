@@ -2,7 +2,6 @@ package io.vmflow.ops.cli;
 
 import io.vmflow.avro.CancelRequest;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
@@ -30,7 +29,7 @@ final class CancelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
-        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        WireFormat wire = new WireFormat(endpoints.registry());
         CancelRequest c = new CancelRequest(
                 "cancel-" + UUID.randomUUID().toString().substring(0, 8),
                 migrationId,

@@ -23,8 +23,7 @@ final class CheckSchemasCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SchemaRegistryClient registry =
-                new SchemaRegistryClient(Endpoints.fromEnvironment().registryUrl());
+        SchemaRegistryClient registry = Endpoints.fromEnvironment().registry();
         boolean ok = true;
         for (SchemaSetup.Outcome o : new SchemaSetup(registry).run(TopicCatalogue.all(hosts), false)) {
             System.out.printf("%-36s %s%n", o.subject(), o.compatible() ? "ok" : "INCOMPATIBLE: " + o.detail());

@@ -9,7 +9,6 @@ import io.vmflow.avro.ReportKind;
 import io.vmflow.avro.Transport;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.TopicTail;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -77,7 +76,7 @@ final class CommandCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
-        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        WireFormat wire = new WireFormat(endpoints.registry());
         String id = migrationId != null
                 ? migrationId
                 : "cli-" + UUID.randomUUID().toString().substring(0, 8);

@@ -2,7 +2,6 @@ package io.vmflow.ops.cli;
 
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.UndecodableRecordException;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -56,7 +55,7 @@ final class EventsCommand implements Callable<Integer> {
                     "--from-beginning goes with --follow (without --follow the whole log is printed anyway)");
         }
         Endpoints endpoints = Endpoints.fromEnvironment();
-        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        WireFormat wire = new WireFormat(endpoints.registry());
         String topic = (smokeTest ? TopicCatalogue.SMOKE_TEST : TopicCatalogue.MIGRATION_EVENTS).name();
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(endpoints.consumer(null, "vmflow-cli-events"))) {

@@ -3,7 +3,6 @@ package io.vmflow.ops.cli;
 import io.vmflow.avro.GuestInfo;
 import io.vmflow.avro.HostState;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +21,7 @@ final class HostsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Endpoints endpoints = Endpoints.fromEnvironment();
-        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        WireFormat wire = new WireFormat(endpoints.registry());
         var hosts = HostLookup.all(endpoints, wire).values().stream()
                 .sorted(Comparator.comparing(HostState::getHostId))
                 .toList();

@@ -2,7 +2,6 @@ package io.vmflow.ops.cli;
 
 import io.vmflow.avro.MigrationSnapshot;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.Comparator;
@@ -24,7 +23,7 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Endpoints endpoints = Endpoints.fromEnvironment();
-        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        WireFormat wire = new WireFormat(endpoints.registry());
         Map<String, MigrationSnapshot> latest = new LogReader<>(
                         endpoints,
                         wire,

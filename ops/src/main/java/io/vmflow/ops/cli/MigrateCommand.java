@@ -7,7 +7,6 @@ import io.vmflow.avro.Phase;
 import io.vmflow.avro.TimeoutPolicy;
 import io.vmflow.avro.Transport;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
@@ -110,7 +109,7 @@ final class MigrateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         StageTrace.mark("command parsed");
         Endpoints endpoints = Endpoints.fromEnvironment();
-        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        WireFormat wire = new WireFormat(endpoints.registry());
         String requestId =
                 id != null ? id : "mig-" + UUID.randomUUID().toString().substring(0, 8);
         MigrationSpec spec = spec();

@@ -3,7 +3,6 @@ package io.vmflow.ops.cli;
 import io.vmflow.avro.HostReport;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.TopicTail;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.UndecodableRecordException;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -30,7 +29,7 @@ final class ReportsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Endpoints endpoints = Endpoints.fromEnvironment();
-        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        WireFormat wire = new WireFormat(endpoints.registry());
         // every host's report topic (a host's reports are on its own)
         List<TopicPartition> tps = TopicTail.partitions(
                 endpoints, "vmflow-cli-reports", TopicCatalogue.everyHost(TopicCatalogue.HOST_REPORTS_TEMPLATE));

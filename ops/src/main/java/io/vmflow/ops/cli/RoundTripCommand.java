@@ -38,7 +38,7 @@ final class RoundTripCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Endpoints endpoints = Endpoints.fromEnvironment();
-        SchemaRegistryClient registry = new SchemaRegistryClient(endpoints.registryUrl());
+        SchemaRegistryClient registry = endpoints.registry();
         WireFormat wire = new WireFormat(registry);
         Topic topic = TopicCatalogue.SMOKE_TEST;
         List<MigrationEvent> sent =

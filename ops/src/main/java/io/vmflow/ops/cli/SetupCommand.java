@@ -4,7 +4,6 @@ import io.vmflow.ops.setup.AccessSetup;
 import io.vmflow.ops.setup.SchemaSetup;
 import io.vmflow.ops.setup.TopicSetup;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.security.Identity;
 import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -64,8 +63,7 @@ final class SetupCommand implements Callable<Integer> {
             }
         }
         boolean ok = true;
-        for (SchemaSetup.Outcome o :
-                new SchemaSetup(new SchemaRegistryClient(endpoints.registryUrl())).run(topics, true)) {
+        for (SchemaSetup.Outcome o : new SchemaSetup(endpoints.registry()).run(topics, true)) {
             System.out.printf(
                     "subject %-36s %-8s %s%n", o.subject(), o.compatible() ? "id " + o.id() : "REFUSED", o.detail());
             ok &= o.compatible();

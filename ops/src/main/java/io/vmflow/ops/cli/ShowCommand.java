@@ -2,7 +2,6 @@ package io.vmflow.ops.cli;
 
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.runtime.kafka.Endpoints;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Duration;
@@ -25,7 +24,7 @@ final class ShowCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Endpoints endpoints = Endpoints.fromEnvironment();
-        WireFormat wire = new WireFormat(new SchemaRegistryClient(endpoints.registryUrl()));
+        WireFormat wire = new WireFormat(endpoints.registry());
         List<MigrationEvent> timeline = new ArrayList<>();
         new LogReader<>(
                         endpoints,

@@ -37,6 +37,8 @@ public record Endpoints(String bootstrapServers, String registryUrl, Path tlsDir
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
     public static final String DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081/apis/ccompat/v7";
+    /** The local stack's registry with TLS (what it serves unless it runs with the plaintext switch). */
+    public static final String DEFAULT_TLS_REGISTRY_URL = "https://127.0.0.1:8081/apis/ccompat/v7";
 
     /** Plaintext endpoints (unit tests, and the development switch). */
     public Endpoints(String bootstrapServers, String registryUrl) {
@@ -82,8 +84,26 @@ public record Endpoints(String bootstrapServers, String registryUrl, Path tlsDir
                         env.get("KAFKA_BOOTSTRAP_SERVERS"),
                         sys.getProperty("kafka.bootstrap.servers"),
                         DEFAULT_BOOTSTRAP_SERVERS),
-                pick(env.get("SCHEMA_REGISTRY_URL"), sys.getProperty("schema.registry.url"), DEFAULT_REGISTRY_URL),
+                pick(
+                        env.get("SCHEMA_REGISTRY_URL"),
+                        sys.getProperty("schema.registry.url"),
+                        tls == null ? DEFAULT_REGISTRY_URL : DEFAULT_TLS_REGISTRY_URL),
                 tls == null ? null : Path.of(tls));
+    }
+
+    /**
+     * A client of the schema registry; over HTTPS it trusts this principal's CA and presents its
+     * certificate (the registry takes only vmflow's principals).
+     */
+    public io.vmflow.runtime.registry.SchemaRegistryClient registry() {
+        boolean https = registryUrl.startsWith("https:");
+        if (https && tlsDir == null) {
+            throw new IllegalArgumentException("the schema registry " + registryUrl + " speaks TLS, which needs a"
+                    + " principal's certificate: set VMFLOW_KAFKA_TLS_DIR (or an http:// SCHEMA_REGISTRY_URL for"
+                    + " a development registry)");
+        }
+        return new io.vmflow.runtime.registry.SchemaRegistryClient(
+                registryUrl, https ? io.vmflow.runtime.security.PemTls.client(tlsDir) : null);
     }
 
     /** The same endpoints as another principal (its directory from ops/pki.sh). */

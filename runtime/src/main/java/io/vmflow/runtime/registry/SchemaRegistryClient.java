@@ -20,7 +20,8 @@ import org.apache.avro.Schema;
 /**
  * A client for the Confluent Schema Registry REST API, which Confluent's registry, Apicurio's
  * ccompat API, Karapace and Redpanda all serve. The base URL is the API root, e.g.
- * {@code http://127.0.0.1:8081/apis/ccompat/v7} for Apicurio or {@code http://host:8081} for Confluent.
+ * {@code https://127.0.0.1:8081/apis/ccompat/v7} for Apicurio or {@code https://host:8081} for Confluent;
+ * over HTTPS with a client certificate when it is given an {@link javax.net.ssl.SSLContext}.
  *
  * <p>Ids and schemas are immutable in a registry, so both directions are cached forever. Transport
  * failures and 5xx answers are retried a bounded number of times, then reported as
@@ -44,13 +45,24 @@ public final class SchemaRegistryClient {
     private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
 
     public SchemaRegistryClient(String baseUrl) {
+        this(baseUrl, null);
+    }
+
+    /**
+     * A client of this registry; with an https URL, {@code tls} says whom to trust and which
+     * certificate to present (null: the JVM's defaults).
+     */
+    public SchemaRegistryClient(String baseUrl, javax.net.ssl.SSLContext tls) {
         String trimmed = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.base = URI.create(trimmed + "/");
         if (base.getScheme() == null || !base.getScheme().startsWith("http")) {
             throw new IllegalArgumentException("schema registry URL must be http(s)://...: " + baseUrl);
         }
-        this.http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
     }
 
     public String baseUrl() {

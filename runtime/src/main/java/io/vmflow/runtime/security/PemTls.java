@@ -25,12 +25,8 @@ public final class PemTls {
     /** A context that trusts the directory's CA and presents the directory's certificate. */
     public static SSLContext client(Path principalDir) {
         try {
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            Certificate[] chain = certificates(principalDir.resolve("cert.pem")).toArray(new Certificate[0]);
-            keys.setKeyEntry("me", CredentialSeal.privateKey(principalDir.resolve("key.pem")), new char[0], chain);
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, new char[0]);
+            kmf.init(keyStore(principalDir, new char[0]), new char[0]);
             SSLContext ctx = SSLContext.getInstance("TLSv1.3");
             ctx.init(kmf.getKeyManagers(), trust(principalDir.resolve("ca.crt")).getTrustManagers(), null);
             return ctx;
@@ -38,6 +34,26 @@ public final class PemTls {
             throw new IllegalArgumentException(
                     "cannot read the TLS credentials in " + principalDir + " (ca.crt, cert.pem, key.pem): " + e, e);
         }
+    }
+
+    /** The directory's key and certificate as a PKCS#12 store (entry "me"; the key under this password). */
+    private static KeyStore keyStore(Path principalDir, char[] password) throws IOException, GeneralSecurityException {
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        Certificate[] chain = certificates(principalDir.resolve("cert.pem")).toArray(new Certificate[0]);
+        keys.setKeyEntry("me", CredentialSeal.privateKey(principalDir.resolve("key.pem")), password, chain);
+        return keys;
+    }
+
+    /** The CA certificates of a PEM file as a PKCS#12 trust store. */
+    private static KeyStore trustStore(Path caCertificate) throws IOException, GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        int n = 0;
+        for (Certificate c : certificates(caCertificate)) {
+            store.setCertificateEntry("ca-" + n++, c);
+        }
+        return store;
     }
 
     /** A context that trusts this CA and presents no certificate. */
@@ -52,14 +68,8 @@ public final class PemTls {
     }
 
     private static TrustManagerFactory trust(Path ca) throws IOException, GeneralSecurityException {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        int n = 0;
-        for (Certificate c : certificates(ca)) {
-            store.setCertificateEntry("ca-" + n++, c);
-        }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(store);
+        tmf.init(trustStore(ca));
         return tmf;
     }
 

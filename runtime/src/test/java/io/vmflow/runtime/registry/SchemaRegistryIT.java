@@ -25,7 +25,7 @@ class SchemaRegistryIT {
     void registeringTheSameSchemaTwiceGivesTheSameId() {
         String subject = "it-" + UUID.randomUUID() + "-value";
         int id = registry.register(subject, MigrationEvent.SCHEMA$);
-        int again = new SchemaRegistryClient(registry.baseUrl()).register(subject, MigrationEvent.SCHEMA$);
+        int again = RealStack.endpoints().registry().register(subject, MigrationEvent.SCHEMA$); // a second client
         assertThat(again).isEqualTo(id);
         assertThat(registry.latest(subject).id()).isEqualTo(id);
         assertThat(registry.subjects()).contains(subject);
@@ -69,5 +69,58 @@ class SchemaRegistryIT {
                 .isInstanceOfSatisfying(
                         SchemaRegistryException.class,
                         e -> assertThat(e.isNotFound()).isTrue());
+    }
+
+    /**
+     * The registry takes only vmflow's principals: TLS 1.3 with a client certificate of the stack's CA.
+     * Without a certificate, or in plain HTTP, nothing gets through; a principal's certificate does.
+     */
+    @Test
+    void onlyVmflowPrincipalsReachTheRegistry() throws Exception {
+        io.vmflow.runtime.kafka.Endpoints e = RealStack.endpoints();
+        org.assertj.core.api.Assumptions.assumeThat(e.registryUrl())
+                .as("the stack runs with the plaintext development switch")
+                .startsWith("https:");
+        java.net.URI subjects = java.net.URI.create(e.registryUrl() + "/subjects");
+        java.util.function.Function<java.net.http.HttpClient, String> get = client -> {
+            try {
+                return "HTTP "
+                        + client.send(
+                                        java.net.http.HttpRequest.newBuilder(subjects)
+                                                .timeout(java.time.Duration.ofSeconds(20))
+                                                .build(),
+                                        java.net.http.HttpResponse.BodyHandlers.discarding())
+                                .statusCode();
+            } catch (java.io.IOException x) {
+                return "refused";
+            } catch (InterruptedException x) {
+                throw new IllegalStateException(x);
+            }
+        };
+        java.net.http.HttpClient admin = java.net.http.HttpClient.newBuilder()
+                .sslContext(io.vmflow.runtime.security.PemTls.client(e.tlsDir()))
+                .build();
+        java.net.http.HttpClient noCertificate = java.net.http.HttpClient.newBuilder()
+                .sslContext(
+                        io.vmflow.runtime.security.PemTls.trusting(e.tlsDir().resolve("ca.crt")))
+                .build();
+        java.net.http.HttpClient plain = java.net.http.HttpClient.newHttpClient();
+        java.net.URI plainSubjects = java.net.URI.create(subjects.toString().replaceFirst("^https:", "http:"));
+
+        assertThat(get.apply(admin)).isEqualTo("HTTP 200");
+        assertThat(get.apply(noCertificate)).as("no client certificate").isEqualTo("refused");
+        String plainAnswer;
+        try {
+            plainAnswer = "HTTP "
+                    + plain.send(
+                                    java.net.http.HttpRequest.newBuilder(plainSubjects)
+                                            .timeout(java.time.Duration.ofSeconds(20))
+                                            .build(),
+                                    java.net.http.HttpResponse.BodyHandlers.discarding())
+                            .statusCode();
+        } catch (java.io.IOException x) {
+            plainAnswer = "refused";
+        }
+        assertThat(plainAnswer).as("plain HTTP").isIn("refused", "HTTP 400");
     }
 }

@@ -27,7 +27,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
         if (wire == null) {
-            wire = new WireFormat(new SchemaRegistryClient(SerdeConfig.registryUrl(configs)));
+            wire = new WireFormat(SerdeConfig.registry(configs));
         }
     }
 

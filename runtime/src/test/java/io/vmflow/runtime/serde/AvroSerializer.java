@@ -27,7 +27,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
     public void configure(Map<String, ?> configs, boolean isKey) {
         this.isKey = isKey;
         if (wire == null) {
-            wire = new WireFormat(new SchemaRegistryClient(SerdeConfig.registryUrl(configs)));
+            wire = new WireFormat(SerdeConfig.registry(configs));
         }
     }
 

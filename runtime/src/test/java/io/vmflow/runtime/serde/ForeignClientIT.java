@@ -32,6 +32,13 @@ class ForeignClientIT {
         config.put("apicurio.registry.id-handler", "io.apicurio.registry.serde.Legacy4ByteIdHandler");
         config.put("apicurio.registry.use-id", "contentId");
         config.put("apicurio.registry.headers.enabled", false);
+        // a registry that requires a client certificate: the JVM's default TLS context presents the test
+        // principal's, as javax.net.ssl.keyStore would for any JVM client (Apicurio's client uses it)
+        javax.net.ssl.SSLContext before = defaultTls();
+        if (RealStack.endpoints().registryUrl().startsWith("https:")) {
+            javax.net.ssl.SSLContext.setDefault(io.vmflow.runtime.security.PemTls.client(
+                    RealStack.endpoints().tlsDir()));
+        }
         try (AvroKafkaDeserializer<GenericRecord> foreign = new AvroKafkaDeserializer<>()) {
             foreign.configure(config, false);
             GenericRecord decoded = foreign.deserialize(TopicCatalogue.MIGRATION_EVENTS.name(), bytes);
@@ -47,6 +54,16 @@ class ForeignClientIT {
                     .isEqualTo(event.getFigures().getDataTotalBytes());
             GenericRecord spec = (GenericRecord) decoded.get("spec");
             assertThat(spec.get("guest").toString()).isEqualTo("web-1");
+        } finally {
+            javax.net.ssl.SSLContext.setDefault(before);
+        }
+    }
+
+    private static javax.net.ssl.SSLContext defaultTls() {
+        try {
+            return javax.net.ssl.SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

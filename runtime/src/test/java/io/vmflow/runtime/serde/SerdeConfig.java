@@ -7,8 +7,17 @@ import org.apache.kafka.common.config.ConfigException;
 public final class SerdeConfig {
 
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    /** The principal directory (ops/pki.sh) whose certificate an https registry is called with. */
+    public static final String REGISTRY_TLS_DIR = "vmflow.registry.tls.dir";
 
     private SerdeConfig() {}
+
+    static io.vmflow.runtime.registry.SchemaRegistryClient registry(Map<String, ?> configs) {
+        Object dir = configs.get(REGISTRY_TLS_DIR);
+        return new io.vmflow.runtime.registry.SchemaRegistryClient(
+                registryUrl(configs),
+                dir == null ? null : io.vmflow.runtime.security.PemTls.client(java.nio.file.Path.of(dir.toString())));
+    }
 
     static String registryUrl(Map<String, ?> configs) {
         Object url = configs.get(SCHEMA_REGISTRY_URL);

@@ -53,6 +53,10 @@ class WireFormatRoundTripIT {
         Properties p = endpoints.producer("it-roundtrip");
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class.getName());
         p.put(SerdeConfig.SCHEMA_REGISTRY_URL, endpoints.registryUrl());
+        Map<String, Object> registryTls = endpoints.tlsDir() == null
+                ? Map.of()
+                : Map.of(SerdeConfig.REGISTRY_TLS_DIR, endpoints.tlsDir().toString());
+        p.putAll(registryTls);
         RecordMetadata written;
         try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(p)) {
             written = producer.send(new ProducerRecord<>(name, "mig-1", record)).get();
@@ -69,7 +73,9 @@ class WireFormatRoundTripIT {
         assertThat(registry.schemaById(idInBytes)).isEqualTo(record.getSchema());
 
         try (AvroDeserializer<SpecificRecord> deserializer = new AvroDeserializer<>()) {
-            deserializer.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, endpoints.registryUrl()), false);
+            Map<String, Object> config = new java.util.HashMap<>(registryTls);
+            config.put(SerdeConfig.SCHEMA_REGISTRY_URL, endpoints.registryUrl());
+            deserializer.configure(config, false);
             assertThat(deserializer.deserialize(name, bytes)).isEqualTo(record);
         }
     }

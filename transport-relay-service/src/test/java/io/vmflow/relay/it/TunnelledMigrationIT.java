@@ -15,7 +15,6 @@ import io.vmflow.avro.TunnelReport;
 import io.vmflow.avro.TunnelReportKind;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.TopicTail;
-import io.vmflow.runtime.registry.SchemaRegistryClient;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import io.vmflow.testsupport.GrafanaDashboards;
@@ -62,7 +61,7 @@ class TunnelledMigrationIT {
                         e,
                         TopicCatalogue.TUNNEL_REPORTS.name(),
                         TopicTail.From.END,
-                        new WireFormat(new SchemaRegistryClient(e.registryUrl())),
+                        new WireFormat(e.registry()),
                         TunnelReport.class,
                         (r, v) -> tunnelReports.add(v),
                         k -> {})
