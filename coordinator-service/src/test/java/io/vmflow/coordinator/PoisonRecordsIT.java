@@ -156,24 +156,11 @@ class PoisonRecordsIT {
             // well-formed records on hostA's own topics that speak for hostB (as hostA's key could write)
             HostReport report = SampleRecords.report();
             report.setHostId("hostB");
-            Topic reportsA = TopicCatalogue.hostReports("hostA");
-            ProducerRecord<String, byte[]> forgedReport = new ProducerRecord<>(
-                    reportsA.name(), report.getMigrationId(), wire.encode(reportsA.valueSubject(), report));
-            forgedReport.headers().add(POISON, ("forged-report/" + run).getBytes(StandardCharsets.UTF_8));
-            producer.send(forgedReport).get();
-            sent.add("forged-report/" + run);
             HostState state = SampleRecords.hostState();
             state.setHostId("hostB");
             state.setLibvirtUri("qemu+tcp://192.0.2.66/system");
-            Topic stateA = TopicCatalogue.hostState("hostA");
-            ProducerRecord<String, byte[]> forgedState =
-                    new ProducerRecord<>(stateA.name(), "hostB", wire.encode(stateA.valueSubject(), state));
-            forgedState.headers().add(POISON, ("forged-state/" + run).getBytes(StandardCharsets.UTF_8));
-            producer.send(forgedState).get();
-            sent.add("forged-state/" + run);
-            // on hostA's peer commands (as hostA's key could write): a PREPARE for hostB of a migration
-            // whose source is another host, and a PERFORM, which only the coordinator sends
-            Topic peerA = TopicCatalogue.peerCommands("hostA");
+            // on hostA's peer commands: a PREPARE for hostB of a migration whose source is another host,
+            // and a PERFORM, which only the coordinator sends
             HostCommand prepare = SampleRecords.command();
             prepare.setType(CommandType.PREPARE);
             prepare.setHostId("hostB");
@@ -189,22 +176,23 @@ class PoisonRecordsIT {
             closeB.setSourceHost("hostB");
             closeB.setDestinationHost("hostA");
             closeB.setAction(SessionAction.CLOSE);
-            Topic sessionsA = TopicCatalogue.tunnelSessions("hostA");
-            ProducerRecord<String, byte[]> forgedSession = new ProducerRecord<>(
-                    sessionsA.name(), closeB.getMigrationId(), wire.encode(sessionsA.valueSubject(), closeB));
-            forgedSession.headers().add(POISON, ("forged-session/" + run).getBytes(StandardCharsets.UTF_8));
-            producer.send(forgedSession).get();
-            sent.add("forged-session/" + run);
-            for (Map.Entry<String, HostCommand> forged : Map.of(
-                            "forged-peer-prepare", prepare, "forged-peer-perform", perform)
-                    .entrySet()) {
+            Map<String, Map.Entry<Topic, SpecificRecord>> forged = new LinkedHashMap<>();
+            forged.put("forged-report", Map.entry(TopicCatalogue.hostReports("hostA"), report));
+            forged.put("forged-state", Map.entry(TopicCatalogue.hostState("hostA"), state));
+            forged.put("forged-peer-prepare", Map.entry(TopicCatalogue.peerCommands("hostA"), prepare));
+            forged.put("forged-peer-perform", Map.entry(TopicCatalogue.peerCommands("hostA"), perform));
+            forged.put("forged-session", Map.entry(TopicCatalogue.tunnelSessions("hostA"), closeB));
+            for (Map.Entry<String, Map.Entry<Topic, SpecificRecord>> f : forged.entrySet()) {
+                Topic topic = f.getValue().getKey();
+                // keyed by the host the record claims to be (state) or its migration
+                String key = f.getValue().getValue() instanceof HostState ? "hostB" : "mig-1";
                 ProducerRecord<String, byte[]> r = new ProducerRecord<>(
-                        peerA.name(),
-                        forged.getValue().getMigrationId(),
-                        wire.encode(peerA.valueSubject(), forged.getValue()));
-                r.headers().add(POISON, (forged.getKey() + "/" + run).getBytes(StandardCharsets.UTF_8));
+                        topic.name(),
+                        key,
+                        wire.encode(topic.valueSubject(), f.getValue().getValue()));
+                r.headers().add(POISON, (f.getKey() + "/" + run).getBytes(StandardCharsets.UTF_8));
                 producer.send(r).get();
-                sent.add(forged.getKey() + "/" + run);
+                sent.add(f.getKey() + "/" + run);
             }
         }
 
@@ -243,25 +231,20 @@ class PoisonRecordsIT {
                 .isEqualTo("MALFORMED_AVRO");
         assertThat(reasons.get("vmflow.host-reports.hostA/json-schema-id/" + run))
                 .isEqualTo("NOT_AN_AVRO_SCHEMA");
-        assertThat(reasons.get("forged-report/" + run))
-                .as("a report naming hostB on hostA's topic")
-                .isEqualTo("NOT_ITS_HOST");
-        assertThat(reasons.get("forged-state/" + run))
-                .as("a state naming hostB on hostA's topic")
-                .isEqualTo("NOT_ITS_HOST");
-        assertThat(reasons.get("forged-peer-prepare/" + run))
-                .as("hostA asking hostB to prepare for a migration from hostC")
-                .isEqualTo("NOT_ITS_HOST");
-        assertThat(reasons.get("forged-peer-perform/" + run))
-                .as("hostA sending hostB a PERFORM")
-                .isEqualTo("UNSUPPORTED_COMMAND");
+        // on hostA's own topics, speaking for hostB or for a migration hostA is not the source of
+        Map<String, String> expected = Map.of(
+                "forged-report", "NOT_ITS_HOST",
+                "forged-state", "NOT_ITS_HOST",
+                "forged-peer-prepare", "NOT_ITS_HOST",
+                "forged-peer-perform", "UNSUPPORTED_COMMAND",
+                "forged-session", "NOT_ITS_HOST");
+        Map<String, String> forgedReasons = new HashMap<>();
+        expected.keySet().forEach(f -> forgedReasons.put(f, reasons.get(f + "/" + run)));
+        assertThat(forgedReasons).as("why each forged record was dead-lettered").isEqualTo(expected);
         assertThat(system.coordinator.inventory().host("hostB").orElseThrow().getLibvirtUri())
                 .as("the forged state changed nothing")
                 .isNotEqualTo("qemu+tcp://192.0.2.66/system");
         assertThat(reasons.get("vmflow.tunnel-sessions.hostA/empty/" + run)).isEqualTo("TRUNCATED");
-        assertThat(reasons.get("forged-session/" + run))
-                .as("a session naming hostB as its source on hostA's topic")
-                .isEqualTo("NOT_ITS_HOST");
         assertThat(reasons.get("vmflow.host-commands.hostA/null-value/" + run)).isEqualTo("NULL_VALUE");
 
         assertEveryServiceReady();

@@ -82,21 +82,7 @@ class SchemaRegistryIT {
                 .as("the stack runs with the plaintext development switch")
                 .startsWith("https:");
         java.net.URI subjects = java.net.URI.create(e.registryUrl() + "/subjects");
-        java.util.function.Function<java.net.http.HttpClient, String> get = client -> {
-            try {
-                return "HTTP "
-                        + client.send(
-                                        java.net.http.HttpRequest.newBuilder(subjects)
-                                                .timeout(java.time.Duration.ofSeconds(20))
-                                                .build(),
-                                        java.net.http.HttpResponse.BodyHandlers.discarding())
-                                .statusCode();
-            } catch (java.io.IOException x) {
-                return "refused";
-            } catch (InterruptedException x) {
-                throw new IllegalStateException(x);
-            }
-        };
+        java.net.URI plainSubjects = java.net.URI.create(subjects.toString().replaceFirst("^https:", "http:"));
         java.net.http.HttpClient admin = java.net.http.HttpClient.newBuilder()
                 .sslContext(io.vmflow.runtime.security.PemTls.client(e.tlsDir()))
                 .build();
@@ -104,23 +90,26 @@ class SchemaRegistryIT {
                 .sslContext(
                         io.vmflow.runtime.security.PemTls.trusting(e.tlsDir().resolve("ca.crt")))
                 .build();
-        java.net.http.HttpClient plain = java.net.http.HttpClient.newHttpClient();
-        java.net.URI plainSubjects = java.net.URI.create(subjects.toString().replaceFirst("^https:", "http:"));
 
-        assertThat(get.apply(admin)).isEqualTo("HTTP 200");
-        assertThat(get.apply(noCertificate)).as("no client certificate").isEqualTo("refused");
-        String plainAnswer;
+        assertThat(get(admin, subjects)).isEqualTo("HTTP 200");
+        assertThat(get(noCertificate, subjects)).as("no client certificate").isEqualTo("refused");
+        assertThat(get(java.net.http.HttpClient.newHttpClient(), plainSubjects))
+                .as("plain HTTP")
+                .isIn("refused", "HTTP 400");
+    }
+
+    /** "HTTP status", or "refused" when the connection or its handshake failed. */
+    private static String get(java.net.http.HttpClient client, java.net.URI uri) throws InterruptedException {
         try {
-            plainAnswer = "HTTP "
-                    + plain.send(
-                                    java.net.http.HttpRequest.newBuilder(plainSubjects)
+            return "HTTP "
+                    + client.send(
+                                    java.net.http.HttpRequest.newBuilder(uri)
                                             .timeout(java.time.Duration.ofSeconds(20))
                                             .build(),
                                     java.net.http.HttpResponse.BodyHandlers.discarding())
                             .statusCode();
         } catch (java.io.IOException x) {
-            plainAnswer = "refused";
+            return "refused";
         }
-        assertThat(plainAnswer).as("plain HTTP").isIn("refused", "HTTP 400");
     }
 }
