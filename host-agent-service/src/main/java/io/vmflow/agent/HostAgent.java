@@ -1,6 +1,7 @@
 package io.vmflow.agent;
 
 import io.vmflow.agent.commands.CommandLedger;
+import io.vmflow.agent.commands.CommandOrigin;
 import io.vmflow.agent.commands.CommandProcessor;
 import io.vmflow.agent.commands.LedgerRecovery;
 import io.vmflow.agent.config.AgentConfig;
@@ -202,9 +203,7 @@ public final class HostAgent implements AutoCloseable {
         serviceMetrics.bind(commandConsumer);
         // its own commands (the coordinator's) and every host's peer commands (a source's PREPARE and
         // FINISH for the destination): CommandOrigin says which of those it takes
-        Pattern fromWhere = Pattern.compile(Pattern.quote(commands.name()) + "|"
-                + TopicCatalogue.everyHost(TopicCatalogue.PEER_COMMANDS_TEMPLATE)
-                        .pattern());
+        Pattern fromWhere = CommandOrigin.topics(config.hostId());
         consumer = new DecodingConsumer<>(
                         "agent-commands-" + config.hostId(),
                         commandConsumer,

@@ -6,6 +6,7 @@ import io.vmflow.avro.HostCommand;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Whether an agent takes a command, judged by the topic it arrived on. Its own command topic is the
@@ -38,6 +39,13 @@ public final class CommandOrigin {
     }
 
     private CommandOrigin() {}
+
+    /** Every topic an agent may take commands from: its own command topic and every host's peer commands. */
+    public static Pattern topics(String hostId) {
+        return Pattern.compile(Pattern.quote(TopicCatalogue.hostCommands(hostId).name()) + "|"
+                + TopicCatalogue.everyHost(TopicCatalogue.PEER_COMMANDS_TEMPLATE)
+                        .pattern());
+    }
 
     public static Judgement judge(String hostId, String topic, HostCommand c) {
         if (TopicCatalogue.hostCommands(hostId).name().equals(topic)) {

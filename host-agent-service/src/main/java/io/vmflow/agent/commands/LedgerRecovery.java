@@ -27,7 +27,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,16 +110,15 @@ public final class LedgerRecovery {
             // its own command topic, and every peer's (a destination's PREPARE and FINISH), believed as
             // the command consumer believes them
             String clientId = "vmflow-agent-" + hostId + "-recovery";
-            Pattern where = Pattern.compile(
-                    Pattern.quote(TopicCatalogue.hostCommands(hostId).name()) + "|"
-                            + TopicCatalogue.everyHost(TopicCatalogue.PEER_COMMANDS_TEMPLATE)
-                                    .pattern());
-            read(TopicTail.partitions(endpoints, clientId, where), HostCommand.class, (topic, c) -> {
-                if (wanted.contains(c.getCommandId())
-                        && CommandOrigin.judge(hostId, topic, c).verdict() == CommandOrigin.Verdict.TAKE) {
-                    commands.put(c.getCommandId(), c);
-                }
-            });
+            read(
+                    TopicTail.partitions(endpoints, clientId, CommandOrigin.topics(hostId)),
+                    HostCommand.class,
+                    (topic, c) -> {
+                        if (wanted.contains(c.getCommandId())
+                                && CommandOrigin.judge(hostId, topic, c).verdict() == CommandOrigin.Verdict.TAKE) {
+                            commands.put(c.getCommandId(), c);
+                        }
+                    });
         }
         for (HostReport orphan : accepted.values()) {
             HostCommand c = commands.get(orphan.getCommandId());

@@ -92,6 +92,17 @@ class CommandOriginTest {
         }
     }
 
+    @Test
+    void theConsumerFollowsExactlyTheTopicsJudgedHere() {
+        java.util.regex.Pattern p = CommandOrigin.topics("hostB");
+        assertThat(p.matcher(OWN).matches()).isTrue();
+        assertThat(p.matcher(FROM_A).matches()).isTrue();
+        assertThat(p.matcher(TopicCatalogue.hostCommands("hostA").name()).matches())
+                .isFalse();
+        assertThat(p.matcher(TopicCatalogue.hostCommands("hostB2").name()).matches())
+                .isFalse();
+    }
+
     private static CommandOrigin.Judgement judge(String topic, HostCommand c) {
         return CommandOrigin.judge("hostB", topic, c);
     }
