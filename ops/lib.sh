@@ -39,8 +39,11 @@ mvn_cmd() {
 
 require_java() {
   command -v java >/dev/null || die "java not found: install a JDK 17 or later (e.g. apt-get install openjdk-17-jdk-headless)"
-  local v
-  v=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+  local v home
+  # the JDK's release file says its version without starting a JVM (tens of ms the CLI would pay each run)
+  home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" 2> /dev/null)
+  [ -n "$v" ] || v=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
   [ "${v%%.*}" -ge 17 ] 2>/dev/null || die "java $v found, vmflow needs 17 or later"
 }
 
@@ -192,21 +195,23 @@ vmflow_cli() {
     who="VMFLOW_KAFKA_TLS_DIR=$VMFLOW_PKI/admin.vmflow"
   fi
   # a command line lives seconds: C1 only and the serial collector start it faster, and a class-data
-  # sharing archive of its own classes saves loading them. The archive holds what one run loaded, so it
-  # is made by the first run, per build of the jar, that talks to Kafka (not --help or --version)
-  local jar="$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar" cds=() archive rc=0 trains=1 a
-  archive="$VMFLOW_HOME/cli-cds/$(stat -c %Y "$jar" 2> /dev/null || echo 0).jsa"
+  # sharing archive of its own classes saves loading them. An archive holds what one run loaded, so each
+  # subcommand has its own (the read commands load no Kafka client, migrate does), made by its first run
+  # per build of the jar (not --help or --version); a new build's first run deletes the old build's
+  local jar="$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar" cds=() archive stamp rc=0 trains=1 a
+  stamp=$(stat -c %Y "$jar" 2> /dev/null || echo 0)
+  archive="$VMFLOW_HOME/cli-cds/$stamp-$(printf '%s' "${1:-none}" | tr -c 'a-z-' '_').jsa"
   for a in "$@"; do case "$a" in -h | --help | -V | --version | help) trains=0 ;; esac; done
   [ $# -gt 0 ] || trains=0
   if [ "${VMFLOW_CLI_CDS:-true}" = true ] && mkdir -p "$VMFLOW_HOME/cli-cds" 2> /dev/null; then
     if [ -f "$archive" ]; then
       cds=(-XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
     elif [ $trains -eq 1 ]; then
-      find "$VMFLOW_HOME/cli-cds" -name '*.jsa' -delete 2> /dev/null || true
+      find "$VMFLOW_HOME/cli-cds" -name '*.jsa' ! -name "$stamp-*" -delete 2> /dev/null || true
       cds=(-XX:ArchiveClassesAtExit="$archive.$$" -Xlog:cds=off -Xlog:cds+dynamic=off)
     fi
   fi
-  env "$who" VMFLOW_HOME="$VMFLOW_HOME" java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "${cds[@]}" \
+  env "$who" VMFLOW_HOME="$VMFLOW_HOME" java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData "${cds[@]}" \
     -cp "$jar:$VMFLOW_ROOT/ops/target/lib/*" io.vmflow.ops.cli.VmflowCli "$@" || rc=$?
   [ -f "$archive.$$" ] && mv -f "$archive.$$" "$archive"
   return $rc

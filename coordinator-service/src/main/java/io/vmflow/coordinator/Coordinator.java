@@ -146,6 +146,7 @@ public final class Coordinator implements AutoCloseable {
             http = new HttpApi(
                     vertx,
                     engine,
+                    inventory,
                     events,
                     apiProducer,
                     wire,

@@ -16,7 +16,8 @@ public record MigrationView(
         Instant createdAt,
         int priority,
         Reason lastReason,
-        JobFigures lastFigures) {
+        JobFigures lastFigures,
+        Instant phaseSince) {
 
     static MigrationView of(Tracked t) {
         return new MigrationView(
@@ -28,6 +29,7 @@ public record MigrationView(
                 t.createdAt(),
                 t.priority(),
                 t.lastReason(),
-                t.lastFigures());
+                t.lastFigures(),
+                t.phaseSince());
     }
 }

@@ -18,6 +18,8 @@ import io.vmflow.avro.MigrationRequest;
 import io.vmflow.coordinator.engine.Engine;
 import io.vmflow.coordinator.engine.EventIndex;
 import io.vmflow.coordinator.engine.MigrationView;
+import io.vmflow.coordinator.inventory.Inventory;
+import io.vmflow.runtime.json.RecordJson;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
@@ -50,8 +52,12 @@ public final class HttpApi implements AutoCloseable {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpApi.class);
 
+    /** What GET /migrations lists at most. */
+    static final int LIST_LIMIT = 500;
+
     private final Vertx vertx;
     private final Engine engine;
+    private final Inventory inventory;
     private final EventIndex events;
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
@@ -64,6 +70,7 @@ public final class HttpApi implements AutoCloseable {
     public HttpApi(
             Vertx vertx,
             Engine engine,
+            Inventory inventory,
             EventIndex events,
             Producer<String, byte[]> producer,
             WireFormat wire,
@@ -73,6 +80,7 @@ public final class HttpApi implements AutoCloseable {
         this.dashboard = new DashboardRoutes(vertx, dashboard, resource("/dashboard/index.html"), access);
         this.vertx = vertx;
         this.engine = engine;
+        this.inventory = inventory;
         this.events = events;
         this.producer = producer;
         this.wire = wire;
@@ -108,6 +116,7 @@ public final class HttpApi implements AutoCloseable {
         r.get("/migrations/:id/events")
                 .handler(access.require(Access.Role.VIEWER))
                 .handler(this::events);
+        r.get("/hosts").handler(access.require(Access.Role.VIEWER)).handler(this::hosts);
         r.get("/openapi.yaml")
                 .handler(c -> c.response()
                         .putHeader("Content-Type", "application/yaml")
@@ -225,18 +234,50 @@ public final class HttpApi implements AutoCloseable {
         String phase = c.queryParams().get("phase");
         String host = c.queryParams().get("host");
         String guest = c.queryParams().get("guest");
+        String ended = c.queryParams().get("final");
+        String limit = c.queryParams().get("limit");
+        if (ended != null && !ended.equals("true") && !ended.equals("false")) {
+            error(c, 400, ReasonCode.INVALID_REQUEST.name(), "final is true or false, not '" + ended + "'");
+            return;
+        }
+        int most = LIST_LIMIT;
+        if (limit != null) {
+            try {
+                most = Integer.parseInt(limit);
+            } catch (NumberFormatException e) {
+                most = 0;
+            }
+            if (most < 1 || most > LIST_LIMIT) {
+                error(
+                        c,
+                        400,
+                        ReasonCode.INVALID_REQUEST.name(),
+                        "limit is 1 to " + LIST_LIMIT + ", not '" + limit + "'");
+                return;
+            }
+        }
         List<MigrationView> l = engine.views().stream()
                 .filter(v -> phase == null || v.phase().name().equalsIgnoreCase(phase))
                 .filter(v -> host == null
                         || host.equals(v.spec().getSourceHost())
                         || host.equals(v.spec().getDestinationHost()))
                 .filter(v -> guest == null || guest.equals(v.spec().getGuest()))
+                .filter(v -> ended == null || v.phase().isFinal() == Boolean.parseBoolean(ended))
                 .sorted(Comparator.comparing(MigrationView::createdAt).reversed())
-                .limit(500)
+                .limit(most)
                 .toList();
         JsonArray a = new JsonArray();
         l.forEach(v -> a.add(view(v)));
         json(c, 200, new JsonObject().put("migrations", a));
+    }
+
+    /** Every host as its agent last reported it, by host id. */
+    private void hosts(RoutingContext c) {
+        JsonArray a = new JsonArray();
+        inventory.hosts().stream()
+                .sorted(Comparator.comparing(io.vmflow.avro.HostState::getHostId))
+                .forEach(h -> a.add(new JsonObject(RecordJson.of(h))));
+        json(c, 200, new JsonObject().put("hosts", a));
     }
 
     private void cancel(RoutingContext c) {
@@ -313,10 +354,13 @@ public final class HttpApi implements AutoCloseable {
                 .put("sequence", v.sequence())
                 .put("principal", v.principal())
                 .put("createdAt", v.createdAt().toString())
+                .put(
+                        "phaseSince",
+                        v.phaseSince() == null ? null : v.phaseSince().toString())
                 .put("priority", v.priority())
-                .put("spec", RequestJson.spec(v.spec()))
-                .put("reason", RequestJson.reason(v.lastReason()))
-                .put("figures", RequestJson.figures(v.lastFigures()));
+                .put("spec", RecordJson.of(v.spec()))
+                .put("reason", RecordJson.of(v.lastReason()))
+                .put("figures", RecordJson.of(v.lastFigures()));
     }
 
     /**

@@ -3,18 +3,20 @@ package io.vmflow.coordinator.http;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vmflow.avro.ControlFlow;
-import io.vmflow.avro.JobFigures;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
-import io.vmflow.avro.Reason;
 import io.vmflow.avro.TimeoutPolicy;
 import io.vmflow.avro.Transport;
+import io.vmflow.runtime.json.RecordJson;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** JSON of the HTTP API to and from the contract's records (bodies are checked first, by {@link RequestSchema}). */
+/**
+ * JSON of the HTTP API to and from the contract's records (bodies are checked first, by {@link RequestSchema});
+ * the answers' shapes are {@link RecordJson}'s, which the CLI reads too.
+ */
 final class RequestJson {
 
     private RequestJson() {}
@@ -54,65 +56,8 @@ final class RequestJson {
                 Instant.now());
     }
 
-    static JsonObject spec(MigrationSpec s) {
-        return new JsonObject()
-                .put("guest", s.getGuest())
-                .put("sourceHost", s.getSourceHost())
-                .put("destinationHost", s.getDestinationHost())
-                .put("controlFlow", s.getControlFlow().name())
-                .put("transport", s.getTransport().name())
-                .put("sourceUri", s.getSourceUri())
-                .put("destinationUri", s.getDestinationUri())
-                .put("migrationUri", s.getMigrationUri())
-                .put("live", s.getLive())
-                .put("persistDest", s.getPersistDest())
-                .put("undefineSource", s.getUndefineSource())
-                .put("bandwidthMiBps", s.getBandwidthMiBps())
-                .put("maxDowntimeMs", s.getMaxDowntimeMs())
-                .put("completionTimeoutSecondsPerGiB", s.getCompletionTimeoutSecondsPerGiB())
-                .put("autoConverge", s.getAutoConverge())
-                .put("postCopy", s.getPostCopy())
-                .put("tls", s.getTls())
-                .put("onTimeout", s.getOnTimeout().name());
-    }
-
-    static JsonObject reason(Reason r) {
-        return r == null ? null : new JsonObject().put("code", r.getCode()).put("message", r.getMessage());
-    }
-
-    static JsonObject figures(JobFigures f) {
-        if (f == null) {
-            return null;
-        }
-        return new JsonObject()
-                .put("elapsedMs", f.getElapsedMs())
-                .put("dataTotalBytes", f.getDataTotalBytes())
-                .put("dataProcessedBytes", f.getDataProcessedBytes())
-                .put("dataRemainingBytes", f.getDataRemainingBytes())
-                .put("memoryBandwidthBytesPerSecond", f.getMemoryBandwidthBytesPerSecond())
-                .put("dirtyRatePagesPerSecond", f.getDirtyRatePagesPerSecond())
-                .put("iteration", f.getIteration())
-                .put("downtimeMs", f.getDowntimeMs());
-    }
-
     static JsonObject event(MigrationEvent e) {
-        return new JsonObject()
-                .put("migrationId", e.getMigrationId())
-                .put("sequence", e.getSequence())
-                .put(
-                        "previousPhase",
-                        e.getPreviousPhase() == null
-                                ? null
-                                : e.getPreviousPhase().name())
-                .put("phase", e.getPhase().name())
-                .put("occurredAt", e.getOccurredAt().toString())
-                .put("actor", e.getActor().name())
-                .put("actorId", e.getActorId())
-                .put("hostId", e.getHostId())
-                .put("principal", e.getPrincipal())
-                .put("reason", reason(e.getReason()))
-                .put("figures", figures(e.getFigures()))
-                .put("progressPercent", e.getProgressPercent());
+        return new JsonObject(RecordJson.of(e));
     }
 
     static JsonArray events(List<MigrationEvent> l) {

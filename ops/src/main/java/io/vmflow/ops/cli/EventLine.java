@@ -1,61 +1,82 @@
 package io.vmflow.ops.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmflow.avro.MigrationEvent;
+import io.vmflow.runtime.json.RecordJson;
 
-/** One migration event as one line for a terminal. */
+/** One migration event as one line for a terminal, from the event or from its JSON (the API's). */
 final class EventLine {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private EventLine() {}
 
     static String of(MigrationEvent e) {
+        return of(MAPPER.valueToTree(RecordJson.of(e)));
+    }
+
+    static String of(JsonNode e) {
         StringBuilder b = new StringBuilder()
-                .append(e.getOccurredAt())
+                .append(e.path("occurredAt").asText())
                 .append("  ")
-                .append(e.getMigrationId())
+                .append(e.path("migrationId").asText())
                 .append(" #")
-                .append(e.getSequence())
+                .append(e.path("sequence").asLong())
                 .append("  ")
-                .append(e.getPreviousPhase() == null ? "-" : e.getPreviousPhase())
+                .append(text(e, "previousPhase", "-"))
                 .append(" -> ")
-                .append(e.getPhase())
+                .append(e.path("phase").asText())
                 .append("  by ")
-                .append(e.getActor())
+                .append(e.path("actor").asText())
                 .append(':')
-                .append(e.getActorId());
-        if (e.getHostId() != null) {
-            b.append(" on ").append(e.getHostId());
+                .append(e.path("actorId").asText());
+        if (present(e, "hostId")) {
+            b.append(" on ").append(e.get("hostId").asText());
         }
-        if (e.getProgressPercent() != null) {
-            int filled = Math.max(0, Math.min(20, e.getProgressPercent() / 5));
+        if (present(e, "progressPercent")) {
+            int percent = e.get("progressPercent").asInt();
+            int filled = Math.max(0, Math.min(20, percent / 5));
             b.append("  [")
                     .append("#".repeat(filled))
                     .append(".".repeat(20 - filled))
                     .append("] ")
-                    .append(e.getProgressPercent())
+                    .append(percent)
                     .append('%');
         }
-        io.vmflow.avro.JobFigures f = e.getFigures();
-        if (f != null && f.getDataTotalBytes() != null) {
+        JsonNode f = e.path("figures");
+        if (present(f, "dataTotalBytes")) {
             b.append(String.format(
                     "  %d/%d MiB",
-                    (f.getDataProcessedBytes() == null ? 0 : f.getDataProcessedBytes()) >> 20,
-                    f.getDataTotalBytes() >> 20));
-            if (f.getMemoryBandwidthBytesPerSecond() != null) {
-                b.append(String.format(" at %d MiB/s", f.getMemoryBandwidthBytesPerSecond() >> 20));
+                    f.path("dataProcessedBytes").asLong() >> 20,
+                    f.get("dataTotalBytes").asLong() >> 20));
+            if (present(f, "memoryBandwidthBytesPerSecond")) {
+                b.append(String.format(
+                        " at %d MiB/s", f.get("memoryBandwidthBytesPerSecond").asLong() >> 20));
             }
-            if (f.getIteration() != null) {
-                b.append(" iteration ").append(f.getIteration());
+            if (present(f, "iteration")) {
+                b.append(" iteration ").append(f.get("iteration").asLong());
             }
-            if (f.getDowntimeMs() != null && e.getPhase() != io.vmflow.avro.Phase.RUNNING) {
-                b.append(" downtime ").append(f.getDowntimeMs()).append(" ms");
+            if (present(f, "downtimeMs") && !"RUNNING".equals(e.path("phase").asText())) {
+                b.append(" downtime ").append(f.get("downtimeMs").asLong()).append(" ms");
             }
         }
-        if (e.getReason() != null) {
+        JsonNode reason = e.path("reason");
+        if (present(reason, "code")) {
             b.append("  [")
-                    .append(e.getReason().getCode())
+                    .append(reason.get("code").asText())
                     .append("] ")
-                    .append(e.getReason().getMessage());
+                    .append(reason.path("message").asText());
         }
         return b.toString();
+    }
+
+    static boolean present(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        return v != null && !v.isNull();
+    }
+
+    static String text(JsonNode o, String field, String otherwise) {
+        return present(o, field) ? o.get(field).asText() : otherwise;
     }
 }

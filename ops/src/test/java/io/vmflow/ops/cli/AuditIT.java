@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * {@code vmflow audit} over the real audit log of the test stack: run after the coordinator's ITs in
@@ -22,7 +21,7 @@ class AuditIT {
         int exit;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            exit = new CommandLine(new VmflowCli()).execute("audit");
+            exit = VmflowCli.commandLine("audit").execute("audit");
         } finally {
             System.setOut(original);
         }

@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * {@code vmflow hosts}, {@code list} and {@code show} over the test stack, after the other modules'
@@ -25,7 +24,7 @@ class ReadCommandsIT {
         PrintStream original = System.out;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new VmflowCli()).execute(args);
+            int exit = VmflowCli.commandLine(args).execute(args);
             return new Run(exit, out.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(original);
