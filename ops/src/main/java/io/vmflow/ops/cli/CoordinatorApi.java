@@ -35,6 +35,9 @@ final class CoordinatorApi {
     static CoordinatorApi fromEnvironment(Endpoints endpoints) {
         String url = System.getenv(URL_VARIABLE);
         if (url == null || url.isBlank()) {
+            url = System.getProperty("vmflow.coordinator.url");
+        }
+        if (url == null || url.isBlank()) {
             url = (endpoints.tlsDir() == null ? "http" : "https") + "://127.0.0.1:8080";
         }
         return new CoordinatorApi(URI.create(url.endsWith("/") ? url : url + "/"), endpoints);

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A vmflow service in a JVM of its own (the test's classpath, its main class, its environment), so that
+ * A vmflow service in a JVM of its own (the test's classpath or its module's, its main class, its environment), so that
  * a test can kill it with SIGKILL as a crash would and start it again: every start appends to one log
  * file and waits until the service says it is ready, or fails with the log when it exits instead.
  */
@@ -42,6 +42,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final Path log;
     private final Readiness readiness;
     private final List<String> jvmOptions;
+    private String classpath = System.getProperty("java.class.path");
     private Process process;
     private long logStart;
 
@@ -73,19 +74,41 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess startService(String name, Class<?> main, Map<String, String> env, String readyText)
             throws IOException {
+        return service(name, main.getName(), env, readyText).start();
+    }
+
+    private static ServiceProcess service(String name, String mainClass, Map<String, String> env, String readyText)
+            throws IOException {
         Endpoints endpoints = Endpoints.fromEnvironment();
         Map<String, String> all = new HashMap<>(env);
         all.putIfAbsent("KAFKA_BOOTSTRAP_SERVERS", endpoints.bootstrapServers());
         all.putIfAbsent("SCHEMA_REGISTRY_URL", endpoints.registryUrl());
         return new ServiceProcess(
-                        name,
-                        main.getName(),
-                        "256m",
-                        QUICK_START,
-                        all,
-                        Files.createTempFile(name.replace(' ', '-'), ".log"),
-                        logs(readyText))
-                .start();
+                name,
+                mainClass,
+                "256m",
+                QUICK_START,
+                all,
+                Files.createTempFile(name.replace(' ', '-'), ".log"),
+                logs(readyText));
+    }
+
+    /**
+     * The same, for a service of another module of this repository, on that module's built jar and
+     * libraries (MODULE/target): a module's test runs a service its own classpath does not hold.
+     */
+    public static ServiceProcess startModule(
+            String name, String module, String mainClass, Map<String, String> env, String readyText)
+            throws IOException {
+        Path target = io.vmflow.testsupport.TestPki.repoRoot().resolve(module).resolve("target");
+        Path jar = target.resolve("vmflow-" + module + "-0.1.0-SNAPSHOT.jar");
+        if (!Files.isRegularFile(jar) || !Files.isDirectory(target.resolve("lib"))) {
+            throw new IllegalStateException(jar + " or its lib/ is missing: build the module first (./mvnw -pl "
+                    + module + " -am package -DskipTests)");
+        }
+        ServiceProcess p = service(name, mainClass, env, readyText);
+        p.classpath = jar + java.io.File.pathSeparator + target.resolve("lib") + java.io.File.separator + "*";
+        return p.start();
     }
 
     /** A readiness that waits for a line of the log to contain {@code text}. */
@@ -104,7 +127,7 @@ public final class ServiceProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of("-cp", classpath, mainClass));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
