@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,11 +15,13 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vmflow.avro.CancelRequest;
+import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.coordinator.engine.Engine;
 import io.vmflow.coordinator.engine.EventIndex;
 import io.vmflow.coordinator.engine.MigrationView;
 import io.vmflow.coordinator.inventory.Inventory;
+import io.vmflow.coordinator.statemachine.MigrationPhase;
 import io.vmflow.runtime.json.RecordJson;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.reasons.ReasonCode;
@@ -52,6 +55,9 @@ public final class HttpApi implements AutoCloseable {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpApi.class);
 
+    /** Event streams (GET /migrations/{id}/stream) open at once, at most. */
+    static final int MAX_STREAMS = 256;
+
     /** What GET /migrations lists at most. */
     static final int LIST_LIMIT = 500;
 
@@ -64,6 +70,7 @@ public final class HttpApi implements AutoCloseable {
     private final DashboardRoutes dashboard;
     private final String openapi;
     private final Access access;
+    private final java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
     private HttpServer server;
     private RequestSchema schema;
 
@@ -116,6 +123,9 @@ public final class HttpApi implements AutoCloseable {
         r.get("/migrations/:id/events")
                 .handler(access.require(Access.Role.VIEWER))
                 .handler(this::events);
+        r.get("/migrations/:id/stream")
+                .handler(access.require(Access.Role.VIEWER))
+                .handler(this::stream);
         r.get("/hosts").handler(access.require(Access.Role.VIEWER)).handler(this::hosts);
         r.get("/openapi.yaml")
                 .handler(c -> c.response()
@@ -269,6 +279,79 @@ public final class HttpApi implements AutoCloseable {
         JsonArray a = new JsonArray();
         l.forEach(v -> a.add(view(v)));
         json(c, 200, new JsonObject().put("migrations", a));
+    }
+
+    /**
+     * A migration's events as server-sent events ({@code event: migration-event}, the event's JSON as
+     * data): those committed so far, then each as it is committed (looked at every 50 ms), until one of
+     * a final phase; then the stream ends. A migration not known yet (its request was just sent) is
+     * waited for, up to a minute; a comment every 15 s tells the client the coordinator is alive.
+     */
+    private void stream(RoutingContext c) {
+        String id = c.pathParam("id");
+        if (streams.incrementAndGet() > MAX_STREAMS) {
+            streams.decrementAndGet();
+            error(
+                    c,
+                    503,
+                    "TOO_MANY_STREAMS",
+                    MAX_STREAMS + " event streams are open on this coordinator; close one" + " or poll /migrations/"
+                            + id + "/events");
+            return;
+        }
+        HttpServerResponse res = c.response()
+                .setChunked(true)
+                .putHeader("Content-Type", "text/event-stream")
+                .putHeader("Cache-Control", "no-cache");
+        res.write(": events of " + id + "\n\n");
+        long opened = System.currentTimeMillis();
+        long[] said = {opened};
+        int[] sent = {0};
+        boolean[] done = {false};
+        long[] timer = {0};
+        Runnable finish = () -> {
+            if (!done[0]) {
+                done[0] = true;
+                vertx.cancelTimer(timer[0]);
+                streams.decrementAndGet();
+            }
+        };
+        timer[0] = vertx.setPeriodic(0, 50, t -> {
+            List<MigrationEvent> l = events.of(id);
+            long now = System.currentTimeMillis();
+            for (int i = sent[0]; i < l.size() && !res.writeQueueFull(); i++) {
+                MigrationEvent e = l.get(i);
+                res.write(
+                        "event: migration-event\ndata: " + RequestJson.event(e).encode() + "\n\n");
+                sent[0] = i + 1;
+                said[0] = now;
+                if (MigrationPhase.valueOf(e.getPhase().name()).isFinal()) {
+                    finish.run();
+                    res.end();
+                    return;
+                }
+            }
+            if (l.isEmpty() && now - opened > 60_000) {
+                res.write("event: unknown-migration\ndata: "
+                        + new JsonObject()
+                                .put(
+                                        "error",
+                                        new JsonObject()
+                                                .put("code", ReasonCode.UNKNOWN_MIGRATION.name())
+                                                .put(
+                                                        "message",
+                                                        "no event of " + id + " in a minute: check the id, or ask the"
+                                                                + " coordinator that owns it"))
+                                .encode()
+                        + "\n\n");
+                finish.run();
+                res.end();
+            } else if (now - said[0] > 15_000) {
+                res.write(": " + id + " goes on\n\n");
+                said[0] = now;
+            }
+        });
+        res.closeHandler(v -> finish.run());
     }
 
     /** Every host as its agent last reported it, by host id. */

@@ -4,20 +4,26 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.security.PemTls;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.Predicate;
 import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * The coordinator's HTTP API, as the read commands ask it: one GET, answered from the coordinator's
- * memory in milliseconds whatever the length of history, where reading the topics takes seconds and
- * grows with them. {@code VMFLOW_COORDINATOR_URL} says where (default: the local stack's,
- * https://127.0.0.1:8080); the command presents its Kafka principal's certificate, so an operator or an
- * admin may read. When the coordinator cannot answer (not running, another address, a principal it does
- * not let read), the command says so on stderr and reads the topics instead.
+ * The coordinator's HTTP API, as the CLI asks it: answered from the coordinator's memory in
+ * milliseconds whatever the length of history, where reading the topics takes seconds and grows with
+ * them, and without a Kafka client to start. {@code VMFLOW_COORDINATOR_URL} says where (default: the
+ * local stack's, https://127.0.0.1:8080); the command presents its Kafka principal's certificate, so an
+ * operator or an admin may read and request. When the coordinator cannot answer (not running, another
+ * address, a principal it does not let in), the command says so on stderr and uses the topics instead.
  */
 final class CoordinatorApi {
 
@@ -26,6 +32,7 @@ final class CoordinatorApi {
 
     private final URI base;
     private final Endpoints endpoints;
+    private SSLSocketFactory tls;
 
     CoordinatorApi(URI base, Endpoints endpoints) {
         this.base = base;
@@ -44,53 +51,129 @@ final class CoordinatorApi {
     }
 
     /**
-     * GET {@code path}: its JSON when the answer is 200, {@link Answer#notFound()} on 404, empty (and why
-     * on stderr) when the coordinator cannot be asked or will not answer.
+     * GET {@code path}: its JSON when the answer is 200, an answer that is {@link Answer#notFound()} on
+     * 404, empty (and why on stderr) when the coordinator cannot be asked or will not answer.
      */
     Optional<Answer> get(String path) {
-        StageTrace.mark("asking the coordinator");
         URI uri = base.resolve(path);
         try {
-            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
-            if (c instanceof HttpsURLConnection https) {
-                if (endpoints.tlsDir() == null) {
-                    return unanswered(
-                            uri, "it speaks HTTPS and this command has no certificate (VMFLOW_KAFKA_TLS_DIR)");
-                }
-                https.setSSLSocketFactory(PemTls.client(endpoints.tlsDir()).getSocketFactory());
-                StageTrace.mark("TLS context made");
-            }
-            c.setConnectTimeout(1_000);
-            c.setReadTimeout(10_000);
-            c.setRequestProperty("Accept", "application/json");
+            HttpURLConnection c = open(uri, 10_000);
             int status = c.getResponseCode();
             StageTrace.mark("coordinator answered " + status);
             if (status == 404) {
-                return Optional.of(new Answer(null));
+                return Optional.of(new Answer(404, null));
             }
             if (status != 200) {
                 return unanswered(uri, "it answered " + status + " " + c.getResponseMessage());
             }
-            try (InputStream in = c.getInputStream()) {
-                JsonNode json = MAPPER.readTree(in);
-                StageTrace.mark("answer read");
-                return Optional.of(new Answer(json));
-            }
+            return Optional.of(new Answer(status, read(c.getInputStream())));
         } catch (IOException | IllegalArgumentException e) {
             return unanswered(uri, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
     }
 
-    private static Optional<Answer> unanswered(URI uri, String why) {
-        System.err.println("(the coordinator at " + uri + " did not answer: " + why + "; reading the topics"
+    /**
+     * POST a JSON body to {@code path}: the answer's status and JSON; empty (and why on stderr) when
+     * the coordinator cannot be asked or does not let this principal in (401, 403), so that the caller
+     * may use the topics, where the principal's ACLs decide.
+     */
+    Optional<Answer> post(String path, Object body) {
+        URI uri = base.resolve(path);
+        try {
+            HttpURLConnection c = open(uri, 30_000);
+            c.setRequestMethod("POST");
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/json");
+            try (OutputStream out = c.getOutputStream()) {
+                MAPPER.writeValue(out, body);
+            }
+            int status = c.getResponseCode();
+            StageTrace.mark("coordinator answered " + status);
+            if (status == 401 || status == 403) {
+                return unanswered(uri, "it answered " + status + " " + c.getResponseMessage());
+            }
+            InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream();
+            return Optional.of(new Answer(status, in == null ? null : read(in)));
+        } catch (IOException | IllegalArgumentException e) {
+            return unanswered(uri, e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Follows a server-sent event stream: each event's data, as JSON, to {@code each} until it returns
+     * false or the stream ends. False when the stream could not be opened (why on stderr).
+     */
+    boolean follow(String path, Predicate<JsonNode> each) {
+        URI uri = base.resolve(path);
+        try {
+            // the coordinator writes a comment at least every 15 s: a minute of silence is a dead peer
+            HttpURLConnection c = open(uri, 60_000);
+            c.setRequestProperty("Accept", "text/event-stream");
+            int status = c.getResponseCode();
+            if (status != 200) {
+                unanswered(uri, "it answered " + status + " " + c.getResponseMessage());
+                return false;
+            }
+            try (BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.startsWith("data:") && !each.test(MAPPER.readTree(line.substring(5)))) {
+                        break;
+                    }
+                }
+            }
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            unanswered(uri, e.getClass().getSimpleName() + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    private HttpURLConnection open(URI uri, int readTimeoutMs) throws IOException {
+        StageTrace.mark("asking the coordinator");
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        if (c instanceof HttpsURLConnection https) {
+            if (endpoints.tlsDir() == null) {
+                throw new IOException("it speaks HTTPS and this command has no certificate (VMFLOW_KAFKA_TLS_DIR)");
+            }
+            if (tls == null) {
+                tls = PemTls.client(endpoints.tlsDir()).getSocketFactory();
+                StageTrace.mark("TLS context made");
+            }
+            https.setSSLSocketFactory(tls);
+        }
+        c.setConnectTimeout(1_000);
+        c.setReadTimeout(readTimeoutMs);
+        c.setRequestProperty("Accept", "application/json");
+        return c;
+    }
+
+    private static JsonNode read(InputStream in) throws IOException {
+        try (in) {
+            JsonNode json = MAPPER.readTree(in);
+            StageTrace.mark("answer read");
+            return json;
+        }
+    }
+
+    private static <T> Optional<T> unanswered(URI uri, String why) {
+        System.err.println("(the coordinator at " + uri + " did not answer: " + why + "; using the topics"
                 + " instead, which takes longer; set " + URL_VARIABLE + " to its API's address)");
         return Optional.empty();
     }
 
-    /** The coordinator's answer: its JSON, or null when it knows no such thing (404). */
-    record Answer(JsonNode json) {
+    /** The coordinator's answer: its status and JSON (null when it sent none). */
+    record Answer(int status, JsonNode json) {
         boolean notFound() {
-            return json == null;
+            return status == 404;
+        }
+
+        /** The API's error as "CODE: message", for a person. */
+        String error() {
+            JsonNode e = json == null ? null : json.path("error");
+            return e == null || e.isMissingNode()
+                    ? "HTTP " + status
+                    : e.path("code").asText() + ": " + e.path("message").asText();
         }
     }
 }

@@ -1,18 +1,26 @@
 package io.vmflow.ops.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.Phase;
 import io.vmflow.avro.TimeoutPolicy;
 import io.vmflow.avro.Transport;
+import io.vmflow.runtime.json.RecordJson;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -25,7 +33,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Asks vmflow to migrate a guest (a request on the requests topic) and prints its events as they happen. */
+/**
+ * Asks vmflow to migrate a guest and prints its events as they happen: by the coordinator's API (a POST,
+ * then its event stream), or, when the API cannot be asked or with --via-topics, a request on the
+ * requests topic and the audit log.
+ */
 @Command(
         name = "migrate",
         mixinStandardHelpOptions = true,
@@ -34,6 +46,7 @@ final class MigrateCommand implements Callable<Integer> {
 
     static final Set<Phase> FINAL =
             EnumSet.of(Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.REJECTED, Phase.GUEST_LEFT_PAUSED);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Mixin
     SpecOptions options;
@@ -91,6 +104,12 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Send the request and return its id.")
     boolean noWait;
 
+    @Option(
+            names = "--via-topics",
+            description = "Write the request on the requests topic and read the audit log, rather than ask the"
+                    + " coordinator's API (what the command does when the API cannot be asked).")
+    boolean viaTopics;
+
     /** The request's spec, as the flags describe it. */
     MigrationSpec spec() {
         return options.spec(source)
@@ -109,10 +128,67 @@ final class MigrateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         StageTrace.mark("command parsed");
         Endpoints endpoints = Endpoints.fromEnvironment();
-        WireFormat wire = new WireFormat(endpoints.registry());
         String requestId =
                 id != null ? id : "mig-" + UUID.randomUUID().toString().substring(0, 8);
         MigrationSpec spec = spec();
+        if (!viaTopics) {
+            Optional<Integer> asked = viaApi(CoordinatorApi.fromEnvironment(endpoints), requestId, spec);
+            if (asked.isPresent()) {
+                return asked.get();
+            }
+        }
+        return viaTopics(endpoints, requestId, spec);
+    }
+
+    /**
+     * The request by the coordinator's API, then its events as the coordinator commits them (a
+     * server-sent event stream): no Kafka client to start. Empty when the API cannot be asked.
+     */
+    private Optional<Integer> viaApi(CoordinatorApi api, String requestId, MigrationSpec spec) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        RecordJson.of(spec).forEach((k, v) -> {
+            if (v != null) {
+                body.put(k, v);
+            }
+        });
+        body.put("requestId", requestId);
+        body.put("priority", priority);
+        if (reason != null) {
+            body.put("reason", reason);
+        }
+        Optional<CoordinatorApi.Answer> answer = api.post("migrations", body);
+        if (answer.isEmpty()) {
+            return Optional.empty();
+        }
+        if (answer.get().status() != 202) {
+            System.err.println("vmflow migrate: the coordinator refused the request: "
+                    + answer.get().error());
+            return Optional.of(1);
+        }
+        StageTrace.mark("request accepted by the coordinator");
+        requested(requestId, spec);
+        if (noWait) {
+            return Optional.of(0);
+        }
+        Outcome outcome = new Outcome();
+        if (!api.follow("migrations/" + URLEncoder.encode(requestId, StandardCharsets.UTF_8) + "/stream", outcome::show)
+                || outcome.exit == null) {
+            System.err.println("vmflow migrate: the coordinator's event stream ended before the migration did;"
+                    + " follow it with: vmflow events --follow --migration " + requestId);
+            return Optional.of(1);
+        }
+        return Optional.of(outcome.exit);
+    }
+
+    private void requested(String requestId, MigrationSpec spec) {
+        System.out.println("requested migration " + requestId + " of " + spec.getGuest() + " from " + source
+                + (spec.getDestinationHost() == null ? "" : " to " + spec.getDestinationHost())
+                + " (" + spec.getControlFlow() + ", " + transport + ")");
+    }
+
+    /** The request on the requests topic, then its events from the audit log (two Kafka clients). */
+    private int viaTopics(Endpoints endpoints, String requestId, MigrationSpec spec) throws Exception {
+        WireFormat wire = new WireFormat(endpoints.registry());
         MigrationRequest request = new MigrationRequest(
                 requestId, spec, System.getProperty("user.name"), "vmflow-cli", reason, priority, Instant.now());
         String topic = TopicCatalogue.MIGRATION_EVENTS.name();
@@ -143,30 +219,17 @@ final class MigrateCommand implements Callable<Integer> {
             producer.close(Duration.ZERO);
             producerOpen = false;
             StageTrace.mark("producer closed");
-            System.out.println("requested migration " + requestId + " of " + spec.getGuest() + " from " + source
-                    + (spec.getDestinationHost() == null ? "" : " to " + spec.getDestinationHost())
-                    + " (" + spec.getControlFlow() + ", " + transport + ")");
+            requested(requestId, spec);
             if (noWait) {
                 return 0;
             }
-            Instant first = null;
-            io.vmflow.avro.JobFigures figures = null;
+            Outcome outcome = new Outcome();
             while (true) {
                 for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(300))) {
-                    if (!requestId.equals(r.key())) {
-                        continue;
-                    }
-                    MigrationEvent e = wire.decode(r.value(), MigrationEvent.class);
-                    if (first == null) {
-                        StageTrace.mark("first event read: " + e.getPhase());
-                    }
-                    System.out.println(EventLine.of(e));
-                    first = first == null ? e.getOccurredAt() : first;
-                    figures = e.getFigures() != null ? e.getFigures() : figures;
-                    if (FINAL.contains(e.getPhase())) {
-                        StageTrace.mark("final event read: " + e.getPhase());
-                        System.out.println(result(e, Duration.between(first, e.getOccurredAt()), figures));
-                        return e.getPhase() == Phase.SUCCEEDED ? 0 : 1;
+                    if (requestId.equals(r.key())
+                            && !outcome.show(
+                                    JSON.valueToTree(RecordJson.of(wire.decode(r.value(), MigrationEvent.class))))) {
+                        return outcome.exit;
                     }
                 }
             }
@@ -179,25 +242,55 @@ final class MigrateCommand implements Callable<Integer> {
         }
     }
 
+    /** Prints a migration's events as they come, and the result line after its final one. */
+    static final class Outcome {
+
+        private Instant first;
+        private JsonNode figures;
+        /** How the command exits, once a final event was shown. */
+        Integer exit;
+
+        /** Shows one event (the API's JSON); false once it was of a final phase. */
+        boolean show(JsonNode e) {
+            String phase = e.path("phase").asText();
+            if (first == null) {
+                StageTrace.mark("first event read: " + phase);
+            }
+            System.out.println(EventLine.of(e));
+            Instant at = Instant.parse(e.path("occurredAt").asText());
+            first = first == null ? at : first;
+            figures = EventLine.present(e, "figures") ? e.get("figures") : figures;
+            if (FINAL.stream().noneMatch(p -> p.name().equals(phase))) {
+                return true;
+            }
+            StageTrace.mark("final event read: " + phase);
+            System.out.println(result(e, Duration.between(first, at), figures));
+            exit = "SUCCEEDED".equals(phase) ? 0 : 1;
+            return false;
+        }
+    }
+
     /** The last line: "result: SUCCEEDED in 4.2 s; 139 MiB copied; 3 passes; downtime 31 ms" (scripts read it). */
-    static String result(MigrationEvent last, Duration took, io.vmflow.avro.JobFigures f) {
+    static String result(JsonNode last, Duration took, JsonNode f) {
         StringBuilder b = new StringBuilder("result: ")
-                .append(last.getPhase())
+                .append(last.path("phase").asText())
                 .append(String.format(" in %.1f s", took.toMillis() / 1000.0));
-        if (f != null && f.getDataProcessedBytes() != null) {
-            b.append("; ").append(f.getDataProcessedBytes() >> 20).append(" MiB copied");
+        if (f != null && EventLine.present(f, "dataProcessedBytes")) {
+            b.append("; ").append(f.get("dataProcessedBytes").asLong() >> 20).append(" MiB copied");
         }
-        if (f != null && f.getIteration() != null) {
-            b.append("; ").append(f.getIteration()).append(f.getIteration() == 1 ? " pass" : " passes");
+        if (f != null && EventLine.present(f, "iteration")) {
+            long n = f.get("iteration").asLong();
+            b.append("; ").append(n).append(n == 1 ? " pass" : " passes");
         }
-        if (f != null && f.getDowntimeMs() != null) {
-            b.append("; downtime ").append(f.getDowntimeMs()).append(" ms");
+        if (f != null && EventLine.present(f, "downtimeMs")) {
+            b.append("; downtime ").append(f.get("downtimeMs").asLong()).append(" ms");
         }
-        if (last.getReason() != null) {
+        JsonNode reason = last.path("reason");
+        if (EventLine.present(reason, "code")) {
             b.append("; ")
-                    .append(last.getReason().getCode())
+                    .append(reason.get("code").asText())
                     .append(": ")
-                    .append(last.getReason().getMessage());
+                    .append(reason.path("message").asText());
         }
         return b.toString();
     }

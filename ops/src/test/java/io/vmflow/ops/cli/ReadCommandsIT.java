@@ -8,8 +8,10 @@ import io.vmflow.testsupport.process.ServiceProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -67,7 +69,7 @@ class ReadCommandsIT {
     }
 
     /**
-     * The same commands asking a real coordinator's API (started on the test stack, as the local stack
+     * The same commands (and a migration request) asking a real coordinator's API (started on the test stack, as the local stack
      * runs it) answer what the topics say; when it is gone they say so and read the topics.
      */
     @Test
@@ -110,6 +112,21 @@ class ReadCommandsIT {
             assertThat(show.out())
                     .as("an ended migration's timeline from the API and from the audit log")
                     .isEqualTo(vmflow("show", id, "--from-topics").out());
+
+            // a request by the API, followed on its event stream to the end, and the same by the topics
+            for (String way : List.of("--via-api", "--via-topics")) {
+                List<String> args = new ArrayList<>(
+                        List.of("migrate", "--guest", "no-such-guest", "--source", "hostA", "--destination", "hostB"));
+                if (way.equals("--via-topics")) {
+                    args.add(way);
+                }
+                Run refused = vmflow(args.toArray(String[]::new));
+                assertThat(refused.err()).as(way).doesNotContain("did not answer");
+                assertThat(refused.exit()).as(refused.out()).isEqualTo(1);
+                assertThat(refused.out())
+                        .as(way)
+                        .contains("requested migration", "-> REQUESTED", "-> REJECTED", "result: REJECTED");
+            }
         } finally {
             System.clearProperty("vmflow.coordinator.url");
         }
@@ -117,7 +134,7 @@ class ReadCommandsIT {
         try {
             System.setProperty("vmflow.coordinator.url", url);
             Run hosts = vmflow("hosts");
-            assertThat(hosts.err()).contains("did not answer", "reading the topics instead");
+            assertThat(hosts.err()).contains("did not answer", "using the topics instead");
             assertThat(hosts.exit()).isZero();
             assertThat(hosts.out()).contains("hostA", "hostB");
         } finally {
