@@ -73,6 +73,18 @@ final class CoordinatorApi {
     }
 
     /**
+     * GET {@code path} and the items of its answer's array {@code field}; empty when the coordinator
+     * cannot answer or does not know the thing (404): the caller then reads the topics.
+     */
+    Optional<java.util.List<JsonNode>> items(String path, String field) {
+        return get(path).filter(a -> !a.notFound()).map(a -> {
+            java.util.List<JsonNode> l = new java.util.ArrayList<>();
+            a.json().path(field).forEach(l::add);
+            return l;
+        });
+    }
+
+    /**
      * POST a JSON body to {@code path}: the answer's status and JSON; empty (and why on stderr) when
      * the coordinator cannot be asked or does not let this principal in (401, 403), so that the caller
      * may use the topics, where the principal's ACLs decide.

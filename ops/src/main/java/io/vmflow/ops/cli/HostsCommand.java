@@ -8,7 +8,6 @@ import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.serde.WireFormat;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,13 +35,7 @@ final class HostsCommand implements Callable<Integer> {
         List<JsonNode> hosts = fromTopics
                 ? null
                 : CoordinatorApi.fromEnvironment(endpoints)
-                        .get("hosts")
-                        .filter(a -> !a.notFound())
-                        .map(a -> {
-                            List<JsonNode> l = new ArrayList<>();
-                            a.json().path("hosts").forEach(l::add);
-                            return l;
-                        })
+                        .items("hosts", "hosts")
                         .orElse(null);
         if (hosts == null) {
             ObjectMapper mapper = new ObjectMapper();

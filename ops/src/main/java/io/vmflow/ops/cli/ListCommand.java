@@ -55,11 +55,11 @@ final class ListCommand implements Callable<Integer> {
         List<JsonNode> l = new ArrayList<>();
         for (String query :
                 all ? List.of("migrations") : List.of("migrations?final=false", "migrations?final=true&limit=20")) {
-            var answer = api.get(query).filter(a -> !a.notFound());
-            if (answer.isEmpty()) {
+            var items = api.items(query, "migrations");
+            if (items.isEmpty()) {
                 return null;
             }
-            answer.get().json().path("migrations").forEach(l::add);
+            l.addAll(items.get());
         }
         l.sort(Comparator.comparing((JsonNode m) -> m.path("createdAt").asText())
                 .reversed());

@@ -38,13 +38,7 @@ final class ShowCommand implements Callable<Integer> {
         List<JsonNode> timeline = fromTopics
                 ? null
                 : CoordinatorApi.fromEnvironment(endpoints)
-                        .get("migrations/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/events")
-                        .filter(a -> !a.notFound())
-                        .map(a -> {
-                            List<JsonNode> l = new ArrayList<>();
-                            a.json().path("events").forEach(l::add);
-                            return l;
-                        })
+                        .items("migrations/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/events", "events")
                         .orElse(null);
         if (timeline == null) {
             timeline = fromAuditLog(endpoints);
