@@ -1,7 +1,6 @@
 package io.vmflow.coordinator.engine;
 
 import io.vmflow.avro.MigrationSnapshot;
-import io.vmflow.coordinator.statemachine.Migration;
 import io.vmflow.runtime.kafka.DeadLetters;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.kafka.Loops;
@@ -11,7 +10,6 @@ import io.vmflow.schemas.topics.TopicCatalogue;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 
 /**
  * Every instance's migrations as their committed snapshots say (all partitions of the compacted
@@ -38,9 +36,9 @@ public final class ClusterView implements AutoCloseable {
                 .start();
     }
 
-    public Map<String, Migration> migrations() {
-        return all.entrySet().stream()
-                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().m()));
+    /** Every instance's migrations as their snapshots say, by id: a live view, not a copy. */
+    Map<String, Tracked> tracked() {
+        return java.util.Collections.unmodifiableMap(all);
     }
 
     public Optional<MigrationView> view(String id) {

@@ -21,13 +21,13 @@ import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -74,7 +74,7 @@ final class Processor {
         this.records = new Records(config.id(), wire, inventory, config.leaseGrace());
         this.work = new Work(migrations, records, machine, epoch);
         this.validator = new Validator(inventory, config.destinations(), this::activeMigrationOf);
-        this.planner = new Planner(inventory, host -> (int) allMigrations().stream()
+        this.planner = new Planner(inventory, host -> (int) allMigrations()
                 .filter(m -> m.phase().isInFlight() && host.equals(m.destinationHost()))
                 .count());
         this.admission = new Admission(config.outboundPerHost(), config.inboundPerHost(), config.clusterWide());
@@ -252,16 +252,27 @@ final class Processor {
                                 m -> migrations.get(m.id()).createdAt().toEpochMilli())
                         .compare(a.m(), b.m()))
                 .toList();
+        if (waiting.isEmpty()) {
+            return;
+        }
+        // the limits count migrations in flight: gathered once, then kept as each waiting one is admitted
+        // (gathering every migration for each waiting one made a tick quadratic in the open migrations)
+        Map<String, Migration> flying = new HashMap<>();
+        allMigrations().filter(m -> m.phase().isInFlight()).forEach(m -> flying.put(m.id(), m));
         for (Tracked t : waiting) {
             work.isolated(
                     t.m().id(),
                     () -> {
-                        Optional<String> blocker = admission.blocker(t.m(), allMigrations());
+                        Optional<String> blocker = admission.blocker(t.m(), flying.values());
                         work.apply(
                                 t,
                                 machine.on(
                                         t.m(),
                                         blocker.<Input>map(Input.Queued::new).orElse(new Input.Admitted(now))));
+                        Tracked after = migrations.get(t.m().id());
+                        if (after != null && after.m().phase().isInFlight()) {
+                            flying.put(after.m().id(), after.m());
+                        }
                     },
                     e -> {});
         }
@@ -291,14 +302,20 @@ final class Processor {
      * counts them all (another instance's admissions are seen once committed, so with several
      * instances a limit can be overshot by what they admit in the same instant).
      */
-    private Collection<Migration> allMigrations() {
-        Map<String, Migration> all = new HashMap<>(cluster.migrations());
-        migrations.forEach((id, t) -> all.put(id, t.m()));
-        return all.values();
+    /**
+     * Every migration of the cluster: this instance's own, and the others' as their snapshots say. A
+     * stream over both maps, not a copy: the planner and intake ask for each request.
+     */
+    private Stream<Migration> allMigrations() {
+        return Stream.concat(
+                migrations.values().stream().map(Tracked::m),
+                cluster.tracked().entrySet().stream()
+                        .filter(e -> !migrations.containsKey(e.getKey()))
+                        .map(e -> e.getValue().m()));
     }
 
     private Optional<String> activeMigrationOf(String guest) {
-        return allMigrations().stream()
+        return allMigrations()
                 .filter(m -> !m.phase().isFinal() && m.phase() != MigrationPhase.REQUESTED)
                 .filter(m -> m.spec().getGuest().equals(guest))
                 .map(Migration::id)
