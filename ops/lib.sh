@@ -152,6 +152,18 @@ registry_base() {
 }
 registry_url() { echo "$(registry_base)/apis/ccompat/v7"; }
 
+# use_private_stack NAME KAFKA_PORT REGISTRY_PORT: this script's own stack, in $VMFLOW_ROOT/.vmflow/NAME
+# on those ports (the controller on the next one), beside the demo's (the tests, the benchmarks)
+use_private_stack() {
+  export VMFLOW_HOME="$VMFLOW_ROOT/.vmflow/$1"
+  export VMFLOW_PKI="$VMFLOW_HOME/pki"
+  export VMFLOW_KAFKA_PORT="$2"
+  export VMFLOW_KAFKA_CONTROLLER_PORT="$(($2 + 1))"
+  export VMFLOW_REGISTRY_PORT="$3"
+  export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
+  export SCHEMA_REGISTRY_URL="$(registry_url)"
+}
+
 # registry_curl ARGS...: curl to the local registry as the stack's admin (its certificate, the CA)
 registry_curl() {
   if [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ]; then

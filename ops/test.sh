@@ -10,12 +10,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-export VMFLOW_HOME="$VMFLOW_ROOT/.vmflow/test"
-export VMFLOW_KAFKA_PORT="${VMFLOW_TEST_KAFKA_PORT:-19092}"
-export VMFLOW_KAFKA_CONTROLLER_PORT="$((VMFLOW_KAFKA_PORT + 1))"
-export VMFLOW_REGISTRY_PORT="${VMFLOW_TEST_REGISTRY_PORT:-18081}"
-export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$VMFLOW_KAFKA_PORT"
-export SCHEMA_REGISTRY_URL="$(registry_url)"
+use_private_stack test "${VMFLOW_TEST_KAFKA_PORT:-19092}" "${VMFLOW_TEST_REGISTRY_PORT:-18081}"
 
 require_java
 # the dashboard's browser test drives Debian's Chromium with playwright-core from npm

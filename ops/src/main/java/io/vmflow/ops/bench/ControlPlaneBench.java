@@ -258,25 +258,31 @@ public final class ControlPlaneBench {
         }
     }
 
-    /** Sends {@code count} requests whose migrations the hosts hold open; returns when all are open. */
+    /** The guests held open so far (one open migration each). */
+    private final Set<String> held = new java.util.HashSet<>();
+
+    /** Sends {@code count} requests whose migrations the hosts hold open, each of a guest of its own. */
     private int hold(HostSimulator sim, KafkaProducer<String, byte[]> requests, int count) throws InterruptedException {
         Random random = new Random(11);
-        List<String> ids = new ArrayList<>();
-        Set<String> busy = ConcurrentHashMap.newKeySet();
-        int n = 0;
-        while (n < count) {
-            // a guest may be asked for again: the request beyond the first is REJECTED (ALREADY_MIGRATING) and
-            // still costs the coordinator its work; the open ones are counted from the events
-            String[] pick = pick(sim, random, busy);
-            if (pick == null) {
-                busy.clear();
-                continue;
+        List<String[]> free = new ArrayList<>();
+        for (int h = 0; h < hosts.size(); h++) {
+            for (String guest : sim.guestsOn(hosts.get(h))) {
+                if (!held.contains(guest)) {
+                    free.add(new String[] {
+                        hosts.get(h), guest, hosts.get((h + 1 + random.nextInt(hosts.size() - 1)) % hosts.size())
+                    });
+                }
             }
-            busy.add(pick[1]);
-            String id = "bench-open-" + n;
-            request(requests, id, pick, n % 2 == 0 ? ControlFlow.MANAGED_PEER_TO_PEER : ControlFlow.MANAGED_DIRECT);
+        }
+        java.util.Collections.shuffle(free, random);
+        List<String> ids = new ArrayList<>();
+        int n = Math.min(count, free.size());
+        for (int i = 0; i < n; i++) {
+            String[] pick = free.get(i);
+            held.add(pick[1]);
+            String id = "bench-open-" + held.size();
+            request(requests, id, pick, i % 2 == 0 ? ControlFlow.MANAGED_PEER_TO_PEER : ControlFlow.MANAGED_DIRECT);
             ids.add(id);
-            n++;
         }
         requests.flush();
         long until = System.nanoTime() + Duration.ofMinutes(10).toNanos();
