@@ -304,54 +304,69 @@ public final class HttpApi implements AutoCloseable {
                 .putHeader("Content-Type", "text/event-stream")
                 .putHeader("Cache-Control", "no-cache");
         res.write(": events of " + id + "\n\n");
-        long opened = System.currentTimeMillis();
-        long[] said = {opened};
-        int[] sent = {0};
-        boolean[] done = {false};
-        long[] timer = {0};
-        Runnable finish = () -> {
-            if (!done[0]) {
-                done[0] = true;
-                vertx.cancelTimer(timer[0]);
-                streams.decrementAndGet();
-            }
-        };
-        timer[0] = vertx.setPeriodic(0, 50, t -> {
+        EventFeed feed = new EventFeed(id, res);
+        feed.timer = vertx.setPeriodic(0, 50, t -> feed.tick());
+        res.closeHandler(v -> feed.finish());
+    }
+
+    /** One open event stream: what it has sent, when it last said anything, and its end. */
+    private final class EventFeed {
+
+        private final String id;
+        private final HttpServerResponse res;
+        private final long opened = System.currentTimeMillis();
+        private long said = opened;
+        private int sent;
+        private boolean done;
+        long timer;
+
+        EventFeed(String id, HttpServerResponse res) {
+            this.id = id;
+            this.res = res;
+        }
+
+        /** Sends what was committed since the last look; ends after a final phase or a minute of nothing. */
+        void tick() {
             List<MigrationEvent> l = events.of(id);
             long now = System.currentTimeMillis();
-            for (int i = sent[0]; i < l.size() && !res.writeQueueFull(); i++) {
-                MigrationEvent e = l.get(i);
+            for (; sent < l.size() && !res.writeQueueFull(); sent++) {
+                MigrationEvent e = l.get(sent);
                 res.write(
                         "event: migration-event\ndata: " + RequestJson.event(e).encode() + "\n\n");
-                sent[0] = i + 1;
-                said[0] = now;
+                said = now;
                 if (MigrationPhase.valueOf(e.getPhase().name()).isFinal()) {
-                    finish.run();
-                    res.end();
+                    end();
                     return;
                 }
             }
             if (l.isEmpty() && now - opened > 60_000) {
                 res.write("event: unknown-migration\ndata: "
-                        + new JsonObject()
-                                .put(
-                                        "error",
-                                        new JsonObject()
-                                                .put("code", ReasonCode.UNKNOWN_MIGRATION.name())
-                                                .put(
-                                                        "message",
-                                                        "no event of " + id + " in a minute: check the id, or ask the"
-                                                                + " coordinator that owns it"))
+                        + errorBody(
+                                        ReasonCode.UNKNOWN_MIGRATION.name(),
+                                        "no event of " + id + " in a minute: check the id, or ask the coordinator"
+                                                + " that owns it")
                                 .encode()
                         + "\n\n");
-                finish.run();
-                res.end();
-            } else if (now - said[0] > 15_000) {
+                end();
+            } else if (now - said > 15_000) {
                 res.write(": " + id + " goes on\n\n");
-                said[0] = now;
+                said = now;
             }
-        });
-        res.closeHandler(v -> finish.run());
+        }
+
+        private void end() {
+            finish();
+            res.end();
+        }
+
+        /** Stops looking and frees the stream's slot, once. */
+        void finish() {
+            if (!done) {
+                done = true;
+                vertx.cancelTimer(timer);
+                streams.decrementAndGet();
+            }
+        }
     }
 
     /** Every host as its agent last reported it, by host id. */
@@ -492,10 +507,12 @@ public final class HttpApi implements AutoCloseable {
     }
 
     static void error(RoutingContext c, int status, String code, String message) {
-        json(
-                c,
-                status,
-                new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)));
+        json(c, status, errorBody(code, message));
+    }
+
+    /** The API's error document: {"error": {"code", "message"}}. */
+    static JsonObject errorBody(String code, String message) {
+        return new JsonObject().put("error", new JsonObject().put("code", code).put("message", message));
     }
 
     @Override
