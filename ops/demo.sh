@@ -45,20 +45,6 @@ serial() { echo "$VMFLOW_HOME/hosts/$1/log/qemu/$guest.serial"; }
 echo "hostA's QEMU: $(grep '^hb ' "$(serial hostA)" | tail -1)"
 vmflow_cli_ready
 
-# integrity HOST: the guest's own verdict on that host, from its serial console (two more heartbeats)
-integrity() {
-  local log n deadline=$((SECONDS + 30))
-  log=$(serial "$1")
-  n=$(grep -c '^hb ' "$log" 2>/dev/null) || n=0
-  until [ "$(grep -c '^hb ' "$log" 2>/dev/null)" -ge $((n + 2)) ] 2>/dev/null; do
-    [ $SECONDS -lt $deadline ] || { echo "no heartbeat"; return; }
-    sleep 0.5
-  done
-  local bad
-  bad=$(grep '^hb ' "$log" | tail -1 | sed 's/.* bad //')
-  [ "$bad" = 0 ] && echo "intact (hb $(grep '^hb ' "$log" | tail -1 | cut -d' ' -f2), bad 0)" || echo "CORRUPT (bad $bad)"
-}
-
 declare -a rows
 # scenario N TITLE FROM TO ARGS...: one of the seed's scenarios through vmflow, with its events live
 scenario() {
@@ -72,7 +58,7 @@ scenario() {
   vmflow_cli migrate --guest "$guest" --source "$from" --reason "vmflow demo, scenario $n" "$@" | tee "$log" || true
   local result
   result=$(grep '^result: ' "$log" | sed 's/^result: //')
-  rows+=("$n|$title|$from -> $to|$result|$(integrity "$to")")
+  rows+=("$n|$title|$from -> $to|$result|$(guest_integrity "$guest" "$to")")
 }
 scenario 1 "native, managed direct" hostA hostB --destination hostB --flow MANAGED_DIRECT
 scenario 2 "native, managed peer-to-peer" hostB hostA --destination hostA --flow MANAGED_PEER_TO_PEER

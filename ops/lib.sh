@@ -27,6 +27,18 @@ boot_test_guest() {
     sleep 0.5
   done
 }
+# guest_integrity NAME HOST: the test guest's own verdict on that host, from its serial console after
+# two more heartbeats: "intact (hb N, bad 0)", "CORRUPT (bad N)" or "no heartbeat"
+guest_integrity() {
+  local log="$VMFLOW_HOME/hosts/$2/log/qemu/$1.serial" n bad deadline=$((SECONDS + 30))
+  n=$(grep -c '^hb ' "$log" 2> /dev/null) || n=0
+  until [ "$(grep -c '^hb ' "$log" 2> /dev/null)" -ge $((n + 2)) ] 2> /dev/null; do
+    [ $SECONDS -lt $deadline ] || { echo "no heartbeat"; return; }
+    sleep 0.5
+  done
+  bad=$(grep '^hb ' "$log" | tail -1 | sed 's/.* bad //')
+  [ "$bad" = 0 ] && echo "intact (hb $(grep '^hb ' "$log" | tail -1 | cut -d' ' -f2), bad 0)" || echo "CORRUPT (bad $bad)"
+}
 # the libvirt URI test host ID registers (what requests name as a destination URI)
 libvirt_uri() { sed -n 's/^libvirtUri=//p' "$VMFLOW_HOME/hosts/$1/host.properties"; }
 say() { printf '[vmflow] %s\n' "$*" >&2; }
@@ -119,6 +131,63 @@ start_service() {
     "$main" > "$files.log" 2>&1 < /dev/null &
   echo $! > "$files.pid"
   wait_for 120 "$what" "$files.log" "$files.pid" curl -sf "$ready" -o /dev/null
+}
+
+# stack_jars_ready: the Kafka broker's jars ($KAFKA_LIBS) and the schema registry's ($REGISTRY_JAR), both
+# from Maven Central (ops/stack/kafka, ops/stack/registry), fetched or built once
+KAFKA_LIBS="$VMFLOW_ROOT/ops/stack/kafka/target/libs"
+REGISTRY_JAR="$VMFLOW_ROOT/ops/stack/registry/target/vmflow-stack-registry-0.1.0-SNAPSHOT-runner.jar"
+stack_jars_ready() {
+  if [ ! -f "$KAFKA_LIBS/kafka_2.13-4.4.0.jar" ]; then
+    say "fetching the Kafka 4.4.0 broker jars from Maven Central (once)"
+    mvn_cmd -f "$VMFLOW_ROOT/ops/stack/kafka/pom.xml" dependency:copy-dependencies || die "could not fetch the Kafka broker jars"
+  fi
+  if [ ! -f "$REGISTRY_JAR" ] || [ "$VMFLOW_ROOT/ops/stack/registry/pom.xml" -nt "$REGISTRY_JAR" ]; then
+    say "building Apicurio Registry 2.4.2 from Maven Central (once; a few minutes on a fresh machine)"
+    mvn_cmd -f "$VMFLOW_ROOT/ops/stack/registry/pom.xml" package -DskipTests || die "could not build the schema registry"
+  fi
+}
+
+# docker_ready: a Docker engine that answers. Installs Debian's docker.io when the machine has none and
+# starts dockerd (log: $VMFLOW_ROOT/.vmflow/dockerd.log) when none runs; needs root for both. The test
+# hosts' bridges stay open across Docker's FORWARD policy (ops/hosts/up.sh).
+docker_ready() {
+  docker info > /dev/null 2>&1 && return 0
+  if ! command -v dockerd > /dev/null; then
+    [ "$(id -u)" -eq 0 ] || die "Docker is not installed: install docker.io (needs root)"
+    say "installing Debian's docker.io"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io > /dev/null \
+      || die "apt-get install docker.io failed"
+  fi
+  if ! docker info > /dev/null 2>&1; then
+    [ "$(id -u)" -eq 0 ] || die "no Docker engine answers and starting one needs root"
+    mkdir -p "$VMFLOW_ROOT/.vmflow"
+    say "starting dockerd (log $VMFLOW_ROOT/.vmflow/dockerd.log)"
+    setsid nohup dockerd > "$VMFLOW_ROOT/.vmflow/dockerd.log" 2>&1 < /dev/null &
+    local deadline=$((SECONDS + 60))
+    until docker info > /dev/null 2>&1; do
+      [ $SECONDS -lt $deadline ] || die "dockerd did not answer within 60 s: see $VMFLOW_ROOT/.vmflow/dockerd.log"
+      sleep 1
+    done
+  fi
+  # the test hosts' bridges, if any, through Docker's FORWARD policy (DROP)
+  local br
+  for br in vmflow-br0 vmflow-br1; do
+    ip link show "$br" > /dev/null 2>&1 || continue
+    iptables -C FORWARD -i "$br" -o "$br" -j ACCEPT 2> /dev/null || iptables -I FORWARD -i "$br" -o "$br" -j ACCEPT
+  done
+}
+
+# compose ARGS...: Docker Compose, the v2 plugin (docker compose) or Debian's docker-compose 1.29
+compose() {
+  if docker compose version > /dev/null 2>&1; then
+    docker compose "$@"
+  elif command -v docker-compose > /dev/null; then
+    docker-compose "$@"
+  else
+    die "Docker Compose is missing: install Debian's docker-compose (or Docker's compose plugin)"
+  fi
 }
 
 # The vmflow command line, rebuilt when its sources changed.

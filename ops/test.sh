@@ -5,7 +5,8 @@
 # and QEMU from Debian when missing), runs the unit tests (surefire, *Test) and the integration tests
 # (failsafe, *IT) against them (the dashboard's in Debian's Chromium, installed when missing), and stops everything it started, also on failure or Ctrl-C; then
 # checks that the hosts script left nothing running. A full run ends with the crash matrix's broker cells
-# on the stack restarted as a three-broker KRaft cluster (docs/crash-matrix.md).
+# on the stack restarted as a three-broker KRaft cluster (docs/crash-matrix.md), and docker-compose.yml's
+# test (ops/compose/test.sh: the images, the stack in containers, migrations through it).
 # Extra arguments go to Maven, e.g. ops/test.sh -Dit.test=DeadLetterIT
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -68,6 +69,15 @@ if [ $# -eq 0 ] || [ "${VMFLOW_TEST_BROKER_CELLS:-}" = 1 ]; then
   ./mvnw -B verify -pl coordinator-service -am -Dtest=NONE -Dit.test=CrashMatrixIT -Dmatrix.components=BROKER \
     -Dsurefire.failIfNoSpecifiedTests=false -Dit.failIfNoSpecifiedTests=false -Dspotless.check.skip=true
   "$VMFLOW_ROOT/ops/secret-scan.sh"
+fi
+
+# docker-compose.yml for real, against the same test hosts: the images built here from Debian and Maven
+# Central, the control plane and each host's pair in containers (ops/compose/test.sh); a full run only,
+# or VMFLOW_TEST_COMPOSE=1. Needs a Docker engine: installed (docker.io) and started when missing.
+if [ $# -eq 0 ] || [ "${VMFLOW_TEST_COMPOSE:-}" = 1 ]; then
+  say "docker-compose.yml: images, the stack in containers, a native and a tunnelled migration through it"
+  "$VMFLOW_ROOT/ops/stack/down.sh" --purge > /dev/null
+  "$VMFLOW_ROOT/ops/compose/test.sh"
 fi
 
 say "stopping the test hosts twice; nothing may be left running"

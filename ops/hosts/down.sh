@@ -27,6 +27,7 @@ for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f
 done
 for br in vmflow-br0 vmflow-br1; do
   ip link del "$br" 2>/dev/null || true
+  while iptables -D FORWARD -i "$br" -o "$br" -j ACCEPT 2>/dev/null; do :; done
 done
 if [ "${1:-}" = "--purge" ]; then
   rm -rf "$VMFLOW_HOME/hosts"

@@ -14,17 +14,8 @@ KAFKA_DIR="$VMFLOW_HOME/kafka"
 REGISTRY_DIR="$VMFLOW_HOME/registry"
 mkdir -p "$KAFKA_DIR" "$REGISTRY_DIR"
 
-KAFKA_LIBS="$VMFLOW_ROOT/ops/stack/kafka/target/libs"
-REGISTRY_JAR="$VMFLOW_ROOT/ops/stack/registry/target/vmflow-stack-registry-0.1.0-SNAPSHOT-runner.jar"
 
-if [ ! -f "$KAFKA_LIBS/kafka_2.13-4.4.0.jar" ]; then
-  say "fetching the Kafka 4.4.0 broker jars from Maven Central (once)"
-  mvn_cmd -f "$VMFLOW_ROOT/ops/stack/kafka/pom.xml" dependency:copy-dependencies || die "could not fetch the Kafka broker jars"
-fi
-if [ ! -f "$REGISTRY_JAR" ] || [ "$VMFLOW_ROOT/ops/stack/registry/pom.xml" -nt "$REGISTRY_JAR" ]; then
-  say "building Apicurio Registry 2.4.2 from Maven Central (once; a few minutes on a fresh machine)"
-  mvn_cmd -f "$VMFLOW_ROOT/ops/stack/registry/pom.xml" package -DskipTests || die "could not build the schema registry"
-fi
+stack_jars_ready
 vmflow_cli_ready
 # the brokers' principal builder (io.vmflow.runtime.security.KafkaPrincipals) comes from this jar alone
 RUNTIME_JAR="$VMFLOW_ROOT/runtime/target/vmflow-runtime-0.1.0-SNAPSHOT.jar"
