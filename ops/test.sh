@@ -5,8 +5,8 @@
 # and QEMU from Debian when missing), runs the unit tests (surefire, *Test) and the integration tests
 # (failsafe, *IT) against them (the dashboard's in Debian's Chromium, installed when missing), and stops everything it started, also on failure or Ctrl-C; then
 # checks that the hosts script left nothing running. A full run ends with the crash matrix's broker cells
-# on the stack restarted as a three-broker KRaft cluster (docs/crash-matrix.md), and docker-compose.yml's
-# test (ops/compose/test.sh: the images, the stack in containers, migrations through it).
+# on the stack restarted as a three-broker KRaft cluster (docs/crash-matrix.md), and the container pass:
+# vmflow's images, the runtime's ITs on Testcontainers, docker-compose.yml's test (below).
 # Extra arguments go to Maven, e.g. ops/test.sh -Dit.test=DeadLetterIT
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,6 +29,10 @@ cleanup() {
   # service JVMs a test started as child processes (a coordinator to kill -9, a relay) outlive a test
   # JVM that died: none may stay to join the next run's consumer groups
   pkill -f -- "-cp $VMFLOW_ROOT/[^ ]*(coordinator|transport-relay|host-agent)-service/target/" 2>/dev/null || true
+  # containers a killed Testcontainers JVM left behind (it runs without its reaper here)
+  if docker info > /dev/null 2>&1; then
+    docker ps -aq --filter label=org.testcontainers=true | xargs -r docker rm -f > /dev/null 2>&1 || true
+  fi
   "$VMFLOW_ROOT/ops/hosts/down.sh" > /dev/null 2>&1 || true
   "$VMFLOW_ROOT/ops/stack/down.sh" --purge
   rm -rf "$VMFLOW_HOME"
@@ -71,13 +75,29 @@ if [ $# -eq 0 ] || [ "${VMFLOW_TEST_BROKER_CELLS:-}" = 1 ]; then
   "$VMFLOW_ROOT/ops/secret-scan.sh"
 fi
 
-# docker-compose.yml for real, against the same test hosts: the images built here from Debian and Maven
-# Central, the control plane and each host's pair in containers (ops/compose/test.sh); a full run only,
-# or VMFLOW_TEST_COMPOSE=1. Needs a Docker engine: installed (docker.io) and started when missing.
-if [ $# -eq 0 ] || [ "${VMFLOW_TEST_COMPOSE:-}" = 1 ]; then
-  say "docker-compose.yml: images, the stack in containers, a native and a tunnelled migration through it"
-  "$VMFLOW_ROOT/ops/stack/down.sh" --purge > /dev/null
-  "$VMFLOW_ROOT/ops/compose/test.sh"
+# Where a Docker engine runs (installed and started when missing, as root; VMFLOW_TEST_DOCKER=false
+# skips this), a full run goes on in containers, on vmflow's images built here (ops/images/build.sh):
+# the runtime's Kafka and registry ITs again, on a broker and registry that Testcontainers starts
+# (ContainerStack: how a contributor runs them from an IDE), then docker-compose.yml's test against the
+# same test hosts (ops/compose/test.sh). Extra Maven arguments skip this unless VMFLOW_TEST_DOCKER=true.
+CONTAINER_ITS=WireFormatRoundTripIT,ForeignClientIT,DeadLetterIT,SchemaRegistryIT
+if { [ $# -eq 0 ] && [ "${VMFLOW_TEST_DOCKER:-}" != false ]; } || [ "${VMFLOW_TEST_DOCKER:-}" = true ]; then
+  if (docker_ready); then
+    say "Docker $(docker version -f '{{.Server.Version}}' 2> /dev/null): the container pass (images, Testcontainers, compose)"
+    "$VMFLOW_ROOT/ops/stack/down.sh" --purge > /dev/null
+    "$VMFLOW_ROOT/ops/images/build.sh"
+    say "the runtime's Kafka and registry ITs on vmflow's images in containers (Testcontainers)"
+    env -u KAFKA_BOOTSTRAP_SERVERS -u SCHEMA_REGISTRY_URL -u VMFLOW_KAFKA_TLS_DIR ./mvnw -B verify -pl runtime -am \
+      -Dtest=NONE -Dit.test="$CONTAINER_ITS" -Dsurefire.failIfNoSpecifiedTests=false -Dit.failIfNoSpecifiedTests=false \
+      -Dspotless.check.skip=true
+    say "docker-compose.yml: the stack in containers, a native and a tunnelled migration through it"
+    "$VMFLOW_ROOT/ops/compose/test.sh"
+    say "test paths: the embedded stack (all ITs), containers (the runtime's ITs, the compose test)"
+  else
+    say "test paths: the embedded stack only; no Docker engine could be started, so the container pass did not run"
+  fi
+else
+  say "test paths: the embedded stack only (the container pass runs in a full run, or with VMFLOW_TEST_DOCKER=true)"
 fi
 
 say "stopping the test hosts twice; nothing may be left running"

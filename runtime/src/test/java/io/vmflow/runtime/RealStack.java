@@ -12,16 +12,27 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * The real broker and registry the integration tests run against (started by ops/test.sh, found
- * through KAFKA_BOOTSTRAP_SERVERS / SCHEMA_REGISTRY_URL or the failsafe system properties). A test
- * that cannot reach them fails, saying how to start them; it never skips.
+ * The real broker and registry the integration tests run against: the stack ops/test.sh started (found
+ * through KAFKA_BOOTSTRAP_SERVERS / SCHEMA_REGISTRY_URL or the failsafe system properties) or, when
+ * the environment names none and Docker answers, vmflow's images in containers ({@link ContainerStack},
+ * e.g. from an IDE). A test that cannot reach them fails, saying how to start them; it never skips.
  */
 public final class RealStack {
 
     private RealStack() {}
 
     public static Endpoints endpoints() {
+        if (!stackInEnvironment() && ContainerStack.dockerAvailable()) {
+            return ContainerStack.endpoints();
+        }
         return Endpoints.fromEnvironment();
+    }
+
+    /** Whether this run was given a stack (ops/test.sh's, or one named by hand). */
+    static boolean stackInEnvironment() {
+        String env = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+        String sys = System.getProperty("kafka.bootstrap.servers", "");
+        return (env != null && !env.isBlank()) || !(sys.isBlank() || sys.startsWith("${"));
     }
 
     public static SchemaRegistryClient registry() {
