@@ -79,7 +79,7 @@ fi
 # skips this), a full run goes on in containers, on vmflow's images built here (ops/images/build.sh):
 # the runtime's Kafka and registry ITs again, on a broker and registry that Testcontainers starts
 # (ContainerStack: how a contributor runs them from an IDE), then docker-compose.yml's test against the
-# same test hosts (ops/compose/test.sh). Extra Maven arguments skip this unless VMFLOW_TEST_DOCKER=true.
+# same test hosts (ops/compose/test.sh, which ends with the hosts' Debian package under systemd). Extra Maven arguments skip this unless VMFLOW_TEST_DOCKER=true.
 CONTAINER_ITS=WireFormatRoundTripIT,ForeignClientIT,DeadLetterIT,SchemaRegistryIT
 if { [ $# -eq 0 ] && [ "${VMFLOW_TEST_DOCKER:-}" != false ]; } || [ "${VMFLOW_TEST_DOCKER:-}" = true ]; then
   if (docker_ready); then
@@ -92,7 +92,7 @@ if { [ $# -eq 0 ] && [ "${VMFLOW_TEST_DOCKER:-}" != false ]; } || [ "${VMFLOW_TE
       -Dspotless.check.skip=true
     say "docker-compose.yml: the stack in containers, a native and a tunnelled migration through it"
     "$VMFLOW_ROOT/ops/compose/test.sh"
-    say "test paths: the embedded stack (all ITs), containers (the runtime's ITs, the compose test)"
+    say "test paths: the embedded stack (all ITs), containers (the runtime's ITs, the compose test, the Debian package under systemd)"
   else
     say "test paths: the embedded stack only; no Docker engine could be started, so the container pass did not run"
   fi

@@ -6,7 +6,8 @@
 # coordinator's API: native peer-to-peer to hostB, then tunnelled through the relays back to hostA,
 # checking the guest's own verdict after each. Then the audit log, read from the topics by the CLI, must
 # hold both migrations' timelines, also after the registry's container was recreated (its storage is a
-# volume). Brings everything down, volumes too, also on failure (VMFLOW_COMPOSE_KEEP=1 leaves it up).
+# volume). Then hostA's pair is replaced by the Debian package's units under systemd in a container
+# (ops/deb/test.sh). Brings everything down, volumes too, also on failure (VMFLOW_COMPOSE_KEEP=1 leaves it up).
 # Needs root, the test hosts (ops/hosts/up.sh 2 --migration-network) and their CA ($VMFLOW_PKI).
 # ops/test.sh runs it after the Maven suites.
 set -euo pipefail
@@ -113,3 +114,7 @@ dc -p "$project" up -d --no-deps --force-recreate registry
 healthy "$(container "$project" registry)"
 audit "$VMFLOW_HOME/compose/audit-after-registry.txt"
 say "compose test passed: images built, stack healthy, native and tunnelled migrations intact, audit log readable after the registry's restart"
+
+# the same host's pair from the Debian package under systemd instead of compose (ops/deb/test.sh)
+dc -p "$project-hosta" down -v > /dev/null 2>&1
+"$VMFLOW_ROOT/ops/deb/test.sh" hostA "$(prop hostA address)" "$(prop hostA migrationAddress)"
