@@ -174,9 +174,15 @@ docker_ready() {
   # the test hosts' bridges, if any, through Docker's FORWARD policy (DROP)
   local br
   for br in vmflow-br0 vmflow-br1; do
-    ip link show "$br" > /dev/null 2>&1 || continue
-    iptables -C FORWARD -i "$br" -o "$br" -j ACCEPT 2> /dev/null || iptables -I FORWARD -i "$br" -o "$br" -j ACCEPT
+    ip link show "$br" > /dev/null 2>&1 && bridge_through_forward "$br"
   done
+}
+
+# bridge_through_forward BRIDGE: traffic across the bridge passes iptables FORWARD. Docker (anything
+# that loads br_netfilter) sends bridged traffic through FORWARD and sets its policy to DROP.
+bridge_through_forward() {
+  command -v iptables > /dev/null || return 0
+  iptables -C FORWARD -i "$1" -o "$1" -j ACCEPT 2> /dev/null || iptables -I FORWARD -i "$1" -o "$1" -j ACCEPT 2> /dev/null || true
 }
 
 # compose ARGS...: Docker Compose, the v2 plugin (docker compose) or Debian's docker-compose 1.29

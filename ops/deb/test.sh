@@ -7,6 +7,7 @@
 #   - the hardening holds: no capabilities, no new privileges, a read-only system (where the container
 #     lets systemd make mount namespaces; the test says which it could check);
 #   - a service killed with SIGKILL is started again by systemd (Restart=on-failure) and is ready again;
+#   - a configuration error (exit status 2) is not restarted, and the journal names it;
 #   - removing the package stops both.
 #   ops/deb/test.sh ID LIBVIRT_ADDRESS [MIGRATION_ADDRESS]
 # The stack comes from the environment (KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, reachable from
@@ -124,6 +125,21 @@ until now=$(inside systemctl show -p MainPID --value vmflow-agent) && [ "$now" !
 done
 ready vmflow-agent.service $agent_port
 say "deb: vmflow-agent killed with SIGKILL, started again by systemd ($(inside systemctl show -p NRestarts --value vmflow-agent) restart) and ready"
+
+# a configuration error (exit status 2) is not restarted: systemd leaves the unit failed
+inside sh -c 'echo VMFLOW_AGENT_NO_SUCH_SETTING=1 >> /etc/vmflow/agent.env'
+inside systemctl restart vmflow-agent
+deadline=$((SECONDS + 60))
+until [ "$(inside systemctl is-active vmflow-agent 2> /dev/null || true)" = failed ]; do
+  [ $SECONDS -lt $deadline ] || die "vmflow-agent with an unknown setting is not failed: $(inside systemctl is-active vmflow-agent 2>&1)"
+  sleep 1
+done
+restarts=$(inside systemctl show -p NRestarts --value vmflow-agent)
+sleep 8 # longer than RestartSec
+[ "$(inside systemctl is-active vmflow-agent 2> /dev/null || true)" = failed ] && \
+  [ "$(inside systemctl show -p NRestarts --value vmflow-agent)" = "$restarts" ] || die "systemd started vmflow-agent again after a configuration error"
+inside journalctl -u vmflow-agent --no-pager | grep -q 'VMFLOW_AGENT_NO_SUCH_SETTING' || die "the journal does not name the bad setting"
+say "deb: a configuration error leaves vmflow-agent failed, not restarting, the journal naming the setting"
 
 inside dpkg -r vmflow-host > /dev/null
 for unit in vmflow-agent vmflow-relay; do

@@ -99,11 +99,7 @@ ensure_bridge() { # NAME CIDR
     ip addr add "$2" dev "$1"
   fi
   ip link set "$1" up
-  # Docker (and anything else that loads br_netfilter) sends bridged traffic through iptables FORWARD
-  # and sets its policy to DROP: the hosts' traffic across their own bridge is let through
-  if command -v iptables > /dev/null && ! iptables -C FORWARD -i "$1" -o "$1" -j ACCEPT 2> /dev/null; then
-    iptables -I FORWARD -i "$1" -o "$1" -j ACCEPT 2> /dev/null || true
-  fi
+  bridge_through_forward "$1" # whether or not Docker runs yet
 }
 
 ensure_link() { # HOSTID NS INDEX BRIDGE IFNAME ADDR

@@ -79,7 +79,7 @@ fi
 
 stack_jars_ready
 service_jar() { echo "$VMFLOW_ROOT/$1/target/vmflow-$1-0.1.0-SNAPSHOT.jar"; }
-# service NAME MODULE MAIN DEFAULT_MANAGEMENT [--build-arg ...]
+# service NAME MODULE MAIN DEFAULT_MANAGEMENT [--build-arg ...] (no management address: no health to ask)
 service() {
   local name=$1 module=$2 main=$3 management=$4 dir
   shift 4
@@ -112,9 +112,7 @@ for image in "${wanted[@]}"; do
       service relay transport-relay-service io.vmflow.relay.Main 127.0.0.1:9281 --build-arg RUN_AS=root ;;
     cli)
       vmflow_cli_ready
-      dir=$(stage cli "$HERE/service.Dockerfile" "$HERE/ready.sh" "$VMFLOW_ROOT/ops/target/lib")
-      cp -al "$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar" "$dir/app.jar"
-      build "vmflow/cli:$TAG" "$HERE/service.Dockerfile" "$dir" --build-arg MAIN=io.vmflow.ops.cli.VmflowCli ;;
+      service cli ops io.vmflow.ops.cli.VmflowCli "" ;;
     prometheus)
       build "vmflow/prometheus:$TAG" "$HERE/prometheus.Dockerfile" "$(stage prometheus "$HERE/prometheus.Dockerfile")" ;;
   esac

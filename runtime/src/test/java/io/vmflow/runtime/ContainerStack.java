@@ -79,7 +79,6 @@ final class ContainerStack {
         int kafkaPort;
         try {
             pki = Files.createTempDirectory("vmflow-container-pki");
-            pki.toFile().deleteOnExit();
             for (List<String> op : List.of(
                     List.of("init"),
                     List.of("issue", "broker", "kafka-1", "127.0.0.1"),
@@ -123,10 +122,12 @@ final class ContainerStack {
                 .withExposedPorts(8081)
                 .waitingFor(Wait.forHealthcheck().withStartupTimeout(Duration.ofMinutes(3)));
         tls(registry, pki.resolve("registry.registry"), "cert.pem", "key.pem", "ca.crt");
+        Path keys = pki;
         Runnable remove = () -> {
             registry.stop();
             kafka.stop();
             network.close();
+            deleteTree(keys); // a test CA, but its keys need not outlive the run
         };
         Runtime.getRuntime().addShutdownHook(new Thread(remove));
         kafka.start();
@@ -152,6 +153,15 @@ final class ContainerStack {
                 "127.0.0.1:" + kafkaPort,
                 "https://127.0.0.1:" + registry.getMappedPort(8081) + "/apis/ccompat/v7",
                 pki.resolve("admin.vmflow"));
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            all.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not delete the container stack's test CA in " + dir + ": " + e);
+        }
     }
 
     /** A principal's files, readable by the image's unprivileged user (a test CA's keys, nothing else). */
