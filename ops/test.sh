@@ -77,22 +77,24 @@ fi
 
 # Where a Docker engine runs (installed and started when missing, as root; VMFLOW_TEST_DOCKER=false
 # skips this), a full run goes on in containers, on vmflow's images built here (ops/images/build.sh):
-# the runtime's Kafka and registry ITs again, on a broker and registry that Testcontainers starts
-# (ContainerStack: how a contributor runs them from an IDE), then docker-compose.yml's test against the
-# same test hosts (ops/compose/test.sh, which ends with the hosts' Debian package under systemd). Extra Maven arguments skip this unless VMFLOW_TEST_DOCKER=true.
-CONTAINER_ITS=WireFormatRoundTripIT,ForeignClientIT,DeadLetterIT,SchemaRegistryIT
+# the ITs that need nothing but Kafka and the registry again, on a broker and registry that
+# Testcontainers starts (ContainerStack: how a contributor runs them from an IDE), then
+# docker-compose.yml's test against the same test hosts (ops/compose/test.sh, which ends with the hosts'
+# Debian package under systemd). Extra Maven arguments skip this unless VMFLOW_TEST_DOCKER=true.
+# (Every other IT drives the test hosts, or reads what those ITs wrote on the embedded stack.)
+CONTAINER_ITS=WireFormatRoundTripIT,ForeignClientIT,DeadLetterIT,SchemaRegistryIT,SetupIT,KafkaAccessIT
 if { [ $# -eq 0 ] && [ "${VMFLOW_TEST_DOCKER:-}" != false ]; } || [ "${VMFLOW_TEST_DOCKER:-}" = true ]; then
   if (docker_ready); then
     say "Docker $(docker version -f '{{.Server.Version}}' 2> /dev/null): the container pass (images, Testcontainers, compose)"
     "$VMFLOW_ROOT/ops/stack/down.sh" --purge > /dev/null
     "$VMFLOW_ROOT/ops/images/build.sh"
-    say "the runtime's Kafka and registry ITs on vmflow's images in containers (Testcontainers)"
-    env -u KAFKA_BOOTSTRAP_SERVERS -u SCHEMA_REGISTRY_URL -u VMFLOW_KAFKA_TLS_DIR ./mvnw -B verify -pl runtime -am \
+    say "the Kafka and registry ITs on vmflow's images in containers (Testcontainers)"
+    env -u KAFKA_BOOTSTRAP_SERVERS -u SCHEMA_REGISTRY_URL -u VMFLOW_KAFKA_TLS_DIR ./mvnw -B verify -pl runtime,ops -am \
       -Dtest=NONE -Dit.test="$CONTAINER_ITS" -Dsurefire.failIfNoSpecifiedTests=false -Dit.failIfNoSpecifiedTests=false \
       -Dspotless.check.skip=true
     say "docker-compose.yml: the stack in containers, a native and a tunnelled migration through it"
     "$VMFLOW_ROOT/ops/compose/test.sh"
-    say "test paths: the embedded stack (all ITs), containers (the runtime's ITs, the compose test, the Debian package under systemd)"
+    say "test paths: the embedded stack (all ITs), containers (the Kafka and registry ITs, the compose test, the Debian package under systemd)"
   else
     # asked for (CI asks): a machine without Docker must not pass as if the pass had run
     [ "${VMFLOW_TEST_DOCKER:-}" != true ] || die "VMFLOW_TEST_DOCKER=true but no Docker engine could be started"

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
@@ -32,6 +33,7 @@ import org.testcontainers.utility.MountableFile;
 final class ContainerStack {
 
     private static Endpoints endpoints;
+    private static Path pki;
     private static RuntimeException failure;
 
     private ContainerStack() {}
@@ -52,7 +54,8 @@ final class ContainerStack {
         }
         if (endpoints == null) {
             try {
-                endpoints = start();
+                pki = createPki();
+                endpoints = start(pki);
             } catch (RuntimeException e) {
                 failure = e;
                 throw e;
@@ -73,12 +76,16 @@ final class ContainerStack {
         return image;
     }
 
-    private static Endpoints start() {
+    /** The stack's CA directory (ops/pki.sh's layout): where a test issues the principals it needs. */
+    static synchronized Path pki() {
+        endpoints();
+        return pki;
+    }
+
+    private static Path createPki() {
         Path root = Path.of("..").toAbsolutePath().normalize();
-        Path pki;
-        int kafkaPort;
         try {
-            pki = Files.createTempDirectory("vmflow-container-pki");
+            Path pki = Files.createTempDirectory("vmflow-container-pki");
             for (List<String> op : List.of(
                     List.of("init"),
                     List.of("issue", "broker", "kafka-1", "127.0.0.1"),
@@ -93,14 +100,30 @@ final class ContainerStack {
                     throw new IllegalStateException("ops/pki.sh " + op + " failed: " + out);
                 }
             }
-            try (ServerSocket s = new ServerSocket(0)) {
-                kafkaPort = s.getLocalPort();
+            // the broker's principal is mounted, not copied: a revocation (ops/pki.sh revoke rewrites
+            // every principal's crl.pem) reaches it at its next handshake, as on the deployed brokers;
+            // readable by the image's unprivileged user (a test CA's keys, nothing else)
+            Path broker = pki.resolve("broker.kafka-1");
+            broker.toFile().setReadable(true, false);
+            broker.toFile().setExecutable(true, false);
+            try (java.util.stream.Stream<Path> files = Files.list(broker)) {
+                files.forEach(f -> f.toFile().setReadable(true, false));
             }
+            return pki;
         } catch (IOException e) {
-            throw new IllegalStateException("preparing the container stack: " + e, e);
+            throw new IllegalStateException("preparing the container stack's CA: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");
+        }
+    }
+
+    private static Endpoints start(Path pki) {
+        int kafkaPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            kafkaPort = s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("choosing the broker's port: " + e, e);
         }
         Network network = Network.newNetwork();
         // the broker advertises the port it is published on, so the port is chosen before it starts
@@ -115,7 +138,7 @@ final class ContainerStack {
                                     Ports.Binding.bindIpAndPort("127.0.0.1", kafkaPort), ExposedPort.tcp(9092)));
                 })
                 .waitingFor(Wait.forHealthcheck().withStartupTimeout(Duration.ofMinutes(3)));
-        tls(kafka, pki.resolve("broker.kafka-1"), "keystore.pem", "ca.crt", "crl.pem");
+        kafka.withFileSystemBind(pki.resolve("broker.kafka-1").toString(), "/etc/vmflow/tls", BindMode.READ_ONLY);
         GenericContainer<?> registry = new GenericContainer<>(image("registry"))
                 .withNetwork(network)
                 .withNetworkAliases("registry")

@@ -22,10 +22,19 @@ public final class RealStack {
     private RealStack() {}
 
     public static Endpoints endpoints() {
-        if (!stackInEnvironment() && ContainerStack.dockerAvailable()) {
-            return ContainerStack.endpoints();
-        }
-        return Endpoints.fromEnvironment();
+        return inContainers() ? ContainerStack.endpoints() : Endpoints.fromEnvironment();
+    }
+
+    /**
+     * The CA directory (ops/pki.sh's layout) of the stack in containers, when that is the stack in use;
+     * empty when the stack is the environment's (whose PKI the environment names: TestPki).
+     */
+    public static Optional<java.nio.file.Path> containerPki() {
+        return inContainers() ? Optional.of(ContainerStack.pki()) : Optional.empty();
+    }
+
+    private static boolean inContainers() {
+        return !stackInEnvironment() && ContainerStack.dockerAvailable();
     }
 
     /** Whether this run was given a stack (ops/test.sh's, or one named by hand). */

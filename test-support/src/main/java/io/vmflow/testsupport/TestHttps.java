@@ -1,6 +1,6 @@
 package io.vmflow.testsupport;
 
-import io.vmflow.runtime.kafka.Endpoints;
+import io.vmflow.runtime.RealStack;
 import io.vmflow.runtime.security.PemTls;
 import java.net.http.HttpClient;
 
@@ -15,7 +15,7 @@ public final class TestHttps {
 
     /** Whether the tests' coordinators serve HTTPS (they do unless the stack is plaintext). */
     public static boolean enabled() {
-        return Endpoints.fromEnvironment().tlsDir() != null;
+        return RealStack.endpoints().tlsDir() != null;
     }
 
     /** The API's base URL on this port of 127.0.0.1. */

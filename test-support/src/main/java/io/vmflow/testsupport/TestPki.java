@@ -1,5 +1,6 @@
 package io.vmflow.testsupport;
 
+import io.vmflow.runtime.RealStack;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.security.Identity;
 import io.vmflow.runtime.security.KafkaAccess;
@@ -7,21 +8,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
- * The test stack's PKI (ops/stack/up.sh makes it in {@code $VMFLOW_HOME/pki}): each service a test
- * starts speaks to Kafka as its own principal, with its role's ACLs, exactly as deployed; the test JVM
- * itself is the admin ({@code VMFLOW_KAFKA_TLS_DIR} from ops/test.sh). On a plaintext stack (the
- * development switch) every service is plaintext too.
+ * The test stack's PKI (ops/stack/up.sh makes it in {@code $VMFLOW_HOME/pki}; the stack in containers
+ * has one of its own, {@link RealStack#containerPki()}): each service a test starts speaks to Kafka as
+ * its own principal, with its role's ACLs, exactly as deployed; the test JVM itself is the admin
+ * ({@code VMFLOW_KAFKA_TLS_DIR} from ops/test.sh). On a plaintext stack (the development switch) every
+ * service is plaintext too.
  */
 public final class TestPki {
 
     private TestPki() {}
 
-    /** The PKI directory: {@code $VMFLOW_PKI}, else {@code $VMFLOW_HOME/pki}. */
+    /** The PKI directory: the container stack's, else {@code $VMFLOW_PKI}, else {@code $VMFLOW_HOME/pki}. */
     public static Path dir() {
+        Optional<Path> containers = RealStack.containerPki();
+        if (containers.isPresent()) {
+            return containers.get();
+        }
         String pki = System.getenv("VMFLOW_PKI");
         if (pki != null) {
             return Path.of(pki);
@@ -48,7 +55,7 @@ public final class TestPki {
     public static synchronized Path principal(String role, String name) {
         Path dir = dir();
         run(List.of(repoRoot().resolve("ops/pki.sh").toString(), dir.toString(), "issue", role, name, "127.0.0.1"));
-        Endpoints admin = Endpoints.fromEnvironment();
+        Endpoints admin = RealStack.endpoints();
         if (admin.tlsDir() != null) {
             try (Admin a = Admin.create(admin.admin())) {
                 List<org.apache.kafka.common.acl.AclBinding> acls = KafkaAccess.of(new Identity(role, name));
@@ -64,14 +71,13 @@ public final class TestPki {
 
     /** The test stack's endpoints as this principal (plaintext when the stack is). */
     public static Endpoints endpoints(String role, String name) {
-        Endpoints e = Endpoints.fromEnvironment();
+        Endpoints e = RealStack.endpoints();
         return e.tlsDir() == null ? e : e.as(principal(role, name));
     }
 
     /** The environment that makes a service process speak to Kafka as this principal. */
     public static Map<String, String> kafkaEnv(String role, String name) {
-        Endpoints e = Endpoints.fromEnvironment();
-        return e.tlsDir() == null
+        return RealStack.endpoints().tlsDir() == null
                 ? Map.of("VMFLOW_KAFKA_PLAINTEXT", "true")
                 : Map.of("VMFLOW_KAFKA_TLS_DIR", principal(role, name).toString());
     }

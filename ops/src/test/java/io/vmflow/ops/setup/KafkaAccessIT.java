@@ -3,6 +3,7 @@ package io.vmflow.ops.setup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.vmflow.runtime.RealStack;
 import io.vmflow.runtime.kafka.Endpoints;
 import io.vmflow.runtime.security.Identity;
 import io.vmflow.runtime.security.KafkaAccess;
@@ -47,7 +48,7 @@ class KafkaAccessIT {
 
     @BeforeAll
     static void onlyOnATlsStack() throws Exception {
-        stack = Endpoints.fromEnvironment();
+        stack = RealStack.endpoints();
         assumeThat(stack.tlsDir())
                 .as("the stack runs with the plaintext development switch")
                 .isNotNull();

@@ -2,6 +2,7 @@ package io.vmflow.testsupport.process;
 
 import static org.awaitility.Awaitility.await;
 
+import io.vmflow.runtime.RealStack;
 import io.vmflow.runtime.kafka.Endpoints;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -79,7 +80,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     private static ServiceProcess service(String name, String mainClass, Map<String, String> env, String readyText)
             throws IOException {
-        Endpoints endpoints = Endpoints.fromEnvironment();
+        Endpoints endpoints = RealStack.endpoints();
         Map<String, String> all = new HashMap<>(env);
         all.putIfAbsent("KAFKA_BOOTSTRAP_SERVERS", endpoints.bootstrapServers());
         all.putIfAbsent("SCHEMA_REGISTRY_URL", endpoints.registryUrl());
