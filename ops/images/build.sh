@@ -91,7 +91,7 @@ service() {
 for image in "${wanted[@]}"; do
   case "$image" in
     kafka)
-      dir=$(stage kafka "$HERE/kafka.Dockerfile" "$HERE/kafka-start.sh" "$KAFKA_LIBS")
+      dir=$(stage kafka "$HERE/kafka.Dockerfile" "$HERE/kafka-start.sh" "$VMFLOW_ROOT/ops/stack/kafka-properties.sh" "$KAFKA_LIBS")
       build_if_stale runtime "the runtime library"
       cp -al "$(service_jar runtime)" "$dir/libs/"
       build "vmflow/kafka:$TAG" "$HERE/kafka.Dockerfile" "$dir" ;;

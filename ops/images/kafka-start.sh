@@ -13,42 +13,14 @@ data=/var/lib/kafka
 for f in keystore.pem ca.crt; do
   [ -r "$tls/$f" ] || { echo "kafka: $tls/$f is missing or unreadable by uid $(id -u): mount the broker's principal directory (ops/pki.sh DIR issue broker kafka-$id ...)" >&2; exit 2; }
 done
-crl=""
-[ -r "$tls/crl.pem" ] && crl="vmflow.crl.file=$tls/crl.pem"
-cat > "$data/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=$id
-controller.quorum.voters=${KAFKA_VOTERS:-$id@$host:9093}
-listeners=INTERNAL://0.0.0.0:29092,EXTERNAL://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093
-advertised.listeners=INTERNAL://$host:29092,EXTERNAL://${KAFKA_ADVERTISED:-127.0.0.1:9092}
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=INTERNAL:SSL,EXTERNAL:SSL,CONTROLLER:SSL
-inter.broker.listener.name=INTERNAL
-ssl.client.auth=required
-ssl.protocol=TLSv1.3
-ssl.enabled.protocols=TLSv1.3
-ssl.keystore.type=PEM
-ssl.keystore.location=$tls/keystore.pem
-ssl.truststore.type=PEM
-ssl.truststore.location=$tls/ca.crt
-principal.builder.class=io.vmflow.runtime.security.KafkaPrincipals
-$crl
-authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
-allow.everyone.if.no.acl.found=false
-super.users=User:broker.kafka-$id;User:admin.vmflow
-log.dirs=$data/data
-num.partitions=1
-auto.create.topics.enable=false
-default.replication.factor=${KAFKA_REPLICATION:-1}
-min.insync.replicas=${KAFKA_MIN_ISR:-1}
-offsets.topic.replication.factor=${KAFKA_REPLICATION:-1}
-transaction.state.log.replication.factor=${KAFKA_REPLICATION:-1}
-transaction.state.log.min.isr=${KAFKA_MIN_ISR:-1}
-share.coordinator.state.topic.replication.factor=${KAFKA_REPLICATION:-1}
-share.coordinator.state.topic.min.isr=${KAFKA_MIN_ISR:-1}
-group.initial.rebalance.delay.ms=0
-log.cleaner.dedupe.buffer.size=8388608
-PROPS
+. /opt/kafka/kafka-properties.sh
+kafka_node=$id kafka_voters="${KAFKA_VOTERS:-$id@$host:9093}" kafka_data="$data/data"
+kafka_listeners="INTERNAL://0.0.0.0:29092,EXTERNAL://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093"
+kafka_advertised="INTERNAL://$host:29092,EXTERNAL://${KAFKA_ADVERTISED:-127.0.0.1:9092}"
+kafka_protocols="INTERNAL:SSL,EXTERNAL:SSL,CONTROLLER:SSL" kafka_inter=INTERNAL kafka_tls=$tls
+kafka_super_users="User:broker.kafka-$id;User:admin.vmflow"
+kafka_copies="${KAFKA_REPLICATION:-1}" kafka_min_isr="${KAFKA_MIN_ISR:-1}"
+kafka_properties > "$data/server.properties"
 cat > "$data/log4j2.properties" <<PROPS
 appender.out.type=Console
 appender.out.name=out

@@ -3,7 +3,7 @@
 # listener, ACLs enforced; settings from the environment (kafka-start.sh says which).
 FROM vmflow/jre:17
 COPY libs/ /opt/kafka/libs/
-COPY kafka-start.sh /opt/kafka/
+COPY kafka-start.sh kafka-properties.sh /opt/kafka/
 RUN mkdir -p /var/lib/kafka && chown vmflow:vmflow /var/lib/kafka
 USER vmflow
 VOLUME /var/lib/kafka

@@ -8,6 +8,7 @@
 # VMFLOW_REGISTRY_PORT (8081). Stop with ops/stack/down.sh.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$VMFLOW_ROOT/ops/stack/kafka-properties.sh"
 
 require_java
 KAFKA_DIR="$VMFLOW_HOME/kafka"
@@ -64,55 +65,21 @@ start_kafka_node() {
   if port_open 127.0.0.1 "$port" || port_open 127.0.0.1 "$cport"; then
     die "port $port or $cport is taken by another program: stop it, or set VMFLOW_KAFKA_PORT"
   fi
+  kafka_node=$n kafka_voters=$voters kafka_data="$dir/data" kafka_copies=$copies kafka_min_isr=$min_isr
   if [ "${VMFLOW_KAFKA_PLAINTEXT:-}" = true ]; then
-    listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
-    security="listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT"
-    advertised="PLAINTEXT://127.0.0.1:$port"
+    kafka_listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+    kafka_advertised="PLAINTEXT://127.0.0.1:$port"
+    kafka_protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT" kafka_inter=PLAINTEXT kafka_tls=""
   else
-    # mutual TLS on every listener, the clients' principals from their vmflow certificates, and no
-    # access without an ACL (vmflow setup grants them); brokers and admins are super users
+    # mutual TLS on every listener (kafka-properties.sh); brokers and admins are super users
     "$VMFLOW_ROOT/ops/pki.sh" "$VMFLOW_PKI" issue broker "kafka-$n" 127.0.0.1
-    # the brokers refuse revoked certificates (KafkaPrincipals reads the list again when it changes)
     [ -f "$VMFLOW_PKI/broker.kafka-$n/crl.pem" ] || cp "$VMFLOW_PKI/crl.pem" "$VMFLOW_PKI/broker.kafka-$n/crl.pem"
-    listeners="BROKER://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
-    advertised="BROKER://127.0.0.1:$port"
-    security="listener.security.protocol.map=CONTROLLER:SSL,BROKER:SSL
-inter.broker.listener.name=BROKER
-ssl.client.auth=required
-ssl.protocol=TLSv1.3
-ssl.enabled.protocols=TLSv1.3
-ssl.keystore.type=PEM
-ssl.keystore.location=$VMFLOW_PKI/broker.kafka-$n/keystore.pem
-ssl.truststore.type=PEM
-ssl.truststore.location=$VMFLOW_PKI/broker.kafka-$n/ca.crt
-principal.builder.class=io.vmflow.runtime.security.KafkaPrincipals
-vmflow.crl.file=$VMFLOW_PKI/broker.kafka-$n/crl.pem
-authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
-allow.everyone.if.no.acl.found=false
-super.users=User:broker.kafka-1;User:broker.kafka-2;User:broker.kafka-3;User:admin.vmflow"
+    kafka_listeners="BROKER://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+    kafka_advertised="BROKER://127.0.0.1:$port"
+    kafka_protocols="CONTROLLER:SSL,BROKER:SSL" kafka_inter=BROKER kafka_tls="$VMFLOW_PKI/broker.kafka-$n"
+    kafka_super_users="User:broker.kafka-1;User:broker.kafka-2;User:broker.kafka-3;User:admin.vmflow"
   fi
-  cat > "$dir/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=$n
-controller.quorum.voters=$voters
-listeners=$listeners
-advertised.listeners=$advertised
-controller.listener.names=CONTROLLER
-$security
-log.dirs=$dir/data
-num.partitions=1
-auto.create.topics.enable=false
-default.replication.factor=$copies
-min.insync.replicas=$min_isr
-offsets.topic.replication.factor=$copies
-transaction.state.log.replication.factor=$copies
-transaction.state.log.min.isr=$min_isr
-share.coordinator.state.topic.replication.factor=$copies
-share.coordinator.state.topic.min.isr=$min_isr
-group.initial.rebalance.delay.ms=0
-log.cleaner.dedupe.buffer.size=8388608
-PROPS
+  kafka_properties > "$dir/server.properties"
   cat > "$dir/log4j2.properties" <<PROPS
 appender.file.type=File
 appender.file.name=file
