@@ -89,7 +89,9 @@ if { [ $# -eq 0 ] && [ "${VMFLOW_TEST_DOCKER:-}" != false ]; } || [ "${VMFLOW_TE
     "$VMFLOW_ROOT/ops/stack/down.sh" --purge > /dev/null
     "$VMFLOW_ROOT/ops/images/build.sh"
     say "the Kafka and registry ITs on vmflow's images in containers (Testcontainers)"
-    env -u KAFKA_BOOTSTRAP_SERVERS -u SCHEMA_REGISTRY_URL -u VMFLOW_KAFKA_TLS_DIR ./mvnw -B verify -pl runtime,ops -am \
+    # nothing of the embedded stack's (its address, principal, or the broker cells' three copies)
+    env -u KAFKA_BOOTSTRAP_SERVERS -u SCHEMA_REGISTRY_URL -u VMFLOW_KAFKA_TLS_DIR -u VMFLOW_KAFKA_BROKERS \
+      -u VMFLOW_KAFKA_REPLICATION_FACTOR ./mvnw -B verify -pl runtime,ops -am \
       -Dtest=NONE -Dit.test="$CONTAINER_ITS" -Dsurefire.failIfNoSpecifiedTests=false -Dit.failIfNoSpecifiedTests=false \
       -Dspotless.check.skip=true
     say "docker-compose.yml: the stack in containers, a native and a tunnelled migration through it"
