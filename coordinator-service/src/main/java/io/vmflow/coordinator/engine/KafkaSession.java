@@ -16,7 +16,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -61,8 +60,8 @@ final class KafkaSession {
         // every host's report topic is followed by pattern: a new host's is found within seconds
         c.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
         // a client id of its own: two clients with one id would share (and fight over) their metrics
-        Properties p = config.endpoints().producer(config.id() + "-engine");
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "vmflow-coordinator-" + config.id());
+        Properties p =
+                config.endpoints().transactionalProducer(config.id() + "-engine", "vmflow-coordinator-" + config.id());
         KafkaProducer<String, byte[]> prod = null;
         KafkaConsumer<String, byte[]> cons = null;
         try {

@@ -15,7 +15,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -60,8 +59,7 @@ final class RawKafkaCeiling {
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        Properties p = endpoints.producer("bench-raw");
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-raw-" + in);
+        Properties p = endpoints.transactionalProducer("bench-raw", "bench-raw-" + in);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c);
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
             producer.initTransactions();

@@ -139,6 +139,22 @@ public record Endpoints(String bootstrapServers, String registryUrl, Path tlsDir
         return p;
     }
 
+    /**
+     * A transactional producer's settings (for read-process-write loops). Its retry back-off is 5 ms, not
+     * Kafka's 100: a transaction that follows another at once asks the coordinator to add the consumed
+     * offsets while the previous one's markers are still being written, is told CONCURRENT_TRANSACTIONS,
+     * and the client waits the back-off before asking again (only the first AddPartitionsToTxn retry is
+     * shortened, to 20 ms). Measured here back to back: a mean of 9-21 ms per transaction instead of
+     * 22-42 ms, and a p90 of 13-32 ms instead of 89-127 ms. Retries still back off exponentially to
+     * {@code retry.backoff.max.ms} (1 s) when the broker is away.
+     */
+    public Properties transactionalProducer(String clientId, String transactionalId) {
+        Properties p = producer(clientId);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
+        return p;
+    }
+
     /** A consumer of string keys and byte values that commits by hand and skips aborted transactions. */
     public Properties consumer(String groupId, String clientId) {
         Properties p = new Properties();
