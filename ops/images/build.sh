@@ -30,11 +30,13 @@ done
 docker_ready
 
 # build NAME DOCKERFILE CONTEXT [--build-arg ...]: one image, quietly, its log kept when it fails
+# every image built here carries this label, so the ones a rebuild replaced can be removed (below)
+LABEL=org.vmflow.built-by=ops/images/build.sh
 build() {
   local name=$1 file=$2 context=$3 log started=$SECONDS
   log="$STAGE/$(basename "${1%%:*}").build.log"
   shift 3
-  if ! docker build -q -f "$file" -t "$name" "$@" "$context" > "$log" 2>&1; then
+  if ! docker build -q -f "$file" -t "$name" --label "$LABEL" "$@" "$context" > "$log" 2>&1; then
     tail -30 "$log" >&2
     die "building the image $name failed (log: $log)"
   fi
@@ -117,3 +119,5 @@ for image in "${wanted[@]}"; do
       build "vmflow/prometheus:$TAG" "$HERE/prometheus.Dockerfile" "$(stage prometheus "$HERE/prometheus.Dockerfile")" ;;
   esac
 done
+# a rebuild leaves the image it replaced untagged: remove those (only this script's, by its label)
+docker image prune -f --filter "label=$LABEL" > /dev/null

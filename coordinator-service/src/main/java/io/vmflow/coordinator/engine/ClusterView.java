@@ -7,9 +7,7 @@ import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.kafka.TopicTail;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every instance's migrations as their committed snapshots say (all partitions of the compacted
@@ -18,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ClusterView implements AutoCloseable {
 
-    private final Map<String, Tracked> all = new ConcurrentHashMap<>();
+    private final Migrations all = new Migrations();
     private final TopicTail<MigrationSnapshot> tail;
 
     public ClusterView(Endpoints endpoints, WireFormat wire, String clientId, Loops loops, DeadLetters deadLetters) {
@@ -37,8 +35,8 @@ public final class ClusterView implements AutoCloseable {
     }
 
     /** Every instance's migrations as their snapshots say, by id: a live view, not a copy. */
-    Map<String, Tracked> tracked() {
-        return java.util.Collections.unmodifiableMap(all);
+    Migrations tracked() {
+        return all;
     }
 
     public Optional<MigrationView> view(String id) {

@@ -46,7 +46,7 @@ public final class Engine implements AutoCloseable {
     private final Snapshots snapshots;
     private final ServiceMetrics metrics;
     private final Processor processor;
-    private final Map<String, Tracked> migrations;
+    private final Migrations migrations;
     /** The current session with Kafka (null between sessions). */
     private volatile KafkaSession session;
 
@@ -247,7 +247,7 @@ public final class Engine implements AutoCloseable {
                     .filter(tp -> tp.topic().equals(TopicCatalogue.MIGRATION_REQUESTS.name()))
                     .forEach(tp -> gone.add(tp.partition()));
             owned.removeAll(gone);
-            migrations.keySet().removeIf(id -> gone.contains(Snapshots.partitionOf(id)));
+            migrations.removeIf(id -> gone.contains(Snapshots.partitionOf(id)));
         }
     }
 

@@ -7,7 +7,6 @@ import io.vmflow.runtime.serde.UndecodableRecordException;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
@@ -32,8 +31,8 @@ final class Snapshots {
     }
 
     /** Replaces the migrations of {@code partitions} in {@code migrations} by what the snapshot topic holds. */
-    void restore(Map<String, Tracked> migrations, Set<Integer> partitions) {
-        migrations.keySet().removeIf(id -> partitions.contains(partitionOf(id)));
+    void restore(Migrations migrations, Set<Integer> partitions) {
+        migrations.removeIf(id -> partitions.contains(partitionOf(id)));
         if (partitions.isEmpty()) {
             return;
         }
@@ -71,10 +70,11 @@ final class Snapshots {
                                 e.toString());
                     }
                 });
-        long open = migrations.values().stream()
-                .filter(t -> !t.m().phase().isFinal())
-                .count();
-        LOG.info("restored {} migrations ({} open) for partitions {}", migrations.size(), open, partitions);
+        LOG.info(
+                "restored {} migrations ({} open) for partitions {}",
+                migrations.size(),
+                migrations.open().size(),
+                partitions);
     }
 
     /** The partition a migration's records (requests, reports, snapshots) are on: Kafka's default partitioner. */

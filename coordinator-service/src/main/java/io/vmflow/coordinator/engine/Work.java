@@ -25,7 +25,7 @@ final class Work {
 
     private static final Logger LOG = LoggerFactory.getLogger(Work.class);
 
-    private final Map<String, Tracked> migrations;
+    private final Migrations migrations;
     private final Records records;
     private final MigrationMachine machine;
     private final IntSupplier epoch;
@@ -33,7 +33,7 @@ final class Work {
     /** What each migration was before the unit in progress touched it (empty: it did not exist). */
     private final Map<String, Optional<Tracked>> undo = new HashMap<>();
 
-    Work(Map<String, Tracked> migrations, Records records, MigrationMachine machine, IntSupplier epoch) {
+    Work(Migrations migrations, Records records, MigrationMachine machine, IntSupplier epoch) {
         this.migrations = migrations;
         this.records = records;
         this.machine = machine;
