@@ -14,7 +14,8 @@
 # CPU than the hops and capped every kind near the same figure). The vmflow relay pair is started
 # once and first carries VMFLOW_BENCH_WARM_GIB (default 8) unmeasured GiB: relays run for months,
 # and the JIT compiles their data path in the first GiB. Usage: ops/bench/relays.sh [GIB_PER_RUN=2]
-# [ROUNDS=5]
+# [ROUNDS=5]; VMFLOW_BENCH_RELAY_JAVA_OPTS adds JVM options to the relay pair's JVM (e.g.
+# -XX:StartFlightRecording=filename=FILE,settings=profile to see where the cold relay's time goes).
 # Needs root (an accounting cgroup), socat, stunnel4, openssh-server (installed when missing).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -136,7 +137,8 @@ CONF
 }
 setup_vmflow() { # once: relays run for months, so the pair is warmed and then measured every round
   vm_streams=0
-  bash -c 'echo $$ > '"$CG_VM"'/cgroup.procs; exec "$@"' _ java -Xmx1g \
+  # shellcheck disable=SC2086 # VMFLOW_BENCH_RELAY_JAVA_OPTS: extra JVM options, e.g. a flight recording
+  bash -c 'echo $$ > '"$CG_VM"'/cgroup.procs; exec "$@"' _ java -Xmx1g ${VMFLOW_BENCH_RELAY_JAVA_OPTS:-} \
     -cp "$JAR:$VMFLOW_ROOT/transport-relay-service/target/test-classes:$VMFLOW_ROOT/transport-relay-service/target/lib/*" \
     io.vmflow.relay.bench.RelayPair \
     "$P" $VM_IN $SINK $((warm_streams + rounds)) > "$work/vmflow.log" 2>&1 &
