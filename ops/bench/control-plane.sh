@@ -11,6 +11,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
+# the broker as Kafka's own start script runs it (its heap and GC defaults), not the small, C1-only JVM of
+# the embedded test stack: what is measured is vmflow against a production-shaped broker
+export VMFLOW_KAFKA_JAVA_OPTS="${VMFLOW_KAFKA_JAVA_OPTS:--Xmx1g -Xms1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent}"
 use_private_stack bench "${VMFLOW_BENCH_KAFKA_PORT:-29092}" "${VMFLOW_BENCH_REGISTRY_PORT:-28081}"
 unset VMFLOW_HOSTS VMFLOW_KAFKA_TLS_DIR
 

@@ -27,6 +27,10 @@ RUNTIME_JAR="$VMFLOW_ROOT/runtime/target/vmflow-runtime-0.1.0-SNAPSHOT.jar"
 # VMFLOW_KAFKA_PORT, +2, +4 (controllers on VMFLOW_KAFKA_CONTROLLER_PORT, +2, +4): vmflow's topics get
 # three copies and min.insync.replicas=2, so one broker can die without losing an acknowledged record.
 BROKERS="${VMFLOW_KAFKA_BROKERS:-1}"
+# The broker's JVM: small and quick to start by default (the embedded stack shares a laptop with the
+# test hosts: C1 only, serial GC); VMFLOW_KAFKA_JAVA_OPTS replaces it, e.g. with Kafka's own server
+# defaults for a benchmark (ops/bench/control-plane.sh does).
+read -r -a KAFKA_JAVA_OPTS <<< "${VMFLOW_KAFKA_JAVA_OPTS:--Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 case "$BROKERS" in 1|3) ;; *) die "VMFLOW_KAFKA_BROKERS must be 1 or 3, not '$BROKERS'" ;; esac
 [ -f "$KAFKA_DIR/brokers" ] || [ ! -f "$KAFKA_DIR/data/meta.properties" ] || echo 1 > "$KAFKA_DIR/brokers"
 if [ -f "$KAFKA_DIR/brokers" ] && [ "$(cat "$KAFKA_DIR/brokers")" != "$BROKERS" ]; then
@@ -101,7 +105,7 @@ PROPS
   fi
   say "starting $name on 127.0.0.1:$port"
   : > "$dir/kafka.log"
-  setsid nohup java -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  setsid nohup java "${KAFKA_JAVA_OPTS[@]}" \
     -Dlog4j2.configurationFile="$dir/log4j2.properties" \
     -cp "$KAFKA_LIBS/*:$RUNTIME_JAR" kafka.Kafka "$dir/server.properties" > "$dir/kafka.out" 2>&1 < /dev/null &
   echo $! > "$dir/kafka.pid"

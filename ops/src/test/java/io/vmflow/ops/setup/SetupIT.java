@@ -36,6 +36,9 @@ class SetupIT {
             Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             assertThat(config.get("retention.ms").value())
                     .isEqualTo(commands.config().get("retention.ms"));
+            assertThat(config.get("segment.index.bytes").value())
+                    .as("a host's topics map small indexes")
+                    .isEqualTo("65536");
             assertThat(config.get("min.insync.replicas").value())
                     .as("one broker: one copy must hold a write")
                     .isEqualTo("1");

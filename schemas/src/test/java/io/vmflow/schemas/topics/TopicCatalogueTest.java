@@ -41,6 +41,18 @@ class TopicCatalogueTest {
     }
 
     @Test
+    void perHostTopicsKeepSmallIndexesAndTheSharedOnesKafkasDefault() {
+        for (Topic template : TopicCatalogue.PER_HOST) {
+            assertThat(TopicCatalogue.forHost(template, "hv-07").config())
+                    .as(template.name())
+                    .containsEntry("segment.index.bytes", "65536");
+        }
+        assertThat(TopicCatalogue.hostState("hv-07").config()).containsEntry("cleanup.policy", "compact");
+        assertThat(TopicCatalogue.FIXED)
+                .allSatisfy(t -> assertThat(t.config()).doesNotContainKey("segment.index.bytes"));
+    }
+
+    @Test
     void eachHostHasItsOwnCommandTopic() {
         Topic t = TopicCatalogue.hostCommands("hv-07");
         assertThat(t.name()).isEqualTo("vmflow.host-commands.hv-07");
