@@ -21,10 +21,12 @@ import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -73,7 +75,7 @@ final class Processor {
         this.records = new Records(config.id(), wire, inventory, config.leaseGrace());
         this.work = new Work(migrations, records, machine, epoch);
         this.validator = new Validator(inventory, config.destinations(), this::activeMigrationOf);
-        this.planner = new Planner(inventory, host -> (int) openMigrations()
+        this.planner = new Planner(inventory, host -> (int) openOf(Migrations::openTo, host)
                 .filter(m -> m.phase().isInFlight() && host.equals(m.destinationHost()))
                 .count());
         this.admission = new Admission(config.outboundPerHost(), config.inboundPerHost(), config.clusterWide());
@@ -297,9 +299,9 @@ final class Processor {
     /**
      * The open migrations of the cluster: this instance's own, and the others' as their snapshots last
      * said (another instance's admissions are seen once committed, so with several instances a limit can
-     * be overshot by what they admit in the same instant). Admission counts them, intake and the planner
-     * ask for each request: a stream over the open ones only, not a copy (ended ones outnumber them more
-     * every hour, and scanning those was a fifth of the engine's CPU at fleet scale).
+     * be overshot by what they admit in the same instant). Admission counts them each round: a stream
+     * over the open ones only, not a copy (ended ones outnumber them more every hour, and scanning those
+     * was a fifth of the engine's CPU at fleet scale). Intake and the planner ask the indexes ({@link #openOf}).
      */
     private Stream<Migration> openMigrations() {
         return Stream.concat(
@@ -309,10 +311,19 @@ final class Processor {
                         .map(Tracked::m));
     }
 
+    /** The open migrations of the cluster one index names (a guest's, those into a host): own and the others'. */
+    private Stream<Migration> openOf(BiFunction<Migrations, String, Collection<Tracked>> index, String key) {
+        return Stream.concat(
+                index.apply(migrations, key).stream().map(Tracked::m),
+                index.apply(cluster.tracked(), key).stream()
+                        .filter(t -> !migrations.containsKey(t.m().id()))
+                        .map(Tracked::m));
+    }
+
     private Optional<String> activeMigrationOf(String guest) {
-        return openMigrations()
+        return openOf(Migrations::openOfGuest, guest)
                 .filter(m -> m.phase() != MigrationPhase.REQUESTED)
-                .filter(m -> m.spec().getGuest().equals(guest))
+                .filter(m -> guest.equals(m.spec().getGuest()))
                 .map(Migration::id)
                 .findFirst();
     }

@@ -62,5 +62,34 @@ class MigrationsTest {
         table.clear();
         assertThat(table.open()).isEmpty();
         assertThat(table.values()).isEmpty();
+        assertThat(table.openOfGuest("web-3")).isEmpty();
+    }
+
+    @Test
+    void theGuestAndDestinationIndexesHoldOnlyOpenMigrations() {
+        Migrations table = new Migrations();
+        Tracked a = requested("mig-a", "web-1");
+        Tracked b = requested("mig-b", "web-1");
+        Tracked c = requested("mig-c", "web-2");
+        table.put("mig-a", a);
+        table.put("mig-b", b);
+        table.put("mig-c", c);
+        assertThat(table.openOfGuest("web-1")).containsExactlyInAnyOrder(a, b);
+        assertThat(table.openTo("hostB")).containsExactlyInAnyOrder(a, b, c);
+        assertThat(table.openOfGuest("web-9")).isEmpty();
+        assertThat(table.openTo(null)).isEmpty();
+
+        table.put("mig-a", rejected(a));
+        assertThat(table.openOfGuest("web-1")).containsExactly(b);
+        assertThat(table.openTo("hostB")).containsExactlyInAnyOrder(b, c);
+
+        table.put("mig-a", a); // rolled back: open again
+        assertThat(table.openOfGuest("web-1")).containsExactlyInAnyOrder(a, b);
+
+        table.remove("mig-b");
+        table.removeIf(id -> id.equals("mig-c"));
+        assertThat(table.openOfGuest("web-1")).containsExactly(a);
+        assertThat(table.openOfGuest("web-2")).isEmpty();
+        assertThat(table.openTo("hostB")).containsExactly(a);
     }
 }

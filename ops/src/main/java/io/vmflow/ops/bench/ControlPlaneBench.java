@@ -67,7 +67,7 @@ public final class ControlPlaneBench {
 
     public static void main(String[] args) throws Exception {
         int hostCount = args.length > 0 ? Integer.parseInt(args[0]) : 100;
-        int migrations = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
+        int migrations = args.length > 1 ? Integer.parseInt(args[1]) : 6000;
         int open = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
         int concurrency = args.length > 3 ? Integer.parseInt(args[3]) : 3 * hostCount;
         new ControlPlaneBench(Endpoints.fromEnvironment(), hostCount, concurrency).run(migrations, open);
@@ -114,11 +114,7 @@ public final class ControlPlaneBench {
             throws Exception {
         say("coordinator pid %d ready; warming up", coordinator.pid());
         drive(sim, requests, 300, concurrency);
-        requestedAt.clear();
-        acceptedAt.clear();
-        endedAt.clear();
-        sim.firstCommandAt.clear();
-        sim.finalReportAt.clear();
+        forget(sim);
 
         long e0 = events.get();
         double cpu0 = coordinator.cpuSeconds();
@@ -136,12 +132,17 @@ public final class ControlPlaneBench {
         say(
                 "coordinator CPU %.1f s over those %.1f s (%.2f cores): %.0f CPU-ms per 1,000 transitions",
                 cpu, seconds, cpu / seconds, cpu * 1e6 / transitions);
-        say("latency request -> ACCEPTED      %s", Stats.of(between(requestedAt, acceptedAt)));
-        say("latency request -> first command %s", Stats.of(between(requestedAt, sim.firstCommandAt)));
-        say("latency final report -> its event %s", Stats.of(between(sim.finalReportAt, endedAt)));
+        latencies(sim, "at full load");
         say("how they ended: %s", endings(requestedAt.keySet()));
 
-        double ceiling = RawKafkaCeiling.measure(endpoints, (int) Math.min(transitions, 50_000));
+        // latency where it is an objective, below saturation: the same mix, a tenth as many at a time
+        int light = Math.max(1, concurrency / 10);
+        forget(sim);
+        drive(sim, requests, Math.min(migrations, 20 * light), light);
+        latencies(sim, "at light load (" + light + " at a time)");
+
+        // always as many inputs, so that the ceiling of two runs had the same time to warm up
+        double ceiling = RawKafkaCeiling.measure(endpoints, 50_000);
         say(
                 "ceiling: Kafka's transactional consume-transform-produce, same sizes: %.0f records/s;"
                         + " vmflow / ceiling = %.2f",
@@ -171,6 +172,21 @@ public final class ControlPlaneBench {
                 sent, ready, (accepted - killed) / 1e9);
         coordinator.gc();
         say("after recovery: heap %s, RSS %s", mib(coordinator.heapUsed()), mib(coordinator.rss()));
+    }
+
+    private void forget(HostSimulator sim) {
+        requestedAt.clear();
+        acceptedAt.clear();
+        endedAt.clear();
+        sim.firstCommandAt.clear();
+        sim.finalReportAt.clear();
+    }
+
+    private void latencies(HostSimulator sim, String when) {
+        say("latency %s:", when);
+        say("  request -> ACCEPTED       %s", Stats.of(between(requestedAt, acceptedAt)));
+        say("  request -> first command  %s", Stats.of(between(requestedAt, sim.firstCommandAt)));
+        say("  final report -> its event %s", Stats.of(between(sim.finalReportAt, endedAt)));
     }
 
     /** Runs {@code count} migrations, {@code inFlight} at a time (a closed loop: one ends, the next starts). */
