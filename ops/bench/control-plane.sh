@@ -2,13 +2,13 @@
 # The control plane at fleet scale: the real coordinator (its own JVM, 512 MiB heap) against simulated
 # hosts, a LOAD GENERATOR that speaks vmflow's host protocol with no hypervisor (never used by the
 # tests), on a private broker and registry that is deleted at the end. Prints phase transitions/s,
-# latencies (request -> ACCEPTED, request -> first command, final report -> its event) at full load and
-# at a tenth of it, the
-# coordinator's heap and RSS with 1,000 and OPEN open migrations, its recovery after kill -9, and Kafka's
-# own transactional consume-transform-produce on the same broker (the ceiling) as a ratio.
+# latencies (request -> ACCEPTED, request -> first command, final report -> its event) at full load
+# and at a tenth of it, the coordinator's heap and RSS with 1,000 and OPEN open migrations, its
+# recovery after kill -9, and Kafka's own transactional consume-transform-produce on the same broker
+# (the ceiling) as a ratio.
 #   ops/bench/control-plane.sh [HOSTS=100] [MIGRATIONS=6000] [OPEN=10000] [AT_ONCE=3*HOSTS]
 # (the coordinator's admission limits are raised to 4 out of and 4 into each host, 1,000 in the cluster;
-# BENCH_COORDINATOR_JFR=FILE records where its time goes during the throughput phase)
+# BENCH_COORDINATOR_JFR=FILE records where its time goes up to the end of the light-load phase)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 

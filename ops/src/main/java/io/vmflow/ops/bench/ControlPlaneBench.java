@@ -113,17 +113,16 @@ public final class ControlPlaneBench {
             int openMost)
             throws Exception {
         say("coordinator pid %d ready; warming up", coordinator.pid());
-        drive(sim, requests, 300, concurrency);
+        drive(sim, requests, 300, concurrency, 0);
         forget(sim);
 
         long e0 = events.get();
         double cpu0 = coordinator.cpuSeconds();
         long t0 = System.nanoTime();
-        drive(sim, requests, migrations, concurrency);
+        drive(sim, requests, migrations, concurrency, 0);
         double seconds = (System.nanoTime() - t0) / 1e9;
         long transitions = events.get() - e0;
         double cpu = coordinator.cpuSeconds() - cpu0;
-        coordinator.dumpRecording();
         double rate = transitions / seconds;
         say(
                 "throughput: %d migrations (half peer-to-peer, half managed direct) in %.1f s: %.0f phase"
@@ -135,11 +134,13 @@ public final class ControlPlaneBench {
         latencies(sim, "at full load");
         say("how they ended: %s", endings(requestedAt.keySet()));
 
-        // latency where it is an objective, below saturation: the same mix, a tenth as many at a time
-        int light = Math.max(1, concurrency / 10);
+        // latency where it is an objective, below saturation: the same mix, started at a tenth of the rate
+        // just sustained (an open loop: a start does not wait for an end)
+        double perSecond = Math.max(1, migrations / seconds / 10);
         forget(sim);
-        drive(sim, requests, Math.min(migrations, 20 * light), light);
-        latencies(sim, "at light load (" + light + " at a time)");
+        drive(sim, requests, (int) Math.max(50, perSecond * 20), concurrency, perSecond);
+        latencies(sim, String.format("at a tenth of that rate (%.0f migrations started a second)", perSecond));
+        coordinator.dumpRecording();
 
         // always as many inputs, so that the ceiling of two runs had the same time to warm up
         double ceiling = RawKafkaCeiling.measure(endpoints, 50_000);
@@ -189,15 +190,27 @@ public final class ControlPlaneBench {
         say("  final report -> its event %s", Stats.of(between(sim.finalReportAt, endedAt)));
     }
 
-    /** Runs {@code count} migrations, {@code inFlight} at a time (a closed loop: one ends, the next starts). */
-    private void drive(HostSimulator sim, KafkaProducer<String, byte[]> requests, int count, int inFlight)
+    /**
+     * Runs {@code count} migrations, at most {@code inFlight} at a time: a closed loop (one ends, the
+     * next starts) when {@code perSecond} is 0, else started {@code perSecond} a second.
+     */
+    private void drive(
+            HostSimulator sim, KafkaProducer<String, byte[]> requests, int count, int inFlight, double perSecond)
             throws InterruptedException {
         Semaphore slots = new Semaphore(inFlight);
         Random random = new Random(7);
         int n = 0;
         Set<String> busy = ConcurrentHashMap.newKeySet();
         List<String> pending = new ArrayList<>();
+        long start = System.nanoTime();
         while (n < count) {
+            if (perSecond > 0) {
+                long due = start + (long) (n * 1e9 / perSecond);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+            }
             slots.acquire();
             String[] pick = pick(sim, random, busy);
             if (pick == null) {
