@@ -23,6 +23,9 @@ build_if_stale coordinator-service "the coordinator"
 vmflow_cli_ready
 cleanup() {
   pkill -f -- "-cp $VMFLOW_ROOT/coordinator-service/target/[^ ]* io.vmflow.coordinator.Main" 2> /dev/null || true
+  # the coordinator's log outlives the private stack, for a look at what it did
+  [ ! -f "$VMFLOW_HOME/coordinator-bench.log" ] ||
+    cp "$VMFLOW_HOME/coordinator-bench.log" "$VMFLOW_ROOT/.vmflow/bench-coordinator.log"
   "$VMFLOW_ROOT/ops/stack/down.sh" --purge > /dev/null 2>&1 || true
   rm -rf "$VMFLOW_HOME"
 }

@@ -53,6 +53,16 @@ class TopicCatalogueTest {
     }
 
     @Test
+    void compactedTopicsCloseSegmentsOftenSoThatAStartReadsLittleHistory() {
+        assertThat(TopicCatalogue.hostState("hv-07").config()).containsEntry("segment.ms", "600000");
+        assertThat(TopicCatalogue.COORDINATOR_LEASES.config()).containsEntry("segment.ms", "600000");
+        assertThat(TopicCatalogue.MIGRATION_SNAPSHOTS.config())
+                .containsEntry("cleanup.policy", "compact")
+                .containsEntry("segment.ms", "600000")
+                .containsEntry("segment.bytes", Integer.toString(16 << 20));
+    }
+
+    @Test
     void eachHostHasItsOwnCommandTopic() {
         Topic t = TopicCatalogue.hostCommands("hv-07");
         assertThat(t.name()).isEqualTo("vmflow.host-commands.hv-07");
