@@ -82,7 +82,7 @@ fi
 # docker-compose.yml's test against the same test hosts (ops/compose/test.sh, which ends with the hosts'
 # Debian package under systemd). Extra Maven arguments skip this unless VMFLOW_TEST_DOCKER=true.
 # (Every other IT drives the test hosts, or reads what those ITs wrote on the embedded stack.)
-CONTAINER_ITS=WireFormatRoundTripIT,ForeignClientIT,DeadLetterIT,TopicTailIT,SchemaRegistryIT,SetupIT,KafkaAccessIT
+CONTAINER_ITS=WireFormatRoundTripIT,ForeignClientIT,DeadLetterIT,SchemaRegistryIT,SetupIT,KafkaAccessIT
 if { [ $# -eq 0 ] && [ "${VMFLOW_TEST_DOCKER:-}" != false ]; } || [ "${VMFLOW_TEST_DOCKER:-}" = true ]; then
   if (docker_ready); then
     say "Docker $(docker version -f '{{.Server.Version}}' 2> /dev/null): the container pass (images, Testcontainers, compose)"

@@ -15,16 +15,11 @@ import java.util.Map;
 
 /**
  * The committed audit log, indexed by migration for the API ({@code GET /migrations/{id}/events}):
- * read (read_committed) on its own thread from the last {@value #REPLAY} offsets of each partition,
- * keeping the most recent migrations. The log is kept forever: replaying all of it on every start
- * grew without end (older migrations' events are the CLI's to read from the topic).
+ * read from the beginning (read_committed) on its own thread, keeping the most recent migrations.
  */
 public final class EventIndex implements AutoCloseable {
 
     private static final int KEEP = 10_000;
-    /** Enough offsets of each partition for the last {@link #KEEP} migrations (3 partitions, ~10 events each, markers). */
-    static final long REPLAY = 50_000;
-
     private static final int RECENT = 100;
 
     private final Map<String, List<MigrationEvent>> byMigration =
@@ -49,7 +44,7 @@ public final class EventIndex implements AutoCloseable {
                         clientId,
                         endpoints,
                         TopicCatalogue.MIGRATION_EVENTS.name(),
-                        TopicTail.From.last(REPLAY),
+                        TopicTail.From.BEGINNING,
                         wire,
                         MigrationEvent.class,
                         (r, e) -> {

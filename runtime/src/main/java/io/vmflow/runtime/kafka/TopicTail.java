@@ -40,29 +40,10 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicTail.class);
 
-    /** Where a tail starts: a partition's beginning, its end, or its last records. */
-    public static final class From {
-        public static final From BEGINNING = new From(-1);
-        public static final From END = new From(0);
-
-        /** How many offsets before the end (-1: from the beginning). */
-        private final long last;
-
-        private From(long last) {
-            this.last = last;
-        }
-
-        /**
-         * The last {@code offsets} offsets of each partition (all of a shorter one): for a log kept
-         * forever, whose replay on every start would grow without end. Transaction markers take
-         * offsets too, so somewhat fewer records.
-         */
-        public static From last(long offsets) {
-            if (offsets <= 0) {
-                throw new IllegalArgumentException("a tail from the last " + offsets + " offsets");
-            }
-            return new From(offsets);
-        }
+    /** Where a tail starts. */
+    public enum From {
+        BEGINNING,
+        END
     }
 
     private final String name;
@@ -172,12 +153,8 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
         consumer.assign(tps);
         if (from == From.BEGINNING) {
             consumer.seekToBeginning(tps);
-        } else if (from == From.END) {
-            consumer.seekToEnd(tps);
         } else {
-            Map<TopicPartition, Long> first = consumer.beginningOffsets(tps);
-            consumer.endOffsets(tps)
-                    .forEach((tp, last) -> consumer.seek(tp, Math.max(first.get(tp), last - from.last)));
+            consumer.seekToEnd(tps);
         }
         tps.forEach(consumer::position); // fix the starting point now, before the caller acts
         end.putAll(consumer.endOffsets(tps));
