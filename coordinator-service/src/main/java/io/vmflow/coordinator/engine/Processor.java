@@ -22,9 +22,7 @@ import io.vmflow.schemas.reasons.ReasonCode;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.IntSupplier;
@@ -254,23 +252,21 @@ final class Processor {
         if (waiting.isEmpty()) {
             return;
         }
-        // the limits count migrations in flight: gathered once, then kept as each waiting one is admitted
-        // (gathering every migration for each waiting one made a tick quadratic in the open migrations)
-        Map<String, Migration> flying = new HashMap<>();
-        openMigrations().filter(m -> m.phase().isInFlight()).forEach(m -> flying.put(m.id(), m));
+        // the limits count migrations in flight: counted once, then kept as each waiting one is admitted
+        Admission.InFlight flying = new Admission.InFlight(openMigrations().toList());
         for (Tracked t : waiting) {
             work.isolated(
                     t.m().id(),
                     () -> {
-                        Optional<String> blocker = admission.blocker(t.m(), flying.values());
+                        Optional<String> blocker = admission.blocker(t.m(), flying);
                         work.apply(
                                 t,
                                 machine.on(
                                         t.m(),
                                         blocker.<Input>map(Input.Queued::new).orElse(new Input.Admitted(now))));
                         Tracked after = migrations.get(t.m().id());
-                        if (after != null && after.m().phase().isInFlight()) {
-                            flying.put(after.m().id(), after.m());
+                        if (after != null) {
+                            flying.add(after.m());
                         }
                     },
                     e -> {});
