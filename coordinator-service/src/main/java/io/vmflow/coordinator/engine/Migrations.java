@@ -2,6 +2,7 @@ package io.vmflow.coordinator.engine;
 
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
@@ -73,7 +74,7 @@ final class Migrations {
 
     private static Collection<Tracked> view(Map<String, Map<String, Tracked>> index, String key) {
         Map<String, Tracked> m = key == null ? null : index.get(key);
-        return m == null ? java.util.List.of() : Collections.unmodifiableCollection(m.values());
+        return m == null ? List.of() : Collections.unmodifiableCollection(m.values());
     }
 
     private void unindex(String id, Tracked t) {

@@ -74,7 +74,7 @@ final class Processor {
         this.work = new Work(migrations, records, machine, epoch);
         this.validator = new Validator(inventory, config.destinations(), this::activeMigrationOf);
         this.planner = new Planner(inventory, host -> (int) openOf(Migrations::openTo, host)
-                .filter(m -> m.phase().isInFlight() && host.equals(m.destinationHost()))
+                .filter(m -> m.phase().isInFlight())
                 .count());
         this.admission = new Admission(config.outboundPerHost(), config.inboundPerHost(), config.clusterWide());
     }
@@ -319,7 +319,6 @@ final class Processor {
     private Optional<String> activeMigrationOf(String guest) {
         return openOf(Migrations::openOfGuest, guest)
                 .filter(m -> m.phase() != MigrationPhase.REQUESTED)
-                .filter(m -> guest.equals(m.spec().getGuest()))
                 .map(Migration::id)
                 .findFirst();
     }
