@@ -282,24 +282,36 @@ vmflow_cli() {
     who="VMFLOW_KAFKA_TLS_DIR=$VMFLOW_PKI/admin.vmflow"
   fi
   # a command line lives seconds: C1 only and the serial collector start it faster, and a class-data
-  # sharing archive of its own classes saves loading them. An archive holds what one run loaded, so each
-  # subcommand has its own (the read commands load no Kafka client, migrate does), made by its first run
-  # per build of the jar (not --help or --version); a new build's first run deletes the old build's
+  # sharing archive saves loading and verifying its classes. A static archive (JDK and vmflow classes),
+  # not a dynamic one: JDK 17's dynamic archives leave out classes of class-file version 49, and picocli
+  # is built for Java 5 (about 70 ms of each start). An archive holds what one run loaded, so each
+  # subcommand has its own (the read commands load no Kafka client, migrate does): a subcommand's first
+  # run per build of the jar (not --help or --version) lists the classes it loads, and the archive is
+  # dumped from that list after it, in the background (2-3 s the command does not wait for); a new
+  # build's first run deletes the old build's
   local jar="$VMFLOW_ROOT/ops/target/vmflow-ops-0.1.0-SNAPSHOT.jar" cds=() archive stamp rc=0 trains=1 a
+  local cp="$jar:$VMFLOW_ROOT/ops/target/lib/*" tmp
   stamp=$(stat -c %Y "$jar" 2> /dev/null || echo 0)
   archive="$VMFLOW_HOME/cli-cds/$stamp-$(printf '%s' "${1:-none}" | tr -c 'a-z-' '_').jsa"
+  tmp="$archive.$BASHPID"
   for a in "$@"; do case "$a" in -h | --help | -V | --version | help) trains=0 ;; esac; done
   [ $# -gt 0 ] || trains=0
   if [ "${VMFLOW_CLI_CDS:-true}" = true ] && mkdir -p "$VMFLOW_HOME/cli-cds" 2> /dev/null; then
     if [ -f "$archive" ]; then
-      cds=(-XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
+      cds=(-XX:SharedArchiveFile="$archive" -Xlog:cds=off)
     elif [ $trains -eq 1 ]; then
-      find "$VMFLOW_HOME/cli-cds" -name '*.jsa' ! -name "$stamp-*" -delete 2> /dev/null || true
-      cds=(-XX:ArchiveClassesAtExit="$archive.$$" -Xlog:cds=off -Xlog:cds+dynamic=off)
+      find "$VMFLOW_HOME/cli-cds" -name "*.jsa" ! -name "$stamp-*" -delete 2> /dev/null || true
+      cds=(-XX:DumpLoadedClassList="$tmp.classes")
     fi
   fi
   env "$who" VMFLOW_HOME="$VMFLOW_HOME" java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData "${cds[@]}" \
-    -cp "$jar:$VMFLOW_ROOT/ops/target/lib/*" io.vmflow.ops.cli.VmflowCli "$@" || rc=$?
-  [ -f "$archive.$$" ] && mv -f "$archive.$$" "$archive"
+    -cp "$cp" io.vmflow.ops.cli.VmflowCli "$@" || rc=$?
+  if [ -s "$tmp.classes" ]; then
+    (java -Xshare:dump -XX:SharedClassListFile="$tmp.classes" -XX:SharedArchiveFile="$tmp" -Xlog:cds=off \
+      -cp "$cp" && mv -f "$tmp" "$archive"
+      rm -f "$tmp.classes" "$tmp") > /dev/null 2>&1 < /dev/null &
+  else
+    rm -f "$tmp.classes"
+  fi
   return $rc
 }

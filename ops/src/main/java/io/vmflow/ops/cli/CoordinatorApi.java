@@ -12,7 +12,11 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.Predicate;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLSocketFactory;
@@ -28,11 +32,13 @@ import javax.net.ssl.SSLSocketFactory;
 final class CoordinatorApi {
 
     static final String URL_VARIABLE = "VMFLOW_COORDINATOR_URL";
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** TLS contexts by principal directory, each made once (perhaps ahead: {@link #prepareInBackground()}). */
+    private static final ConcurrentMap<Path, SSLSocketFactory> CONTEXTS = new ConcurrentHashMap<>();
+    /** Done once the preparation started in the background (if any) has ended. */
+    private static volatile CompletableFuture<Void> prepared = CompletableFuture.completedFuture(null);
 
     private final URI base;
     private final Endpoints endpoints;
-    private SSLSocketFactory tls;
 
     CoordinatorApi(URI base, Endpoints endpoints) {
         this.base = base;
@@ -48,6 +54,49 @@ final class CoordinatorApi {
             url = (endpoints.tlsDir() == null ? "http" : "https") + "://127.0.0.1:8080";
         }
         return new CoordinatorApi(URI.create(url.endsWith("/") ? url : url + "/"), endpoints);
+    }
+
+    /**
+     * Starts, on another thread while the command line is still being parsed, what a command that asks
+     * the API would otherwise do first on its own (together about half of its time to an answer): the
+     * TLS context (reading the principal's PEM key and certificates), the JSON mapper, and one request
+     * that leaves a connection open for the command's own, its TLS handshake done. The command's first
+     * request waits for it to end. Whatever goes wrong here, the command meets again and reports.
+     */
+    static void prepareInBackground() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        prepared = done;
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        fromEnvironment(Endpoints.fromEnvironment()).warm();
+                    } catch (RuntimeException e) {
+                        // the command meets the same environment and says what is wrong with it
+                    } finally {
+                        done.complete(null);
+                    }
+                },
+                "prepare-coordinator-api");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** A request whose answer does not matter (the root's redirect), read to its end so its connection is kept. */
+    private void warm() {
+        try {
+            Json.MAPPER.readTree("{\"warm\": [1, true, null]}".getBytes(StandardCharsets.UTF_8));
+            HttpURLConnection c = connect(base.resolve("/"), 2_000);
+            c.setInstanceFollowRedirects(false);
+            int status = c.getResponseCode();
+            try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
+                if (in != null) {
+                    in.readAllBytes();
+                }
+            }
+            StageTrace.mark("prepared: a connection to the coordinator open");
+        } catch (IOException e) {
+            // the command's own request meets this too
+        }
     }
 
     /**
@@ -97,7 +146,7 @@ final class CoordinatorApi {
             c.setDoOutput(true);
             c.setRequestProperty("Content-Type", "application/json");
             try (OutputStream out = c.getOutputStream()) {
-                MAPPER.writeValue(out, body);
+                Json.MAPPER.writeValue(out, body);
             }
             int status = c.getResponseCode();
             StageTrace.mark("coordinator answered " + status);
@@ -129,7 +178,7 @@ final class CoordinatorApi {
             try (BufferedReader lines =
                     new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    if (line.startsWith("data:") && !each.test(MAPPER.readTree(line.substring(5)))) {
+                    if (line.startsWith("data:") && !each.test(Json.MAPPER.readTree(line.substring(5)))) {
                         break;
                     }
                 }
@@ -143,16 +192,19 @@ final class CoordinatorApi {
 
     private HttpURLConnection open(URI uri, int readTimeoutMs) throws IOException {
         StageTrace.mark("asking the coordinator");
+        prepared.join();
+        return connect(uri, readTimeoutMs);
+    }
+
+    private HttpURLConnection connect(URI uri, int readTimeoutMs) throws IOException {
         HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
         if (c instanceof HttpsURLConnection https) {
             if (endpoints.tlsDir() == null) {
                 throw new IOException("it speaks HTTPS and this command has no certificate (VMFLOW_KAFKA_TLS_DIR)");
             }
-            if (tls == null) {
-                tls = PemTls.client(endpoints.tlsDir()).getSocketFactory();
-                StageTrace.mark("TLS context made");
-            }
-            https.setSSLSocketFactory(tls);
+            // made once (on the preparing thread, as a rule); an IllegalArgumentException when it cannot be
+            https.setSSLSocketFactory(CONTEXTS.computeIfAbsent(
+                    endpoints.tlsDir(), d -> PemTls.client(d).getSocketFactory()));
         }
         c.setConnectTimeout(1_000);
         c.setReadTimeout(readTimeoutMs);
@@ -162,7 +214,7 @@ final class CoordinatorApi {
 
     private static JsonNode read(InputStream in) throws IOException {
         try (in) {
-            JsonNode json = MAPPER.readTree(in);
+            JsonNode json = Json.MAPPER.readTree(in);
             StageTrace.mark("answer read");
             return json;
         }
@@ -172,6 +224,11 @@ final class CoordinatorApi {
         System.err.println("(the coordinator at " + uri + " did not answer: " + why + "; using the topics"
                 + " instead, which takes longer; set " + URL_VARIABLE + " to its API's address)");
         return Optional.empty();
+    }
+
+    /** The mapper, made on first use (it takes tens of milliseconds: on the preparing thread, as a rule). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
     }
 
     /** The coordinator's answer: its status and JSON (null when it sent none). */

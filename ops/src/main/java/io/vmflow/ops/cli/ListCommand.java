@@ -88,7 +88,7 @@ final class ListCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("migrationId", s.getMigrationId());
         m.put("phase", s.getPhase().name());
-        m.put("final", MigrateCommand.FINAL.contains(s.getPhase()));
+        m.put("final", MigrateCommand.FINAL.contains(s.getPhase().name()));
         m.put("createdAt", s.getCreatedAt().toString());
         m.put(
                 "phaseSince",

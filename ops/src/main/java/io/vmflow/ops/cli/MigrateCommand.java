@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmflow.avro.MigrationEvent;
 import io.vmflow.avro.MigrationRequest;
 import io.vmflow.avro.MigrationSpec;
-import io.vmflow.avro.Phase;
 import io.vmflow.avro.TimeoutPolicy;
 import io.vmflow.avro.Transport;
 import io.vmflow.runtime.json.RecordJson;
@@ -16,10 +15,9 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -44,8 +42,9 @@ import picocli.CommandLine.Option;
         description = "Request a migration and print its events until it ends (exit 0 when it SUCCEEDED).")
 final class MigrateCommand implements Callable<Integer> {
 
-    static final Set<Phase> FINAL =
-            EnumSet.of(Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.REJECTED, Phase.GUEST_LEFT_PAUSED);
+    /** The phases a migration ends in, by name (the API's JSON has names; naming Avro's enum costs a start). */
+    static final Set<String> FINAL = Set.of("SUCCEEDED", "FAILED", "ABORTED", "REJECTED", "GUEST_LEFT_PAUSED");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Mixin
@@ -58,7 +57,7 @@ final class MigrateCommand implements Callable<Integer> {
             names = "--transport",
             defaultValue = "NATIVE",
             description = "NATIVE or TUNNELLED (default ${DEFAULT-VALUE}).")
-    Transport transport;
+    String transport;
 
     @Option(names = "--source-uri", description = "Seed URI 1: the source's libvirt URI (default: its registration).")
     String sourceUri;
@@ -85,7 +84,7 @@ final class MigrateCommand implements Callable<Integer> {
             names = "--on-timeout",
             defaultValue = "ABORT",
             description = "ABORT, RAISE_MAX_DOWNTIME, AUTO_CONVERGE, POST_COPY.")
-    TimeoutPolicy onTimeout;
+    String onTimeout;
 
     @Option(
             names = "--priority",
@@ -110,18 +109,36 @@ final class MigrateCommand implements Callable<Integer> {
                     + " coordinator's API (what the command does when the API cannot be asked).")
     boolean viaTopics;
 
-    /** The request's spec, as the flags describe it. */
+    /** The request's spec, as the flags describe it (the contract's record: for the requests topic). */
     MigrationSpec spec() {
         return options.spec(source)
-                .setTransport(transport)
+                .setTransport(SpecOptions.named(Transport.class, "--transport", transport))
                 .setSourceUri(sourceUri)
                 .setMaxDowntimeMs(maxDowntime)
                 .setCompletionTimeoutSecondsPerGiB(timeoutPerGiB)
                 .setAutoConverge(autoConverge)
                 .setPostCopy(postCopy)
                 .setTls(tls)
-                .setOnTimeout(onTimeout)
+                .setOnTimeout(SpecOptions.named(TimeoutPolicy.class, "--on-timeout", onTimeout))
                 .build();
+    }
+
+    /** The request as the coordinator's API takes it: the same spec as {@link #spec()}, in JSON. */
+    Map<String, Object> body(String requestId) {
+        Map<String, Object> body = options.json(source);
+        body.put("transport", transport);
+        body.put("sourceUri", sourceUri);
+        body.put("maxDowntimeMs", maxDowntime);
+        body.put("completionTimeoutSecondsPerGiB", timeoutPerGiB);
+        body.put("autoConverge", autoConverge);
+        body.put("postCopy", postCopy);
+        body.put("tls", tls);
+        body.put("onTimeout", onTimeout);
+        body.put("requestId", requestId);
+        body.put("priority", priority);
+        body.put("reason", reason);
+        body.values().removeIf(Objects::isNull);
+        return body;
     }
 
     @Override
@@ -130,33 +147,21 @@ final class MigrateCommand implements Callable<Integer> {
         Endpoints endpoints = Endpoints.fromEnvironment();
         String requestId =
                 id != null ? id : "mig-" + UUID.randomUUID().toString().substring(0, 8);
-        MigrationSpec spec = spec();
         if (!viaTopics) {
-            Optional<Integer> asked = viaApi(CoordinatorApi.fromEnvironment(endpoints), requestId, spec);
+            Optional<Integer> asked = viaApi(CoordinatorApi.fromEnvironment(endpoints), requestId);
             if (asked.isPresent()) {
                 return asked.get();
             }
         }
-        return viaTopics(endpoints, requestId, spec);
+        return viaTopics(endpoints, requestId, spec());
     }
 
     /**
      * The request by the coordinator's API, then its events as the coordinator commits them (a
      * server-sent event stream): no Kafka client to start. Empty when the API cannot be asked.
      */
-    private Optional<Integer> viaApi(CoordinatorApi api, String requestId, MigrationSpec spec) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        RecordJson.of(spec).forEach((k, v) -> {
-            if (v != null) {
-                body.put(k, v);
-            }
-        });
-        body.put("requestId", requestId);
-        body.put("priority", priority);
-        if (reason != null) {
-            body.put("reason", reason);
-        }
-        Optional<CoordinatorApi.Answer> answer = api.post("migrations", body);
+    private Optional<Integer> viaApi(CoordinatorApi api, String requestId) {
+        Optional<CoordinatorApi.Answer> answer = api.post("migrations", body(requestId));
         if (answer.isEmpty()) {
             return Optional.empty();
         }
@@ -166,7 +171,7 @@ final class MigrateCommand implements Callable<Integer> {
             return Optional.of(1);
         }
         StageTrace.mark("request accepted by the coordinator");
-        requested(requestId, spec);
+        requested(requestId);
         if (noWait) {
             return Optional.of(0);
         }
@@ -180,10 +185,10 @@ final class MigrateCommand implements Callable<Integer> {
         return Optional.of(outcome.exit);
     }
 
-    private void requested(String requestId, MigrationSpec spec) {
-        System.out.println("requested migration " + requestId + " of " + spec.getGuest() + " from " + source
-                + (spec.getDestinationHost() == null ? "" : " to " + spec.getDestinationHost())
-                + " (" + spec.getControlFlow() + ", " + transport + ")");
+    private void requested(String requestId) {
+        System.out.println("requested migration " + requestId + " of " + options.guest + " from " + source
+                + (options.destination == null ? "" : " to " + options.destination)
+                + " (" + options.flow + ", " + transport + ")");
     }
 
     /** The request on the requests topic, then its events from the audit log (two Kafka clients). */
@@ -219,7 +224,7 @@ final class MigrateCommand implements Callable<Integer> {
             producer.close(Duration.ZERO);
             producerOpen = false;
             StageTrace.mark("producer closed");
-            requested(requestId, spec);
+            requested(requestId);
             if (noWait) {
                 return 0;
             }
@@ -260,7 +265,7 @@ final class MigrateCommand implements Callable<Integer> {
             Instant at = Instant.parse(e.path("occurredAt").asText());
             first = first == null ? at : first;
             figures = EventLine.present(e, "figures") ? e.get("figures") : figures;
-            if (FINAL.stream().noneMatch(p -> p.name().equals(phase))) {
+            if (!FINAL.contains(phase)) {
                 return true;
             }
             StageTrace.mark("final event read: " + phase);

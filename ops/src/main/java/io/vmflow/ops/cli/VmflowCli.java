@@ -32,6 +32,9 @@ public final class VmflowCli {
             "release-schemas",
             "token");
 
+    /** The subcommands that ask the coordinator's API first (unless told to read the topics). */
+    private static final List<String> ASKING_THE_API = List.of("migrate", "list", "show", "hosts");
+
     /**
      * A new subcommand by name, null for none. (A switch, not a map of constructor references: each
      * lambda's first use costs a command line's start milliseconds.)
@@ -76,6 +79,9 @@ public final class VmflowCli {
 
     public static void main(String[] args) {
         StageTrace.mark("JVM started");
+        if (args.length > 0 && ASKING_THE_API.contains(args[0])) {
+            CoordinatorApi.prepareInBackground(); // while picocli parses
+        }
         int rc = commandLine(args)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("vmflow " + cmd.getCommandName() + ": " + e.getMessage());

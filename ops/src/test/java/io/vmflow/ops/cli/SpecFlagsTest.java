@@ -7,46 +7,52 @@ import io.vmflow.avro.ControlFlow;
 import io.vmflow.avro.MigrationSpec;
 import io.vmflow.avro.TimeoutPolicy;
 import io.vmflow.avro.Transport;
+import io.vmflow.runtime.json.RecordJson;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** The flags of `migrate` and `command` as the spec they send. */
 class SpecFlagsTest {
 
+    private static final String[] EVERY_FLAG = {
+        "--guest",
+        "web1",
+        "--source",
+        "hostA",
+        "--destination",
+        "hostB",
+        "--flow",
+        "MANAGED_DIRECT",
+        "--transport",
+        "TUNNELLED",
+        "--source-uri",
+        "qemu+tcp://a/system",
+        "--destination-uri",
+        "qemu+tcp://b/system",
+        "--migration-uri",
+        "tcp://10.251.0.2:49200",
+        "--offline",
+        "--persist-dest",
+        "--undefine-source",
+        "--bandwidth",
+        "100",
+        "--max-downtime",
+        "300",
+        "--timeout-per-gib",
+        "20",
+        "--auto-converge",
+        "--post-copy",
+        "--on-timeout",
+        "POST_COPY"
+    };
+
     @Test
     void migrateTurnsEveryFlagIntoTheRequestsSpec() {
         MigrateCommand m = new MigrateCommand();
-        new CommandLine(m)
-                .parseArgs(
-                        "--guest",
-                        "web1",
-                        "--source",
-                        "hostA",
-                        "--destination",
-                        "hostB",
-                        "--flow",
-                        "MANAGED_DIRECT",
-                        "--transport",
-                        "TUNNELLED",
-                        "--source-uri",
-                        "qemu+tcp://a/system",
-                        "--destination-uri",
-                        "qemu+tcp://b/system",
-                        "--migration-uri",
-                        "tcp://10.251.0.2:49200",
-                        "--offline",
-                        "--persist-dest",
-                        "--undefine-source",
-                        "--bandwidth",
-                        "100",
-                        "--max-downtime",
-                        "300",
-                        "--timeout-per-gib",
-                        "20",
-                        "--auto-converge",
-                        "--post-copy",
-                        "--on-timeout",
-                        "POST_COPY");
+        new CommandLine(m).parseArgs(EVERY_FLAG);
 
         MigrationSpec spec = m.spec();
 
@@ -83,6 +89,34 @@ class SpecFlagsTest {
         assertThat(spec.getPersistDest()).isFalse();
         assertThat(spec.getBandwidthMiBps()).isNull();
         assertThat(spec.getOnTimeout()).isEqualTo(TimeoutPolicy.ABORT);
+    }
+
+    @Test
+    void theApisJsonIsTheSameSpecAsTheRecordWithoutNamingAvro() {
+        for (String[] args : new String[][] {EVERY_FLAG, {"--guest", "web1", "--source", "hostA"}}) {
+            MigrateCommand m = new MigrateCommand();
+            new CommandLine(m).parseArgs(args);
+
+            Map<String, Object> body = new LinkedHashMap<>(m.body("mig-1"));
+            Map<String, Object> record = new LinkedHashMap<>(RecordJson.of(m.spec()));
+            record.values().removeIf(Objects::isNull);
+
+            assertThat(body).containsEntry("requestId", "mig-1").containsEntry("priority", 0);
+            body.keySet().removeAll(java.util.List.of("requestId", "priority", "reason"));
+            assertThat(body).isEqualTo(record);
+        }
+    }
+
+    @Test
+    void aNameThatIsNotTheContractsSaysWhichItMayBe() {
+        MigrateCommand m = new MigrateCommand();
+        new CommandLine(m).parseArgs("--guest", "web1", "--source", "hostA", "--flow", "MANAGED", "--transport", "SSH");
+
+        assertThatThrownBy(m::spec)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(
+                        "--flow MANAGED is not one of MANAGED_DIRECT, MANAGED_PEER_TO_PEER, UNMANAGED_DIRECT");
+        assertThat(m.body("mig-1")).containsEntry("controlFlow", "MANAGED").containsEntry("transport", "SSH");
     }
 
     @Test
