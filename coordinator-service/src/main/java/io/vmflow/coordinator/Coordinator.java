@@ -99,14 +99,15 @@ public final class Coordinator implements AutoCloseable {
         MigrationMachine machine =
                 MigrationMachine.withDefaults(config.leaseGrace(), config.stepTimeout(), config.queueTimeout());
         this.cluster = new ClusterView(config.endpoints(), wire, config.id() + "-cluster", loops, deadLetters);
-        this.engine =
-                new Engine(config, machine, inventory, inventoryReader::awaitCaughtUp, wire, cluster, loops, metrics);
+        this.engine = new Engine(config, machine, inventory, wire, cluster, loops, metrics);
     }
 
     public Coordinator start() throws InterruptedException {
         LOG.info("coordinator starting: {}", config.describe());
-        engine.start(); // it waits for the host inventory itself, once it has joined and restored
-
+        if (!inventoryReader.awaitCaughtUp(Duration.ofSeconds(60))) {
+            LOG.warn("host inventory not caught up after 60 s; starting anyway");
+        }
+        engine.start();
         if (config.http() != null || config.management() != null) {
             LogMetrics logMetrics = new LogMetrics(metrics.registry(), engine::views);
             events = new EventIndex(

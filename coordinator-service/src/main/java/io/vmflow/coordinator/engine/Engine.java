@@ -7,7 +7,6 @@ import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.management.ServiceMetrics;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -68,27 +67,15 @@ public final class Engine implements AutoCloseable {
     private boolean brokerAway;
 
     private Instant nextProbe = Instant.EPOCH;
-    /** Waits until the host inventory has read every host's state, up to a time; true when it has. */
-    private final InventoryWait inventoryRead;
-    /** Whether the inventory was waited for (once, before the first record is handled). */
-    private boolean inventoryAwaited;
-
-    /** How the engine waits for the host inventory: true once it holds every host's last state. */
-    @FunctionalInterface
-    public interface InventoryWait {
-        boolean await(Duration d) throws InterruptedException;
-    }
 
     public Engine(
             CoordinatorConfig config,
             MigrationMachine machine,
             Inventory inventory,
-            InventoryWait inventoryRead,
             WireFormat wire,
             ClusterView cluster,
             Loops loops,
             ServiceMetrics metrics) {
-        this.inventoryRead = inventoryRead;
         this.metrics = metrics;
         this.config = config;
         this.cluster = cluster;
@@ -170,7 +157,6 @@ public final class Engine implements AutoCloseable {
         while (running) {
             loop.beat();
             ConsumerRecords<String, byte[]> polled = session.poll();
-            awaitInventory();
             serving = true;
             loop.note(null);
             for (ConsumerRecord<String, byte[]> r : polled) {
@@ -191,37 +177,6 @@ public final class Engine implements AutoCloseable {
             processor.lease(now, session.epoch());
             commit();
         }
-    }
-
-    /**
-     * Before the first record is handled, the host inventory must hold every host's last state (a request
-     * is checked against it): the first poll, which joins the group and restores this instance's
-     * migrations from their snapshots, runs while the inventory is still being read, so that a restart
-     * waits for the longer of the two rather than their sum. Waits at most a minute, beating the loop.
-     */
-    private void awaitInventory() {
-        if (inventoryAwaited) {
-            return;
-        }
-        loop.note("waiting for the host inventory (every host's state topic read)");
-        Instant until = Instant.now().plusSeconds(60);
-        try {
-            while (!inventoryRead.await(Duration.ofSeconds(1))) {
-                loop.beat();
-                if (!running) {
-                    return;
-                }
-                if (Instant.now().isAfter(until)) {
-                    LOG.warn("host inventory not caught up after 60 s; serving anyway");
-                    break;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new WakeupException();
-        }
-        inventoryAwaited = true;
-        loop.note(null);
     }
 
     /**
