@@ -45,8 +45,6 @@ final class MigrateCommand implements Callable<Integer> {
     /** The phases a migration ends in, by name (the API's JSON has names; naming Avro's enum costs a start). */
     static final Set<String> FINAL = Set.of("SUCCEEDED", "FAILED", "ABORTED", "REJECTED", "GUEST_LEFT_PAUSED");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Mixin
     SpecOptions options;
 
@@ -229,11 +227,13 @@ final class MigrateCommand implements Callable<Integer> {
                 return 0;
             }
             Outcome outcome = new Outcome();
+            ObjectMapper json =
+                    new ObjectMapper(); // here, not at class load: the API path needs none before its answer
             while (true) {
                 for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(300))) {
                     if (requestId.equals(r.key())
                             && !outcome.show(
-                                    JSON.valueToTree(RecordJson.of(wire.decode(r.value(), MigrationEvent.class))))) {
+                                    json.valueToTree(RecordJson.of(wire.decode(r.value(), MigrationEvent.class))))) {
                         return outcome.exit;
                     }
                 }

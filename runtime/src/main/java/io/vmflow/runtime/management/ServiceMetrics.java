@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
@@ -57,12 +56,12 @@ public final class ServiceMetrics implements AutoCloseable {
 
     /** Reports a Kafka consumer's metrics (its largest fetch lag among them) until the binding is closed. */
     public AutoCloseable bind(Consumer<?, ?> consumer) {
-        return bound(new KafkaClientMetrics(clientLevel(Consumer.class, consumer, consumer::metrics)));
+        return bound(new KafkaClientMetrics(clientLevel(Consumer.class, consumer)));
     }
 
     /** Reports a Kafka producer's metrics until the binding is closed. */
     public AutoCloseable bind(Producer<?, ?> producer) {
-        return bound(new KafkaClientMetrics(clientLevel(Producer.class, producer, producer::metrics)));
+        return bound(new KafkaClientMetrics(clientLevel(Producer.class, producer)));
     }
 
     /**
@@ -74,16 +73,17 @@ public final class ServiceMetrics implements AutoCloseable {
      * asks the client for nothing but its metrics; every other call goes to the client.
      */
     @SuppressWarnings("unchecked")
-    static <C> C clientLevel(Class<C> api, C client, Supplier<Map<MetricName, ? extends Metric>> all) {
+    static <C> C clientLevel(Class<C> api, C client) {
         return (C) Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, (proxy, method, args) -> {
-            if (method.getName().equals("metrics") && method.getParameterCount() == 0) {
-                return clientLevel(all.get());
-            }
+            Object answer;
             try {
-                return method.invoke(client, args);
+                answer = method.invoke(client, args);
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             }
+            return method.getName().equals("metrics") && method.getParameterCount() == 0
+                    ? clientLevel((Map<MetricName, ? extends Metric>) answer)
+                    : answer;
         });
     }
 
