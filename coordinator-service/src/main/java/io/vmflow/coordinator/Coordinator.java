@@ -69,7 +69,8 @@ public final class Coordinator implements AutoCloseable {
                         config.id() + "-inventory",
                         config.endpoints(),
                         TopicCatalogue.everyHost(TopicCatalogue.HOST_STATE_TEMPLATE),
-                        TopicTail.From.BEGINNING,
+                        // a host's last state says all: a restart reads that, not the history before it
+                        TopicTail.From.LAST,
                         wire,
                         HostState.class,
                         (r, s) -> {
@@ -89,9 +90,13 @@ public final class Coordinator implements AutoCloseable {
                         },
                         r -> {
                             // a host's tombstone retires only that host
-                            if (TopicCatalogue.isHostsOwn(TopicCatalogue.HOST_STATE_TEMPLATE, r.topic(), r.key())) {
-                                inventory.remove(r.key());
+                            if (!TopicCatalogue.isHostsOwn(TopicCatalogue.HOST_STATE_TEMPLATE, r.topic(), r.key())) {
+                                throw new InvalidRecordException(
+                                        ReasonCode.NOT_ITS_HOST,
+                                        "a tombstone keyed " + r.key() + " on " + r.topic()
+                                                + ", which retires only the host it belongs to");
                             }
+                            inventory.remove(r.key());
                         },
                         loops,
                         deadLetters)

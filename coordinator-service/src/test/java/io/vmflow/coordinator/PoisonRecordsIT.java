@@ -194,6 +194,12 @@ class PoisonRecordsIT {
                 producer.send(r).get();
                 sent.add(f.getKey() + "/" + run);
             }
+            // on hostA's state, a tombstone keyed for hostB: it would retire hostB
+            ProducerRecord<String, byte[]> tombstone =
+                    new ProducerRecord<>(TopicCatalogue.hostState("hostA").name(), "hostB", null);
+            tombstone.headers().add(POISON, ("forged-tombstone/" + run).getBytes(StandardCharsets.UTF_8));
+            producer.send(tombstone).get();
+            sent.add("forged-tombstone/" + run);
         }
 
         Map<String, ConsumerRecord<String, byte[]>> dead = new ConcurrentHashMap<>();
@@ -237,12 +243,13 @@ class PoisonRecordsIT {
                 "forged-state", "NOT_ITS_HOST",
                 "forged-peer-prepare", "NOT_ITS_HOST",
                 "forged-peer-perform", "UNSUPPORTED_COMMAND",
-                "forged-session", "NOT_ITS_HOST");
+                "forged-session", "NOT_ITS_HOST",
+                "forged-tombstone", "NOT_ITS_HOST");
         Map<String, String> forgedReasons = new HashMap<>();
         expected.keySet().forEach(f -> forgedReasons.put(f, reasons.get(f + "/" + run)));
         assertThat(forgedReasons).as("why each forged record was dead-lettered").isEqualTo(expected);
         assertThat(system.coordinator.inventory().host("hostB").orElseThrow().getLibvirtUri())
-                .as("the forged state changed nothing")
+                .as("the forged state and tombstone changed nothing")
                 .isNotEqualTo("qemu+tcp://192.0.2.66/system");
         assertThat(reasons.get("vmflow.tunnel-sessions.hostA/empty/" + run)).isEqualTo("TRUNCATED");
         assertThat(reasons.get("vmflow.host-commands.hostA/null-value/" + run)).isEqualTo("NULL_VALUE");

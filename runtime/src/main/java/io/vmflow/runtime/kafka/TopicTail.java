@@ -43,8 +43,19 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     /** Where a tail starts. */
     public enum From {
         BEGINNING,
+        /**
+         * Near the end of each partition, for topics where the last record a partition's handler
+         * accepts says everything there is to know (a host's state topic): the tail starts a few
+         * offsets before each partition's end and steps back, doubling the distance, while what it read
+         * of a partition holds no record the handlers accepted. A start then costs the same whatever
+         * the length of the history the broker has not compacted yet.
+         */
+        LAST,
         END
     }
+
+    /** How far before a partition's end a tail {@link From#LAST} starts (records, transaction markers). */
+    static final long LAST_WINDOW = 16;
 
     private final String name;
     private final KafkaConsumer<String, byte[]> consumer;
@@ -57,6 +68,10 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Set<TopicPartition> tps = new LinkedHashSet<>();
     private final Map<TopicPartition, Long> end = new HashMap<>();
+    /** For a tail from LAST: where each partition not settled yet was read from, and where it begins. */
+    private final Map<TopicPartition, Long> lookBackFrom = new HashMap<>();
+
+    private final Map<TopicPartition, Long> begin = new HashMap<>();
     /** The family of topics followed, or null when the tail follows one topic. */
     private final Pattern topics;
 
@@ -158,6 +173,14 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
         }
         tps.forEach(consumer::position); // fix the starting point now, before the caller acts
         end.putAll(consumer.endOffsets(tps));
+        if (from == From.LAST) {
+            begin.putAll(consumer.beginningOffsets(tps));
+            for (TopicPartition tp : tps) {
+                long start = Math.max(begin.get(tp), end.get(tp) - LAST_WINDOW);
+                consumer.seek(tp, start);
+                lookBackFrom.put(tp, start);
+            }
+        }
         nextDiscovery = System.nanoTime() + DISCOVERY_NANOS;
         this.loop = loops.register(name);
         this.decoding = new RecordDecoding<>(name, wire, type, loop);
@@ -171,8 +194,11 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
                 loop.beat();
                 try {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        handle(r);
+                        if (handle(r)) {
+                            lookBackFrom.remove(new TopicPartition(r.topic(), r.partition()));
+                        }
                     }
+                    lookFurtherBack();
                     if (caughtUp.getCount() > 0
                             && tps.stream().allMatch(tp -> consumer.position(tp) >= end.getOrDefault(tp, 0L))) {
                         caughtUp.countDown();
@@ -194,6 +220,32 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
         } finally {
             loop.stopped();
             consumer.close();
+        }
+    }
+
+    /**
+     * For a tail from LAST: a partition read to its end without a record the handlers accepted is read
+     * again from twice as far back (its beginning at most); what was skipped is skipped again.
+     */
+    private void lookFurtherBack() {
+        if (lookBackFrom.isEmpty()) {
+            return;
+        }
+        for (var it = lookBackFrom.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            TopicPartition tp = e.getKey();
+            long from = e.getValue();
+            long first = begin.get(tp);
+            if (consumer.position(tp) < end.get(tp)) {
+                continue; // still reading what it started at
+            }
+            if (from <= first) {
+                it.remove(); // read from its beginning: nothing more to find
+                continue;
+            }
+            long further = Math.max(first, end.get(tp) - 2 * (end.get(tp) - from));
+            consumer.seek(tp, further);
+            e.setValue(further);
         }
     }
 
@@ -285,30 +337,33 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
         return caughtUpAt;
     }
 
-    private void handle(ConsumerRecord<String, byte[]> r) {
+    /** Hands a record over; whether a handler accepted it (false: skipped, or nothing to hand over). */
+    private boolean handle(ConsumerRecord<String, byte[]> r) {
         boolean compacted = compactedByTopic.computeIfAbsent(
                 r.topic(), t -> TopicCatalogue.byName(t).map(Topic::isCompacted).orElse(false));
         if (r.value() == null && compacted) {
-            onTombstone.accept(r);
-            return;
+            return handOver(r, () -> onTombstone.accept(r));
         }
         RecordDecoding.Result<V> decoded = decoding.decode(r, () -> running);
         if (decoded.refused()) {
             skip(r, decoded.code(), decoded.message(), decoded.cause());
-            return;
+            return false;
         }
         V value = decoded.value();
-        if (value == null) {
-            return;
-        }
+        return value != null && handOver(r, () -> onValue.accept(r, value));
+    }
+
+    private boolean handOver(ConsumerRecord<String, byte[]> r, Runnable handler) {
         try {
-            onValue.accept(r, value);
+            handler.run();
+            return true;
         } catch (InvalidRecordException e) {
             skip(r, e.code(), e.getMessage(), e);
         } catch (RuntimeException e) {
             LOG.error("{}: handler failed on {}-{}@{}", name, r.topic(), r.partition(), r.offset(), e);
             skip(r, ReasonCode.PROCESSING_FAILED.name(), e.toString(), e);
         }
+        return false;
     }
 
     private void skip(ConsumerRecord<String, byte[]> r, String code, String message, Throwable cause) {
