@@ -24,11 +24,14 @@ import io.vmflow.runtime.management.ManagementServer;
 import io.vmflow.runtime.management.ServiceMetrics;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.reasons.ReasonCode;
+import io.vmflow.schemas.topics.Topic;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +50,9 @@ public final class Coordinator implements AutoCloseable {
     private final Loops loops;
     private final KafkaProducer<String, byte[]> deadLetterProducer;
     private final DeadLetters deadLetters;
+    /** Learns each new host's command schema from the registry, off the inventory's thread. */
+    private final ExecutorService schemaPrimer;
+
     private EventIndex events;
     private RelayTraffic relays;
     private KafkaProducer<String, byte[]> apiProducer;
@@ -57,6 +63,7 @@ public final class Coordinator implements AutoCloseable {
 
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
+        LOG.info("coordinator starting: {}", config.describe());
         this.wire = new WireFormat(config.endpoints().registry());
         wire.prime(TopicCatalogue.FIXED); // a registry that dies later stops nothing
         this.loops = Loops.exitingOnDeath("coordinator " + config.id());
@@ -65,6 +72,11 @@ public final class Coordinator implements AutoCloseable {
         metrics.bind(deadLetterProducer);
         this.deadLetters = new DeadLetters(deadLetterProducer, config.id());
         this.inventory = new Inventory();
+        this.schemaPrimer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, config.id() + "-schemas");
+            t.setDaemon(true);
+            return t;
+        });
         this.inventoryReader = new TopicTail<>(
                         config.id() + "-inventory",
                         config.endpoints(),
@@ -83,8 +95,11 @@ public final class Coordinator implements AutoCloseable {
                                                 + topicHost + "'s agent writes");
                             }
                             if (inventory.host(s.getHostId()).isEmpty()) {
-                                // a host seen for the first time: learn its command schema while the registry answers
-                                wire.prime(List.of(TopicCatalogue.hostCommands(s.getHostId())));
+                                // a host seen for the first time: learn its command schema while the registry
+                                // answers, on a thread of its own (a registry round trip per host would hold
+                                // up a start by seconds at a thousand hosts)
+                                Topic commands = TopicCatalogue.hostCommands(s.getHostId());
+                                schemaPrimer.execute(() -> wire.prime(List.of(commands)));
                             }
                             inventory.update(s);
                         },
@@ -108,16 +123,17 @@ public final class Coordinator implements AutoCloseable {
     }
 
     public Coordinator start() throws InterruptedException {
-        LOG.info("coordinator starting: {}", config.describe());
-        if (!inventoryReader.awaitCaughtUp(Duration.ofSeconds(60))) {
+        // the engine admits against the hosts' state and the whole cluster's open migrations: both read first
+        // (each on its own thread, side by side)
+        if (inventoryReader.awaitCaughtUp(Duration.ofSeconds(60))) {
+            LOG.info("host inventory read: {} host(s)", inventory.hosts().size());
+        } else {
             LOG.warn("host inventory not caught up after 60 s; starting anyway");
         }
-        engine.start();
-        if (config.http() != null || config.management() != null) {
-            LogMetrics logMetrics = new LogMetrics(metrics.registry(), engine::views);
-            events = new EventIndex(
-                    config.endpoints(), wire, config.id() + "-events", logMetrics::observe, loops, deadLetters);
+        if (!cluster.awaitCaughtUp(Duration.ofSeconds(60))) {
+            LOG.warn("the cluster's migration snapshots not read after 60 s; starting anyway");
         }
+        engine.start();
         if (config.management() != null) {
             try {
                 management = ManagementServer.start(config.management(), "coordinator", this::readiness, metrics);
@@ -132,6 +148,13 @@ public final class Coordinator implements AutoCloseable {
                     "management on http://{}:{} (/health, /ready, /metrics)",
                     management.address().getHostString(),
                     management.port());
+        }
+        if (config.http() != null || config.management() != null) {
+            // the audit index replays every event: after the engine's restore and backlog, which it would slow
+            awaitCaughtUp(Duration.ofSeconds(30));
+            LogMetrics logMetrics = new LogMetrics(metrics.registry(), engine::views);
+            events = new EventIndex(
+                    config.endpoints(), wire, config.id() + "-events", logMetrics::observe, loops, deadLetters);
         }
         if (config.http() != null) {
             relays = new RelayTraffic(config.endpoints(), wire, config.id() + "-relays", loops, deadLetters);
@@ -179,6 +202,13 @@ public final class Coordinator implements AutoCloseable {
         return this;
     }
 
+    private void awaitCaughtUp(Duration d) throws InterruptedException {
+        long until = System.nanoTime() + d.toNanos();
+        while (!engine.hasCaughtUp() && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+    }
+
     /** Ready when every loop beats and the engine serves (not while it connects or waits out an outage). */
     public Loops.Check readiness() {
         return loops.check()
@@ -187,7 +217,8 @@ public final class Coordinator implements AutoCloseable {
                         "engine: "
                                 + (engine.isServing()
                                         ? "serving"
-                                        : "not serving (connecting, or waiting for the broker or the registry)"));
+                                        : "not serving (connecting, joining its group and restoring its migrations, or waiting"
+                                                + " for the broker or the registry)"));
     }
 
     /** The management port (/health, /ready, /metrics), or -1 when it is off. */
@@ -224,6 +255,7 @@ public final class Coordinator implements AutoCloseable {
         engine.close();
         cluster.close();
         inventoryReader.close();
+        schemaPrimer.shutdownNow();
         deadLetterProducer.close(Duration.ofSeconds(5));
         metrics.close();
         LOG.info("coordinator {} stopped", config.id());

@@ -34,6 +34,11 @@ public final class ClusterView implements AutoCloseable {
                 .start();
     }
 
+    /** Waits until every snapshot written before this view started has been read. */
+    public boolean awaitCaughtUp(java.time.Duration d) throws InterruptedException {
+        return tail.awaitCaughtUp(d);
+    }
+
     /** Every instance's migrations as their snapshots say, by id: a live view, not a copy. */
     Migrations tracked() {
         return all;

@@ -58,6 +58,7 @@ public final class Engine implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean serving;
+    private volatile boolean caughtUpOnce;
     private Instant nextTick = Instant.EPOCH;
     /** Where each assigned partition ended when it was assigned: caught up once read that far. */
     private volatile Map<TopicPartition, Long> catchUpTo;
@@ -106,7 +107,15 @@ public final class Engine implements AutoCloseable {
         return t != null ? Optional.of(MigrationView.of(t)) : cluster.view(id);
     }
 
-    /** Whether the engine is connected and serving (false while it waits out an outage). */
+    /** Whether the engine has once read every record its partitions held when they were assigned. */
+    public boolean hasCaughtUp() {
+        return caughtUpOnce;
+    }
+
+    /**
+     * Whether the engine is serving: in its group with its partitions' migrations restored (false while
+     * it connects, joins, restores, or waits out an outage).
+     */
     public boolean isServing() {
         return serving;
     }
@@ -157,7 +166,8 @@ public final class Engine implements AutoCloseable {
         while (running) {
             loop.beat();
             ConsumerRecords<String, byte[]> polled = session.poll();
-            serving = true;
+            // a poll also returns while the group is still forming: serving once in it, its partitions restored
+            serving = session.joined();
             loop.note(null);
             for (ConsumerRecord<String, byte[]> r : polled) {
                 processor.handle(r);
@@ -167,6 +177,7 @@ public final class Engine implements AutoCloseable {
             probeBroker(now);
             if (observingSince == null && !brokerAway && caughtUp()) {
                 observingSince = now;
+                caughtUpOnce = true;
                 LOG.info("caught up with every report of partitions {}: deadlines count from now", owned);
             }
             if (observingSince != null && !now.isBefore(nextTick)) {

@@ -99,6 +99,14 @@ final class KafkaSession {
         }
     }
 
+    /**
+     * Whether the consumer is in its group (a generation given, the assignment's partitions restored by
+     * the rebalance listener, which runs inside the poll that joins).
+     */
+    boolean joined() {
+        return consumer.groupMetadata().generationId() > 0;
+    }
+
     /** The fencing epoch of this instance's commands: its consumer-group generation. */
     int epoch() {
         return Math.max(0, consumer.groupMetadata().generationId());

@@ -7,7 +7,12 @@ import io.vmflow.runtime.serde.UndecodableRecordException;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
@@ -37,44 +42,60 @@ final class Snapshots {
             return;
         }
         String topic = TopicCatalogue.MIGRATION_SNAPSHOTS.name();
-        TopicTail.readToEnd(
-                config.endpoints(),
-                config.id() + "-restore",
-                partitions.stream().map(p -> new TopicPartition(topic, p)).toList(),
-                r -> {
-                    if (r.value() == null) {
-                        migrations.remove(r.key());
-                        return;
-                    }
-                    try {
-                        Tracked t = Tracked.of(wire.decode(r.value(), MigrationSnapshot.class));
-                        migrations.put(t.m().id(), t);
-                    } catch (UndecodableRecordException e) {
-                        if (e.isTransient()) {
-                            throw new Outage(
-                                    "the schema registry is unavailable restoring snapshots: " + e.getMessage(), e);
-                        }
-                        // not ours (anyone can write to a topic): the migration's last good snapshot stands
-                        LOG.error(
-                                "skipping undecodable snapshot {}@{} of {}: {}",
-                                r.partition(),
-                                r.offset(),
-                                r.key(),
-                                e.getMessage());
-                    } catch (RuntimeException e) {
-                        LOG.error(
-                                "skipping unusable snapshot {}@{} of {}: {}",
-                                r.partition(),
-                                r.offset(),
-                                r.key(),
-                                e.toString());
-                    }
-                });
+        List<TopicPartition> tps =
+                partitions.stream().map(p -> new TopicPartition(topic, p)).toList();
+        // each migration's last record, decoded once: the broker has not compacted away every snapshot
+        // before it yet, and decoding those was most of a restore
+        Map<String, ConsumerRecord<String, byte[]>> last = new HashMap<>();
+        TopicTail.readToEnd(config.endpoints(), config.id() + "-restore", tps, r -> last.put(r.key(), r));
+        Set<String> unusable = new HashSet<>();
+        for (ConsumerRecord<String, byte[]> r : last.values()) {
+            if (r.value() != null && !apply(migrations, r)) { // a tombstone: the migration is gone
+                unusable.add(r.key());
+            }
+        }
+        if (!unusable.isEmpty()) {
+            // a last record that cannot be used: the migration's last good snapshot stands, so those are
+            // read again, one record after another
+            TopicTail.readToEnd(config.endpoints(), config.id() + "-restore", tps, r -> {
+                if (!unusable.contains(r.key())) {
+                    return;
+                }
+                if (r.value() == null) {
+                    migrations.remove(r.key());
+                } else {
+                    apply(migrations, r);
+                }
+            });
+        }
         LOG.info(
                 "restored {} migrations ({} open) for partitions {}",
                 migrations.size(),
                 migrations.open().size(),
                 partitions);
+    }
+
+    /** Puts a snapshot's migration in; false when the record is not a usable snapshot (it is logged). */
+    private boolean apply(Migrations migrations, ConsumerRecord<String, byte[]> r) {
+        try {
+            Tracked t = Tracked.of(wire.decode(r.value(), MigrationSnapshot.class));
+            migrations.put(t.m().id(), t);
+            return true;
+        } catch (UndecodableRecordException e) {
+            if (e.isTransient()) {
+                throw new Outage("the schema registry is unavailable restoring snapshots: " + e.getMessage(), e);
+            }
+            // not ours (anyone can write to a topic)
+            LOG.error(
+                    "skipping undecodable snapshot {}@{} of {}: {}",
+                    r.partition(),
+                    r.offset(),
+                    r.key(),
+                    e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("skipping unusable snapshot {}@{} of {}: {}", r.partition(), r.offset(), r.key(), e.toString());
+        }
+        return false;
     }
 
     /** The partition a migration's records (requests, reports, snapshots) are on: Kafka's default partitioner. */

@@ -140,7 +140,7 @@ public final class ControlPlaneBench {
         forget(sim);
         drive(sim, requests, (int) Math.max(50, perSecond * 20), concurrency, perSecond);
         latencies(sim, String.format("at a tenth of that rate (%.0f migrations started a second)", perSecond));
-        coordinator.dumpRecording();
+        coordinator.dumpRecording("");
 
         // always as many inputs, so that the ceiling of two runs had the same time to warm up
         double ceiling = RawKafkaCeiling.measure(endpoints, 50_000);
@@ -173,6 +173,7 @@ public final class ControlPlaneBench {
                 sent, ready, (accepted - killed) / 1e9);
         coordinator.gc();
         say("after recovery: heap %s, RSS %s", mib(coordinator.heapUsed()), mib(coordinator.rss()));
+        coordinator.dumpRecording("restart");
     }
 
     private void forget(HostSimulator sim) {

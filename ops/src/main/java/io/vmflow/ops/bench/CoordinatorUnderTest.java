@@ -39,7 +39,8 @@ final class CoordinatorUnderTest implements AutoCloseable {
                 List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap));
         String jfr = System.getenv("BENCH_COORDINATOR_JFR");
         if (jfr != null && !jfr.isBlank()) {
-            // where the coordinator's time goes: a flight recording of its first life (not the restarted one)
+            // where the coordinator's time goes: a flight recording of each life (a kill -9 writes none, so
+            // each is dumped while the process lives: the first after the load, the second after recovery)
             command.add("-XX:StartFlightRecording=settings=profile");
         }
         command.addAll(List.of("-cp", classpath, "io.vmflow.coordinator.Main"));
@@ -107,11 +108,16 @@ final class CoordinatorUnderTest implements AutoCloseable {
         launch();
     }
 
-    /** Writes the flight recording so far (BENCH_COORDINATOR_JFR), when there is one: a kill -9 writes none. */
-    void dumpRecording() throws IOException, InterruptedException {
+    /**
+     * Writes the flight recording so far (BENCH_COORDINATOR_JFR), when there is one, to that file, or
+     * with a suffix before its extension (e.g. "restart" for the life after the kill).
+     */
+    void dumpRecording(String suffix) throws IOException, InterruptedException {
         String jfr = System.getenv("BENCH_COORDINATOR_JFR");
         if (jfr != null && !jfr.isBlank()) {
-            jcmd("JFR.dump", "filename=" + jfr);
+            jcmd(
+                    "JFR.dump",
+                    "filename=" + (suffix.isEmpty() ? jfr : jfr.replaceFirst("(\\.jfr)?$", "-" + suffix + ".jfr")));
         }
     }
 

@@ -131,6 +131,7 @@ public record Endpoints(String bootstrapServers, String registryUrl, Path tlsDir
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         secure(p);
+        metricsInProcessOnly(p);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -160,6 +161,7 @@ public record Endpoints(String bootstrapServers, String registryUrl, Path tlsDir
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         secure(p);
+        metricsInProcessOnly(p);
         if (groupId != null) {
             p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         }
@@ -185,6 +187,17 @@ public record Endpoints(String bootstrapServers, String registryUrl, Path tlsDir
         p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupId);
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         return p;
+    }
+
+    /**
+     * A client's metrics stay in the client, where the services' meters read them ({@code metrics()}):
+     * no JMX reporter and no pushing them to the broker (KIP-714). Both are told of every metric a client
+     * registers, and a client reading or writing thousands of per-host partitions registers metrics for
+     * each: in the coordinator at 1,000 hosts that was a visible share of a restart's CPU.
+     */
+    private static void metricsInProcessOnly(Properties p) {
+        p.put(CommonClientConfigs.METRIC_REPORTER_CLASSES_CONFIG, "");
+        p.put(CommonClientConfigs.ENABLE_METRICS_PUSH_CONFIG, false);
     }
 
     /** Admin client settings. */

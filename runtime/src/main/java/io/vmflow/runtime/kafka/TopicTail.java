@@ -55,7 +55,7 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     }
 
     /** How far before a partition's end a tail {@link From#LAST} starts (records, transaction markers). */
-    static final long LAST_WINDOW = 16;
+    static final long LAST_WINDOW = 4;
 
     private final String name;
     private final KafkaConsumer<String, byte[]> consumer;
