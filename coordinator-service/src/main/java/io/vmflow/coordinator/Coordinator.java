@@ -151,7 +151,7 @@ public final class Coordinator implements AutoCloseable {
         }
         if (config.http() != null || config.management() != null) {
             // the audit index replays every event: after the engine's restore and backlog, which it would slow
-            awaitCaughtUp(Duration.ofSeconds(30));
+            engine.awaitCaughtUp(Duration.ofSeconds(30));
             LogMetrics logMetrics = new LogMetrics(metrics.registry(), engine::views);
             events = new EventIndex(
                     config.endpoints(), wire, config.id() + "-events", logMetrics::observe, loops, deadLetters);
@@ -202,14 +202,10 @@ public final class Coordinator implements AutoCloseable {
         return this;
     }
 
-    private void awaitCaughtUp(Duration d) throws InterruptedException {
-        long until = System.nanoTime() + d.toNanos();
-        while (!engine.hasCaughtUp() && System.nanoTime() < until) {
-            Thread.sleep(20);
-        }
-    }
-
-    /** Ready when every loop beats and the engine serves (not while it connects or waits out an outage). */
+    /**
+     * Ready when every loop beats and the engine serves (not while it connects, joins its group and
+     * restores, or waits out an outage).
+     */
     public Loops.Check readiness() {
         return loops.check()
                 .and(

@@ -7,6 +7,7 @@ import io.vmflow.runtime.kafka.Loops;
 import io.vmflow.runtime.management.ServiceMetrics;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,6 +17,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -58,7 +61,9 @@ public final class Engine implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean serving;
-    private volatile boolean caughtUpOnce;
+    /** Counted down the first time the engine has read its partitions' backlog. */
+    private final CountDownLatch caughtUpOnce = new CountDownLatch(1);
+
     private Instant nextTick = Instant.EPOCH;
     /** Where each assigned partition ended when it was assigned: caught up once read that far. */
     private volatile Map<TopicPartition, Long> catchUpTo;
@@ -107,9 +112,9 @@ public final class Engine implements AutoCloseable {
         return t != null ? Optional.of(MigrationView.of(t)) : cluster.view(id);
     }
 
-    /** Whether the engine has once read every record its partitions held when they were assigned. */
-    public boolean hasCaughtUp() {
-        return caughtUpOnce;
+    /** Waits until the engine has once read every record its partitions held when they were assigned. */
+    public boolean awaitCaughtUp(Duration d) throws InterruptedException {
+        return caughtUpOnce.await(d.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -177,7 +182,7 @@ public final class Engine implements AutoCloseable {
             probeBroker(now);
             if (observingSince == null && !brokerAway && caughtUp()) {
                 observingSince = now;
-                caughtUpOnce = true;
+                caughtUpOnce.countDown();
                 LOG.info("caught up with every report of partitions {}: deadlines count from now", owned);
             }
             if (observingSince != null && !now.isBefore(nextTick)) {

@@ -68,9 +68,9 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Set<TopicPartition> tps = new LinkedHashSet<>();
     private final Map<TopicPartition, Long> end = new HashMap<>();
-    /** For a tail from LAST: where each partition not settled yet was read from, and where it begins. */
+    /** For a tail from LAST: where each partition with no accepted record yet was last read from. */
     private final Map<TopicPartition, Long> lookBackFrom = new HashMap<>();
-
+    /** For a tail from LAST: where each partition begins (how far back it can look). */
     private final Map<TopicPartition, Long> begin = new HashMap<>();
     /** The family of topics followed, or null when the tail follows one topic. */
     private final Pattern topics;
@@ -194,7 +194,7 @@ public final class TopicTail<V extends SpecificRecord> implements AutoCloseable 
                 loop.beat();
                 try {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        if (handle(r)) {
+                        if (handle(r) && !lookBackFrom.isEmpty()) {
                             lookBackFrom.remove(new TopicPartition(r.topic(), r.partition()));
                         }
                     }
