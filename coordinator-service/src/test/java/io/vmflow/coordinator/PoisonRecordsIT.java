@@ -284,6 +284,7 @@ class PoisonRecordsIT {
      * large that computing its deadline overflows, as a snapshot from before the request bounds could
      * hold): it alone ends FAILED with INTERNAL_ERROR naming the exception, its source is told to
      * abort, and the coordinator stays ready; before, the tick threw on every round and the engine died.
+     * Its last record on the snapshot topic is garbage: the restore falls back to the snapshot before it.
      */
     @Test
     void aMigrationWhoseProcessingThrowsEndsFailedAndTheCoordinatorGoesOn() throws Exception {
@@ -339,8 +340,16 @@ class PoisonRecordsIT {
                             id,
                             wire.encode(TopicCatalogue.MIGRATION_SNAPSHOTS.valueSubject(), snapshot)))
                     .get();
+            // and after it, under the migration's key, a record that is no snapshot (the broker has not
+            // compacted the good one away yet): the restore must fall back to the good one, or the
+            // migration is lost and never ends
+            producer.send(new ProducerRecord<>(
+                            TopicCatalogue.MIGRATION_SNAPSHOTS.name(),
+                            id,
+                            "not a snapshot".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .get();
         }
-        system.restartCoordinator(); // it resumes the migration from its snapshot, and ticks it
+        system.restartCoordinator(); // it resumes the migration from its last good snapshot, and ticks it
 
         MigrationEvent last = system.events.awaitFinal(id, Duration.ofMinutes(2));
         assertThat(last.getPhase()).isEqualTo(Phase.FAILED);
