@@ -73,6 +73,17 @@ class CoordinatorFlowsIT {
             MigrationEvent last = events.awaitFinal(id, Duration.ofMinutes(3));
 
             assertThat(last.getPhase()).as("%s", events.of(id)).isEqualTo(Phase.SUCCEEDED);
+            // and back at once, with no wait for a heartbeat: the agents published where the guest runs
+            // before they reported the end (before, the request was REJECTED GUEST_NOT_ON_SOURCE "it runs
+            // on hostA" until hostB's next heartbeat, up to 5 s later)
+            String back = request(MigrationSpec.newBuilder()
+                    .setGuest(guest.name())
+                    .setSourceHost("hostB")
+                    .setDestinationHost("hostA")
+                    .setControlFlow(ControlFlow.MANAGED_PEER_TO_PEER)
+                    .build());
+            MigrationEvent backLast = events.awaitFinal(back, Duration.ofMinutes(3));
+            assertThat(backLast.getPhase()).as("%s", events.of(back)).isEqualTo(Phase.SUCCEEDED);
             assertThat(events.phases(id))
                     .containsSubsequence(
                             Phase.REQUESTED,
@@ -85,7 +96,8 @@ class CoordinatorFlowsIT {
                             Phase.SUCCEEDED);
             assertCompleteAndOrdered(id);
             assertCloudEventsHeaders(id);
-            guest.assertRunningIntact(agents.hostB);
+            assertCompleteAndOrdered(back);
+            guest.assertRunningIntact(agents.hostA);
         } finally {
             guest.remove(agents.hostA);
             guest.remove(agents.hostB);

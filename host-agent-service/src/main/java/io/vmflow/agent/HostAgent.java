@@ -176,6 +176,7 @@ public final class HostAgent implements AutoCloseable {
                 new PeerToPeerSource(config.hostId(), hypervisor, source, peer, config.peerTimeout()));
         this.state = new HostStatePublisher(
                 config, inventoryConnection, producer, wire, processor::runningMigrations, metrics);
+        reporter.beforeOutcome(() -> state.publishChange(java.time.Duration.ofSeconds(2)));
         metrics.runningMigrations(processor::runningMigrations);
     }
 

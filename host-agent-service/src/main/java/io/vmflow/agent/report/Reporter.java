@@ -26,12 +26,22 @@ public final class Reporter {
     private final Producer<String, byte[]> producer;
     private final WireFormat wire;
     private final AgentMetrics metrics;
+    private volatile Runnable beforeOutcome = () -> {};
 
     public Reporter(String hostId, Producer<String, byte[]> producer, WireFormat wire, AgentMetrics metrics) {
         this.hostId = hostId;
         this.producer = producer;
         this.wire = wire;
         this.metrics = metrics;
+    }
+
+    /**
+     * What runs before a report that a command ended (or that a guest changed on its own) is sent: the
+     * agent publishes its host state, so a guest that moved is seen where it is before the migration's
+     * end is known (a request to move it again at once then finds it there).
+     */
+    public void beforeOutcome(Runnable r) {
+        this.beforeOutcome = r;
     }
 
     public String hostId() {
@@ -93,6 +103,10 @@ public final class Reporter {
      */
     public void send(HostReport r) {
         String key = r.getMigrationId() != null ? r.getMigrationId() : r.getHostId();
+        switch (r.getKind()) {
+            case COMMAND_SUCCEEDED, COMMAND_FAILED, LIFECYCLE, LEASE_LAPSED -> beforeOutcome.run();
+            default -> {}
+        }
         long backoffMs = 500;
         for (int attempt = 1; ; attempt++) {
             try {

@@ -9,9 +9,11 @@ import io.vmflow.avro.HostState;
 import io.vmflow.avro.Liveness;
 import io.vmflow.runtime.serde.WireFormat;
 import io.vmflow.schemas.topics.TopicCatalogue;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,6 +36,7 @@ public final class HostStatePublisher {
     private final WireFormat wire;
     private final IntSupplier runningMigrations;
     private final AgentMetrics metrics;
+    private final ReentrantLock lock = new ReentrantLock();
 
     public HostStatePublisher(
             AgentConfig config,
@@ -80,15 +83,47 @@ public final class HostStatePublisher {
         return b.build();
     }
 
+    /** Publishes the host's state now (the heartbeat), waiting up to 30 s for the broker. */
     public void publish(Liveness liveness) {
-        HostState s = snapshot(liveness);
+        lock.lock();
+        try {
+            send(snapshot(liveness), Duration.ofSeconds(30));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Publishes the host's state now because a command ended (a guest may have arrived or left): so
+     * that the coordinator's inventory shows where the guest runs before anyone learns the migration
+     * ended, not at the next heartbeat. Bounded: with the broker away it gives up after {@code within}
+     * (the heartbeat publishes once the broker is back), so the report after it is not held longer.
+     */
+    public void publishChange(Duration within) {
+        try {
+            if (!lock.tryLock(within.toMillis(), TimeUnit.MILLISECONDS)) {
+                return; // a heartbeat is being published, and the broker is slow to take it
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            send(snapshot(Liveness.UP), within);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // one publication at a time: a snapshot taken earlier must not land after a later one
+    private void send(HostState s, Duration within) {
         try {
             producer.send(new ProducerRecord<>(
                             TopicCatalogue.hostState(config.hostId()).name(),
                             config.hostId(),
                             wire.encode(
                                     TopicCatalogue.hostState(config.hostId()).valueSubject(), s)))
-                    .get(30, TimeUnit.SECONDS);
+                    .get(within.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
