@@ -36,6 +36,7 @@ public final class HostStatePublisher {
     private final WireFormat wire;
     private final IntSupplier runningMigrations;
     private final AgentMetrics metrics;
+    /** One publication at a time: a snapshot taken earlier must not land after a later one. */
     private final ReentrantLock lock = new ReentrantLock();
 
     public HostStatePublisher(
@@ -85,12 +86,7 @@ public final class HostStatePublisher {
 
     /** Publishes the host's state now (the heartbeat), waiting up to 30 s for the broker. */
     public void publish(Liveness liveness) {
-        lock.lock();
-        try {
-            send(snapshot(liveness), Duration.ofSeconds(30));
-        } finally {
-            lock.unlock();
-        }
+        publish(liveness, Duration.ofSeconds(30));
     }
 
     /**
@@ -100,22 +96,26 @@ public final class HostStatePublisher {
      * (the heartbeat publishes once the broker is back), so the report after it is not held longer.
      */
     public void publishChange(Duration within) {
+        publish(Liveness.UP, within);
+    }
+
+    /** Waits up to {@code within} for a publication in progress, then up to as long for the broker. */
+    private void publish(Liveness liveness, Duration within) {
         try {
             if (!lock.tryLock(within.toMillis(), TimeUnit.MILLISECONDS)) {
-                return; // a heartbeat is being published, and the broker is slow to take it
+                return; // another publication holds on, the broker slow to take it: the next one follows
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
         try {
-            send(snapshot(Liveness.UP), within);
+            send(snapshot(liveness), within);
         } finally {
             lock.unlock();
         }
     }
 
-    // one publication at a time: a snapshot taken earlier must not land after a later one
     private void send(HostState s, Duration within) {
         try {
             producer.send(new ProducerRecord<>(
