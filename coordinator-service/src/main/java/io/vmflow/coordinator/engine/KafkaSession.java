@@ -96,7 +96,25 @@ final class KafkaSession {
             throw e;
         } catch (KafkaException e) {
             throw new Outage("polling failed: " + e, e);
+        } catch (IllegalStateException e) {
+            throw clientFailed(e);
         }
+    }
+
+    /**
+     * A consumer whose own threads failed is of no more use (seen: its heartbeat thread completing a
+     * ListOffsets answer that a timed-out {@link #probeEnds} had given up on, "Invalid attempt to
+     * complete a request future which is already complete"; the consumer then throws it from every
+     * call). That is the client's fault, not the engine's: the session ends as in an outage, and a new
+     * one, with new clients, resumes from the last commit. Anything else is rethrown as it is.
+     */
+    private static RuntimeException clientFailed(IllegalStateException e) {
+        StackTraceElement[] at = e.getStackTrace();
+        if (at.length > 0 && at[0].getClassName().startsWith("org.apache.kafka.clients.")) {
+            LOG.error("the Kafka consumer failed inside its client; starting a new session", e);
+            return new Outage("the Kafka consumer failed inside its client: " + e.getMessage(), e);
+        }
+        return e;
     }
 
     /**
@@ -123,6 +141,8 @@ final class KafkaSession {
             return consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(1));
         } catch (KafkaException e) {
             return null;
+        } catch (IllegalStateException e) {
+            throw clientFailed(e);
         }
     }
 
@@ -138,6 +158,8 @@ final class KafkaSession {
             return true;
         } catch (KafkaException e) {
             return false; // the broker away: asked again next round
+        } catch (IllegalStateException e) {
+            throw clientFailed(e);
         }
     }
 
